@@ -1,0 +1,153 @@
+"""Schema and forward migrations.
+
+The schema version lives in ``PRAGMA user_version``. ``MIGRATIONS[n]`` moves a vault from
+version ``n`` to ``n + 1``; they run in order, each in its own transaction, after an automatic
+backup. Indexed facts live in columns; the rest of each record is JSON in ``data`` so that a new
+optional field never needs a migration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kapcompanion.store.dbapi import Connection
+
+V1 = """
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE clients (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    pseudonym TEXT NOT NULL DEFAULT '',
+    dob TEXT,
+    status TEXT NOT NULL DEFAULT 'active',
+    search TEXT NOT NULL DEFAULT '',
+    next_session TEXT,
+    created_utc TEXT NOT NULL,
+    updated_utc TEXT NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX clients_status ON clients(status);
+CREATE TABLE courses (
+    id INTEGER PRIMARY KEY,
+    client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+    indication TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'active',
+    started_on TEXT,
+    created_utc TEXT NOT NULL,
+    updated_utc TEXT NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX courses_client ON courses(client_id);
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+    course_id INTEGER REFERENCES courses(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL DEFAULT 1,
+    status TEXT NOT NULL DEFAULT 'planned',
+    planned_for TEXT,
+    started_utc TEXT,
+    dose_utc TEXT,
+    ended_utc TEXT,
+    signed_utc TEXT,
+    created_utc TEXT NOT NULL,
+    updated_utc TEXT NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX sessions_client ON sessions(client_id, planned_for);
+CREATE INDEX sessions_status ON sessions(status);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    utc TEXT NOT NULL,
+    offset_s REAL,
+    corrects_id INTEGER REFERENCES events(id),
+    payload TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_session ON events(session_id, id);
+CREATE TABLE vitals (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    utc TEXT NOT NULL,
+    offset_s REAL,
+    flagged INTEGER NOT NULL DEFAULT 0,
+    data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX vitals_session ON vitals(session_id, id);
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,
+    course_id INTEGER REFERENCES courses(id) ON DELETE CASCADE,
+    session_id INTEGER REFERENCES sessions(id) ON DELETE CASCADE,
+    status TEXT NOT NULL DEFAULT 'draft',
+    created_utc TEXT NOT NULL,
+    updated_utc TEXT NOT NULL,
+    signed_utc TEXT,
+    signed_by TEXT,
+    content_hash TEXT,
+    data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX documents_client ON documents(client_id, kind);
+CREATE INDEX documents_session ON documents(session_id, kind);
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    created_utc TEXT NOT NULL,
+    content BLOB NOT NULL,
+    thumbnail BLOB
+);
+CREATE INDEX attachments_document ON attachments(document_id);
+CREATE TABLE addenda (
+    id INTEGER PRIMARY KEY,
+    record_type TEXT NOT NULL,
+    record_id INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    utc TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX addenda_record ON addenda(record_type, record_id);
+CREATE TABLE flags (
+    id INTEGER PRIMARY KEY,
+    client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    raised_utc TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    resolved_utc TEXT,
+    data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX flags_client ON flags(client_id);
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    utc TEXT NOT NULL,
+    who TEXT NOT NULL,
+    action TEXT NOT NULL,
+    record_type TEXT NOT NULL DEFAULT '',
+    record_id INTEGER,
+    client_id INTEGER,
+    detail TEXT NOT NULL DEFAULT '',
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX audit_client ON audit(client_id, id);
+CREATE INDEX audit_action ON audit(action, id);
+"""
+
+Migration = Callable[[Connection], None]
+
+
+def _to_v1(conn: Connection) -> None:
+    for statement in V1.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+#: MIGRATIONS[n] upgrades a vault at version n to version n + 1.
+MIGRATIONS: list[Migration] = [_to_v1]
+
+SCHEMA_VERSION = len(MIGRATIONS)

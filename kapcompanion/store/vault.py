@@ -1,0 +1,585 @@
+"""One vault = one SQLCipher 4 file. This module owns its connection and its life cycle.
+
+Key derivation is SQLCipher 4's own PBKDF2-HMAC-SHA512 with its default iteration count
+(recorded in ``meta`` as ``kdf``). Every write goes through :meth:`Vault.transaction`; the
+connection runs in WAL mode with ``synchronous=FULL``, so a commit that returned is on disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kapcompanion import __version__
+from kapcompanion.store import audit as audit_trail
+from kapcompanion.store.dbapi import Connection, DatabaseError, OperationalError, connect, quote_key
+from kapcompanion.store.errors import (
+    DiskFull,
+    PassphraseTooWeak,
+    VaultClosed,
+    VaultDamaged,
+    VaultError,
+    VaultExists,
+    VaultNotFound,
+    VaultTooNew,
+    WrongPassphraseOrDamaged,
+)
+from kapcompanion.store.files import (
+    fsync_dir,
+    fsync_file,
+    publish_new,
+    replace_atomically,
+    temp_beside,
+)
+from kapcompanion.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+MIN_PASSPHRASE_LENGTH = 10
+KDF = {"scheme": "sqlcipher4-pbkdf2-hmac-sha512", "kdf_iter": 256000, "compatibility": 4}
+BACKUP_SUFFIX = ".kapbak"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def check_passphrase(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+        raise PassphraseTooWeak(
+            f"The passphrase must be at least {MIN_PASSPHRASE_LENGTH} characters long "
+            f"(it has {len(passphrase)})."
+        )
+    if "\x00" in passphrase:
+        raise PassphraseTooWeak("The passphrase cannot contain a NUL character.")
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "full" in text or "no space" in text
+
+
+def _keyed(path: Path, passphrase: str) -> Connection:
+    """Connect and key; a read right after keying tells a wrong key at once."""
+    conn = connect(str(path))
+    try:
+        conn.execute(f"PRAGMA key = {quote_key(passphrase)}")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except DatabaseError as exc:
+        conn.close()
+        raise WrongPassphraseOrDamaged() from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _apply_pragmas(conn: Connection) -> None:
+    conn.execute("PRAGMA cipher_memory_security = ON")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise VaultError(f"The vault could not switch to write-ahead logging (got {mode}).")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA temp_store = MEMORY")
+
+
+@dataclass
+class CheckReport:
+    schema_version: int
+    cipher_problems: list[str] = field(default_factory=list)
+    sqlite_problems: list[str] = field(default_factory=list)
+    audit_rows: int = 0
+    audit_problem: str = ""
+    audit_first_broken: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not (self.cipher_problems or self.sqlite_problems or self.audit_problem) and (
+            self.schema_version == SCHEMA_VERSION
+        )
+
+    def lines(self) -> list[str]:
+        out = [f"schema version {self.schema_version} (this app: {SCHEMA_VERSION})"]
+        out.append(
+            "encryption pages: ok"
+            if not self.cipher_problems
+            else f"encryption pages: {len(self.cipher_problems)} damaged: "
+            + "; ".join(self.cipher_problems[:5])
+        )
+        out.append(
+            "database structure: ok"
+            if not self.sqlite_problems
+            else "database structure: " + "; ".join(self.sqlite_problems[:5])
+        )
+        out.append(
+            f"audit trail: {self.audit_rows} entries, chain intact"
+            if not self.audit_problem
+            else f"audit trail: BROKEN at entry {self.audit_first_broken}: {self.audit_problem}"
+        )
+        return out
+
+
+class Vault:
+    """An unlocked vault. Thread-safe through one lock; the GUI and workers share it."""
+
+    def __init__(self, path: Path, conn: Connection, passphrase: str) -> None:
+        self.path = path
+        self._conn: Connection | None = conn
+        self._passphrase: str | None = passphrase
+        self._lock = threading.RLock()
+        self._in_tx = 0
+        row = conn.execute("SELECT value FROM meta WHERE key = 'practitioner'").fetchone()
+        self.practitioner: dict[str, Any] = json.loads(row[0]) if row else {}
+
+    # ----------------------------------------------------------------- life cycle
+    @classmethod
+    def create(
+        cls, path: Path, passphrase: str, practitioner: dict[str, Any] | None = None
+    ) -> Vault:
+        """Create a new vault at ``path``; refuses to touch anything that already exists."""
+        check_passphrase(passphrase)
+        path = Path(path)
+        if path.exists() or path.is_symlink():
+            raise VaultExists(
+                f"There is already a file at {path}; a new vault is never written over it."
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temp_beside(path, "creating")
+        conn = connect(str(tmp))
+        try:
+            conn.execute(f"PRAGMA key = {quote_key(passphrase)}")
+            _apply_pragmas(conn)
+            now = iso(utc_now())
+            conn.execute("BEGIN IMMEDIATE")
+            for migration in MIGRATIONS:
+                migration(conn)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            meta = {
+                "vault_id": str(uuid.uuid4()),
+                "created_utc": now,
+                "created_by_app": __version__,
+                "kdf": json.dumps(KDF),
+                "practitioner": json.dumps(practitioner or {}, ensure_ascii=False),
+            }
+            conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
+            audit_trail.append(
+                conn,
+                utc=now,
+                who=str((practitioner or {}).get("name", "")),
+                action="vault.create",
+                record_type="vault",
+            )
+            conn.execute("COMMIT")
+            conn.execute("PRAGMA journal_mode = DELETE")  # fold the WAL in before publishing
+        except BaseException:
+            conn.close()
+            for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+            raise
+        conn.close()
+        try:
+            publish_new(tmp, path)
+        except FileExistsError:
+            tmp.unlink()
+            raise VaultExists(f"There is already a file at {path}.") from None
+        return cls.open(path, passphrase)
+
+    @classmethod
+    def open(cls, path: Path, passphrase: str, backup_dir: Path | None = None) -> Vault:
+        """Unlock an existing vault. Nothing is written unless the key is right and it is ours."""
+        path = Path(path)
+        if not path.is_file():
+            raise VaultNotFound(f"No vault file at {path}.")
+        if path.stat().st_size == 0:
+            raise VaultDamaged(f"{path.name} is empty: it is not a KAP Companion vault.")
+        conn = _keyed(path, passphrase)
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            has_meta = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+            ).fetchone()
+            if version == 0 or not has_meta:
+                raise VaultDamaged(
+                    f"{path.name} is an encrypted database but not a KAP Companion vault."
+                )
+            if version > SCHEMA_VERSION:
+                raise VaultTooNew(
+                    f"This vault was written by a newer KAP Companion (schema {version}; "
+                    f"this app understands up to {SCHEMA_VERSION}). Update the app to open it; "
+                    "the vault was not changed."
+                )
+            _apply_pragmas(conn)
+        except DatabaseError as exc:
+            conn.close()
+            raise WrongPassphraseOrDamaged() from exc
+        except BaseException:
+            conn.close()
+            raise
+        vault = cls(path, conn, passphrase)
+        _remove_stale_temporaries(path)
+        if version < SCHEMA_VERSION:
+            vault._migrate(version, backup_dir or path.parent)
+        return vault
+
+    def _migrate(self, version: int, backup_dir: Path) -> None:
+        stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
+        backup_dir.mkdir(parents=True, exist_ok=True)
+        self.backup_to(
+            backup_dir / f"{self.path.stem}-before-v{SCHEMA_VERSION}-{stamp}{BACKUP_SUFFIX}"
+        )
+        for step in range(version, SCHEMA_VERSION):
+            with self.transaction() as conn:
+                MIGRATIONS[step](conn)
+                conn.execute(f"PRAGMA user_version = {step + 1}")
+                self.audit(f"vault.migrate.v{step + 1}", record_type="vault", conn=conn)
+
+    def close(self) -> None:
+        """Close the connection and drop the passphrase from this object."""
+        with self._lock:
+            if self._conn is not None:
+                with contextlib.suppress(DatabaseError):
+                    self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self._conn.close()
+            self._conn = None
+            self._passphrase = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            raise VaultClosed("The vault is locked.")
+        return self._conn
+
+    @property
+    def who(self) -> str:
+        return str(self.practitioner.get("name", ""))
+
+    def verify_passphrase(self, candidate: str) -> bool:
+        """For signing: the practitioner re-enters the vault passphrase."""
+        if self._passphrase is None:
+            return False
+        return hmac.compare_digest(candidate.encode("utf-8"), self._passphrase.encode("utf-8"))
+
+    # ----------------------------------------------------------------- transactions
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction; nested use joins the outer one. Commit returns after fsync."""
+        with self._lock:
+            conn = self.conn
+            if self._in_tx:
+                self._in_tx += 1
+                try:
+                    yield conn
+                finally:
+                    self._in_tx -= 1
+                return
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except OperationalError as exc:
+                raise VaultError(f"The vault is busy or read-only: {exc}") from exc
+            self._in_tx = 1
+            try:
+                yield conn
+            except BaseException:
+                self._in_tx = 0
+                with contextlib.suppress(DatabaseError):
+                    conn.execute("ROLLBACK")
+                raise
+            self._in_tx = 0
+            try:
+                conn.execute("COMMIT")
+            except DatabaseError as exc:
+                with contextlib.suppress(DatabaseError):
+                    conn.execute("ROLLBACK")
+                if _is_disk_full(exc):
+                    raise DiskFull("The disk is full: the last change was not saved.") from exc
+                raise VaultError(f"The change could not be saved: {exc}") from exc
+
+    def read(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return list(self.conn.execute(sql, args).fetchall())
+            except DatabaseError as exc:
+                if "not a database" in str(exc) or "malformed" in str(exc):
+                    raise VaultDamaged(f"The vault file is damaged: {exc}") from exc
+                raise
+
+    def audit(
+        self,
+        action: str,
+        *,
+        record_type: str = "",
+        record_id: int | None = None,
+        client_id: int | None = None,
+        detail: str = "",
+        conn: Connection | None = None,
+    ) -> int:
+        """Append to the audit trail, inside ``conn``'s transaction or in a new one."""
+        if conn is not None:
+            return audit_trail.append(
+                conn,
+                utc=iso(utc_now()),
+                who=self.who,
+                action=action,
+                record_type=record_type,
+                record_id=record_id,
+                client_id=client_id,
+                detail=detail,
+            )
+        with self.transaction() as tx:
+            return self.audit(
+                action,
+                record_type=record_type,
+                record_id=record_id,
+                client_id=client_id,
+                detail=detail,
+                conn=tx,
+            )
+
+    # ----------------------------------------------------------------- meta
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        rows = self.read("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else default
+
+    def set_meta(self, key: str, value: str, conn: Connection | None = None) -> None:
+        if conn is None:
+            with self.transaction() as tx:
+                self.set_meta(key, value, tx)
+            return
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def get_json(self, key: str, default: Any = None) -> Any:
+        raw = self.get_meta(key)
+        return json.loads(raw) if raw is not None else default
+
+    def set_json(self, key: str, value: Any, conn: Connection | None = None) -> None:
+        self.set_meta(key, json.dumps(value, ensure_ascii=False), conn)
+
+    def set_practitioner(self, practitioner: dict[str, Any]) -> None:
+        with self.transaction() as tx:
+            self.set_json("practitioner", practitioner, tx)
+            self.practitioner = dict(practitioner)
+            self.audit("practitioner.update", record_type="practitioner", conn=tx)
+
+    # ----------------------------------------------------------------- backup, rekey, check
+    def _export(self, target: Path, passphrase: str) -> None:
+        """Copy the whole vault into a new encrypted file (``sqlcipher_export``)."""
+        with self._lock:
+            conn = self.conn
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            conn.execute("ATTACH DATABASE ? AS export KEY ?", (str(target), passphrase))
+            try:
+                conn.execute("SELECT sqlcipher_export('export')")
+                version = int(conn.execute("PRAGMA main.user_version").fetchone()[0])
+                conn.execute(f"PRAGMA export.user_version = {version}")
+            except DatabaseError as exc:
+                if _is_disk_full(exc):
+                    raise DiskFull("The disk is full: the copy was not written.") from exc
+                raise
+            finally:
+                conn.execute("DETACH DATABASE export")
+        fsync_file(target)
+
+    def backup_to(self, dest: Path) -> Path:
+        """Write an encrypted copy (same passphrase) to ``dest``, atomically; never overwrites."""
+        dest = Path(dest)
+        if dest.exists():
+            raise VaultExists(f"There is already a file at {dest}.")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temp_beside(dest, "partial")
+        try:
+            self._export(tmp, self._passphrase_or_fail())
+            publish_new(tmp, dest)
+        except FileExistsError:
+            raise VaultExists(f"There is already a file at {dest}.") from None
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        self.audit("vault.backup", record_type="vault", detail=dest.name)
+        return dest
+
+    def auto_backup(self, folder: Path, keep: int = 10) -> Path:
+        """A timestamped backup in ``folder``; only the newest ``keep`` of this vault stay."""
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = utc_now().strftime("%Y%m%dT%H%M%S%fZ")
+        made = self.backup_to(folder / f"{self.path.stem}-{stamp}{BACKUP_SUFFIX}")
+        mine = sorted(folder.glob(f"{self.path.stem}-2*{BACKUP_SUFFIX}"))
+        for old in mine[: max(0, len(mine) - max(1, keep))]:
+            with contextlib.suppress(FileNotFoundError):
+                old.unlink()
+        return made
+
+    def rekey(self, new_passphrase: str) -> None:
+        """Change the passphrase. A crash at any moment leaves exactly one working passphrase.
+
+        The vault is exported to a new file under the new key, the old file's WAL is folded in,
+        and the new file is renamed over the old one in one atomic step.
+        """
+        check_passphrase(new_passphrase)
+        with self._lock:
+            tmp = temp_beside(self.path, "rekey")
+            try:
+                self.audit("vault.rekey", record_type="vault")
+                self._export(tmp, new_passphrase)
+                probe = _keyed(tmp, new_passphrase)
+                probe.close()
+                conn = self.conn
+                conn.execute("PRAGMA journal_mode = DELETE")
+                conn.close()
+                self._conn = None
+                replace_atomically(tmp, self.path)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+            reopened = Vault.open(self.path, new_passphrase)
+            self._conn, self._passphrase = reopened._conn, new_passphrase
+            reopened._conn = None
+
+    def check(self) -> CheckReport:
+        with self._lock:
+            conn = self.conn
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            report = CheckReport(schema_version=version)
+            try:
+                report.cipher_problems = [
+                    str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()
+                ]
+            except DatabaseError as exc:
+                report.cipher_problems = [str(exc)]
+            try:
+                rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
+                report.sqlite_problems = [] if rows == ["ok"] else rows
+            except DatabaseError as exc:
+                report.sqlite_problems = [str(exc)]
+            try:
+                chain = audit_trail.verify_chain(conn)
+                report.audit_rows = chain.rows
+                report.audit_problem = chain.problem
+                report.audit_first_broken = chain.first_broken_id
+            except DatabaseError as exc:
+                report.audit_problem = str(exc)
+        return report
+
+    def stats(self) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for table in ("clients", "courses", "sessions", "events", "vitals", "attachments",
+                      "addenda", "flags", "audit"):  # fmt: skip
+            counts[table] = int(self.read(f"SELECT count(*) FROM {table}")[0][0])
+        for kind, n in self.read(
+            "SELECT kind, count(*) FROM documents GROUP BY kind ORDER BY kind"
+        ):
+            counts[f"documents.{kind}"] = int(n)
+        size = self.path.stat().st_size
+        wal = Path(f"{self.path}-wal")
+        return {
+            "path": str(self.path),
+            "schema_version": int(self.read("PRAGMA user_version")[0][0]),
+            "file_size_bytes": size + (wal.stat().st_size if wal.exists() else 0),
+            "counts": counts,
+        }
+
+    def _passphrase_or_fail(self) -> str:
+        if self._passphrase is None:
+            raise VaultClosed("The vault is locked.")
+        return self._passphrase
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Leftovers of an interrupted create, backup or rekey are encrypted junk: remove them."""
+    for pattern in (f".{path.name}.rekey-*", f".{path.name}.creating-*"):
+        for stale in path.parent.glob(pattern):
+            if not stale.name.endswith(("-wal", "-shm")):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
+
+
+def verify_backup(backup: Path, passphrase: str) -> CheckReport:
+    """Open a backup read-only and check it completely without changing a byte of it."""
+    if not backup.is_file():
+        raise VaultNotFound(f"No backup file at {backup}.")
+    conn = _keyed(backup, passphrase)
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise VaultTooNew(f"{backup.name} was written by a newer version of KAP Companion.")
+        if version == 0:
+            raise VaultDamaged(f"{backup.name} is not a KAP Companion vault or backup.")
+        report = CheckReport(schema_version=version)
+        report.cipher_problems = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check")]
+        rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
+        report.sqlite_problems = [] if rows == ["ok"] else rows
+        chain = audit_trail.verify_chain(conn)
+        report.audit_rows, report.audit_problem = chain.rows, chain.problem
+        report.audit_first_broken = chain.first_broken_id
+        if version < SCHEMA_VERSION:  # older backups are fine: they migrate when opened
+            report.schema_version = SCHEMA_VERSION
+        return report
+    except DatabaseError as exc:
+        raise VaultDamaged(f"{backup.name} is damaged: {exc}") from exc
+    finally:
+        conn.close()
+
+
+def restore(backup: Path, target: Path, passphrase: str) -> Path | None:
+    """Replace ``target`` with a verified copy of ``backup``; the replaced vault is kept aside.
+
+    Returns where the replaced vault now lives (None if there was none). The vault at
+    ``target`` must be closed. The restored vault opens with the backup's passphrase.
+    """
+    report = verify_backup(backup, passphrase)
+    if not report.ok:
+        raise VaultDamaged(f"{backup.name} failed its check: " + " / ".join(report.lines()[1:]))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_beside(target, "restoring")
+    try:
+        with open(backup, "rb") as src, open(tmp, "wb") as dst:
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())
+        kept: Path | None = None
+        if target.exists():
+            stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
+            kept = target.with_name(f"{target.name}.replaced-{stamp}")
+            for suffix in ("-wal", "-shm"):
+                side = Path(f"{target}{suffix}")
+                if side.exists():
+                    os.replace(side, Path(f"{kept}{suffix}"))
+            os.replace(target, kept)
+        os.replace(tmp, target)
+        fsync_dir(target.parent)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    restored = Vault.open(target, passphrase)
+    try:
+        restored.audit("vault.restore", record_type="vault", detail=backup.name)
+    finally:
+        restored.close()
+    return kept
+
+
+def latest_backup(folder: Path, vault_path: Path) -> Path | None:
+    found = sorted(folder.glob(f"{vault_path.stem}-*{BACKUP_SUFFIX}"))
+    return found[-1] if found else None
