@@ -482,8 +482,17 @@ class Vault:
 
     def stats(self) -> dict[str, Any]:
         counts: dict[str, int] = {}
-        for table in ("clients", "courses", "sessions", "events", "vitals", "attachments",
-                      "addenda", "flags", "audit"):  # fmt: skip
+        for table in (
+            "clients",
+            "courses",
+            "sessions",
+            "events",
+            "vitals",
+            "attachments",
+            "addenda",
+            "flags",
+            "audit",
+        ):
             counts[table] = int(self.read(f"SELECT count(*) FROM {table}")[0][0])
         for kind, n in self.read(
             "SELECT kind, count(*) FROM documents GROUP BY kind ORDER BY kind"

@@ -1,0 +1,252 @@
+"""Dosing sessions, their events and vitals. Every add returns after its commit."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, TypeVar
+
+from kapcompanion.core.models import (
+    DosingSession,
+    EventKind,
+    SessionEvent,
+    SessionStatus,
+)
+from kapcompanion.core.serial import load, to_jsonable
+from kapcompanion.store.dbapi import Connection
+from kapcompanion.store.errors import RecordLocked, RecordNotFound, VaultError
+from kapcompanion.store.rowcodec import _dt, _dump, _load
+from kapcompanion.store.vault import Vault, iso, utc_now
+
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------- sessions
+_SESSION_COLS = (
+    "id",
+    "client_id",
+    "course_id",
+    "number",
+    "status",
+    "planned_for",
+    "started_utc",
+    "dose_utc",
+    "ended_utc",
+    "signed_utc",
+)
+
+
+class Sessions:
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+
+    _SELECT = "SELECT " + ", ".join(_SESSION_COLS) + ", data FROM sessions"
+
+    def _row(self, row: tuple[Any, ...]) -> DosingSession:
+        return _load(DosingSession, row[-1], **dict(zip(_SESSION_COLS, row[:-1], strict=True)))
+
+    def save(self, s: DosingSession, action: str | None = None) -> DosingSession:
+        """Insert or update; a signed session record is locked."""
+        now = iso(utc_now())
+        values = (
+            s.client_id,
+            s.course_id,
+            s.number,
+            s.status.value,
+            _dt(s.planned_for),
+            _dt(s.started_utc),
+            _dt(s.dose_utc),
+            _dt(s.ended_utc),
+            _dt(s.signed_utc),
+        )
+        data = _dump(s, _SESSION_COLS)
+        with self.vault.transaction() as tx:
+            if s.id is None:
+                cur = tx.execute(
+                    "INSERT INTO sessions (client_id, course_id, number, status, planned_for,"
+                    " started_utc, dose_utc, ended_utc, signed_utc, created_utc, updated_utc, data)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (*values, now, now, data),
+                )
+                s = replace(s, id=int(cur.lastrowid))
+                act = action or "session.create"
+            else:
+                row = tx.execute("SELECT signed_utc FROM sessions WHERE id = ?", (s.id,)).fetchone()
+                if row is None:
+                    raise RecordNotFound(f"Session {s.id} does not exist.")
+                if row[0] is not None:
+                    raise RecordLocked("This session record is signed; add an addendum instead.")
+                tx.execute(
+                    "UPDATE sessions SET client_id=?, course_id=?, number=?, status=?,"
+                    " planned_for=?, started_utc=?, dose_utc=?, ended_utc=?, signed_utc=?,"
+                    " updated_utc=?, data=?"
+                    " WHERE id = ?",
+                    (*values, now, data, s.id),
+                )
+                act = action or "session.update"
+            self._refresh_next(tx, s.client_id)
+            self.vault.audit(
+                act, record_type="session", record_id=s.id, client_id=s.client_id, conn=tx
+            )
+        return s
+
+    def _refresh_next(self, tx: Connection, client_id: int) -> None:
+        tx.execute(
+            "UPDATE clients SET next_session = (SELECT min(planned_for) FROM sessions"
+            " WHERE client_id = ? AND status = 'planned' AND planned_for IS NOT NULL)"
+            " WHERE id = ?",
+            (client_id, client_id),
+        )
+
+    def get(self, session_id: int) -> DosingSession:
+        rows = self.vault.read(self._SELECT + " WHERE id = ?", (session_id,))
+        if not rows:
+            raise RecordNotFound(f"Session {session_id} does not exist.")
+        return self._row(rows[0])
+
+    def for_client(self, client_id: int) -> list[DosingSession]:
+        rows = self.vault.read(
+            self._SELECT + " WHERE client_id = ? ORDER BY number, id", (client_id,)
+        )
+        return [self._row(r) for r in rows]
+
+    def running(self) -> list[DosingSession]:
+        """Sessions started but not ended: after a crash the app returns straight into one."""
+        rows = self.vault.read(
+            self._SELECT + " WHERE status IN (?, ?) ORDER BY started_utc",
+            (SessionStatus.STARTED.value, SessionStatus.DOSED.value),
+        )
+        return [self._row(r) for r in rows]
+
+    def sign(self, session_id: int, signer: str) -> DosingSession:
+        s = self.get(session_id)
+        if s.status is not SessionStatus.ENDED:
+            raise VaultError("Only an ended session can be signed.")
+        if s.signed_utc is not None:
+            raise RecordLocked("This session record is already signed.")
+        now = utc_now()
+        with self.vault.transaction() as tx:
+            tx.execute("UPDATE sessions SET signed_utc = ? WHERE id = ?", (iso(now), session_id))
+            self.vault.audit(
+                "session.sign",
+                record_type="session",
+                record_id=session_id,
+                client_id=s.client_id,
+                detail=signer,
+                conn=tx,
+            )
+        return replace(s, signed_utc=now)
+
+
+# --------------------------------------------------------------------------- events, vitals
+class Events:
+    """Session events. ``add`` returns only after the commit is on disk."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+
+    def add(self, event: SessionEvent, client_id: int | None = None) -> SessionEvent:
+        with self.vault.transaction() as tx:
+            cur = tx.execute(
+                "INSERT INTO events (session_id, kind, utc, offset_s, corrects_id, payload)"
+                " VALUES (?,?,?,?,?,?)",
+                (
+                    event.session_id,
+                    event.kind.value,
+                    iso(event.utc),
+                    event.offset_s,
+                    event.corrects_id,
+                    json.dumps(to_jsonable(event.payload), ensure_ascii=False),
+                ),
+            )
+            event = replace(event, id=int(cur.lastrowid))
+            self.vault.audit(
+                f"event.{event.kind.value}",
+                record_type="event",
+                record_id=event.id,
+                client_id=client_id,
+                conn=tx,
+            )
+        return event
+
+    def correct(
+        self,
+        original: SessionEvent,
+        payload: dict[str, Any],
+        reason: str,
+        utc: datetime,
+        client_id: int | None = None,
+    ) -> SessionEvent:
+        """Record a correction that points at (and keeps) the original event."""
+        if not reason.strip():
+            raise VaultError("A correction needs a reason.")
+        body = {"reason": reason.strip(), "kind": original.kind.value, "payload": payload}
+        return self.add(
+            SessionEvent(
+                session_id=original.session_id,
+                kind=EventKind.CORRECTION,
+                utc=utc,
+                offset_s=original.offset_s,
+                payload=body,
+                corrects_id=original.id,
+            ),
+            client_id,
+        )
+
+    def for_session(self, session_id: int) -> list[SessionEvent]:
+        rows = self.vault.read(
+            "SELECT id, session_id, kind, utc, offset_s, corrects_id, payload FROM events"
+            " WHERE session_id = ? ORDER BY id",
+            (session_id,),
+        )
+        return [
+            SessionEvent(
+                id=r[0],
+                session_id=r[1],
+                kind=EventKind(r[2]),
+                utc=datetime.fromisoformat(r[3]),
+                offset_s=r[4],
+                corrects_id=r[5],
+                payload=json.loads(r[6]),
+            )
+            for r in rows
+        ]
+
+
+class Vitals:
+    """Vital readings as data (``core.vitals.VitalReading`` through ``core.serial``)."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+
+    def add(self, session_id: int, reading: Any, client_id: int | None = None) -> int:
+        data = to_jsonable(reading)
+        flagged = bool(data.get("flags"))
+        with self.vault.transaction() as tx:
+            cur = tx.execute(
+                "INSERT INTO vitals (session_id, utc, offset_s, flagged, data) VALUES (?,?,?,?,?)",
+                (
+                    session_id,
+                    data.get("taken_utc") or iso(utc_now()),
+                    data.get("offset_s"),
+                    int(flagged),
+                    json.dumps(data, ensure_ascii=False),
+                ),
+            )
+            vid = int(cur.lastrowid)
+            self.vault.audit(
+                "vitals.record",
+                record_type="vitals",
+                record_id=vid,
+                client_id=client_id,
+                detail="flagged" if flagged else "",
+                conn=tx,
+            )
+        return vid
+
+    def for_session(self, session_id: int, cls: type[T]) -> list[tuple[int, T]]:
+        rows = self.vault.read(
+            "SELECT id, data FROM vitals WHERE session_id = ? ORDER BY id", (session_id,)
+        )
+        return [(int(r[0]), load(cls, json.loads(r[1]))) for r in rows]
