@@ -228,7 +228,14 @@ class Vault:
         except BaseException:
             conn.close()
             raise
-        vault = cls(path, conn, passphrase)
+        try:
+            vault = cls(path, conn, passphrase)
+        except DatabaseError as exc:
+            conn.close()
+            raise VaultDamaged(
+                f"{path.name} opened with this passphrase but is damaged ({exc}). "
+                "Restore the latest backup; the damaged file was not changed."
+            ) from exc
         _remove_stale_temporaries(path)
         if version < SCHEMA_VERSION:
             vault._migrate(version, backup_dir or path.parent)

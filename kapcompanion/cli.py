@@ -1,0 +1,274 @@
+"""The command line: vault administration, export, demo data, playlists.
+
+Passphrases come from ``KAPCOMPANION_PASSPHRASE`` (``KAPCOMPANION_NEW_PASSPHRASE`` for rekey) or an
+interactive prompt, never from the command line. Exit codes: 0 success, 1 usage or other error,
+2 wrong passphrase or unreadable vault, 3 integrity problem found. Messages are one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from kapcompanion import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_UNREADABLE, EXIT_INTEGRITY = 0, 1, 2, 3
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def passphrase(env: str = "KAPCOMPANION_PASSPHRASE", prompt: str = "Vault passphrase: ") -> str:
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise CliError(f"No passphrase: set {env} or run in a terminal.")
+    return getpass.getpass(prompt)
+
+
+def new_passphrase(env: str) -> str:
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise CliError(f"No new passphrase: set {env} or run in a terminal.")
+    first = getpass.getpass("New passphrase: ")
+    if getpass.getpass("Repeat it: ") != first:
+        raise CliError("The two passphrases differ; nothing was changed.")
+    return first
+
+
+def open_vault(path: str) -> Any:
+    from kapcompanion.store.vault import Vault
+
+    return Vault.open(Path(path), passphrase(), backup_dir=_backup_dir())
+
+
+def _backup_dir() -> Path:
+    from kapcompanion.paths import app_dirs
+
+    return app_dirs().backups
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+# ------------------------------------------------------------------------ vault commands
+def cmd_init(args: argparse.Namespace) -> int:
+    from kapcompanion.store.vault import Vault
+
+    practitioner = {"name": args.name or "", "clinic": args.clinic or ""}
+    vault = Vault.create(Path(args.path), new_passphrase("KAPCOMPANION_PASSPHRASE"), practitioner)
+    vault.close()
+    print(f"Created an encrypted vault at {args.path}")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    vault = open_vault(args.path)
+    try:
+        report = vault.check()
+    finally:
+        vault.close()
+    for line in report.lines():
+        print(line)
+    print("Vault check: OK" if report.ok else "Vault check: PROBLEMS FOUND")
+    return EXIT_OK if report.ok else EXIT_INTEGRITY
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    vault = open_vault(args.path)
+    try:
+        dest = vault.backup_to(Path(args.dest))
+    finally:
+        vault.close()
+    print(f"Encrypted backup written to {dest}")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from kapcompanion.store.vault import restore
+
+    kept = restore(Path(args.backup), Path(args.path), passphrase())
+    where = f"; the replaced vault is kept at {kept}" if kept else ""
+    print(f"Restored {args.backup} to {args.path}{where}")
+    return EXIT_OK
+
+
+def cmd_rekey(args: argparse.Namespace) -> int:
+    vault = open_vault(args.path)
+    try:
+        vault.rekey(new_passphrase("KAPCOMPANION_NEW_PASSPHRASE"))
+    finally:
+        vault.close()
+    print("Passphrase changed.")
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    vault = open_vault(args.path)
+    try:
+        stats = vault.stats()
+    finally:
+        vault.close()
+    if args.json:
+        _print_json(stats)
+    else:
+        print(
+            f"{stats['path']}: schema {stats['schema_version']}, {stats['file_size_bytes']} bytes"
+        )
+        for name, count in stats["counts"].items():
+            print(f"  {name}: {count}")
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from kapcompanion.store.repos import Repos
+
+    vault = open_vault(args.path)
+    try:
+        repos = Repos(vault)
+        rows: list[dict[str, Any]] = []
+        if args.what == "clients":
+            for c in repos.clients.search(include_archived=True):
+                rows.append(
+                    {
+                        "id": c.id,
+                        "name": c.name,
+                        "pseudonym": c.pseudonym,
+                        "dob": c.dob.isoformat() if c.dob else None,
+                        "status": c.status.value,
+                    }
+                )
+        else:
+            for (sid,) in vault.read("SELECT id FROM sessions ORDER BY id"):
+                s = repos.sessions.get(int(sid))
+                rows.append(
+                    {
+                        "id": s.id,
+                        "client_id": s.client_id,
+                        "number": s.number,
+                        "status": s.status.value,
+                        "date": (s.dose_utc or s.started_utc or s.planned_for),
+                    }
+                )
+    finally:
+        vault.close()
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            print("\t".join("" if v is None else str(v) for v in row.values()))
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kapcompanion.demo import build_demo_vault
+
+    vault = build_demo_vault(Path(args.path), passphrase(), clients=args.clients, seed=args.seed)
+    stats = vault.stats()
+    vault.close()
+    print(f"Demo vault with {stats['counts']['clients']} fictional clients written to {args.path}")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------ parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kapcompanion", description="KAP Companion")
+    parser.add_argument("--version", action="version", version=f"kapcompanion {__version__}")
+    parser.add_argument("--demo", action="store_true", help="open a throw-away demo vault")
+    sub = parser.add_subparsers(dest="command")
+
+    vault = sub.add_parser("vault", help="create, check, back up and restore vaults")
+    vsub = vault.add_subparsers(dest="vault_command", required=True)
+    p = vsub.add_parser("init", help="create a new vault")
+    p.add_argument("path")
+    p.add_argument("--name", help="practitioner name")
+    p.add_argument("--clinic", help="clinic name")
+    p.set_defaults(func=cmd_init)
+    p = vsub.add_parser("check", help="verify encryption, structure and the audit chain")
+    p.add_argument("path")
+    p.set_defaults(func=cmd_check)
+    p = vsub.add_parser("backup", help="write an encrypted backup")
+    p.add_argument("path")
+    p.add_argument("dest")
+    p.set_defaults(func=cmd_backup)
+    p = vsub.add_parser("restore", help="replace a vault with a verified backup")
+    p.add_argument("backup")
+    p.add_argument("path")
+    p.set_defaults(func=cmd_restore)
+    p = vsub.add_parser("rekey", help="change the passphrase")
+    p.add_argument("path")
+    p.set_defaults(func=cmd_rekey)
+    p = vsub.add_parser("stats", help="record counts, schema version, file size")
+    p.add_argument("path")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+    p = vsub.add_parser("list", help="list clients or sessions")
+    p.add_argument("path")
+    p.add_argument("what", choices=["clients", "sessions"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_list)
+    p = vsub.add_parser("demo", help="fill a NEW vault with fictional sample data")
+    p.add_argument("path")
+    p.add_argument("--clients", type=int, default=12)
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(func=cmd_demo)
+
+    for register in _extensions():
+        register(sub)
+    return parser
+
+
+def _extensions() -> list[Callable[[Any], None]]:
+    """Sub-commands that live with their feature (playlist, export)."""
+    found: list[Callable[[Any], None]] = []
+    try:
+        from kapcompanion.audio.cli import add_playlist_parser
+    except ImportError:
+        pass
+    else:
+        found.append(add_playlist_parser)
+    try:
+        from kapcompanion.export.cli import add_export_parser
+    except ImportError:
+        pass
+    else:
+        found.append(add_export_parser)
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from kapcompanion.store.errors import VaultError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        return int(func(args))
+    except VaultError as exc:
+        print(f"kapcompanion: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except CliError as exc:
+        print(f"kapcompanion: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("kapcompanion: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        print(f"kapcompanion: {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
+        return EXIT_ERROR
