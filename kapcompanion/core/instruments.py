@@ -25,8 +25,6 @@ from kapcompanion.core import serial
 from kapcompanion.core.bundled import bundled_resource
 
 
-
-
 class InstrumentFileError(ValueError):
     """A questionnaire file is malformed; the message names the file and the problem."""
 

@@ -160,9 +160,7 @@ def score(
     flags = _flags(inst, answers)
     if not missing:
         total = sum(given)
-        subscores = {
-            s.id: sum(answers[i] or 0 for i in s.items) for s in inst.subscales
-        }
+        subscores = {s.id: sum(answers[i] or 0 for i in s.items) for s in inst.subscales}
         return ScoreResult(total, inst.band_for(total), True, [], flags, False, subscores)
     rule = inst.prorating
     if rule is None or len(missing) > rule.max_missing or not given:
@@ -224,9 +222,12 @@ class Progress:
     words: str
 
 
-def _describe(r: MeasureResponse) -> str:
-    band = f" ({r.band})" if r.band else ""
-    return f"{r.score}{band} on {r.taken_on.date().isoformat()}"
+def _describe(inst: Instrument, r: MeasureResponse) -> str:
+    """'18 (moderately severe) on 2025-03-03', with the band from the current cut-offs."""
+    total = r.score or 0
+    band = inst.band_for(total) if inst.min_score <= total <= inst.max_score else r.band
+    label = f" ({band})" if band else ""
+    return f"{total}{label} on {r.taken_on.date().isoformat()}"
 
 
 def progress(responses: Iterable[MeasureResponse], inst: Instrument | None = None) -> Progress:
@@ -256,7 +257,7 @@ def progress(responses: Iterable[MeasureResponse], inst: Instrument | None = Non
     base = baselines[0] if baselines else scored[0]
     later = [r for r in scored if r.taken_on > base.taken_on]
     if not later:
-        words = f"{name} baseline {_describe(base)}; no later score to compare yet."
+        words = f"{name} baseline {_describe(inst, base)}; no later score to compare yet."
         return Progress(inst.id, base, None, None, False, False, words)
     last = later[-1]
     b, latest_score = base.score or 0, last.score or 0
@@ -268,7 +269,7 @@ def progress(responses: Iterable[MeasureResponse], inst: Instrument | None = Non
         and change >= inst.response_drop_pct
     )
     remission = inst.remission_below is not None and latest_score < inst.remission_below
-    parts = [f"{name} went from {_describe(base)} to {_describe(last)}"]
+    parts = [f"{name} went from {_describe(inst, base)} to {_describe(inst, last)}"]
     if change is None:
         parts[0] += " (the baseline was already at the lowest possible score)."
     elif change > 0:
