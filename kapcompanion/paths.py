@@ -9,21 +9,16 @@ Data, config and log folders come from platformdirs and can be redirected with t
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
+from kapcompanion.core.bundled import bundle_root
+
+__all__ = ["AppDirs", "app_dirs", "bundle_root", "playlists_dir", "resource", "resources_dir"]
+
 APP_DIR_NAME = "kapcompanion"
-
-
-def bundle_root() -> Path:
-    """The folder that holds ``resources/`` and ``playlists/``."""
-    frozen = getattr(sys, "_MEIPASS", None)
-    if frozen:
-        return Path(frozen)
-    return Path(__file__).resolve().parent.parent
 
 
 def resources_dir() -> Path:

@@ -11,7 +11,11 @@ import sys
 from pathlib import Path
 
 
-def bundled_resource(*parts: str) -> Path:
+def bundle_root() -> Path:
+    """The folder that holds ``resources/`` and ``playlists/``."""
     frozen = getattr(sys, "_MEIPASS", None)
-    root = Path(frozen) if frozen else Path(__file__).resolve().parents[2]
-    return root.joinpath("resources", *parts)
+    return Path(frozen) if frozen else Path(__file__).resolve().parents[2]
+
+
+def bundled_resource(*parts: str) -> Path:
+    return bundle_root().joinpath("resources", *parts)
