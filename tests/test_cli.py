@@ -1,0 +1,100 @@
+"""The command line end to end, through the installed entry point's module."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import PASSPHRASE, ROOT
+
+
+def run(
+    *args: str, passphrase: str | None = PASSPHRASE, **env: str
+) -> subprocess.CompletedProcess[str]:
+    full = dict(os.environ, PYTHONPATH=str(ROOT), **env)
+    full.pop("KAPCOMPANION_PASSPHRASE", None)
+    if passphrase is not None:
+        full["KAPCOMPANION_PASSPHRASE"] = passphrase
+    return subprocess.run(
+        [sys.executable, "-m", "kapcompanion", *args],
+        capture_output=True,
+        text=True,
+        env=full,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+
+
+def one_line(text: str) -> bool:
+    return len(text.strip().splitlines()) == 1 and "Traceback" not in text
+
+
+def test_version() -> None:
+    from kapcompanion import __version__
+
+    out = run("--version")
+    assert out.returncode == 0 and __version__ in out.stdout
+
+
+def test_vault_life_cycle(tmp_path: Path) -> None:
+    vault = tmp_path / "v.kapv"
+    assert run("vault", "init", str(vault), "--name", "Dr Who").returncode == 0
+    again = run("vault", "init", str(vault))
+    assert again.returncode == 1 and one_line(again.stderr) and "already" in again.stderr
+
+    check = run("vault", "check", str(vault))
+    assert check.returncode == 0 and "Vault check: OK" in check.stdout
+
+    wrong = run("vault", "check", str(vault), passphrase="wrong passphrase!")
+    assert wrong.returncode == 2 and one_line(wrong.stderr)
+    assert "Wrong passphrase or damaged" in wrong.stderr
+
+    stats = run("vault", "stats", str(vault), "--json")
+    data = json.loads(stats.stdout)
+    assert data["schema_version"] >= 1 and data["counts"]["clients"] == 0
+    assert data["file_size_bytes"] > 0
+
+    backup = tmp_path / "b.kapbak"
+    assert run("vault", "backup", str(vault), str(backup)).returncode == 0
+    assert backup.exists()
+    rk = run("vault", "rekey", str(vault), KAPCOMPANION_NEW_PASSPHRASE="another passphrase")
+    assert rk.returncode == 0
+    assert run("vault", "check", str(vault)).returncode == 2
+    assert run("vault", "check", str(vault), passphrase="another passphrase").returncode == 0
+    restored = run("vault", "restore", str(backup), str(vault))
+    assert restored.returncode == 0 and "kept at" in restored.stdout
+    assert run("vault", "check", str(vault)).returncode == 0
+
+
+def test_short_passphrase_and_missing_vault(tmp_path: Path) -> None:
+    short = run("vault", "init", str(tmp_path / "x.kapv"), passphrase="short")
+    assert short.returncode == 1 and "at least 10" in short.stderr and one_line(short.stderr)
+    missing = run("vault", "check", str(tmp_path / "none.kapv"))
+    assert missing.returncode == 2 and one_line(missing.stderr)
+
+
+def test_no_passphrase_without_terminal(tmp_path: Path) -> None:
+    out = run("vault", "check", str(tmp_path / "x.kapv"), passphrase=None)
+    assert out.returncode == 1 and "KAPCOMPANION_PASSPHRASE" in out.stderr
+
+
+def test_usage_error_exit_code() -> None:
+    assert run("vault").returncode != 0
+
+
+@pytest.mark.slow
+def test_demo_list_and_integrity(tmp_path: Path) -> None:
+    vault = tmp_path / "demo.kapv"
+    made = run("vault", "demo", str(vault), "--clients", "4")
+    assert made.returncode == 0, made.stderr
+    clients = json.loads(run("vault", "list", str(vault), "clients", "--json").stdout)
+    assert len(clients) == 4 and all(c["name"] for c in clients)
+    sessions = json.loads(run("vault", "list", str(vault), "sessions", "--json").stdout)
+    assert sessions and {s["client_id"] for s in sessions} <= {c["id"] for c in clients}
+    assert run("vault", "check", str(vault)).returncode == 0
+    again = run("vault", "demo", str(vault))
+    assert again.returncode == 1 and "already" in again.stderr
