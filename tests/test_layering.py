@@ -1,4 +1,4 @@
-"""core, store, audio and export load without Qt (ARCHITECTURE: a core with no Qt)."""
+"""core, store, audio, export and services load without Qt (ARCHITECTURE: a core with no Qt)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from support import ROOT
 
 PROBE = """
 import sys
-import kapcompanion.core, kapcompanion.store, kapcompanion.audio, kapcompanion.export
 import pkgutil, importlib
-for pkg in ("core", "store", "audio", "export"):
+for pkg in ("core", "store", "audio", "export", "services"):
     mod = importlib.import_module("kapcompanion." + pkg)
     for info in pkgutil.walk_packages(mod.__path__, mod.__name__ + "."):
         importlib.import_module(info.name)

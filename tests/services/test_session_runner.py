@@ -1,0 +1,147 @@
+"""The session runner on a real vault with an injected clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from kapcompanion.core.checklist import Checklist
+from kapcompanion.core.discharge import Discharge
+from kapcompanion.core.dose import DosePlan, Route
+from kapcompanion.core.models import Client, EventKind, SessionStatus, StoredDocument
+from kapcompanion.core.serial import to_jsonable
+from kapcompanion.core.touch import DistressPreference, TouchAgreement, TouchKind
+from kapcompanion.core.vitals import VitalReading
+from kapcompanion.services.session import (
+    SessionError,
+    SessionRunner,
+    TouchNeedsReason,
+    plan_session,
+)
+from kapcompanion.store.repos import Repos
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.utc = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # the night clocks change in Europe
+        self.mono = 1000.0
+
+    def now(self) -> datetime:
+        return self.utc
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    def advance(self, seconds: float) -> None:
+        self.utc += timedelta(seconds=seconds)
+        self.mono += seconds
+
+
+def _client(repos: Repos) -> int:
+    c = repos.clients.add(Client(name="Mara Quinn", pseudonym="Heron"))
+    assert c.id is not None
+    return c.id
+
+
+def _plan() -> DosePlan:
+    return DosePlan(route=Route.IM, weight_kg=70, mg_per_kg=0.5, lot="LOT-42")
+
+
+def test_plan_refuses_absurd_and_questions_unusual_doses(repos: Repos) -> None:
+    cid = _client(repos)
+    with pytest.raises(SessionError, match="kg"):
+        plan_session(repos, cid, DosePlan(route=Route.IM, weight_kg=500, mg_per_kg=0.5))
+    with pytest.raises(SessionError, match="reason"):
+        plan_session(repos, cid, DosePlan(route=Route.IM, weight_kg=70, mg_per_kg=3.0))
+    ok = plan_session(
+        repos,
+        cid,
+        DosePlan(
+            route=Route.IM,
+            weight_kg=70,
+            mg_per_kg=3.0,
+            out_of_range_reason="Physician order, documented",
+        ),
+    )
+    assert ok.plan["total_mg"] == 210.0 and ok.plan["out_of_range_reason"]
+    assert repos.vault.read("SELECT count(*) FROM sessions") == [(1,)]
+
+
+def test_full_session_with_restart_and_clock(repos: Repos) -> None:
+    t = FakeTime()
+    cid = _client(repos)
+    session = plan_session(repos, cid, _plan())
+    assert session.plan["total_mg"] == 35.0
+    assert session.id is not None
+    agreement = TouchAgreement(
+        welcome=[TouchKind.HAND_ON_SHOULDER],
+        other_detail="",
+        ask_first=True,
+        when_distressed=DistressPreference.WORDS_ONLY,
+        agreed_on=date(2026, 3, 1),
+        withdrawn_at=None,
+        withdrawn_note="",
+    )
+    checklist = Checklist(
+        template_id="kap-default",
+        template_version=1,
+        items={},
+        intention="To meet my grief",
+        touch=agreement,
+    )
+    repos.documents.save(
+        StoredDocument(
+            kind="checklist", client_id=cid, session_id=session.id, data=to_jsonable(checklist)
+        )
+    )
+    run = SessionRunner(repos, session.id, now_utc=t.now, monotonic=t.monotonic)
+    run.start(bell=True)
+    t.advance(600)
+    run.record_vitals(VitalReading(150, 95, 80, 98, taken_utc=t.now()))  # pre-dose: flagged
+    run.give_dose()
+    assert run.clock.elapsed_s() == 0
+    t.advance(3600 + 0.4)  # across the DST change: elapsed must stay pure
+    assert run.clock.elapsed_s() == pytest.approx(3600.4)
+    with pytest.raises(TouchNeedsReason, match="ask"):
+        run.record_touch(TouchKind.HAND_ON_SHOULDER)
+    run.record_touch(TouchKind.HAND_ON_SHOULDER, asked=True)
+    with pytest.raises(TouchNeedsReason):
+        run.record_touch(TouchKind.HOLDING_HAND, asked=True)
+    run.record(EventKind.CLIENT_WORDS, {"text": "I can see the lake"})
+    run.extend_phase(10)
+
+    # a "crash": a brand-new runner on the same vault, wall clock jumped, monotonic restarted
+    t.advance(30)
+    t2 = FakeTime()
+    t2.utc, t2.mono = t.utc, 5.0
+    resumed = SessionRunner(repos, session.id, now_utc=t2.now, monotonic=t2.monotonic)
+    assert resumed.clock.elapsed_s() == pytest.approx(3630.4)
+    assert resumed.session.status is SessionStatus.DOSED
+    kinds = [e.kind for e in resumed.events()]
+    assert kinds[:3] == [EventKind.SESSION_STARTED, EventKind.BELL, EventKind.VITALS]
+    assert kinds.count(EventKind.TOUCH_OFFERED) == 1 and EventKind.PHASE_EXTENDED in kinds
+    ((_, pre),) = resumed.vitals()
+    assert pre.pre_dose and pre.flags
+
+    with pytest.raises(SessionError, match="Not ready"):
+        resumed.end(Discharge(), "Quiet return.")
+    done = Discharge(
+        alert_oriented=True,
+        vitals_near_baseline=True,
+        walks_unassisted=True,
+        escort_present=True,
+        aftercare_reminded=True,
+        escort_name="Sam",
+        aldrete={
+            "activity": 2,
+            "respiration": 2,
+            "circulation": 2,
+            "consciousness": 2,
+            "oxygen_saturation": 2,
+        },
+    )
+    resumed.end(done, "Quiet return; grief softer.")
+    assert repos.sessions.get(session.id).status is SessionStatus.ENDED
+    entries = repos.documents.find("integration", session_id=session.id)
+    assert entries and entries[0].data["free_text"] == "Quiet return; grief softer."
