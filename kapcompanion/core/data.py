@@ -1,10 +1,9 @@
-"""Where the core's bundled data files (JSON defaults) live, and how they are read.
+"""Reading the core's bundled data files (JSON defaults in ``resources/``).
 
 The clinical defaults (checklist templates, phase lengths, the medication table) ship as
-JSON in ``resources/`` so a clinic can read and copy them without touching code. This is
-the single place in ``core`` that asks :mod:`kapcompanion.paths` for the bundle folder;
-``paths`` is a leaf module (standard library and platformdirs only), so the core stays
-free of Qt, SQL and every other layer.
+JSON so a clinic can read and copy them without touching code. Files are located with
+:func:`kapcompanion.core.bundled.bundled_resource`, because ``core`` imports nothing of
+ours outside ``kapcompanion.core``.
 """
 
 from __future__ import annotations
@@ -13,12 +12,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kapcompanion.paths import resource
+from kapcompanion.core.bundled import bundled_resource
 
 
 def resource_path(*parts: str) -> Path:
     """Path of a bundled file under ``resources/``."""
-    return resource(*parts)
+    return bundled_resource(*parts)
 
 
 def read_json(path: Path) -> Any:

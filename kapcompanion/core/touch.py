@@ -34,7 +34,7 @@ _MONTHS = (
 
 
 def format_date(day: date) -> str:
-    """"3 March 2025": unambiguous in every locale, independent of the process locale."""
+    """ "3 March 2025": unambiguous in every locale, independent of the process locale."""
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
@@ -180,8 +180,7 @@ def check_touch(
         return TouchCheck(
             False,
             True,
-            "There is no touch agreement. Do not touch; if touch is needed for safety, "
-            "record why.",
+            "There is no touch agreement. Do not touch; if touch is needed for safety, record why.",
         )
     if agreement.withdrawn_at is not None:
         return TouchCheck(

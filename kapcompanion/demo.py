@@ -1,0 +1,553 @@
+"""Fictional sample data: every record kind, believable and deterministic for a seed.
+
+Used by ``kapcompanion --demo``, ``kapcompanion vault demo``, the tests, the screenshots and the
+benchmarks. Everyone here is invented. Sessions are run through the real session runner with a
+simulated clock, so the demo exercises the same code the therapist does. Dates are laid out
+relative to ``today`` (deterministic for a given seed and day).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from kapcompanion.core.checklist import (
+    Checklist,
+    MusicPreferences,
+    carry_over,
+    default_template,
+    new_checklist,
+    prefill_feedback,
+    update_item,
+)
+from kapcompanion.core.checklist_template import ItemKind
+from kapcompanion.core.course_plan import mark_done, plan_course
+from kapcompanion.core.discharge import Discharge
+from kapcompanion.core.dose import DoseBand, DosePlan, Route
+from kapcompanion.core.intake import Contact, Intake, Medication, SubstanceUse, interacting_groups
+from kapcompanion.core.integration import IntegrationEntry, IntegrationKind
+from kapcompanion.core.measures import MeasureContext, instrument, record_response
+from kapcompanion.core.models import (
+    Client,
+    Course,
+    DosingSession,
+    EventKind,
+    FlagKind,
+    StoredDocument,
+)
+from kapcompanion.core.screening import SCREENING_ITEMS, Answer, Screening, answer, apply_override
+from kapcompanion.core.serial import to_jsonable
+from kapcompanion.core.touch import DistressPreference, TouchAgreement, TouchKind
+from kapcompanion.core.vitals import VitalReading
+from kapcompanion.services.session import SessionRunner, plan_session
+from kapcompanion.store.repos import Repos
+from kapcompanion.store.vault import Vault
+
+PRACTITIONER = {
+    "name": "Dr Alex Morgan (DEMO)",
+    "credentials": "PsyD, licensed psychologist",
+    "clinic": "Harbour Light KAP Clinic (fictional)",
+    "licence_number": "DEMO-0000",
+}
+
+NAMES = [
+    ("Mara Quinn", "Heron"),
+    ("Zoë Ångström", "Birch"),
+    ("Δημήτρης Παπαδόπουλος", "Olive"),
+    ("Дмитрий Соколов", "Lark"),
+    ("王小明", "Pine"),
+    ("Aisha Bello", "Tide"),
+    ("Tomás Ferreira", "Fern"),
+    ("Ingrid Solberg", "Moss"),
+    ("Kenji Watanabe", "Cedar"),
+    ("Priya Raman", "Lotus"),
+    ("Ciarán Ó Briain", "Wren"),
+    ("Lucía Méndez", "Coral"),
+    ("Samuel Okafor", "Reed"),
+    ("Hannah Weiß", "Sparrow"),
+    ("Nguyễn Thị Lan", "Willow"),
+    ("Oskar Lindqvist", "Stone"),
+]
+INDICATIONS = [
+    ["treatment_resistant_depression"],
+    ["depression", "anxiety"],
+    ["ptsd"],
+    ["alcohol_use_disorder"],
+    ["depression"],
+    ["opioid_use_disorder"],
+    ["anxiety"],
+    ["existential_distress"],
+    ["ptsd", "depression"],
+    ["cocaine_stimulant_use_disorder"],
+]
+INTENTIONS = [
+    "To meet the grief I keep putting off, gently.",
+    "To feel what is underneath the tiredness.",
+    "I want to see my drinking from a distance, without shame.",
+    "To let my body feel safe for a while.",
+    "To be curious instead of afraid.",
+]
+WORDS = [
+    "It's like floating above a wide lake.",
+    "I can see my father's hands.",
+    "There is so much space here.",
+    "I'm not scared, just very big.",
+    "Everything is made of music.",
+    "I forgot I was allowed to rest.",
+]
+OBSERVATIONS = [
+    "Breathing slow and even; face relaxed.",
+    "Tearful, then settled after a few minutes.",
+    "Hands open on the blanket; occasional smile.",
+    "Restless briefly, eased with grounding words.",
+]
+MUSIC = {
+    "arrival": "Harbour at Dusk",
+    "onset": "Rising Mist",
+    "peak": "Wide Silence",
+    "return": "Morning Shore",
+    "debrief": "Quiet Room",
+}
+
+
+class _Clock:
+    def __init__(self, start: datetime) -> None:
+        self.utc = start
+        self.mono = 0.0
+
+    def now(self) -> datetime:
+        return self.utc
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    def advance(self, seconds: float) -> None:
+        self.utc += timedelta(seconds=seconds)
+        self.mono += seconds
+
+
+def build_demo_vault(
+    path: Path, passphrase: str, clients: int = 12, seed: int = 7, today: date | None = None
+) -> Vault:
+    """Create a NEW vault at ``path`` filled with fictional data and return it open."""
+    vault = Vault.create(path, passphrase, PRACTITIONER)
+    vault.set_json("clinic_settings", {"demo": True, "part2_notice": True})
+    fill_demo(Repos(vault), clients=clients, seed=seed, today=today)
+    return vault
+
+
+def fill_demo(
+    repos: Repos,
+    clients: int = 12,
+    seed: int = 7,
+    today: date | None = None,
+    *,
+    sessions_per_client: int | None = None,
+    events_per_session: int | None = None,
+) -> None:
+    rng = random.Random(seed)
+    today = today or date.today()
+    for i in range(clients):
+        with repos.vault.transaction():  # one commit per client keeps large demos fast
+            _one_client(repos, rng, i, today, sessions_per_client, events_per_session)
+
+
+def _one_client(
+    repos: Repos,
+    rng: random.Random,
+    i: int,
+    today: date,
+    sessions_per_client: int | None,
+    events_per_session: int | None,
+) -> None:
+    name, pseudo = NAMES[i % len(NAMES)]
+    if i >= len(NAMES):
+        name, pseudo = f"{name} {i // len(NAMES) + 1}", f"{pseudo}{i // len(NAMES) + 1}"
+    indications = INDICATIONS[i % len(INDICATIONS)]
+    escort = Contact(
+        name=rng.choice(["Sam Rivers", "Jo Park", "Leila Haddad", "Chris Doyle"]),
+        phone=f"555-01{rng.randint(10, 99)}",
+        relationship="partner",
+    )
+    client = repos.clients.add(
+        Client(
+            name=name,
+            pseudonym=pseudo,
+            dob=date(1958 + rng.randint(0, 40), rng.randint(1, 12), rng.randint(1, 28)),
+            pronouns=rng.choice(["she/her", "he/him", "they/them"]),
+            phone=f"555-02{i:02d}",
+            email=f"client{i}@example.invalid",
+            emergency_contact=escort,
+            escort=escort,
+            indications=indications,
+            identifier=f"KAP-{1000 + i}",
+            notes="Fictional demo client. Referred by primary care.",
+        )
+    )
+    assert client.id is not None
+    cid = client.id
+    start = today - timedelta(days=rng.randint(10, 50))
+    course = repos.courses.save(
+        Course(
+            client_id=cid,
+            indication=indications[0],
+            planned_sessions=6,
+            schedule="Twice a week for three weeks, integration the day after each session",
+            started_on=start,
+            goals="Less time in low mood; reconnect with friends.",
+        )
+    )
+    _screening_and_intake(repos, rng, cid, i, escort)
+    route = [Route.IM, Route.SUBLINGUAL, Route.IV, Route.IM][i % 4]
+    n_done = sessions_per_client if sessions_per_client is not None else rng.randint(2, 5)
+    baseline_phq = rng.randint(14, 24)
+    plan_days = plan_course(start, 2, 3, True, time(10, 0))
+    previous: Checklist | None = None
+    for n in range(n_done):
+        day = start + timedelta(days=3 * n + (n // 2))
+        phq = max(2, baseline_phq - n * rng.randint(2, 4))
+        context = MeasureContext.BASELINE if n == 0 else MeasureContext.PRE_SESSION
+        item9 = 1 if (i == 2 and n == 0) else 0
+        _measures(repos, rng, cid, day, phq, context, item9)
+        previous = _session(repos, rng, cid, course.id, route, day, n, previous, events_per_session)
+    upcoming = DosingSession(
+        client_id=cid,
+        course_id=course.id,
+        number=n_done + 1,
+        planned_for=datetime.combine(today + timedelta(days=1 + i % 5), time(10, 0), UTC),
+        plan=to_jsonable(_dose(route, rng)),
+    )
+    repos.sessions.save(upcoming)
+    done = [mark_done(a) if a.planned_for.date() < today else a for a in plan_days]
+    repos.documents.save(
+        StoredDocument(
+            kind="course_plan",
+            client_id=cid,
+            course_id=course.id,
+            data={"appointments": to_jsonable(done)},
+        )
+    )
+
+
+def _screening_and_intake(
+    repos: Repos, rng: random.Random, cid: int, i: int, escort: Contact
+) -> None:
+    screening = Screening(screened_on=date.today() - timedelta(days=60))
+    for item in SCREENING_ITEMS:
+        screening = answer(screening, item.key, Answer.NO)
+    if i % 5 == 1:
+        screening = answer(screening, "active_substance_use", Answer.YES, "Weekend cannabis")
+    if i == 3:
+        screening = answer(
+            screening,
+            "uncontrolled_hypertension",
+            Answer.YES,
+            "Readings 150/95 at intake; now treated",
+        )
+        screening = apply_override(
+            screening,
+            "Hypertension now controlled on amlodipine; cleared by Dr Lee (cardiology) in writing.",
+            PRACTITIONER["name"],
+            datetime.now(UTC),
+        )
+    repos.documents.save(
+        StoredDocument(kind="screening", client_id=cid, data=to_jsonable(screening))
+    )
+    meds = [
+        Medication(name="sertraline", dose="100 mg daily", groups=interacting_groups("sertraline"))
+    ]
+    if i % 4 == 2:
+        meds.append(
+            Medication(
+                name="lorazepam", dose="0.5 mg as needed", groups=interacting_groups("lorazepam")
+            )
+        )
+    intake = Intake(
+        indications=INDICATIONS[i % len(INDICATIONS)],
+        medical_concerns="Mild asthma, well controlled." if i % 3 == 0 else "",
+        medications=meds,
+        substances=[SubstanceUse(substance="alcohol", route="oral", last_use="last week")],
+        ace_answers=[rng.random() < 0.3 for _ in range(10)],
+        support_people=[escort],
+        escort=escort,
+        notes="Lives with partner; works part time.",
+    )
+    repos.documents.save(StoredDocument(kind="intake", client_id=cid, data=to_jsonable(intake)))
+
+
+def _measures(
+    repos: Repos,
+    rng: random.Random,
+    cid: int,
+    day: date,
+    phq: int,
+    context: MeasureContext,
+    item9: int,
+) -> None:
+    taken = datetime.combine(day, time(9, 30), UTC)
+    for inst_id, total in (("phq9", phq), ("gad7", max(1, phq - rng.randint(2, 6)))):
+        inst = instrument(inst_id)
+        answers = _spread(total, len(inst.items), 3, rng)
+        if inst_id == "phq9" and item9:
+            answers[9] = item9
+        resp = record_response(inst, answers, taken_on=taken, context=context)
+        repos.documents.save(StoredDocument(kind="measure", client_id=cid, data=to_jsonable(resp)))
+        if resp.flags:
+            flag = repos.flags.raise_flag(cid, FlagKind.SUICIDE_RISK, "PHQ-9", resp.flags[0])
+            repos.documents.save(
+                StoredDocument(
+                    kind="safety_plan",
+                    client_id=cid,
+                    data={
+                        "text": "Safety plan reviewed: warning signs, coping steps, partner "
+                        "and crisis line numbers on the card. Client agreed to call if urges rise."
+                    },
+                )
+            )
+            if flag.id is not None and context is not MeasureContext.BASELINE:
+                repos.flags.resolve(flag.id, "Reviewed at next visit; no current intent.")
+
+
+def _spread(total: int, items: int, top: int, rng: random.Random) -> dict[int, int]:
+    values = [0] * items
+    for _ in range(min(total, items * top)):
+        choices = [k for k in range(items) if values[k] < top]
+        values[rng.choice(choices)] += 1
+    return {k + 1: v for k, v in enumerate(values)}
+
+
+def _dose(route: Route, rng: random.Random) -> DosePlan:
+    weight = float(rng.randint(55, 95))
+    if route is Route.IV:
+        return DosePlan(
+            route=route,
+            weight_kg=weight,
+            mg_per_kg=0.5,
+            infusion_minutes=40,
+            lot=f"KV{rng.randint(1000, 9999)}",
+            band=DoseBand.MODERATE,
+        )
+    if route is Route.SUBLINGUAL:
+        return DosePlan(
+            route=route,
+            weight_kg=weight,
+            total_mg=200.0,
+            lot=f"SL{rng.randint(1000, 9999)}",
+            band=DoseBand.LOW,
+        )
+    return DosePlan(
+        route=route,
+        weight_kg=weight,
+        mg_per_kg=rng.choice([0.5, 0.75, 1.0]),
+        lot=f"IM{rng.randint(1000, 9999)}",
+        band=DoseBand.MODERATE,
+    )
+
+
+def _checklist(
+    previous: Checklist | None, rng: random.Random, when: datetime, escort: Contact
+) -> Checklist:
+    template = default_template()
+    cl = carry_over(previous, template) if previous else new_checklist(template)
+    if previous:
+        cl = prefill_feedback(cl, "Music helped; keep the volume lower at the start.")
+    for item in template.items:
+        kind = ItemKind(item.kind)
+        if kind is ItemKind.DATE:
+            cl = update_item(
+                cl, item.key, when, done=True, value=(when.date() - timedelta(days=7)).isoformat()
+            )
+        elif kind is ItemKind.TIME:
+            cl = update_item(cl, item.key, when, done=True, value="22:00")
+        elif kind is ItemKind.CONTACT:
+            cl = update_item(cl, item.key, when, done=True, contact=escort)
+        elif kind is ItemKind.MULTI:
+            cl = update_item(
+                cl, item.key, when, done=True, selected=["dim lighting", "blanket", "eyeshade"]
+            )
+        elif kind is ItemKind.TEXT:
+            text = {
+                "intention": rng.choice(INTENTIONS),
+                "stop_signal": "Raise my left hand",
+                "rescue_medication": "Ondansetron 4 mg ODT for nausea",
+                "who_to_call": "Clinic line 555-0100",
+            }.get(item.key, "Reviewed together")
+            cl = update_item(cl, item.key, when, done=True, value=cl.items[item.key].value or text)
+        else:
+            cl = update_item(cl, item.key, when, done=True)
+    touch = TouchAgreement(
+        welcome=[TouchKind.HAND_ON_SHOULDER, TouchKind.HOLDING_HAND],
+        other_detail="",
+        ask_first=True,
+        when_distressed=DistressPreference.WORDS_ONLY,
+        agreed_on=when.date() - timedelta(days=7),
+        withdrawn_at=None,
+        withdrawn_note="",
+    )
+    music = MusicPreferences(likes=["slow strings", "ocean sounds"], avoid=["Enya"], volume=35)
+    return replace(
+        cl,
+        intention=cl.items["intention"].value,
+        touch=previous.touch if previous and previous.touch else touch,
+        music=music,
+    )
+
+
+def _session(
+    repos: Repos,
+    rng: random.Random,
+    cid: int,
+    course_id: int | None,
+    route: Route,
+    day: date,
+    n: int,
+    previous: Checklist | None,
+    events_per_session: int | None,
+) -> Checklist:
+    start = datetime.combine(day, time(10, 0), UTC)
+    clock = _Clock(start)
+    client = repos.clients.get(cid)
+    escort = Contact(name=client.escort.name if client.escort else "Escort", phone="555-0199")
+    session = plan_session(repos, cid, _dose(route, rng), course_id=course_id, planned_for=start)
+    assert session.id is not None
+    checklist = _checklist(previous, rng, start, escort)
+    doc = repos.documents.save(
+        StoredDocument(
+            kind="checklist",
+            client_id=cid,
+            course_id=course_id,
+            session_id=session.id,
+            data=to_jsonable(checklist),
+        )
+    )
+    run = SessionRunner(repos, session.id, now_utc=clock.now, monotonic=clock.monotonic)
+    run.start(bell=True)
+    clock.advance(rng.randint(8, 14) * 60)
+    base = (rng.randint(112, 132), rng.randint(70, 84), rng.randint(62, 80))
+    run.record_vitals(VitalReading(base[0], base[1], base[2], 98, taken_utc=clock.now()))
+    run.give_dose()
+    total_min = sum(p.minutes for p in run.phases if p.kind.value != "arrival")
+    n_events = events_per_session if events_per_session is not None else rng.randint(8, 14)
+    step = max(30.0, total_min * 60 / (n_events + 2))
+    phase_seen = ""
+    for k in range(n_events):
+        clock.advance(step * rng.uniform(0.6, 1.2))
+        status = run.status()
+        phase = status.current.value if status.current else "debrief"
+        if phase != phase_seen:
+            if phase_seen:
+                run.record(EventKind.MUSIC_ENDED, _music(phase_seen, clock.now(), ended=True))
+            run.record(EventKind.MUSIC_STARTED, _music(phase, clock.now()))
+            phase_seen = phase
+        if k % 3 == 0:
+            up = 12 if phase == "peak" else 4
+            run.record_vitals(
+                VitalReading(
+                    base[0] + up + rng.randint(-4, 6),
+                    base[1] + up // 2 + rng.randint(-3, 4),
+                    base[2] + rng.randint(-5, 8),
+                    rng.choice([96, 97, 98]),
+                    taken_utc=clock.now(),
+                )
+            )
+        roll = rng.random()
+        if roll < 0.35:
+            run.record(EventKind.CLIENT_WORDS, {"text": rng.choice(WORDS)})
+        elif roll < 0.65:
+            run.record(EventKind.OBSERVATION, {"text": rng.choice(OBSERVATIONS)})
+        elif roll < 0.75:
+            run.record_touch(
+                TouchKind.HAND_ON_SHOULDER, asked=True, note="Asked first; client nodded."
+            )
+        elif roll < 0.82:
+            run.record(EventKind.NAUSEA, {"text": "Mild nausea, passed with breathing."})
+        elif roll < 0.88:
+            run.record(
+                EventKind.MEDICATION_GIVEN,
+                {"name": "ondansetron", "dose": "4 mg", "route": "ODT", "text": "for nausea"},
+            )
+        elif roll < 0.93:
+            run.record(EventKind.DISTRESS, {"text": "Brief fear at peak; words of reassurance."})
+        else:
+            run.record(EventKind.NOTE, {"text": "Adjusted the blanket; room quiet."})
+    if n == 0:
+        run.extend_phase(10)
+    clock.advance(20 * 60)
+    if phase_seen:
+        run.record(EventKind.MUSIC_ENDED, _music(phase_seen, clock.now(), ended=True))
+    run.record_vitals(
+        VitalReading(base[0] + 2, base[1] + 1, base[2] + 2, 98, taken_utc=clock.now())
+    )
+    discharge = Discharge(
+        alert_oriented=True,
+        vitals_near_baseline=True,
+        walks_unassisted=True,
+        escort_present=True,
+        aftercare_reminded=True,
+        escort_name=escort.name,
+        aldrete={
+            "activity": 2,
+            "respiration": 2,
+            "circulation": 2,
+            "consciousness": 2,
+            "oxygen_saturation": 2,
+        },
+        safety_note="Safety plan reviewed; client calm, no current intent."
+        if run.safety_flag_active()
+        else "",
+    )
+    run.end(
+        discharge,
+        rng.choice(
+            [
+                "Client described feeling 'spacious' and calm; grief felt less sharp.",
+                "A tender session; client spoke about her father and felt lighter afterwards.",
+                "Some nausea early; later deep rest. Wants more silence next time.",
+            ]
+        ),
+    )
+    _integration(repos, rng, cid, run.id, day)
+    if n < 1:  # the oldest records are signed; newer ones wait for signature in the demo
+        repos.sessions.sign(run.id, PRACTITIONER["name"])
+        repos.documents.sign(doc.id or 0, PRACTITIONER["name"])
+        repos.addenda.add(
+            "session", run.id, "Addendum: client called next day; sleeping well.", cid
+        )
+    return checklist
+
+
+def _music(phase: str, at: datetime, ended: bool = False) -> dict[str, Any]:
+    title = MUSIC.get(phase, "Quiet Room")
+    body: dict[str, Any] = {
+        "title": title,
+        "artist": "KAP Companion generative",
+        "phase": phase,
+        "location": f"resources/music/{phase}-01.ogg",
+    }
+    body["ended_utc" if ended else "started_utc"] = at.isoformat()
+    return body
+
+
+def _integration(repos: Repos, rng: random.Random, cid: int, session_id: int, day: date) -> None:
+    entry = IntegrationEntry(
+        session_id=session_id,
+        kind=IntegrationKind.NEXT_DAY,
+        entry_date=day + timedelta(days=1),
+        prompt_answers={
+            "somatic": "My shoulders were loose all morning.",
+            "insights": "I don't have to carry everything at once.",
+            "challenges": "Felt an urge to quit my job today; we agreed to wait.",
+            "commitments": "Walk by the water twice this week; call my sister.",
+        },
+        free_text="Slept deeply. Drew the lake I saw during the session.",
+        mood=rng.randint(5, 8),
+        title="Next-day integration",
+    )
+    repos.documents.save(
+        StoredDocument(
+            kind="integration", client_id=cid, session_id=session_id, data=to_jsonable(entry)
+        )
+    )
