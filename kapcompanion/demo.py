@@ -290,9 +290,11 @@ def _measures(
     taken = datetime.combine(day, time(9, 30), UTC)
     for inst_id, total in (("phq9", phq), ("gad7", max(1, phq - rng.randint(2, 6)))):
         inst = instrument(inst_id)
-        answers = _spread(total, len(inst.items), 3, rng)
-        if inst_id == "phq9" and item9:
+        if inst_id == "phq9":  # item 9 (self-harm) stays 0 unless this client is the example
+            answers = _spread(total - item9, 8, 3, rng)
             answers[9] = item9
+        else:
+            answers = _spread(total, len(inst.items), 3, rng)
         resp = record_response(inst, answers, taken_on=taken, context=context)
         repos.documents.save(StoredDocument(kind="measure", client_id=cid, data=to_jsonable(resp)))
         if resp.flags:
