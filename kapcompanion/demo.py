@@ -343,7 +343,7 @@ def _dose(route: Route, rng: random.Random) -> DosePlan:
     return DosePlan(
         route=route,
         weight_kg=weight,
-        mg_per_kg=rng.choice([0.5, 0.75, 1.0]),
+        mg_per_kg=rng.choice([0.6, 0.75, 1.0]),
         lot=f"IM{rng.randint(1000, 9999)}",
         band=DoseBand.MODERATE,
     )
@@ -444,7 +444,7 @@ def _session(
                 run.record(EventKind.MUSIC_ENDED, _music(phase_seen, clock.now(), ended=True))
             run.record(EventKind.MUSIC_STARTED, _music(phase, clock.now()))
             phase_seen = phase
-        if k % 3 == 0:
+        if k % max(3, n_events // 6) == 0:
             up = 12 if phase == "peak" else 4
             run.record_vitals(
                 VitalReading(
