@@ -20,28 +20,33 @@ from dataclasses import dataclass
 
 import numpy as np
 from music_synth import (
+    DRONE_TABLE,
     NOISE_TABLE,
     PAD_TABLE,
     SR,
     Array,
+    _partials_spectrum,
+    apply_fades,
+    at,
     band_masks,
     chord_notes,
-    fade_envelope,
-    fft_convolve,
+    convolve_into,
     k_weight_power,
     midi_hz,
     noise_spectrum,
     pad_partials,
-    ramp,
+    ramp_curve,
     reverb_ir,
     slow_lfo,
     soft_limit,
     spectrum_to_tables,
-    swell_envelope,
-    _partials_spectrum,
+    swell_curve,
 )
 
+BLOCK = 1 << 18  # samples rendered at a time (~6 s): bounds the temporaries
 PAD_BANDS = (350.0, 1500.0)  # Hz: low / mid / high bands of the pad "filter"
+# A soft glass chime: (frequency ratio, amplitude, decay relative to the fundamental's).
+CHIME_PARTIALS = ((1.0, 1.0, 1.0), (2.0, 0.22, 0.55), (3.0, 0.07, 0.35), (5.4, 0.025, 0.2))
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class Piece:
     chime_gap: tuple[float, float]  # seconds between the notes of an arpeggio
     chime_rest: tuple[float, float]  # seconds of silence between arpeggios
     reverb_rt: float
+    lift: int = 0  # semitones the voicings climb over the piece (a gentle rise)
     loudness: float = -20.0  # target LUFS (ungated, K-weighted, over the body of the piece)
     fade_in_s: float = 12.0
     fade_out_s: float = 16.0
@@ -91,7 +97,7 @@ Schedule = list[tuple[int, int, list[int]]]
 
 def _generators(seed: int, piece: Piece) -> list[np.random.Generator]:
     entropy = [seed, *piece.key.encode("utf-8")]
-    return [np.random.default_rng(s) for s in np.random.SeedSequence(entropy).spawn(5)]
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(entropy).spawn(4)]
 
 
 def _chord_schedule(rng: np.random.Generator, piece: Piece, n: int) -> Schedule:
@@ -102,7 +108,8 @@ def _chord_schedule(rng: np.random.Generator, piece: Piece, n: int) -> Schedule:
     while t < n:
         length = int(rng.uniform(*piece.chord_s) * SR)
         degree = piece.degrees[k % len(piece.degrees)]
-        notes = chord_notes(piece.tonic, piece.mode, degree, piece.shape, piece.pad_low)
+        low = piece.pad_low + round(piece.lift * t / n)
+        notes = chord_notes(piece.tonic, piece.mode, degree, piece.shape, low)
         end = min(t + length, n)
         if n - end < length // 3:  # do not leave a stub chord at the end
             end = n
@@ -112,17 +119,29 @@ def _chord_schedule(rng: np.random.Generator, piece: Piece, n: int) -> Schedule:
     return out
 
 
-def _pad_layer(rng: np.random.Generator, piece: Piece, n: int) -> tuple[Array, Schedule]:
+def _span_env(a: int, b: int, lo: int, hi: int, fade_in: int, fade_out: int) -> Array:
+    """Equal-power crossfade envelope of a chord sounding over [lo, hi), at samples a..b."""
+    p = np.arange(a, b, dtype=np.float64)
+    env = np.ones(b - a)
+    if fade_in:
+        env *= np.sin(0.5 * np.pi * np.clip((p - lo) / fade_in, 0.0, 1.0))
+    if fade_out:
+        env *= np.cos(0.5 * np.pi * np.clip((p - (hi - fade_out)) / fade_out, 0.0, 1.0))
+    return env
+
+
+def _pad_layer(rng: np.random.Generator, piece: Piece, out: Array) -> Schedule:
+    """Add the chord pads into ``out``; return the chord schedule (the chimes follow it)."""
+    n = out.shape[1]
     chords = _chord_schedule(rng, piece, n)
     masks = band_masks(PAD_TABLE, PAD_BANDS)
-    brightness = ramp(n, *piece.bright)
+    brightness = ramp_curve(n, *piece.bright)
     gains = [
         0.9 + 0.1 * slow_lfo(rng, n, (40.0, 110.0)),
         0.7 + 0.3 * slow_lfo(rng, n, (30.0, 90.0)),
         brightness * (0.65 + 0.35 * slow_lfo(rng, n, (25.0, 80.0))),
     ]
     xfade = int(min(0.4 * piece.chord_s[0], 14.0) * SR)
-    out = np.zeros((2, n))
     tim = piece.timbre
     for start, end, notes in chords:
         partials = pad_partials(
@@ -137,41 +156,49 @@ def _pad_layer(rng: np.random.Generator, piece: Piece, n: int) -> tuple[Array, S
         tables = spectrum_to_tables(
             _partials_spectrum(partials, PAD_TABLE), masks, rng, piece.width
         )
-        a = max(start - xfade // 2, 0)
-        b = min(end + xfade // 2, n)
-        env = np.ones(b - a)
-        if start > 0:
-            env[:xfade] = np.sin(0.5 * np.pi * np.linspace(0.0, 1.0, xfade))
-        if end < n:
-            env[-xfade:] = np.cos(0.5 * np.pi * np.linspace(0.0, 1.0, xfade))
-        idx = (np.arange(a, b) + int(rng.integers(PAD_TABLE))) % PAD_TABLE
-        seg = np.zeros((2, b - a))
-        for band, gain in enumerate(gains):
-            seg += tables[band][:, idx] * gain[a:b]
-        out[:, a:b] += seg * env
-    return out, chords
+        lo = max(start - xfade // 2, 0)
+        hi = min(end + xfade // 2, n)
+        fade_in = xfade if start > 0 else 0
+        fade_out = xfade if end < n else 0
+        offset = int(rng.integers(PAD_TABLE))
+        for a in range(lo, hi, BLOCK):
+            b = min(a + BLOCK, hi)
+            idx = (np.arange(a, b) + offset) % PAD_TABLE
+            seg = tables[0][:, idx] * at(gains[0], a, b)
+            for band in range(1, len(gains)):
+                seg += tables[band][:, idx] * at(gains[band], a, b)
+            out[:, a:b] += seg * _span_env(a, b, lo, hi, fade_in, fade_out)
+    return chords
 
 
-def _drone_layer(rng: np.random.Generator, piece: Piece, n: int) -> Array:
+def _drone_layer(rng: np.random.Generator, piece: Piece, out: Array) -> None:
+    n = out.shape[1]
     root = piece.tonic - 12 * piece.drone_octaves
-    partials = pad_partials([root, root + 7], 10, 1.2, 5.0, bw_scale=0.5)
+    partials = pad_partials([root, root + 7], 10, 1.2, 12.0, bw_scale=0.5)
     tables = spectrum_to_tables(
-        _partials_spectrum(partials, PAD_TABLE), np.ones((1, PAD_TABLE // 2 + 1)), rng,
+        _partials_spectrum(partials, DRONE_TABLE),
+        np.ones((1, DRONE_TABLE // 2 + 1)),
+        rng,
         min(piece.width, 0.5),
     )
-    idx = np.arange(n) % PAD_TABLE
-    level = 1.0 + 0.3 * slow_lfo(rng, n, (45.0, 120.0))
-    return tables[0][:, idx] * level
+    level = piece.drone * (1.0 + 0.3 * slow_lfo(rng, n, (45.0, 120.0)))
+    for a in range(0, n, BLOCK):
+        b = min(a + BLOCK, n)
+        out[:, a:b] += tables[0][:, np.arange(a, b) % DRONE_TABLE] * at(level, a, b)
 
 
-def _noise_layer(rng: np.random.Generator, piece: Piece, n: int) -> Array:
+def _noise_layer(rng: np.random.Generator, piece: Piece, out: Array) -> None:
+    n = out.shape[1]
     one = np.ones((1, NOISE_TABLE // 2 + 1))
     low = spectrum_to_tables(noise_spectrum(piece.noise_hz / 1.7, 0.5, NOISE_TABLE), one, rng, 1.0)
     high = spectrum_to_tables(noise_spectrum(piece.noise_hz * 1.7, 0.5, NOISE_TABLE), one, rng, 1.0)
-    idx = np.arange(n) % NOISE_TABLE
     mix = 0.5 + 0.5 * slow_lfo(rng, n, (30.0, 70.0))  # drifting filter centre
-    swell = swell_envelope(rng, n, (15.0, 40.0), (10.0, 30.0))
-    return (low[0][:, idx] * (1.0 - mix) + high[0][:, idx] * mix) * swell
+    swell = piece.noise * swell_curve(rng, n, (15.0, 40.0), (10.0, 30.0))
+    for a in range(0, n, BLOCK):
+        b = min(a + BLOCK, n)
+        idx = np.arange(a, b) % NOISE_TABLE
+        m = at(mix, a, b)
+        out[:, a:b] += (low[0][:, idx] * (1.0 - m) + high[0][:, idx] * m) * at(swell, a, b)
 
 
 def _chime_note(rng: np.random.Generator, freq: float, level: float) -> Array:
@@ -179,7 +206,7 @@ def _chime_note(rng: np.random.Generator, freq: float, level: float) -> Array:
     length = int(tau * 5.0 * SR)
     t = np.arange(length) / SR
     note = np.zeros(length)
-    for ratio, amp, decay in ((1.0, 1.0, 1.0), (2.0, 0.22, 0.55), (3.0, 0.07, 0.35), (5.4, 0.025, 0.2)):
+    for ratio, amp, decay in CHIME_PARTIALS:
         if freq * ratio < 0.4 * SR:
             note += amp * np.sin(2.0 * np.pi * freq * ratio * t) * np.exp(-t / (tau * decay))
     attack = int(0.035 * SR)  # soft mallet: no click, far from a percussive hit
@@ -189,12 +216,12 @@ def _chime_note(rng: np.random.Generator, freq: float, level: float) -> Array:
     return note * level
 
 
-def _chime_layer(
-    rng: np.random.Generator, piece: Piece, n: int, chords: Schedule
-) -> Array:
-    dry = np.zeros((2, n))
+def _chime_layer(rng: np.random.Generator, piece: Piece, out: Array, chords: Schedule) -> None:
+    """Add slow arpeggios of chord tones, mostly through a long reverb, into ``out``."""
+    n = out.shape[1]
     if piece.chimes <= 0:
-        return dry
+        return
+    dry = np.zeros((2, n))
     t = int(rng.uniform(*piece.chime_rest) * SR)
     while t < n:
         notes = next(c[2] for c in chords if c[1] > t)
@@ -214,27 +241,34 @@ def _chime_layer(
                 break
         t += int(rng.uniform(*piece.chime_rest) * SR)
     ir = reverb_ir(rng, piece.reverb_rt * 1.1, piece.reverb_rt, 5000.0)
-    return 0.15 * dry + fft_convolve(dry, ir)
+    out += 0.15 * dry
+    convolve_into(dry, ir, out)
 
 
 def render_piece(piece: Piece, seed: int, seconds: float | None = None) -> Array:
-    """The finished piece as float64 (2, n) at ``SR``; ``seconds`` overrides its length."""
-    n = int(round((piece.seconds if seconds is None else seconds) * SR))
-    g_pad, g_drone, g_noise, g_chime, _spare = _generators(seed, piece)
-    pads, chords = _pad_layer(g_pad, piece, n)
-    mix = pads
+    """The finished piece as float64 (2, n) at ``SR``; ``seconds`` overrides its length.
+
+    Layers add into one buffer block by block (slow curves stay at control rate), so memory
+    stays near one copy of the piece.
+    """
+    n = round((piece.seconds if seconds is None else seconds) * SR)
+    g_pad, g_drone, g_noise, g_chime = _generators(seed, piece)
+    out = np.zeros((2, n))
+    chords = _pad_layer(g_pad, piece, out)
     if piece.drone > 0:
-        mix += piece.drone * _drone_layer(g_drone, piece, n)
+        _drone_layer(g_drone, piece, out)
     if piece.noise > 0:
-        mix += piece.noise * _noise_layer(g_noise, piece, n)
-    mix += _chime_layer(g_chime, piece, n, chords)
+        _noise_layer(g_noise, piece, out)
+    _chime_layer(g_chime, piece, out, chords)
     fade_in = min(int(piece.fade_in_s * SR), n // 4)
     fade_out = min(int(piece.fade_out_s * SR), n // 4)
-    mix *= fade_envelope(n, fade_in, fade_out)
-    body = mix[:, fade_in : n - fade_out] if n - fade_out > fade_in else mix
+    apply_fades(out, fade_in, fade_out)
+    body = out[:, fade_in : n - fade_out] if n - fade_out > fade_in else out
     power = k_weight_power(body)
     gain = 10.0 ** ((piece.loudness + 0.691) / 20.0) / np.sqrt(max(power, 1e-20))
-    return soft_limit(mix * gain)
+    for a in range(0, n, BLOCK):
+        out[:, a : a + BLOCK] = soft_limit(out[:, a : a + BLOCK] * gain)
+    return out
 
 
 # --------------------------------------------------------------------------- the bell
@@ -268,9 +302,11 @@ def render_bell(seed: int, fundamental_hz: float = 216.0, seconds: float = 20.0)
     attack = int(0.025 * SR)
     env = np.ones(n)
     env[:attack] = 0.5 - 0.5 * np.cos(np.pi * np.arange(attack) / attack)
-    env *= fade_envelope(n, 0, int(3.0 * SR))
     out *= env
+    apply_fades(out, 0, int(3.0 * SR))
     room = reverb_ir(rng, 3.0, 2.2, 6000.0)
-    out = 0.8 * out + 0.25 * fft_convolve(out, room)
+    dry = out.copy()
+    out *= 0.8
+    convolve_into(dry, room, out, 0.25)
     out *= 0.5 / np.max(np.abs(out))  # peak at -6 dBFS: present, never startling
     return soft_limit(out)

@@ -22,10 +22,14 @@ import numpy.typing as npt
 Array = npt.NDArray[np.float64]
 
 SR = 44100
-PAD_TABLE = 1 << 19  # ~11.9 s loop at 44.1 kHz
-NOISE_TABLE = 1 << 20  # ~23.8 s loop: long enough that no feature of the noise repeats audibly
+# Loop lengths. A partial smeared over only a few FFT bins beats with the table's period, so
+# the tables are long: the slow beating of a pad repeats every ~24 s, of the drone every ~48 s,
+# and the chord changes, band LFOs and level drift hide even that.
+PAD_TABLE = 1 << 20  # ~23.8 s at 44.1 kHz
+NOISE_TABLE = 1 << 20
+DRONE_TABLE = 1 << 21  # ~47.6 s
 LIMIT_KNEE = 0.5  # linear; the soft limiter is transparent below this
-LIMIT_CEILING = 0.7  # linear (-3.1 dBFS); no output sample reaches it
+LIMIT_CEILING = 0.7  # linear (-3.1 dBFS); no output sample goes above it
 
 IONIAN = (0, 2, 4, 5, 7, 9, 11)
 LYDIAN = (0, 2, 4, 6, 7, 9, 11)
@@ -59,9 +63,7 @@ def chord_notes(
 # --------------------------------------------------------------------------- tables
 
 
-def _partials_spectrum(
-    partials: list[tuple[float, float, float]], n: int, sr: int = SR
-) -> Array:
+def _partials_spectrum(partials: list[tuple[float, float, float]], n: int, sr: int = SR) -> Array:
     """Amplitude spectrum (n//2+1 bins) of Gaussian-smeared partials (freq, amp, bandwidth Hz).
 
     Amplitude is divided by sqrt(bandwidth) so a partial's energy does not depend on how wide
@@ -123,9 +125,7 @@ def band_masks(n: int, edges_hz: tuple[float, ...], sr: int = SR) -> Array:
     return np.array(masks)
 
 
-def spectrum_to_tables(
-    spec: Array, masks: Array, rng: np.random.Generator, width: float
-) -> Array:
+def spectrum_to_tables(spec: Array, masks: Array, rng: np.random.Generator, width: float) -> Array:
     """Random-phase inverse FFT of ``spec`` per band: shape (bands, 2 channels, n), RMS 1.
 
     Left and right get independent phases; ``width`` (0..1) mixes them back toward mono so
@@ -150,7 +150,7 @@ def noise_spectrum(centre_hz: float, octaves: float, n: int, sr: int = SR) -> Ar
     """Log-Gaussian band of noise around ``centre_hz``, ``octaves`` wide (standard deviation)."""
     freqs = np.fft.rfftfreq(n, 1.0 / sr)
     logf = np.log2(np.maximum(freqs, 1.0) / centre_hz)
-    spec = np.exp(-0.5 * (logf / octaves) ** 2)
+    spec: Array = np.exp(-0.5 * (logf / octaves) ** 2)
     spec[freqs < 30.0] = 0.0
     return spec
 
@@ -158,83 +158,95 @@ def noise_spectrum(centre_hz: float, octaves: float, n: int, sr: int = SR) -> Ar
 # --------------------------------------------------------------------------- control signals
 
 
-def slow_lfo(
-    rng: np.random.Generator,
-    n: int,
-    period_s: tuple[float, float],
-    count: int = 3,
-    sr: int = SR,
-    ctrl: int = 512,
-) -> Array:
-    """A smooth, non-repeating curve in [-1, 1]: a few sines with random long periods.
+CTRL = 512  # samples per control-rate step (11.6 ms): LFOs, ramps and swells live here
 
-    Computed at control rate and interpolated, which is both cheaper and smoother.
-    """
-    m = n // ctrl + 2
-    t = np.arange(m) * (ctrl / sr)
-    y = np.zeros(m)
+
+def at(curve: Array, a: int, b: int) -> Array:
+    """Control-rate ``curve`` evaluated (linearly interpolated) at samples ``a``..``b``."""
+    pos = np.arange(a, b, dtype=np.float64) / CTRL
+    return np.interp(pos, np.arange(curve.size, dtype=np.float64), curve)
+
+
+def _ctrl_points(n: int) -> int:
+    return n // CTRL + 2
+
+
+def slow_lfo(
+    rng: np.random.Generator, n: int, period_s: tuple[float, float], count: int = 3
+) -> Array:
+    """A smooth, non-repeating control curve in [-1, 1]: a few sines with random long periods."""
+    t = np.arange(_ctrl_points(n)) * (CTRL / SR)
+    y = np.zeros(t.size)
     total = 0.0
     for _ in range(count):
         period = rng.uniform(*period_s)
         weight = rng.uniform(0.5, 1.0)
         y += weight * np.sin(2.0 * np.pi * t / period + rng.uniform(0.0, 2.0 * np.pi))
         total += weight
-    y /= total
-    return np.interp(np.arange(n, dtype=np.float64), np.arange(m) * float(ctrl), y)
+    out: Array = y / total
+    return out
 
 
 def ramp(n: int, start: float, end: float) -> Array:
     """Smooth (raised-cosine) ramp from ``start`` to ``end`` over ``n`` samples."""
     u = np.linspace(0.0, 1.0, n)
-    return start + (end - start) * (0.5 - 0.5 * np.cos(np.pi * u))
+    out: Array = start + (end - start) * (0.5 - 0.5 * np.cos(np.pi * u))
+    return out
 
 
-def fade_envelope(n: int, fade_in: int, fade_out: int) -> Array:
-    """Long raised-cosine fade-in and fade-out; 1 in between."""
-    env = np.ones(n)
+def ramp_curve(n: int, start: float, end: float) -> Array:
+    """The same ramp as a control curve over a piece of ``n`` samples."""
+    return ramp(_ctrl_points(n), start, end)
+
+
+def apply_fades(x: Array, fade_in: int, fade_out: int) -> None:
+    """Long raised-cosine fade-in and fade-out, in place."""
+    n = x.shape[1]
     if fade_in > 0:
-        env[:fade_in] = ramp(fade_in, 0.0, 1.0)
+        x[:, :fade_in] *= ramp(fade_in, 0.0, 1.0)
     if fade_out > 0:
-        env[n - fade_out :] *= ramp(fade_out, 1.0, 0.0)
-    return env
+        x[:, n - fade_out :] *= ramp(fade_out, 1.0, 0.0)
 
 
-def swell_envelope(
-    rng: np.random.Generator,
-    n: int,
-    length_s: tuple[float, float],
-    gap_s: tuple[float, float],
-    sr: int = SR,
+def swell_curve(
+    rng: np.random.Generator, n: int, length_s: tuple[float, float], gap_s: tuple[float, float]
 ) -> Array:
-    """Overlapping raised-cosine bumps (each 15-40 s): the breathing of the noise layer."""
-    env = np.zeros(n)
-    t = int(rng.uniform(0.0, gap_s[1]) * sr)
-    while t < n:
-        length = int(rng.uniform(*length_s) * sr)
+    """Overlapping raised-cosine bumps (each 15-40 s) as a control curve: noise that breathes."""
+    env = np.zeros(_ctrl_points(n))
+    rate = SR / CTRL
+    t = int(rng.uniform(0.0, gap_s[1]) * rate)
+    while t < env.size:
+        length = int(rng.uniform(*length_s) * rate)
         level = rng.uniform(0.45, 1.0)
-        end = min(t + length, n)
+        end = min(t + length, env.size)
         u = np.arange(end - t) / length
         env[t:end] += level * (0.5 - 0.5 * np.cos(2.0 * np.pi * u))
-        t += int(rng.uniform(*gap_s) * sr)
-    return np.minimum(env, 1.2)
+        t += int(rng.uniform(*gap_s) * rate)
+    out: Array = np.minimum(env, 1.2)
+    return out
 
 
 # --------------------------------------------------------------------------- effects
 
 
-def fft_convolve(x: Array, ir: Array, block: int = 1 << 18) -> Array:
-    """Overlap-add FFT convolution of (2, n) ``x`` with (2, m) ``ir``; output length n."""
+def convolve_into(x: Array, ir: Array, out: Array, gain: float = 1.0) -> None:
+    """Add ``gain`` * (``x`` convolved with ``ir``), both (2, *), into ``out`` (cut at its end).
+
+    Overlap-add with FFTs at least four times the impulse response, so most of each
+    transform is useful work; silent input blocks (chimes are sparse) are skipped.
+    """
     n = x.shape[1]
     m = ir.shape[1]
-    nfft = 1 << int(np.ceil(np.log2(block + m - 1)))
-    out = np.zeros((2, n + m - 1))
-    ir_f = np.fft.rfft(ir, nfft, axis=1)
+    nfft = 1 << max(20, int(np.ceil(np.log2(4 * m))))
+    block = nfft - m + 1
+    ir_f = np.fft.rfft(ir, nfft, axis=1) * gain
     for start in range(0, n, block):
         seg = x[:, start : start + block]
+        if not np.any(seg):
+            continue
         y = np.fft.irfft(np.fft.rfft(seg, nfft, axis=1) * ir_f, nfft, axis=1)
         stop = min(start + seg.shape[1] + m - 1, out.shape[1])
         out[:, start:stop] += y[:, : stop - start]
-    return out[:, :n]
 
 
 def reverb_ir(
@@ -250,11 +262,12 @@ def reverb_ir(
     freqs = np.fft.rfftfreq(n, 1.0 / sr)
     lowpass = 1.0 / np.sqrt(1.0 + (freqs / cutoff_hz) ** 4)
     ir = np.fft.irfft(np.fft.rfft(ir, axis=1) * lowpass, n, axis=1)
-    return ir / np.sqrt(np.sum(ir**2, axis=1, keepdims=True))
+    out: Array = ir / np.sqrt(np.sum(ir**2, axis=1, keepdims=True))
+    return out
 
 
 def soft_limit(x: Array, knee: float = LIMIT_KNEE, ceiling: float = LIMIT_CEILING) -> Array:
-    """Identity below ``knee``; above it, tanh-shaped so |y| stays strictly below ``ceiling``."""
+    """Identity below ``knee``; above it, tanh-shaped so |y| never exceeds ``ceiling``."""
     mag = np.abs(x)
     over = mag > knee
     if not np.any(over):
@@ -265,31 +278,63 @@ def soft_limit(x: Array, knee: float = LIMIT_KNEE, ceiling: float = LIMIT_CEILIN
     return y
 
 
-def k_weight_power(x: Array, sr: int = SR) -> float:
+def _k_weighting(freqs: Array, sr: int) -> Array:
+    """|H(f)|^2 of the BS.1770 K filter (4 dB high shelf at 1.5 kHz, RLB high-pass at 38 Hz).
+
+    Built from the analogue prototypes (RBJ biquads, as pyloudnorm does) so it is right at
+    any sample rate, not only at the 48 kHz the standard tabulates.
+    """
+    z = np.exp(-2j * np.pi * freqs / sr)
+
+    def response(b: tuple[float, ...], a: tuple[float, ...]) -> Array:
+        num = b[0] + b[1] * z + b[2] * z * z
+        den = a[0] + a[1] * z + a[2] * z * z
+        mag: Array = np.abs(num / den) ** 2
+        return mag
+
+    big_a = 10.0 ** (4.0 / 40.0)
+    w0 = 2.0 * np.pi * 1500.0 / sr
+    cw, alpha = np.cos(w0), np.sin(w0) / (2.0 / np.sqrt(2.0))
+    root = 2.0 * np.sqrt(big_a) * alpha
+    shelf = response(
+        (
+            big_a * ((big_a + 1) + (big_a - 1) * cw + root),
+            -2.0 * big_a * ((big_a - 1) + (big_a + 1) * cw),
+            big_a * ((big_a + 1) + (big_a - 1) * cw - root),
+        ),
+        ((big_a + 1) - (big_a - 1) * cw + root, 2.0 * ((big_a - 1) - (big_a + 1) * cw),
+         (big_a + 1) - (big_a - 1) * cw - root),
+    )  # fmt: skip
+    w0 = 2.0 * np.pi * 38.0 / sr
+    cw, alpha = np.cos(w0), np.sin(w0) / (2.0 * 0.5)
+    high_pass = response(((1 + cw) / 2, -(1 + cw), (1 + cw) / 2), (1 + alpha, -2.0 * cw, 1 - alpha))
+    return shelf * high_pass
+
+
+def k_weight_power(x: Array, sr: int = SR, block: int = 1 << 16) -> float:
     """Mean power of the K-weighted signal (ITU-R BS.1770 filters applied in the FFT domain).
 
-    Sum over channels, so ``-0.691 + 10*log10(result)`` is an ungated LUFS figure. Computed by
-    Parseval on the magnitude response, which is all the measurement needs.
+    Summed over channels, so ``-0.691 + 10*log10(result)`` is an ungated LUFS figure. Uses
+    Parseval on the filters' magnitude response in 1.5 s blocks (the filters' memory is a few
+    milliseconds, so the block edges do not matter), which is all a level measurement needs.
     """
     n = x.shape[1]
-    freqs = np.fft.rfftfreq(n, 1.0 / sr)
-    z = np.exp(-2j * np.pi * freqs / sr)
-    # BS.1770 stage 1 (high shelf) and stage 2 (RLB high-pass) at 48 kHz, close enough at 44.1.
-    shelf = (1.53512485958697 - 2.69169618940638 * z + 1.19839281085285 * z**2) / (
-        1.0 - 1.69065929318241 * z + 0.73248077421585 * z**2
-    )
-    hp = (1.0 - 2.0 * z + z**2) / (1.0 - 1.99004745483398 * z + 0.99007225036621 * z**2)
-    weight = np.abs(shelf * hp) ** 2
-    total = 0.0
-    for ch in x:
-        spec = np.abs(np.fft.rfft(ch)) ** 2 * weight
-        # Parseval for rfft: every bin but DC (and Nyquist, for even n) stands for two.
-        energy = 2.0 * np.sum(spec) - spec[0] - (spec[-1] if n % 2 == 0 else 0.0)
-        energy /= n
-        total += energy / n
-    return total
+    block = min(block, n)
+    freqs = np.asarray(np.fft.rfftfreq(block, 1.0 / sr), dtype=np.float64)
+    weight = _k_weighting(freqs, sr)
+    # Parseval for rfft: every bin but DC (and Nyquist, for even lengths) stands for two.
+    weight[1:] *= 2.0
+    if block % 2 == 0:
+        weight[-1] /= 2.0
+    count = n // block
+    energy = 0.0
+    for first in range(0, count, 32):  # 32 blocks per FFT batch: bounded memory
+        last = min(first + 32, count)
+        frames = np.stack([x[:, i * block : (i + 1) * block] for i in range(first, last)], axis=1)
+        energy += float(np.sum(np.abs(np.fft.rfft(frames, axis=2)) ** 2 * weight)) / block
+    return float(energy / (count * block))
 
 
 def lufs(x: Array, sr: int = SR) -> float:
     power = k_weight_power(x, sr)
-    return -0.691 + 10.0 * np.log10(max(power, 1e-20))
+    return float(-0.691 + 10.0 * np.log10(max(power, 1e-20)))
