@@ -42,6 +42,7 @@ from kapcompanion.core.screening import SCREENING_ITEMS, Answer, Screening, answ
 from kapcompanion.core.serial import to_jsonable
 from kapcompanion.core.touch import DistressPreference, TouchAgreement, TouchKind
 from kapcompanion.core.vitals import VitalReading
+from kapcompanion.paths import resource
 from kapcompanion.services.session import SessionRunner, plan_session
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
@@ -104,13 +105,6 @@ OBSERVATIONS = [
     "Hands open on the blanket; occasional smile.",
     "Restless briefly, eased with grounding words.",
 ]
-MUSIC = {
-    "arrival": "Harbour at Dusk",
-    "onset": "Rising Mist",
-    "peak": "Wide Silence",
-    "return": "Morning Shore",
-    "debrief": "Quiet Room",
-}
 
 
 class _Clock:
@@ -522,12 +516,15 @@ def _session(
 
 
 def _music(phase: str, at: datetime, ended: bool = False) -> dict[str, Any]:
-    title = MUSIC.get(phase, "Quiet Room")
+    """A play-log entry for the first shipped track of ``phase`` (as the player records it)."""
+    tracks = sorted(resource("music").glob(f"{phase}-*.ogg"))
+    location = tracks[0] if tracks else resource("music", f"{phase}.ogg")
+    title = location.stem.split("-", 2)[-1].replace("-", " ").title()
     body: dict[str, Any] = {
         "title": title,
         "artist": "KAP Companion generative",
         "phase": phase,
-        "location": f"resources/music/{phase}-01.ogg",
+        "location": str(location.relative_to(resource("music").parent.parent)),
     }
     body["ended_utc" if ended else "started_utc"] = at.isoformat()
     return body
