@@ -231,9 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _extensions() -> list[Callable[[Any], None]]:
+def _extensions() -> list[Callable[[Any], Any]]:
     """Sub-commands that live with their feature (playlist, export)."""
-    found: list[Callable[[Any], None]] = []
+    found: list[Callable[[Any], Any]] = []
     try:
         from kapcompanion.audio.cli import add_playlist_parser
     except ImportError:

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from kapcompanion.core.intake import Contact
+
 
 @dataclass
 class Practitioner:
@@ -24,11 +26,8 @@ class Practitioner:
     email: str = ""
 
 
-@dataclass
-class ContactInfo:
-    name: str = ""
-    phone: str = ""
-    relationship: str = ""
+#: a person to reach (emergency contact, escort): the same record intake uses
+ContactInfo = Contact
 
 
 class ClientStatus(StrEnum):

@@ -1,0 +1,343 @@
+"""Add or edit a client, and the deliberate deletion of one.
+
+The dialog checks the form, then the store's own rules (``validate_client``), and shows the
+first problem in words beside the form, with the focus on the field to fix. If the app locks
+while it is open, a valid form is saved (the lock saves drafts) and an invalid one is
+discarded; either way it closes, so no client data stays on screen.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kapcompanion.core.models import Client, ContactInfo
+from kapcompanion.store.errors import VaultError
+from kapcompanion.store.repos import validate_client
+from kapcompanion.ui.context import AppContext
+from kapcompanion.ui.theme import set_role
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class FormProblem(Exception):
+    def __init__(self, message: str, field: QWidget) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _line(name: str, placeholder: str = "") -> QLineEdit:
+    edit = QLineEdit()
+    edit.setAccessibleName(name)
+    edit.setPlaceholderText(placeholder)
+    return edit
+
+
+class _ContactFields:
+    def __init__(self, what: str) -> None:
+        self.name = _line(f"{what} name")
+        self.phone = _line(f"{what} phone")
+        self.relationship = _line(f"{what} relationship", "e.g. partner, friend")
+
+    def box(self, title: str) -> QGroupBox:
+        group = QGroupBox(title)
+        form = QFormLayout(group)
+        form.addRow("Name", self.name)
+        form.addRow("Phone", self.phone)
+        form.addRow("Relationship", self.relationship)
+        return group
+
+    def load(self, c: ContactInfo | None) -> None:
+        c = c or ContactInfo(name="")
+        self.name.setText(c.name)
+        self.phone.setText(c.phone)
+        self.relationship.setText(c.relationship)
+
+    def value(self) -> ContactInfo | None:
+        c = ContactInfo(
+            self.name.text().strip(), self.phone.text().strip(), self.relationship.text().strip()
+        )
+        return c if (c.name or c.phone or c.relationship) else None
+
+
+class ClientDialog(QDialog):
+    """Add (``client`` None) or edit a client; ``saved`` carries the stored Client."""
+
+    saved = Signal(object)
+
+    def __init__(
+        self, ctx: AppContext, client: Client | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("clientDialog")
+        self.ctx = ctx
+        self.original = client
+        self.setWindowTitle(ctx.title("Edit client" if client else "New client"))
+        self.setModal(True)
+
+        self.name = _line("Full name")
+        self.pseudonym = _line("Pseudonym", "shown on the session screen instead of the name")
+        self.dob = _line("Date of birth", "YYYY-MM-DD")
+        self.pronouns = _line("Pronouns")
+        self.identifier = _line("Record number", "your clinic's identifier, if any")
+        self.phone = _line("Phone")
+        self.email = _line("Email")
+        self.address = QPlainTextEdit()
+        self.address.setAccessibleName("Address")
+        self.address.setTabChangesFocus(True)
+        self.address.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 14)
+        self.indications = _line("Indications", "comma-separated, e.g. depression, PTSD")
+        self.emergency = _ContactFields("Emergency contact")
+        self.escort = _ContactFields("Escort")
+        self.notes = QPlainTextEdit()
+        self.notes.setAccessibleName("Notes")
+        self.notes.setTabChangesFocus(True)
+        self.notes.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 14)
+
+        who = QGroupBox("Client")
+        form = QFormLayout(who)
+        form.addRow("Full &name", self.name)
+        form.addRow("&Pseudonym", self.pseudonym)
+        form.addRow("&Date of birth", self.dob)
+        form.addRow("Pron&ouns", self.pronouns)
+        form.addRow("&Indications", self.indications)
+        form.addRow("Record n&umber", self.identifier)
+        reach = QGroupBox("Contact")
+        form2 = QFormLayout(reach)
+        form2.addRow("P&hone", self.phone)
+        form2.addRow("E&mail", self.email)
+        form2.addRow("Addre&ss", self.address)
+        people = QHBoxLayout()
+        people.addWidget(self.emergency.box("Emergency contact"))
+        people.addWidget(self.escort.box("Escort home"))
+        notes_box = QGroupBox("Notes")
+        QVBoxLayout(notes_box).addWidget(self.notes)
+
+        body = QWidget()
+        col = QVBoxLayout(body)
+        col.addWidget(who)
+        col.addWidget(reach)
+        col.addLayout(people)
+        col.addWidget(notes_box)
+        col.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setAccessibleName("Problem")
+        set_role(self.error, "error")
+        self.error.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        if ctx.demo:
+            banner = QLabel("DEMO: invented data")
+            set_role(banner, "banner")
+            layout.addWidget(banner)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+        if client is not None:
+            self._load(client)
+        self._initial = self._snapshot()
+        ctx.signals.about_to_lock.connect(self._on_lock)
+        self.setMinimumSize(520, 380)  # explicit, so showing never resizes the window
+        self.resize(720, 640)
+
+    # ------------------------------------------------------------------ form <-> client
+    def _load(self, c: Client) -> None:
+        self.name.setText(c.name)
+        self.pseudonym.setText(c.pseudonym)
+        self.dob.setText(c.dob.isoformat() if c.dob else "")
+        self.pronouns.setText(c.pronouns)
+        self.identifier.setText(c.identifier)
+        self.phone.setText(c.phone)
+        self.email.setText(c.email)
+        self.address.setPlainText(c.address)
+        self.indications.setText(", ".join(c.indications))
+        self.emergency.load(c.emergency_contact)
+        self.escort.load(c.escort)
+        self.notes.setPlainText(c.notes)
+
+    def _snapshot(self) -> tuple[str, ...]:
+        edits = [
+            self.name,
+            self.pseudonym,
+            self.dob,
+            self.pronouns,
+            self.identifier,
+            self.phone,
+            self.email,
+            self.indications,
+            self.emergency.name,
+            self.emergency.phone,
+            self.emergency.relationship,
+            self.escort.name,
+            self.escort.phone,
+            self.escort.relationship,
+        ]
+        return (*(e.text() for e in edits), self.address.toPlainText(), self.notes.toPlainText())
+
+    def modified(self) -> bool:
+        return self._snapshot() != self._initial
+
+    def client(self) -> Client:
+        """The client the form describes; raises FormProblem for what the form can tell."""
+        dob: date | None = None
+        text = self.dob.text().strip()
+        if text:
+            try:
+                dob = date.fromisoformat(text)
+            except ValueError:
+                raise FormProblem(
+                    "Write the date of birth as year-month-day, e.g. 1980-04-23.", self.dob
+                ) from None
+        email = self.email.text().strip()
+        if email and not EMAIL.match(email):
+            raise FormProblem("The email address does not look complete.", self.email)
+        base = self.original or Client(name="")
+        return replace(
+            base,
+            name=self.name.text().strip(),
+            pseudonym=self.pseudonym.text().strip(),
+            dob=dob,
+            pronouns=self.pronouns.text().strip(),
+            identifier=self.identifier.text().strip(),
+            phone=self.phone.text().strip(),
+            email=email,
+            address=self.address.toPlainText().strip(),
+            indications=[s.strip() for s in self.indications.text().split(",") if s.strip()],
+            emergency_contact=self.emergency.value(),
+            escort=self.escort.value(),
+            notes=self.notes.toPlainText().strip(),
+        )
+
+    def _field_for(self, message: str) -> QWidget:
+        lowered = message.lower()
+        if "birth" in lowered:
+            return self.dob
+        return self.name
+
+    # ------------------------------------------------------------------ save
+    def problem(self) -> FormProblem | None:
+        try:
+            client = self.client()
+            validate_client(client)
+        except FormProblem as exc:
+            return exc
+        except VaultError as exc:
+            return FormProblem(exc.message, self._field_for(exc.message))
+        return None
+
+    def _store(self) -> Client:
+        client = self.client()
+        clients = self.ctx.repos.clients
+        return clients.update(client) if client.id is not None else clients.add(client)
+
+    def save(self) -> bool:
+        issue = self.problem()
+        if issue is None:
+            try:
+                stored = self._store()
+            except VaultError as exc:
+                issue = FormProblem(exc.message, self.name)
+            else:
+                self.error.hide()
+                self.saved.emit(stored)
+                self.ctx.signals.client_changed.emit(stored.id)
+                self.accept()
+                return True
+        self.error.setText(issue.message)
+        self.error.show()
+        issue.field.setFocus(Qt.FocusReason.OtherFocusReason)
+        return False
+
+    def _on_lock(self) -> None:
+        if self.isVisible() and not (self.modified() and self.problem() is None and self.save()):
+            self.reject()
+
+
+class DeleteClientDialog(QDialog):
+    """Deletion is permanent, so the therapist types the client's name to confirm it."""
+
+    deleted = Signal(int)
+
+    def __init__(self, ctx: AppContext, client: Client, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("deleteClientDialog")
+        self.ctx = ctx
+        self.client = client
+        self.expected = (client.name or client.pseudonym).strip()
+        self.setWindowTitle(ctx.title("Delete client"))
+        self.setModal(True)
+        what = "name" if client.name.strip() else "pseudonym"
+        text = QLabel(
+            f"Delete {self.expected} and every record of theirs (courses, sessions, notes, "
+            "measures, documents) from this vault? This cannot be undone; backups made before "
+            "now still hold the records. To keep the records but hide the client, use Archive "
+            f"instead.\n\nType the client's {what} to confirm:"
+        )
+        text.setWordWrap(True)
+        self.confirm = QLineEdit()
+        self.confirm.setAccessibleName(f"Type the client's {what} to confirm deletion")
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        set_role(self.error, "error")
+        self.error.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.delete_button = self.buttons.addButton(
+            "Delete permanently", QDialogButtonBox.ButtonRole.DestructiveRole
+        )
+        self.delete_button.setEnabled(False)
+        self.delete_button.setAutoDefault(False)
+        self.delete_button.clicked.connect(self.delete)
+        self.buttons.rejected.connect(self.reject)
+        self.confirm.textChanged.connect(
+            lambda t: self.delete_button.setEnabled(t.strip() == self.expected)
+        )
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(self.confirm)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        ctx.signals.about_to_lock.connect(self.reject)
+        self.setMinimumSize(440, 240)
+        self.resize(560, 280)
+
+    def delete(self) -> None:
+        if self.confirm.text().strip() != self.expected or self.client.id is None:
+            return
+        try:
+            self.ctx.repos.clients.delete(self.client.id, confirm_name=self.client.name)
+        except VaultError as exc:
+            self.error.setText(exc.message)
+            self.error.show()
+            return
+        self.deleted.emit(self.client.id)
+        self.ctx.signals.client_deleted.emit(self.client.id)
+        self.accept()

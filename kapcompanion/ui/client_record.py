@@ -1,0 +1,288 @@
+"""A client's record: a header and one tab per section, from a registry.
+
+The plug-in seam for later screens. A section is a ``SectionSpec(key, title, factory)``;
+``factory(ctx, client_id) -> QWidget`` builds its widget the first time its tab opens.
+Two ways in, no edit of this file needed:
+
+* a module ``kapcompanion/ui/sections/<key>.py`` with ``create_section(ctx, client_id)``
+  replaces the placeholder of a standard key (overview, screening, sessions, integration,
+  measures, documents) through ``default_registry()``;
+* ``registry.register(key, factory, title)`` adds or replaces any section explicitly.
+
+A section widget saves its drafts on ``ctx.signals.about_to_lock``; it is destroyed on lock.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kapcompanion.core.models import Client, ClientStatus
+from kapcompanion.ui.context import AppContext
+from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.status import EmptyState
+
+SectionFactory = Callable[[AppContext, int], QWidget]
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    key: str
+    title: str
+    factory: SectionFactory
+
+
+class SectionRegistry:
+    """Ordered sections; registering an existing key replaces it in place."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, SectionSpec] = {}
+
+    def register(self, key: str, factory: SectionFactory, title: str | None = None) -> None:
+        old = self._specs.get(key)
+        self._specs[key] = SectionSpec(key, title or (old.title if old else key.title()), factory)
+
+    def get(self, key: str) -> SectionSpec | None:
+        return self._specs.get(key)
+
+    def specs(self) -> list[SectionSpec]:
+        return list(self._specs.values())
+
+    def keys(self) -> list[str]:
+        return list(self._specs)
+
+
+#: (key, title, what will be there, how to start it once built)
+STANDARD_SECTIONS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "overview",
+        "Overview",
+        "The client's details, contacts, escort and courses.",
+        "Edit the details with Edit client (Ctrl+E).",
+    ),
+    (
+        "screening",
+        "Screening and intake",
+        "The contraindication screening (each item yes, no or unknown, with an outcome of "
+        "eligible, needs physician review or not eligible) and the intake: indications, "
+        "medical concerns, medication, substance history, the ACE score, support people and "
+        "the escort home.",
+        "Start it here with Start screening.",
+    ),
+    (
+        "sessions",
+        "Sessions",
+        "The dosing sessions of each course: the preparation checklist, the dose plan, the "
+        "session clock with its phases and music, vitals, events, discharge and the signed "
+        "record.",
+        "Plan the first session here with New session.",
+    ),
+    (
+        "integration",
+        "Integration",
+        "Integration entries linked to a session: the same-day debrief, the next day and "
+        "later; insights, challenges, what changed, commitments, mood, and drawings or photos "
+        "kept inside the vault.",
+        "Write the first entry here with New entry after a session.",
+    ),
+    (
+        "measures",
+        "Measures",
+        "Outcome questionnaires across the course (PHQ-9, GAD-7, PCL-5, AAQ-II, craving) "
+        "with scores, bands and how they changed.",
+        "Record a baseline here with New measure.",
+    ),
+    (
+        "documents",
+        "Documents",
+        "Signed records and their addenda, consent forms and images kept in the vault, and "
+        "PDF exports of a session record or a course summary.",
+        "Export or attach documents here.",
+    ),
+)
+
+NOT_BUILT = (
+    "This screen is not built yet in this version. Records of this kind already in the vault "
+    "are kept safe and will appear here."
+)
+
+
+def placeholder(title: str, body: str, how: str) -> SectionFactory:
+    def build(_ctx: AppContext, _client_id: int) -> QWidget:
+        return EmptyState(title, body, f"{NOT_BUILT} Once it is: {how}")
+
+    return build
+
+
+def discover(key: str) -> SectionFactory | None:
+    """``kapcompanion.ui.sections.<key>.create_section`` if that module exists."""
+    name = f"kapcompanion.ui.sections.{key}"
+    if importlib.util.find_spec(name) is None:
+        return None
+    module = importlib.import_module(name)
+    factory = getattr(module, "create_section", None)
+    return factory if callable(factory) else None
+
+
+def default_registry() -> SectionRegistry:
+    registry = SectionRegistry()
+    for key, title, body, how in STANDARD_SECTIONS:
+        registry.register(key, discover(key) or placeholder(title, body, how), title)
+    return registry
+
+
+def age_on(dob: date, today: date) -> int:
+    return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+
+
+def summary_line(client: Client, today: date | None = None) -> str:
+    parts: list[str] = []
+    if client.pseudonym and client.name:
+        parts.append(f"Pseudonym {client.pseudonym}")
+    if client.dob:
+        parts.append(f"born {client.dob.isoformat()} ({age_on(client.dob, today or date.today())})")
+    if client.pronouns:
+        parts.append(client.pronouns)
+    if client.indications:
+        parts.append(", ".join(client.indications))
+    if client.status == ClientStatus.ARCHIVED:
+        parts.append("ARCHIVED")
+    return "  ·  ".join(parts)
+
+
+class ClientRecord(QWidget):
+    """One client's record. Reading it here is audited (``Repos.clients.view``)."""
+
+    edit_requested = Signal(int)
+    archive_requested = Signal(int)
+    unarchive_requested = Signal(int)
+    delete_requested = Signal(int)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        client_id: int,
+        registry: SectionRegistry,
+        parent: QWidget | None = None,
+        *,
+        section: str | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("clientRecord")
+        self.ctx = ctx
+        self.client_id = client_id
+        self.client = ctx.repos.clients.view(client_id)
+        self.registry = registry
+        self.sections: dict[str, QWidget] = {}
+
+        self.name = QLabel()
+        set_role(self.name, "title")
+        self.name.setWordWrap(True)
+        self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        set_role(self.summary, "hint")
+        self.edit_button = QPushButton("&Edit client")
+        self.edit_button.setAccessibleName("Edit client")
+        self.edit_button.setToolTip("Edit this client's details (Ctrl+E)")
+        self.archive_button = QPushButton()
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.setAccessibleName("Delete client permanently")
+        self.edit_button.clicked.connect(lambda: self.edit_requested.emit(self.client_id))
+        self.archive_button.clicked.connect(self._archive_clicked)
+        self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self.client_id))
+        head = QHBoxLayout()
+        head.addWidget(self.summary, 1)
+        for b in (self.edit_button, self.archive_button, self.delete_button):
+            head.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Record sections")
+        self.tabs.setDocumentMode(True)
+        self.tabs.setUsesScrollButtons(True)
+        self._pages: dict[str, QWidget] = {}
+        for i, spec in enumerate(registry.specs()):
+            page = QWidget()
+            QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
+            page.setProperty("section_key", spec.key)
+            self._pages[spec.key] = page
+            self.tabs.addTab(page, spec.title)
+            self.tabs.setTabToolTip(i, f"{spec.title} (Alt+{i + 1})" if i < 9 else spec.title)
+            if i < 9:
+                shortcut = QShortcut(QKeySequence(f"Alt+{i + 1}"), self)
+                shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+                shortcut.activated.connect(lambda i=i: self.tabs.setCurrentIndex(i))
+        self.tabs.currentChanged.connect(self._build_current)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.addWidget(self.name)
+        layout.addLayout(head)
+        layout.addWidget(self.tabs, 1)
+        self._show_client()
+        if section and section in self._pages:
+            self.tabs.setCurrentWidget(self._pages[section])
+        self._build_current()
+
+    def _show_client(self) -> None:
+        c = self.client
+        self.name.setText(c.name or c.pseudonym or "(no name)")
+        self.name.setAccessibleName("Client name")
+        self.summary.setText(summary_line(c))
+        archived = c.status == ClientStatus.ARCHIVED
+        self.archive_button.setText("Un&archive" if archived else "&Archive")
+        self.archive_button.setAccessibleName("Unarchive client" if archived else "Archive client")
+
+    def _archive_clicked(self) -> None:
+        if self.client.status == ClientStatus.ARCHIVED:
+            self.unarchive_requested.emit(self.client_id)
+        else:
+            self.archive_requested.emit(self.client_id)
+
+    def reload(self) -> None:
+        """The client's details changed (already viewed: not audited again)."""
+        self.client = self.ctx.repos.clients.get(self.client_id)
+        self._show_client()
+
+    def current_key(self) -> str:
+        return str(self.tabs.currentWidget().property("section_key"))
+
+    def show_section(self, key: str) -> QWidget:
+        self.tabs.setCurrentWidget(self._pages[key])
+        return self.sections[key]
+
+    def _build_current(self, *_args: object) -> None:
+        key = self.current_key()
+        if key in self.sections:
+            return
+        spec = self.registry.get(key)
+        assert spec is not None
+        try:
+            widget = spec.factory(self.ctx, self.client_id)
+        except Exception:  # one broken section must not take the record down
+            widget = EmptyState(
+                spec.title,
+                "This section could not be shown. The record itself is safe.",
+                "The error is in the log (without client data).",
+            )
+            exc_type, exc, tb = sys.exc_info()
+            assert exc_type is not None and exc is not None
+            sys.excepthook(exc_type, exc, tb)
+        self.sections[key] = widget
+        layout = self._pages[key].layout()
+        assert layout is not None
+        layout.addWidget(widget)

@@ -1,0 +1,181 @@
+"""The main window's menus, toolbar and shortcuts: every action reachable by keyboard.
+
+Standard shortcuts: New client Ctrl+N, Find Ctrl+F, Lock Ctrl+L, Quit Ctrl+Q; Edit client
+Ctrl+E; the dim theme Ctrl+Shift+D; shortcuts F1. Actions that need an open vault are
+disabled while locked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QToolBar
+
+from kapcompanion import __version__
+from kapcompanion.ui.settings import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES
+from kapcompanion.ui.theme import DIM
+
+if TYPE_CHECKING:
+    from kapcompanion.ui.main_window import MainWindow
+
+NEEDS_VAULT = ("new", "find", "edit", "archive", "unarchive", "delete", "lock")
+
+SHORTCUTS = [
+    ("New client", "Ctrl+N"),
+    ("Find a client", "Ctrl+F"),
+    ("Open the selected client", "Enter"),
+    ("Edit the open client", "Ctrl+E"),
+    ("Record sections", "Alt+1 … Alt+6"),
+    ("Lock now", "Ctrl+L"),
+    ("Dim treatment-room theme", "Ctrl+Shift+D"),
+    ("Quit", "Ctrl+Q"),
+    ("Menus", "Alt + the underlined letter"),
+]
+
+
+def _ws_call(window: MainWindow, name: str) -> None:
+    ws = window.workspace
+    if ws is not None:
+        getattr(ws, name)()
+
+
+def build(window: MainWindow) -> dict[str, QAction]:
+    acts: dict[str, QAction] = {}
+
+    def act(
+        key: str,
+        text: str,
+        slot: Callable[..., object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        tip: str = "",
+    ) -> QAction:
+        a = QAction(text, window)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        if tip:
+            a.setStatusTip(tip)
+            a.setToolTip(tip)
+        a.triggered.connect(slot)
+        acts[key] = a
+        return a
+
+    act(
+        "new",
+        "&New client…",
+        lambda: _ws_call(window, "new_client"),
+        "Ctrl+N",
+        "Add a client (Ctrl+N)",
+    )
+    act(
+        "find",
+        "&Find client",
+        lambda: _ws_call(window, "focus_search"),
+        "Ctrl+F",
+        "Search the client list (Ctrl+F)",
+    )
+    act("lock", "&Lock now", lambda: window.lock(), "Ctrl+L", "Lock the vault now (Ctrl+L)")
+    act("quit", "&Quit", window.close, "Ctrl+Q")
+    act("edit", "&Edit client…", lambda: _ws_call(window, "edit_client"), "Ctrl+E")
+    act("archive", "&Archive client", lambda: _ws_call(window, "archive_client"))
+    act("unarchive", "&Unarchive client", lambda: _ws_call(window, "unarchive_client"))
+    act("delete", "&Delete client permanently…", lambda: _ws_call(window, "delete_client"))
+    theme = act(
+        "theme",
+        "&Dim treatment-room theme",
+        lambda: window.toggle_theme(),
+        "Ctrl+Shift+D",
+        "Switch between the light and the dim theme (Ctrl+Shift+D)",
+    )
+    theme.setCheckable(True)
+    act("idle", "Lock after &inactivity…", lambda: ask_idle_minutes(window))
+    os_lock = act(
+        "os_lock", "Lock when the &computer locks", lambda checked: _set_os_lock(window, checked)
+    )
+    os_lock.setCheckable(True)
+    os_lock.setChecked(window.settings.lock_on_os_lock)
+    act(
+        "shortcuts",
+        "&Keyboard shortcuts",
+        lambda: show_shortcuts(window),
+        "F1",
+    )
+    act(
+        "logs",
+        "Open the &log folder",
+        lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(window.dirs.logs))),
+    )
+    act("about", "&About KAP Companion", lambda: show_about(window))
+
+    bar = window.menuBar()
+    m = bar.addMenu("&File")
+    m.addActions([acts["new"], acts["lock"]])
+    m.addSeparator()
+    m.addAction(acts["quit"])
+    m = bar.addMenu("&Client")
+    m.addActions([acts["find"], acts["edit"], acts["archive"], acts["unarchive"]])
+    m.addSeparator()
+    m.addAction(acts["delete"])
+    m = bar.addMenu("&View")
+    m.addAction(acts["theme"])
+    m = bar.addMenu("&Settings")
+    m.addActions([acts["idle"], acts["os_lock"]])
+    m = bar.addMenu("&Help")
+    m.addActions([acts["shortcuts"], acts["logs"], acts["about"]])
+
+    tools = QToolBar("Main toolbar", window)
+    tools.setObjectName("mainToolbar")
+    tools.setMovable(False)
+    tools.addActions([acts["new"], acts["find"], acts["lock"]])
+    tools.addSeparator()
+    tools.addAction(acts["theme"])
+    window.addToolBar(tools)
+    return acts
+
+
+def update(window: MainWindow, *, unlocked: bool) -> None:
+    acts = window.actions_
+    for key in NEEDS_VAULT:
+        acts[key].setEnabled(unlocked)
+    acts["theme"].setChecked(window.settings.theme == DIM)
+
+
+def _set_os_lock(window: MainWindow, checked: bool) -> None:
+    window.settings.lock_on_os_lock = bool(checked)
+    window.save_settings()
+
+
+def ask_idle_minutes(window: MainWindow) -> QInputDialog:
+    dialog = QInputDialog(window)
+    dialog.setWindowTitle("Lock after inactivity")
+    dialog.setLabelText("Lock the app after this many minutes without keyboard or mouse use:")
+    dialog.setInputMode(QInputDialog.InputMode.IntInput)
+    dialog.setIntRange(int(MIN_IDLE_MINUTES), int(MAX_IDLE_MINUTES))
+    dialog.setIntValue(round(window.settings.idle_minutes))
+    dialog.intValueSelected.connect(window.set_idle_minutes)
+    dialog.open()
+    return dialog
+
+
+def show_shortcuts(window: MainWindow) -> None:
+    rows = "".join(f"<tr><td>{what}</td><td><b>{keys}</b></td></tr>" for what, keys in SHORTCUTS)
+    box = QMessageBox(
+        QMessageBox.Icon.NoIcon,
+        "Keyboard shortcuts",
+        f"<table cellpadding='4'>{rows}</table>",
+        parent=window,
+    )
+    box.open()
+
+
+def show_about(window: MainWindow) -> None:
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        "About KAP Companion",
+        f"KAP Companion {__version__}\n\nAn offline companion for ketamine-assisted "
+        "psychotherapy. Every record stays on this computer in an encrypted vault.",
+        parent=window,
+    )
+    box.open()

@@ -1,0 +1,87 @@
+"""Settings of the desktop app: one small JSON file in the config folder, written atomically.
+
+Only window and app preferences live here (theme, idle time, geometry, the last vault's path):
+never client data. A missing, damaged or foreign file gives the defaults, so a bad settings
+file can never keep the app from starting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DEFAULT_IDLE_MINUTES = 10.0
+MIN_IDLE_MINUTES = 1.0
+MAX_IDLE_MINUTES = 240.0
+
+
+@dataclass
+class Settings:
+    theme: str = "light"
+    idle_minutes: float = DEFAULT_IDLE_MINUTES
+    lock_on_os_lock: bool = True
+    last_vault: str = ""
+    geometry: str = ""  # QMainWindow.saveGeometry() as base64
+    splitter: str = ""  # the client list / record splitter state as base64
+    extra: dict[str, Any] = field(default_factory=dict)  # later screens' preferences
+
+    @property
+    def idle_ms(self) -> int:
+        minutes = min(MAX_IDLE_MINUTES, max(MIN_IDLE_MINUTES, float(self.idle_minutes)))
+        return int(minutes * 60_000)
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        """Read ``path``; unknown keys and values of the wrong type are ignored."""
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError) as exc:
+            log.warning("settings file unreadable (%s); using defaults", type(exc).__name__)
+            return cls()
+        if not isinstance(raw, dict):
+            return cls()
+        settings = cls()
+        for f in fields(cls):
+            if f.name not in raw:
+                continue
+            value = raw[f.name]
+            default = getattr(settings, f.name)
+            if isinstance(default, bool):
+                ok = isinstance(value, bool)
+            elif isinstance(default, float):
+                ok = isinstance(value, int | float) and not isinstance(value, bool)
+                value = float(value) if ok else value
+            else:
+                ok = isinstance(value, type(default))
+            if ok:
+                setattr(settings, f.name, value)
+        return settings
+
+    def save(self, path: Path) -> None:
+        """Write beside the target and rename into place: the old file or the new, never half."""
+        write_json_atomically(path, asdict(self))
+
+
+def write_json_atomically(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out, indent=2, ensure_ascii=False, sort_keys=True)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
