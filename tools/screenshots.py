@@ -159,6 +159,24 @@ SHOTS: list[tuple[str, Setup]] = [
 ]
 
 
+def all_shots() -> list[tuple[str, Setup]]:
+    """The shell's shots, then every ``tools/shots/<area>.py`` module's ``SHOTS`` list.
+
+    Each screen area keeps its shots in its own module (``def shot_x(s: Shooter) -> QWidget``),
+    so areas built in parallel never edit the same file.
+    """
+    import importlib.util
+
+    found = list(SHOTS)
+    for module_path in sorted((Path(__file__).parent / "shots").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"shots_{module_path.stem}", module_path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found.extend(getattr(module, "SHOTS", []))
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="1366x768")
@@ -199,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         for theme in args.themes.split(","):
             apply_theme(app, theme)
             window.settings.theme = theme
-            for name, setup in SHOTS:
+            for name, setup in all_shots():
                 if args.only and name not in args.only:
                     continue
                 target = setup(shooter)
