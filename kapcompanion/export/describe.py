@@ -1,0 +1,270 @@
+"""Stored data in words: event payloads, checklist values, music preferences, flags.
+
+The vault keeps payloads as loose dicts (``SessionEvent.payload``) whose keys grew with
+the screens that write them, so every function here tolerates missing or unexpected keys
+and never raises on odd content: a record must export even when a field is unfamiliar,
+and unknown keys are shown as "key: value" rather than dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any
+
+from kapcompanion.core.checklist import ItemKind, ItemState, MusicPreferences
+from kapcompanion.core.dose import Route, fmt
+from kapcompanion.core.models import EventKind
+from kapcompanion.core.touch import TouchKind, format_date
+
+#: Events that the PDF marks as needing attention in the timeline.
+ALERT_KINDS = frozenset({EventKind.ADVERSE_EVENT, EventKind.DISTRESS, EventKind.NAUSEA})
+
+
+def local(when: datetime | None, tz: tzinfo | None) -> datetime | None:
+    """``when`` in ``tz``; ``tz=None`` is the computer's own zone with the offset that was
+    in force at that instant (a summer session exported in winter keeps its summer time)."""
+    if when is None:
+        return None
+    if when.tzinfo is None:  # stored values are UTC; be lenient with an old naive one
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(tz)
+
+
+def fmt_date(when: date | datetime | None, tz: tzinfo | None = None) -> str:
+    if when is None:
+        return ""
+    if isinstance(when, datetime):
+        shown = local(when, tz)
+        assert shown is not None
+        return format_date(shown.date())
+    return format_date(when)
+
+
+def fmt_time(when: datetime | None, tz: tzinfo | None) -> str:
+    shown = local(when, tz)
+    return "" if shown is None else f"{shown:%H:%M}"
+
+
+def fmt_datetime(when: datetime | None, tz: tzinfo | None) -> str:
+    shown = local(when, tz)
+    return "" if shown is None else f"{format_date(shown.date())} {shown:%H:%M}"
+
+
+def tz_label(tz: tzinfo | None, at: datetime) -> str:
+    """'UTC+01:00 (CET)': the offset always, the abbreviation when the system has one."""
+    shown = local(at, tz)
+    assert shown is not None
+    offset = shown.strftime("%z")
+    text = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
+    name = shown.tzname() or ""
+    return f"{text} ({name})" if name and not name.startswith(("UTC", "+", "-")) else text
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return fmt(float(value))
+    return str(value)
+
+
+def route_label(value: Any) -> str:
+    try:
+        return Route(value).label
+    except ValueError:
+        return str(value or "")
+
+
+def _rest(payload: Mapping[str, Any], used: set[str]) -> list[str]:
+    out = []
+    for key, value in payload.items():
+        if key in used or value in (None, "", [], {}):
+            continue
+        shown = "; ".join(_num(v) for v in value) if isinstance(value, list) else _num(value)
+        out.append(f"{key.replace('_', ' ')}: {shown}")
+    return out
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+DOSE_KEYS = frozenset(
+    {"total_mg", "mg", "mg_per_kg", "route", "lot", "weight_kg", "infusion_minutes"}
+)
+
+
+def dose_words(payload: Mapping[str, Any]) -> list[str]:
+    """'52.5 mg', '0.75 mg/kg', 'IV infusion', 'over 40 min', 'weight 70 kg', 'lot AB12'
+    from a dose event's payload (the session runner stores the plan's numbers there)."""
+    parts: list[str] = []
+    total = _number(payload.get("total_mg", payload.get("mg")))
+    if total is not None:
+        parts.append(f"{fmt(total)} mg")
+    per_kg = _number(payload.get("mg_per_kg"))
+    if per_kg is not None:
+        parts.append(f"{fmt(per_kg)} mg/kg")
+    if payload.get("route"):
+        parts.append(route_label(payload["route"]))
+    minutes = _number(payload.get("infusion_minutes"))
+    if minutes:
+        parts.append(f"over {fmt(minutes)} min")
+    weight = _number(payload.get("weight_kg"))
+    if weight is not None:
+        parts.append(f"weight {fmt(weight)} kg")
+    if payload.get("lot"):
+        parts.append(f"lot {payload['lot']}")
+    return parts
+
+
+def vitals_words(payload: Mapping[str, Any]) -> str:
+    """'BP 128/82 mmHg, HR 72 bpm, SpO2 98%' from a vitals event (a VitalReading's data)."""
+    parts = []
+    sys_, dia = _number(payload.get("systolic")), _number(payload.get("diastolic"))
+    if sys_ is not None and dia is not None:
+        parts.append(f"BP {fmt(sys_)}/{fmt(dia)} mmHg")
+    hr, spo2 = _number(payload.get("heart_rate")), _number(payload.get("spo2"))
+    if hr is not None:
+        parts.append(f"HR {fmt(hr)} bpm")
+    if spo2 is not None:
+        parts.append(f"SpO2 {fmt(spo2)}%")
+    text = ", ".join(parts) + ("." if parts else "")
+    flags = payload.get("flags")
+    if isinstance(flags, list) and flags:
+        text += " " + " ".join(str(f) for f in flags)
+    return text.strip()
+
+
+_VITALS_KEYS = frozenset(
+    {
+        "vitals_id",
+        "systolic",
+        "diastolic",
+        "heart_rate",
+        "spo2",
+        "taken_utc",
+        "offset_s",
+        "pre_dose",
+        "flags",
+    }
+)
+
+
+def event_text(kind: EventKind | str, payload: Mapping[str, Any] | None) -> str:
+    """One event's content in words; unknown keys are kept as 'key: value'."""
+    data: Mapping[str, Any] = payload if isinstance(payload, Mapping) else {}
+    try:
+        kind = EventKind(kind)
+    except ValueError:
+        return "; ".join(_rest(data, set()))
+    parts: list[str] = []
+    used: set[str] = {"text", "note"}
+    if kind is EventKind.TOUCH_OFFERED:
+        used |= {"touch_kind", "asked", "reason", "within_agreement", "check"}
+        try:
+            parts.append(f"Offered {TouchKind(str(data.get('touch_kind'))).label}.")
+        except ValueError:
+            if data.get("touch_kind"):
+                parts.append(f"Offered {data['touch_kind']}.")
+        if "asked" in data:
+            parts.append("Asked first and the client agreed." if data["asked"] else "Not asked.")
+        if data.get("within_agreement") is False:
+            check = str(data.get("check") or "").strip()
+            parts.append("OUTSIDE the touch agreement" + (f": {check}" if check else "."))
+        if data.get("reason"):
+            parts.append(f"Reason recorded: {data['reason']}")
+    elif kind is EventKind.VITALS:
+        used |= _VITALS_KEYS
+        parts.append(vitals_words(data))
+    elif kind is EventKind.MEDICATION_GIVEN:
+        used |= {"name", "dose", "route"}
+        given = " ".join(str(data[k]) for k in ("name", "dose", "route") if data.get(k))
+        if given:
+            parts.append(given + ".")
+    elif kind is EventKind.ADVERSE_EVENT:
+        used |= {"severity"}
+        if data.get("severity"):
+            parts.append(f"Severity: {data['severity']}.")
+    elif kind in (EventKind.DOSE_GIVEN, EventKind.EXTRA_DOSE):
+        used |= DOSE_KEYS
+        dose = dose_words(data)
+        if dose:
+            parts.append(", ".join(dose) + ".")
+    elif kind in (EventKind.MUSIC_STARTED, EventKind.MUSIC_ENDED, EventKind.MUSIC_CHANGE):
+        used |= {"title", "artist", "location", "phase", "started_utc", "ended_utc"}
+        title = str(data.get("title") or "").strip()
+        artist = str(data.get("artist") or "").strip()
+        if title or artist:
+            parts.append(" - ".join(p for p in (title, artist) if p))
+    elif kind is EventKind.PHASE_EXTENDED:
+        used |= {"minutes"}
+        if isinstance(data.get("minutes"), int | float):
+            parts.append(f"Extended by {fmt(float(data['minutes']))} min.")
+    for key in ("text", "note"):
+        if data.get(key):
+            parts.append(str(data[key]))
+    parts.extend(_rest(data, used))
+    return " ".join(parts)
+
+
+def flagged_fields(flags: list[str]) -> set[str]:
+    """Which values of a reading its stored flags name (core.vitals.flag_reading wording)."""
+    fields: set[str] = set()
+    for flag in flags:
+        lower = flag.lower()
+        if lower.startswith("blood pressure"):
+            fields |= {"systolic", "diastolic"}
+        elif lower.startswith("systolic"):
+            fields.add("systolic")
+        elif lower.startswith("diastolic"):
+            fields.add("diastolic")
+        elif lower.startswith("heart rate"):
+            fields.add("heart_rate")
+        elif lower.startswith("spo2"):
+            fields.add("spo2")
+    return fields
+
+
+def item_value(kind: ItemKind | str, state: ItemState | None) -> str:
+    """A checklist item's content as text (the tick is shown separately)."""
+    if state is None:
+        return ""
+    try:
+        kind = ItemKind(kind)
+    except ValueError:
+        kind = ItemKind.TEXT
+    value = state.value.strip()
+    if kind is ItemKind.DATE and value:
+        with contextlib.suppress(ValueError):
+            value = format_date(date.fromisoformat(value))
+    elif kind is ItemKind.MULTI:
+        value = ", ".join(state.selected)
+    elif kind is ItemKind.CONTACT and state.contact is not None:
+        c = state.contact
+        value = ", ".join(p for p in (c.name, c.phone, c.relationship) if p.strip())
+    elif kind is ItemKind.TOUCH:
+        value = "Quoted in full below."
+    elif kind is ItemKind.MUSIC:
+        value = "See music preferences below."
+    if state.note.strip():
+        value = f"{value} (note: {state.note.strip()})" if value else f"Note: {state.note.strip()}"
+    return value
+
+
+def music_text(prefs: MusicPreferences | None) -> str:
+    if prefs is None:
+        return ""
+    parts = []
+    if prefs.likes:
+        parts.append("Likes: " + ", ".join(prefs.likes) + ".")
+    if prefs.avoid:
+        parts.append("Avoid: " + ", ".join(prefs.avoid) + ".")
+    if prefs.volume is not None:
+        parts.append(f"Volume {prefs.volume} of 100.")
+    parts.append(f"Through {str(prefs.output).replace('_', ' ')}.")
+    parts.append("Eyeshade: yes." if prefs.eyeshade else "Eyeshade: no.")
+    return " ".join(parts)

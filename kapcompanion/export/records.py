@@ -1,0 +1,526 @@
+"""What the PDFs show, read from the vault in one place.
+
+``gather_session`` and ``gather_course`` are the only functions of the exporter that touch
+the vault: they turn stored rows and JSON into plain dataclasses, so the renderers
+(``session_pdf``, ``course_pdf``) can be tested and previewed from data alone. Stored
+JSON that no longer loads (an older or damaged shape) degrades to "not recorded" for that
+part instead of failing the whole export: the rest of the record is still needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import Any, TypeVar
+
+from kapcompanion.core.checklist import Checklist, ChecklistTemplate, shipped_templates
+from kapcompanion.core.clock import PhaseChange, PlannedPhase
+from kapcompanion.core.discharge import Discharge, discharge_ready
+from kapcompanion.core.dose import DosePlan, complete_plan, validate_plan
+from kapcompanion.core.integration import IntegrationEntry, load_prompts
+from kapcompanion.core.measures import MeasureResponse, instrument, progress
+from kapcompanion.core.models import (
+    Course,
+    DosingSession,
+    EventKind,
+    FlagKind,
+    Practitioner,
+    SafetyFlag,
+    SessionEvent,
+)
+from kapcompanion.core.screening import SCREENING_ITEMS, Answer, Screening, evaluate
+from kapcompanion.core.serial import load
+from kapcompanion.core.touch import describe
+from kapcompanion.core.vitals import VitalReading, VitalThresholds
+from kapcompanion.export import timeline as tl
+from kapcompanion.export.describe import flagged_fields, item_value, music_text
+from kapcompanion.export.parts import (
+    AddendumLine,
+    ChecklistLine,
+    ChecklistSummary,
+    DoseLine,
+    IntegrationNote,
+    MeasureSeries,
+    RecordHeader,
+    ScreeningSummary,
+    SessionRow,
+    Signature,
+    VitalLine,
+)
+
+T = TypeVar("T")
+_SHORT_ROUTES = {"iv": "IV", "im": "IM"}
+ProgressFn = Callable[[float, str], None]
+
+
+def _load(cls: type[T], data: Any) -> T | None:
+    """A stored dict as ``cls``, or None when it is empty or no longer fits the class."""
+    if not isinstance(data, dict) or not data:
+        return None
+    try:
+        return load(cls, data)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None
+
+
+# --------------------------------------------------------------------------- records
+@dataclass
+class SessionRecordData:
+    header: RecordHeader
+    session: DosingSession
+    course: Course | None
+    screening: ScreeningSummary | None
+    checklist: ChecklistSummary | None
+    plan: DosePlan | None
+    plan_notes: list[str]
+    doses: list[DoseLine]
+    vitals: list[VitalLine]
+    thresholds: VitalThresholds
+    timeline: list[tl.TimelineEntry]
+    phases: list[tl.PhaseLine]
+    discharge: Discharge | None
+    aldrete_total: int | None
+    discharge_missing: list[str]
+    debrief: str
+    integration: list[IntegrationNote]
+    signature: Signature
+    addenda: list[AddendumLine]
+
+    @property
+    def session_date(self) -> datetime | None:
+        s = self.session
+        return s.dose_utc or s.started_utc or s.planned_for
+
+
+@dataclass
+class CourseSummaryData:
+    header: RecordHeader
+    courses: list[Course]
+    sessions: list[SessionRow]
+    measures: list[MeasureSeries]
+    flags: list[SafetyFlag]
+    screening: ScreeningSummary | None
+    safety_plan: str
+    addenda: list[AddendumLine]
+
+
+# --------------------------------------------------------------------------- helpers
+def _header(repos: Any, client_id: int, tz: tzinfo | None) -> RecordHeader:
+    vault = repos.vault
+    practitioner = _load(Practitioner, vault.practitioner) or Practitioner()
+    settings = vault.get_json("clinic_settings", {}) or {}
+    page = str(settings.get("page_size", "a4")).lower()
+    return RecordHeader(
+        practitioner=practitioner,
+        client=repos.clients.get(client_id),
+        generated_utc=datetime.now(UTC),
+        tz=tz,
+        part2=bool(settings.get("part2_notice", False)),
+        page_size=page if page in ("a4", "letter") else "a4",
+    )
+
+
+def _thresholds(repos: Any) -> VitalThresholds:
+    settings = repos.vault.get_json("clinic_settings", {}) or {}
+    return _load(VitalThresholds, settings.get("vital_thresholds")) or VitalThresholds()
+
+
+def _doc_signature(doc: Any) -> Signature:
+    return Signature(bool(doc.signed_utc), doc.signed_by or "", doc.signed_utc)
+
+
+def _addenda(repos: Any, record_type: str, record_id: int | None, about: str) -> list[AddendumLine]:
+    if record_id is None:
+        return []
+    return [
+        AddendumLine(about, a.author, a.utc, a.text)
+        for a in repos.addenda.for_record(record_type, record_id)
+    ]
+
+
+def _screening(repos: Any, client_id: int) -> tuple[ScreeningSummary | None, Any]:
+    docs = repos.documents.find("screening", client_id=client_id)
+    for doc in reversed(docs):
+        screening = _load(Screening, doc.data)
+        if screening is None:
+            continue
+        result = evaluate(screening)
+        findings = []
+        for item in SCREENING_ITEMS:
+            response = screening.responses.get(item.key)
+            if response is not None and Answer(response.answer) is not Answer.NO:
+                findings.append((item.label, Answer(response.answer).value, response.note))
+        summary = ScreeningSummary(
+            outcome=result.outcome.label,
+            reasons=result.reasons,
+            findings=findings,
+            screened_on=screening.screened_on,
+            overridden=result.overridden,
+            override_reason=screening.override_reason or "",
+            override_by=screening.override_by or "",
+            override_at=screening.override_at,
+            signature=_doc_signature(doc),
+        )
+        return summary, doc
+    return None, None
+
+
+def _template(checklist: Checklist) -> ChecklistTemplate | None:
+    """The template version the checklist was filled against, if it can be found."""
+    candidates: list[ChecklistTemplate] = []
+    with contextlib.suppress(ValueError, OSError):
+        candidates.extend(shipped_templates())
+    with contextlib.suppress(ValueError, OSError, ImportError):
+        from kapcompanion.core.checklist import load_template
+        from kapcompanion.paths import app_dirs
+
+        for path in sorted(app_dirs().templates.rglob("*.json")):
+            with contextlib.suppress(ValueError, OSError):
+                candidates.append(load_template(path))
+    for t in candidates:
+        if t.id == checklist.template_id and t.version == checklist.template_version:
+            return t
+    same_id = [t for t in candidates if t.id == checklist.template_id]
+    return max(same_id, key=lambda t: t.version) if same_id else None
+
+
+def _checklist(repos: Any, session: DosingSession) -> tuple[ChecklistSummary | None, Any]:
+    docs = repos.documents.find("checklist", client_id=session.client_id, session_id=session.id)
+    if not docs:
+        return None, None
+    doc = docs[-1]
+    checklist = _load(Checklist, doc.data)
+    if checklist is None:
+        return None, doc
+    template = _template(checklist)
+    lines: list[ChecklistLine] = []
+    if template is not None:
+        name = f"{template.name} (version {checklist.template_version})"
+        for item in template.items:
+            state = checklist.items.get(item.key)
+            value = item_value(item.kind, state)
+            if item.key == "intention" and checklist.intention.strip():
+                value = "Quoted in full below."
+            lines.append(
+                ChecklistLine(
+                    item.section, item.label, item.required, bool(state and state.done), value
+                )
+            )
+    else:
+        name = f"{checklist.template_id} (version {checklist.template_version})"
+        for key, state in checklist.items.items():
+            label = key.replace("_", " ").capitalize()
+            lines.append(ChecklistLine("", label, True, state.done, item_value("text", state)))
+    intention = checklist.intention.strip()
+    if not intention and "intention" in checklist.items:
+        intention = checklist.items["intention"].value.strip()
+    summary = ChecklistSummary(
+        template=name,
+        lines=lines,
+        intention=intention,
+        touch_text=describe(checklist.touch) if checklist.touch is not None else "",
+        music=music_text(checklist.music),
+        readiness_override=(checklist.readiness_override or session.readiness_override or ""),
+        override_by=checklist.readiness_override_by or "",
+        override_at=checklist.readiness_override_at,
+        signature=_doc_signature(doc),
+    )
+    return summary, doc
+
+
+def _session_signer(repos: Any, session: DosingSession) -> Signature:
+    if session.signed_utc is None:
+        return Signature()
+    by = ""
+    with contextlib.suppress(Exception):  # the audit table is the lead's; tolerate changes
+        rows = repos.vault.read(
+            "SELECT detail, who FROM audit WHERE action = 'session.sign'"
+            " AND record_type = 'session' AND record_id = ? ORDER BY id DESC LIMIT 1",
+            (session.id,),
+        )
+        if rows:
+            by = str(rows[0][0] or rows[0][1] or "")
+    return Signature(True, by or repos.vault.who, session.signed_utc)
+
+
+def _doses(
+    session: DosingSession, plan: DosePlan | None, events: list[SessionEvent]
+) -> list[DoseLine]:
+    lines: list[DoseLine] = []
+    route = plan.route.label if plan is not None else ""
+    if plan is not None:
+        detail = f"weight {plan.weight_kg:g} kg"
+        if plan.infusion_minutes:
+            detail += f"; infusion over {plan.infusion_minutes} min"
+        if plan.lot:
+            detail += f"; lot {plan.lot}"
+        if plan.band is not None:
+            detail += f"; {plan.band.value} dose band"
+        lines.append(DoseLine("Planned", route, plan.mg_per_kg, plan.total_mg, None, None, detail))
+    given = [e for e in events if e.kind in (EventKind.DOSE_GIVEN, EventKind.EXTRA_DOSE)]
+    if session.dose_utc is not None and not any(e.kind is EventKind.DOSE_GIVEN for e in given):
+        lines.append(
+            DoseLine(
+                "Given",
+                route,
+                plan.mg_per_kg if plan else None,
+                plan.total_mg if plan else None,
+                session.dose_utc,
+                0.0,
+            )
+        )
+    for e in given:
+        p = e.payload
+        per_kg = p.get("mg_per_kg")
+        total = p.get("total_mg", p.get("mg"))
+        if e.kind is EventKind.DOSE_GIVEN and plan is not None:
+            per_kg = plan.mg_per_kg if per_kg is None else per_kg
+            total = plan.total_mg if total is None else total
+        detail = "; ".join(str(p[k]) for k in ("text", "note") if p.get(k))
+        if p.get("lot"):
+            detail = f"lot {p['lot']}" + (f"; {detail}" if detail else "")
+        when = (
+            e.utc
+            if e.kind is EventKind.EXTRA_DOSE or session.dose_utc is None
+            else session.dose_utc
+        )
+        lines.append(
+            DoseLine(
+                "Given" if e.kind is EventKind.DOSE_GIVEN else "Extra dose",
+                tl.route_of(p, route),
+                float(per_kg) if isinstance(per_kg, int | float) else None,
+                float(total) if isinstance(total, int | float) else None,
+                when,
+                tl.offset_of(e, session),
+                detail,
+            )
+        )
+    return lines
+
+
+def _integration(repos: Any, session: DosingSession) -> tuple[list[IntegrationNote], list[Any]]:
+    notes: list[IntegrationNote] = []
+    docs = [
+        d
+        for d in repos.documents.find("integration", client_id=session.client_id)
+        if d.session_id == session.id or (d.data or {}).get("session_id") == session.id
+    ]
+    prompts = None
+    with contextlib.suppress(ValueError, OSError):
+        prompts = load_prompts()
+    for doc in docs:
+        entry = _load(IntegrationEntry, doc.data)
+        if entry is None:
+            continue
+        answers = []
+        for pid, text in entry.prompt_answers.items():
+            question = pid
+            if prompts is not None and prompts.id == entry.prompt_set_id:
+                with contextlib.suppress(KeyError):
+                    question = prompts.prompt(pid).text
+            answers.append((question, text))
+        notes.append(
+            IntegrationNote(
+                entry.entry_date,
+                entry.kind.value.replace("_", " ").capitalize(),
+                entry.title,
+                entry.mood,
+                answers,
+                entry.free_text,
+                _doc_signature(doc),
+            )
+        )
+    return notes, docs
+
+
+# --------------------------------------------------------------------------- gathering
+def gather_session(repos: Any, session_id: int, *, tz: tzinfo | None = None) -> SessionRecordData:
+    """Everything the session record shows. Raises the vault's RecordNotFound if absent."""
+    session: DosingSession = repos.sessions.get(session_id)
+    header = _header(repos, session.client_id, tz)
+    course = None
+    if session.course_id is not None:
+        with contextlib.suppress(Exception):
+            course = repos.courses.get(session.course_id)
+    screening, screening_doc = _screening(repos, session.client_id)
+    checklist, checklist_doc = _checklist(repos, session)
+    plan = _load(DosePlan, session.plan)
+    plan_notes: list[str] = []
+    if plan is not None:
+        with contextlib.suppress(TypeError, ValueError):
+            plan_notes = [i.message for i in validate_plan(plan)]
+            plan = complete_plan(plan)
+        if plan.out_of_range_reason:
+            plan_notes.append(f"Reason recorded for going ahead: {plan.out_of_range_reason}")
+    events: list[SessionEvent] = repos.events.for_session(session_id)
+    vitals = [
+        VitalLine(reading, flagged_fields(reading.flags))
+        for _vid, reading in repos.vitals.for_session(session_id, VitalReading)
+    ]
+    phases = [p for p in (_load(PlannedPhase, d) for d in session.phases) if p is not None]
+    changes = [c for c in (_load(PhaseChange, d) for d in session.phase_changes) if c is not None]
+    discharge = _load(Discharge, session.discharge)
+    total, missing = None, []
+    if discharge is not None:
+        active = any(f.kind is FlagKind.SUICIDE_RISK for f in repos.flags.active(session.client_id))
+        with contextlib.suppress(ValueError, TypeError):
+            check = discharge_ready(discharge, active, require_aldrete=False)
+            total, missing = check.aldrete_total, check.missing
+    integration, integration_docs = _integration(repos, session)
+    addenda = _addenda(repos, "session", session.id, "Session record")
+    for doc, about in (
+        (checklist_doc, "Preparation checklist"),
+        (screening_doc, "Screening"),
+        *((d, "Integration entry") for d in integration_docs),
+    ):
+        if doc is not None:
+            addenda += _addenda(repos, doc.kind, doc.id, about)
+    addenda.sort(key=lambda a: a.utc)
+    return SessionRecordData(
+        header=header,
+        session=session,
+        course=course,
+        screening=screening,
+        checklist=checklist,
+        plan=plan,
+        plan_notes=plan_notes,
+        doses=_doses(session, plan, events),
+        vitals=vitals,
+        thresholds=_thresholds(repos),
+        timeline=tl.timeline_entries(events, session),
+        phases=tl.phase_lines(phases, changes, events, session),
+        discharge=discharge,
+        aldrete_total=total,
+        discharge_missing=missing,
+        debrief=session.debrief,
+        integration=integration,
+        signature=_session_signer(repos, session),
+        addenda=addenda,
+    )
+
+
+def _session_row(repos: Any, s: DosingSession, courses: dict[int, Course]) -> SessionRow:
+    plan = _load(DosePlan, s.plan)
+    if plan is not None:
+        with contextlib.suppress(TypeError, ValueError):
+            plan = complete_plan(plan)
+    readings = repos.vitals.for_session(s.id, VitalReading)
+    events = repos.events.for_session(s.id)
+    discharge = _load(Discharge, s.discharge)
+    aldrete = None
+    if discharge is not None:
+        with contextlib.suppress(ValueError, TypeError):
+            aldrete = discharge_ready(discharge, False, require_aldrete=False).aldrete_total
+    course = courses.get(s.course_id) if s.course_id is not None else None
+    return SessionRow(
+        number=s.number,
+        course_label=(course.indication or f"Course {course.id}") if course else "",
+        when=s.dose_utc or s.started_utc or s.planned_for,
+        status=s.status.value,
+        route=_SHORT_ROUTES.get(plan.route.value, plan.route.label) if plan else "",
+        mg_per_kg=plan.mg_per_kg if plan else None,
+        total_mg=plan.total_mg if plan else None,
+        band=plan.band.value if plan and plan.band else "",
+        flagged_vitals=sum(1 for _i, r in readings if r.flags),
+        alerts=sum(1 for e in events if e.kind in tl.ALERT_KINDS),
+        aldrete=aldrete,
+        signed=s.signed_utc is not None,
+    )
+
+
+def _measures(repos: Any, client_id: int) -> list[MeasureSeries]:
+    grouped: dict[str, list[MeasureResponse]] = {}
+    for doc in repos.documents.find("measure", client_id=client_id):
+        response = _load(MeasureResponse, doc.data)
+        if response is not None:
+            grouped.setdefault(response.instrument_id, []).append(response)
+    series: list[MeasureSeries] = []
+    for inst_id, responses in sorted(grouped.items()):
+        responses.sort(key=lambda r: r.taken_on)
+        try:
+            inst = instrument(inst_id)
+        except (KeyError, ValueError):
+            inst = None
+        scored = [r for r in responses if r.score is not None]
+        words = ""
+        if inst is not None:
+            with contextlib.suppress(ValueError):
+                words = progress(responses, inst).words
+        scores = [r.score for r in scored if r.score is not None]
+        series.append(
+            MeasureSeries(
+                instrument_id=inst_id,
+                name=inst.name if inst else inst_id,
+                short_name=inst.short_name if inst else inst_id,
+                min_score=inst.min_score if inst else min(scores or [0]),
+                max_score=inst.max_score if inst else max(scores or [1]),
+                bands=[(b.lower, b.upper, b.label) for b in inst.bands] if inst else [],
+                points=[
+                    (r.taken_on, r.score, r.band or "", r.context.value.replace("_", " "))
+                    for r in scored
+                    if r.score is not None
+                ],
+                incomplete=len(responses) - len(scored),
+                flags=[(r.taken_on, f) for r in responses for f in r.flags],
+                words=words,
+            )
+        )
+    return series
+
+
+def gather_course(
+    repos: Any,
+    client_id: int,
+    *,
+    tz: tzinfo | None = None,
+    progress_fn: ProgressFn | None = None,
+) -> CourseSummaryData:
+    """Everything the course summary shows, for all of the client's courses."""
+    report = progress_fn or (lambda _f, _m: None)
+    header = _header(repos, client_id, tz)
+    courses = repos.courses.for_client(client_id)
+    by_id = {c.id: c for c in courses if c.id is not None}
+    sessions = repos.sessions.for_client(client_id)
+    rows = []
+    for index, s in enumerate(sessions):
+        report(0.05 + 0.45 * index / max(1, len(sessions)), f"Reading session {s.number}")
+        rows.append(_session_row(repos, s, by_id))
+    report(0.5, "Reading outcome measures")
+    screening, screening_doc = _screening(repos, client_id)
+    plans = repos.documents.find("safety_plan", client_id=client_id)
+    safety_plan = str((plans[-1].data or {}).get("text", "")) if plans else ""
+    addenda: list[AddendumLine] = []
+    if screening_doc is not None:
+        addenda = _addenda(repos, "screening", screening_doc.id, "Screening")
+    return CourseSummaryData(
+        header=header,
+        courses=courses,
+        sessions=rows,
+        measures=_measures(repos, client_id),
+        flags=repos.flags.for_client(client_id),
+        screening=screening,
+        safety_plan=safety_plan,
+        addenda=addenda,
+    )
+
+
+__all__ = [
+    "AddendumLine",
+    "ChecklistLine",
+    "ChecklistSummary",
+    "CourseSummaryData",
+    "DoseLine",
+    "IntegrationNote",
+    "MeasureSeries",
+    "ProgressFn",
+    "RecordHeader",
+    "ScreeningSummary",
+    "SessionRecordData",
+    "SessionRow",
+    "Signature",
+    "VitalLine",
+    "gather_course",
+    "gather_session",
+]

@@ -1,0 +1,89 @@
+"""Stored payloads in words, and local times that keep their daylight-saving offset."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from kapcompanion.core.models import EventKind
+from kapcompanion.export.describe import event_text, flagged_fields, fmt_time, tz_label
+
+
+@pytest.fixture
+def stockholm() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TZ", "Europe/Stockholm")
+        time.tzset()
+        yield
+    time.tzset()
+
+
+def test_local_time_uses_the_offset_of_that_day(stockholm: None) -> None:
+    summer = datetime(2025, 7, 1, 8, 0, tzinfo=UTC)
+    winter = datetime(2025, 1, 15, 8, 0, tzinfo=UTC)
+    assert fmt_time(summer, None) == "10:00"  # CEST, UTC+2
+    assert fmt_time(winter, None) == "09:00"  # CET, UTC+1
+    assert tz_label(None, summer) == "UTC+02:00 (CEST)"
+    assert tz_label(None, winter) == "UTC+01:00 (CET)"
+    assert fmt_time(summer, UTC) == "08:00"
+
+
+def test_session_runner_payloads_in_words() -> None:
+    dose = {
+        "route": "iv",
+        "mg_per_kg": 0.5,
+        "total_mg": 35.0,
+        "weight_kg": 70.0,
+        "lot": "A1",
+        "infusion_minutes": 40,
+    }
+    assert event_text(EventKind.DOSE_GIVEN, dose) == (
+        "35 mg, 0.5 mg/kg, IV infusion, over 40 min, weight 70 kg, lot A1."
+    )
+    vitals = {
+        "vitals_id": 3,
+        "systolic": 164,
+        "diastolic": 102,
+        "heart_rate": 96,
+        "spo2": 97,
+        "taken_utc": "2025-03-03T09:45:00+00:00",
+        "offset_s": 900.0,
+        "pre_dose": False,
+        "flags": ["Systolic 164 mmHg is 160 mmHg or more."],
+        "note": "",
+    }
+    assert event_text(EventKind.VITALS, vitals) == (
+        "BP 164/102 mmHg, HR 96 bpm, SpO2 97%. Systolic 164 mmHg is 160 mmHg or more."
+    )
+    touch = {
+        "touch_kind": "holding_hand",
+        "asked": False,
+        "within_agreement": False,
+        "check": "The client has not agreed to holding a hand.",
+        "reason": "Fall risk",
+        "text": "",
+    }
+    assert event_text(EventKind.TOUCH_OFFERED, touch) == (
+        "Offered holding a hand. Not asked. OUTSIDE the touch agreement: The client has not "
+        "agreed to holding a hand. Reason recorded: Fall risk"
+    )
+
+
+def test_unknown_keys_are_kept_and_odd_payloads_do_not_raise() -> None:
+    assert event_text(EventKind.NOTE, {"text": "Quiet", "room": 4}) == "Quiet room: 4"
+    assert event_text("no_such_kind", {"a": [1, 2.5]}) == "a: 1; 2.5"
+    assert event_text(EventKind.TOUCH_OFFERED, {"touch_kind": 7}) == "Offered 7."
+    assert event_text(EventKind.NOTE, None) == ""
+
+
+def test_flagged_fields_follow_the_flag_wording() -> None:
+    assert flagged_fields(["Blood pressure 150/95 mmHg before dosing is above 140/90 mmHg."]) == {
+        "systolic",
+        "diastolic",
+    }
+    assert flagged_fields(
+        ["Heart rate 45 bpm is below 50 bpm (low).", "SpO2 90% is below 92%."]
+    ) == {"heart_rate", "spo2"}
