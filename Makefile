@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run demo test lint typecheck pytest deps system-deps bench bundle install-desktop screenshots
+.PHONY: run demo test lint typecheck pytest deps system-deps bench bundle smoke install-desktop screenshots
 
 run: deps
 	$(BIN)/kapcompanion
@@ -37,3 +37,20 @@ pytest:
 
 bench: deps
 	$(BIN)/python bench/run.py
+
+# The one-folder app in dist/kapcompanion-VERSION/ (PyInstaller, build.spec).
+bundle: deps
+	$(BIN)/python -m pip install -q "pyinstaller>=6.10,<7"
+	$(BIN)/python -m PyInstaller --noconfirm --distpath dist --workpath build build.spec
+
+# Build the bundle and drive the frozen executable headless (CI runs this after `make test`).
+smoke: deps
+	$(BIN)/python -m pip install -q "pyinstaller>=6.10,<7"
+	$(BIN)/python tools/smoke_bundle.py
+
+# A launcher and icon for the current user (the bundle if built, else the .venv app).
+install-desktop:
+	tools/install-desktop.sh
+
+screenshots: deps
+	$(BIN)/python tools/screenshots.py

@@ -183,6 +183,41 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """What this installation can do: for support calls and the packaging smoke test."""
+    import sqlcipher3
+
+    from kapcompanion.audio.factory import create_backend
+    from kapcompanion.audio.vlc_backend import configure_bundled_vlc
+    from kapcompanion.paths import app_dirs, playlists_dir, resource
+
+    configure_bundled_vlc()
+    conn = sqlcipher3.connect(":memory:")
+    cipher = conn.execute("PRAGMA cipher_version").fetchone()
+    conn.close()
+    backend, reason = create_backend(("--aout=dummy", "--no-video", "--quiet"))
+    vlc_module = getattr(backend, "vlc", None)
+    raw = vlc_module.libvlc_get_version() if vlc_module is not None else b""
+    version = raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw)
+    backend.close()
+    music = sorted(resource("music").glob("*.ogg"))
+    report = {
+        "version": __version__,
+        "sqlcipher": cipher[0] if cipher else "missing",
+        "music_backend": f"libvlc {version}" if reason is None else f"unavailable: {reason}",
+        "shipped_tracks": len(music),
+        "playlists": len(list(playlists_dir().glob("*.m3u8"))),
+        "fonts": len(list(resource("fonts").glob("*.ttf"))),
+        "data_folder": str(app_dirs().data),
+    }
+    if args.json:
+        _print_json(report)
+    else:
+        for key, value in report.items():
+            print(f"{key}: {value}")
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------ parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kapcompanion", description="KAP Companion")
@@ -225,6 +260,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clients", type=int, default=12)
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("doctor", help="what this installation can do (libraries, music, fonts)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_doctor)
 
     for register in _extensions():
         register(sub)
