@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from kapcompanion import __version__
@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(prog="kapcompanion", add_help=False)
     parser.add_argument("--demo", action="store_true")
+    # quit after this many milliseconds: the packaging smoke test starts the GUI headless
+    parser.add_argument("--quit-after", type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_known_args(list(argv))
 
 
@@ -69,6 +71,8 @@ def run_gui(argv: Sequence[str]) -> int:
         window.show()
         if args.demo:
             window.open_demo()
+        if args.quit_after > 0:
+            QTimer.singleShot(args.quit_after, app.quit)
         code = app.exec()
     finally:
         if window is not None:
