@@ -21,7 +21,19 @@ from kapcompanion.ui.theme import DIM
 if TYPE_CHECKING:
     from kapcompanion.ui.main_window import MainWindow
 
-NEEDS_VAULT = ("new", "find", "edit", "archive", "unarchive", "delete", "lock")
+NEEDS_VAULT = (
+    "new",
+    "find",
+    "edit",
+    "archive",
+    "unarchive",
+    "delete",
+    "lock",
+    "audit",
+    "signing_pin",
+    "backup",
+    "rekey",
+)
 
 SHORTCUTS = [
     ("New client", "Ctrl+N"),
@@ -31,6 +43,7 @@ SHORTCUTS = [
     ("Record sections", "Alt+1 … Alt+6"),
     ("Lock now", "Ctrl+L"),
     ("Dim treatment-room theme", "Ctrl+Shift+D"),
+    ("Audit trail", "Ctrl+Shift+A"),
     ("Quit", "Ctrl+Q"),
     ("Menus", "Alt + the underlined letter"),
 ]
@@ -40,6 +53,13 @@ def _ws_call(window: MainWindow, name: str) -> None:
     ws = window.workspace
     if ws is not None:
         getattr(ws, name)()
+
+
+def _vault_call(window: MainWindow, name: str) -> None:
+    from kapcompanion.ui import vault_actions
+
+    if window.ctx is not None:
+        getattr(vault_actions, name)(window.ctx, window)
 
 
 def build(window: MainWindow) -> dict[str, QAction]:
@@ -108,10 +128,17 @@ def build(window: MainWindow) -> dict[str, QAction]:
         lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(window.dirs.logs))),
     )
     act("about", "&About KAP Companion", lambda: show_about(window))
+    act("audit", "&Audit trail…", lambda: open_audit_view(window), "Ctrl+Shift+A")
+    act("signing_pin", "Signing &PIN…", lambda: open_signing_pin(window))
+
+    act("backup", "&Back up the vault now…", lambda: _vault_call(window, "back_up_now"))
+    act("rekey", "Change the &passphrase…", lambda: _vault_call(window, "change_passphrase"))
 
     bar = window.menuBar()
     m = bar.addMenu("&File")
     m.addActions([acts["new"], acts["lock"]])
+    m.addSeparator()
+    m.addActions([acts["backup"], acts["rekey"]])
     m.addSeparator()
     m.addAction(acts["quit"])
     m = bar.addMenu("&Client")
@@ -120,8 +147,9 @@ def build(window: MainWindow) -> dict[str, QAction]:
     m.addAction(acts["delete"])
     m = bar.addMenu("&View")
     m.addAction(acts["theme"])
+    m.addAction(acts["audit"])
     m = bar.addMenu("&Settings")
-    m.addActions([acts["idle"], acts["os_lock"]])
+    m.addActions([acts["idle"], acts["os_lock"], acts["signing_pin"]])
     m = bar.addMenu("&Help")
     m.addActions([acts["shortcuts"], acts["logs"], acts["about"]])
 
@@ -179,3 +207,20 @@ def show_about(window: MainWindow) -> None:
         parent=window,
     )
     box.open()
+
+
+def open_audit_view(window: MainWindow) -> object:
+    """The audit trail window, owned by the workspace (a lock closes it)."""
+    if window.ctx is None or window.workspace is None:
+        return None
+    from kapcompanion.ui.audit_view import show_audit_view
+
+    return show_audit_view(window.ctx, window.workspace)
+
+
+def open_signing_pin(window: MainWindow) -> object:
+    if window.ctx is None or window.workspace is None:
+        return None
+    from kapcompanion.ui.signing_pin_dialog import open_signing_pin_dialog
+
+    return open_signing_pin_dialog(window.ctx, window.workspace)
