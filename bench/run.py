@@ -205,13 +205,13 @@ def main() -> int:
     repos = Repos(vault)
     bench_search_and_open(repos)
     bench_size_and_backup(work, repos)
-    extra = Path(__file__).parent / "ui_bench.py"
     vault.close()
     bench_event(work)
-    if extra.exists():
-        import ui_bench
+    import export_bench
+    import ui_bench
 
-        for line in ui_bench.run(work, PASSPHRASE):
+    for figures in (export_bench.run(PASSPHRASE), ui_bench.run(work, PASSPHRASE)):
+        for line in figures:
             report(**line)
     out = CACHE / "latest.json"
     out.write_text(
