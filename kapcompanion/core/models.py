@@ -217,6 +217,11 @@ class Addendum:
     id: int | None = None
 
 
+#: document kinds that are clinical notes and wait for the practitioner's signature; measure
+#: responses (client self-report) and course plans are records but not notes to sign
+SIGNABLE_KINDS: tuple[str, ...] = ("screening", "intake", "checklist", "integration", "safety_plan")
+
+
 class DocStatus(StrEnum):
     DRAFT = "draft"
     SIGNED = "signed"

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from kapcompanion.core.models import (
+    SIGNABLE_KINDS,
     Addendum,
     DocStatus,
     FlagKind,
@@ -121,12 +122,17 @@ class Documents:
                 args.append(value)
         return [self._row(r) for r in self.vault.read(sql + " ORDER BY id", args)]
 
-    def unsigned(self, client_id: int) -> list[StoredDocument]:
+    def unsigned(
+        self, client_id: int, kinds: tuple[str, ...] = SIGNABLE_KINDS
+    ) -> list[StoredDocument]:
+        """Notes of this client still waiting for a signature, oldest first."""
+        marks = ",".join("?" * len(kinds))
         return [
             self._row(r)
             for r in self.vault.read(
-                self._SELECT + " WHERE client_id = ? AND status = 'draft' ORDER BY created_utc",
-                (client_id,),
+                self._SELECT + f" WHERE client_id = ? AND status = 'draft' AND kind IN ({marks})"
+                " ORDER BY created_utc",
+                (client_id, *kinds),
             )
         ]
 
