@@ -1,0 +1,402 @@
+"""View > Audit trail…: every unlock, view, change, signature, export and print, newest first.
+
+Filter by client, action and date range; the chain's status (``store.audit.verify_chain``)
+is checked off the GUI thread and shown above the table, with the first broken link marked
+and one click away. "Export CSV…" writes the rows shown, formula-safe and atomically
+(``export/csv_safe.py``), and the export is itself audited (``export.audit_csv``).
+
+The window belongs to the workspace, so a lock closes it with every client row in it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QDate, QStandardPaths, Qt
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kapcompanion.export.csv_safe import write_csv
+from kapcompanion.export.errors import ExportError
+from kapcompanion.store import audit
+from kapcompanion.store.dbapi import Connection
+from kapcompanion.store.errors import VaultError
+from kapcompanion.store.vault import Vault, iso
+from kapcompanion.ui.context import AppContext
+from kapcompanion.ui.models.audit_table import COLUMNS, AuditTableModel
+from kapcompanion.ui.theme import current_theme, set_role
+from kapcompanion.ui.workers import Task, run_in_background
+
+LIMIT = 2000
+T = TypeVar("T")
+
+
+def with_conn(vault: Vault, fn: Callable[[Connection], T]) -> T:
+    """Run ``fn`` on the vault's connection while holding the vault's own lock (the GUI
+    thread and workers share the connection; ``store.audit`` takes a bare connection)."""
+    with vault._lock:
+        return fn(vault.conn)
+
+
+def day_start_utc(day: date) -> str:
+    """Local midnight at the start of ``day``, as the audit trail's UTC text."""
+    return iso(datetime.combine(day, time()).astimezone(UTC))
+
+
+def day_end_utc(day: date) -> str:
+    return iso(
+        datetime.combine(day + timedelta(days=1), time()).astimezone(UTC)
+        - timedelta(microseconds=1)
+    )
+
+
+def _day(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+class AuditView(QDialog):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("auditView")
+        self.setWindowTitle(ctx.title("Audit trail"))
+        self.setSizeGripEnabled(True)
+        self.check_task: Task | None = None
+        self.file_dialog: QFileDialog | None = None
+        self.model = AuditTableModel(self)
+        self.model.error_colour = QColor(current_theme_error())
+
+        self.client = QComboBox()
+        self.client.setAccessibleName("Client filter")
+        self.action = QComboBox()
+        self.action.setAccessibleName("Action filter")
+        self.use_from = QCheckBox("&From")
+        self.use_to = QCheckBox("&To")
+        today = QDate.currentDate()
+        self.from_date = QDateEdit(today.addDays(-30))
+        self.to_date = QDateEdit(today)
+        for edit, name in ((self.from_date, "From date"), (self.to_date, "To date")):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setAccessibleName(name)
+            inner = edit.findChild(QLineEdit)
+            if inner is not None:  # screen readers reach the text field itself
+                inner.setAccessibleName(name)
+            edit.setEnabled(False)
+        self.use_from.toggled.connect(self.from_date.setEnabled)
+        self.use_to.toggled.connect(self.to_date.setEnabled)
+        self.reset_button = QPushButton("&Reset filters")
+        self.reset_button.clicked.connect(self.reset_filters)
+        client_label = QLabel("C&lient:")
+        client_label.setBuddy(self.client)
+        action_label = QLabel("&Action:")
+        action_label.setBuddy(self.action)
+        filters = QGridLayout()
+        filters.addWidget(client_label, 0, 0)
+        filters.addWidget(self.client, 0, 1)
+        filters.addWidget(action_label, 0, 2)
+        filters.addWidget(self.action, 0, 3)
+        filters.addWidget(self.use_from, 1, 0)
+        filters.addWidget(self.from_date, 1, 1)
+        filters.addWidget(self.use_to, 1, 2)
+        filters.addWidget(self.to_date, 1, 3)
+        filters.addWidget(self.reset_button, 1, 4)
+        filters.setColumnStretch(1, 2)
+        filters.setColumnStretch(3, 2)
+
+        self.chain = QLabel("Checking the chain of entries…")
+        self.chain.setWordWrap(True)
+        self.chain.setAccessibleName("Audit chain status")
+        set_role(self.chain, "hint")
+        self.broken_button = QPushButton("Show the &broken entry")
+        self.broken_button.hide()
+        self.broken_button.clicked.connect(self.show_broken)
+        chain_row = QHBoxLayout()
+        chain_row.addWidget(self.chain, 1)
+        chain_row.addWidget(self.broken_button)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Audit entries, newest first")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)  # the detail
+        self.count = QLabel()
+        set_role(self.count, "hint")
+
+        self.buttons = QDialogButtonBox()
+        self.export_button = QPushButton("&Export CSV…")
+        self.export_button.setToolTip(
+            "Write the entries shown to a CSV file (not encrypted; it names clients)"
+        )
+        self.verify_button = QPushButton("&Verify again")
+        self.buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.addButton(self.verify_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.export_button.clicked.connect(self.choose_csv)
+        self.verify_button.clicked.connect(self.verify)
+        self.buttons.rejected.connect(self.reject)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.hide()
+
+        intro = QLabel(
+            "Every unlock, view, change, signature, export and print, newest first. Each "
+            "entry is chained to the one before it, so none can be changed, inserted or "
+            "removed unnoticed."
+        )
+        intro.setWordWrap(True)
+        set_role(intro, "hint")
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(filters)
+        layout.addLayout(chain_row)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        refresh = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self)
+        refresh.activated.connect(self.reload)
+
+        self._fill_filters()
+        for signal in (
+            self.client.currentIndexChanged,
+            self.action.currentIndexChanged,
+            self.use_from.toggled,
+            self.use_to.toggled,
+            self.from_date.dateChanged,
+            self.to_date.dateChanged,
+        ):
+            signal.connect(self.reload)
+        ctx.signals.about_to_lock.connect(self.close)
+        self.resize(1100, 640)
+        self.reload()
+        self.verify()
+
+    # ------------------------------------------------------------------ filters
+    def _fill_filters(self) -> None:
+        clients = self.ctx.repos.clients.search(include_archived=True)
+        self.client_names = {c.id: (c.name or c.pseudonym) for c in clients if c.id is not None}
+        self.client.addItem("All clients", None)
+        for c in clients:
+            label = c.name or c.pseudonym
+            if c.pseudonym and c.name:
+                label += f" ({c.pseudonym})"
+            self.client.addItem(label, c.id)
+        self.action.addItem("All actions", None)
+        actions = self.ctx.vault.read("SELECT DISTINCT action FROM audit ORDER BY action")
+        for (name,) in actions:
+            self.action.addItem(str(name), str(name))
+
+    def reset_filters(self) -> None:
+        for widget in (self.client, self.action):
+            widget.setCurrentIndex(0)
+        self.use_from.setChecked(False)
+        self.use_to.setChecked(False)
+
+    def set_filters(
+        self,
+        *,
+        client_id: int | None = None,
+        action: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> None:
+        """Set every filter at once (one reload); for the menu and tests."""
+        widgets = (
+            self.client,
+            self.action,
+            self.use_from,
+            self.use_to,
+            self.from_date,
+            self.to_date,
+        )
+        for w in widgets:
+            w.blockSignals(True)
+        self.client.setCurrentIndex(max(0, self.client.findData(client_id)))
+        self.action.setCurrentIndex(max(0, self.action.findData(action)) if action else 0)
+        self.use_from.setChecked(since is not None)
+        self.from_date.setEnabled(since is not None)
+        self.use_to.setChecked(until is not None)
+        self.to_date.setEnabled(until is not None)
+        if since is not None:
+            self.from_date.setDate(QDate(since.year, since.month, since.day))
+        if until is not None:
+            self.to_date.setDate(QDate(until.year, until.month, until.day))
+        for w in widgets:
+            w.blockSignals(False)
+        self.reload()
+
+    def query_args(self) -> dict[str, Any]:
+        args: dict[str, Any] = {
+            "client_id": self.client.currentData(),
+            "action": self.action.currentData(),
+            "limit": LIMIT,
+        }
+        if self.use_from.isChecked():
+            args["since_utc"] = day_start_utc(_day(self.from_date.date()))
+        if self.use_to.isChecked():
+            args["until_utc"] = day_end_utc(_day(self.to_date.date()))
+        return args
+
+    def reload(self) -> None:
+        args = self.query_args()
+        rows = with_conn(self.ctx.vault, lambda conn: audit.query(conn, **args))
+        self.model.set_rows(rows, self.client_names)
+        self.table.resizeColumnsToContents()
+        for column, most in ((2, 200), (3, 220), (5, 220)):
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), most))
+        n = len(rows)
+        text = f"{n} entr{'y' if n == 1 else 'ies'} shown, newest first."
+        if n >= LIMIT:
+            text = (
+                f"The newest {LIMIT} matching entries are shown; narrow the filters for older ones."
+            )
+        if n == 0:
+            text = "No entries match these filters. Reset the filters to see the whole trail."
+        self.count.setText(text)
+
+    # ------------------------------------------------------------------ chain
+    def verify(self) -> Task:
+        self.chain.setText("Checking the chain of entries…")
+        set_role(self.chain, "hint")
+        self.broken_button.hide()
+        vault = self.ctx.vault
+        self.check_task = run_in_background(
+            lambda: with_conn(vault, audit.verify_chain),
+            self._verified,
+            self._verify_failed,
+            owner=self,
+        )
+        return self.check_task
+
+    def _verified(self, report: audit.ChainReport) -> None:
+        self.model.set_report(report)
+        self.table.resizeColumnToContents(COLUMNS.index("Chain"))
+        if report.ok:
+            self.chain.setText(
+                f"Chain intact: all {report.rows} entries verified; none was changed, "
+                "inserted or removed."
+            )
+            set_role(self.chain, "ok")
+            return
+        self.chain.setText(
+            f"BROKEN at entry #{report.first_broken_id}: {report.problem}. Entries before it "
+            "are verified; from it on the trail cannot be vouched for. Keep this vault and "
+            "its backups as they are, and compare with the latest backup."
+        )
+        set_role(self.chain, "error")
+        self.broken_button.show()
+
+    def _verify_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, VaultError):  # a bug: the calm error dialog
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+            return
+        self.chain.setText(f"The chain could not be checked: {exc.message}")
+        set_role(self.chain, "error")
+
+    def show_broken(self) -> bool:
+        """Bring the first broken entry into view and select it."""
+        report = self.model.report
+        if report is None or report.first_broken_id is None:
+            return False
+        broken = report.first_broken_id
+        if self.model.row_of_id(broken) is None:
+            self.reset_filters()
+        row = self.model.row_of_id(broken)
+        if row is None:
+            self._say(f"Entry #{broken} is older than the {LIMIT} newest shown.", error=True)
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        self.table.setFocus()
+        return True
+
+    # ------------------------------------------------------------------ CSV
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.status.setText(text)
+        set_role(self.status, "error" if error else "ok")
+        self.status.setVisible(bool(text))
+
+    def choose_csv(self) -> QFileDialog:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        dialog = QFileDialog(self, self.ctx.title("Export the audit trail as CSV"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilter("CSV files (*.csv)")
+        dialog.setDefaultSuffix("csv")
+        if folder and Path(folder).is_dir():
+            dialog.setDirectory(folder)
+        dialog.selectFile(f"audit trail {date.today().isoformat()}.csv")
+        dialog.fileSelected.connect(self.export_csv)
+        self.file_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def export_csv(self, path: str) -> Path | None:
+        """Write the rows shown to ``path`` (atomic, formula-safe) and audit the export."""
+        target = Path(path)
+        if target.suffix.lower() != ".csv":
+            target = target.with_name(target.name + ".csv")
+        args = self.query_args()
+        described = ", ".join(f"{k}={v}" for k, v in args.items() if v is not None and k != "limit")
+        try:
+            write_csv(target, self.model.csv_header(), self.model.csv_rows())
+            try:
+                self.ctx.vault.audit(
+                    "export.audit_csv",
+                    record_type="audit",
+                    client_id=args["client_id"],
+                    detail=f"{self.model.rowCount()} entries"
+                    + (f"; {described}" if described else ""),
+                )
+            except VaultError:
+                target.unlink(missing_ok=True)  # no export the trail does not know about
+                raise
+        except (ExportError, VaultError) as exc:
+            message = exc.message if isinstance(exc, VaultError) else str(exc)
+            self._say(f"Nothing was exported: {message}", error=True)
+            return None
+        self._say(f"Exported {self.model.rowCount()} entries to {target.name}.")
+        self.ctx.notify(f"Audit trail exported to {target.name}.", 5000)
+        return target
+
+
+def current_theme_error() -> str:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    return current_theme(app).error if isinstance(app, QApplication) else "#a3271f"
+
+
+def show_audit_view(ctx: AppContext, parent: QWidget | None = None) -> AuditView:
+    """Open the audit trail window (non-modal; it closes with the workspace on a lock)."""
+    view = AuditView(ctx, parent)
+    view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    view.show()
+    return view

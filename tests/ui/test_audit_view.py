@@ -1,0 +1,174 @@
+"""The audit trail: its table model (without a view), filters, chain status, CSV export."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QKeySequence
+from pytestqt.qtbot import QtBot
+from records_support import records_template, records_window  # noqa: F401
+
+from kapcompanion.store.audit import AuditRow, ChainReport
+from kapcompanion.ui.audit_view import AuditView, with_conn
+from kapcompanion.ui.context import AppContext
+from kapcompanion.ui.models.audit_table import (
+    AFTER_BREAK,
+    BROKEN,
+    COLUMNS,
+    UNCHECKED,
+    VERIFIED,
+    AuditTableModel,
+)
+
+
+def row(n: int, client: int | None = 1, detail: str = "", action: str = "client.view") -> AuditRow:
+    return AuditRow(
+        n, f"2025-03-0{n}T09:30:00.000000+00:00", "Dr A", action, "client", client, client,
+        detail, "p", "h",
+    )  # fmt: skip
+
+
+def test_model_without_a_view() -> None:
+    model = AuditTableModel()
+    rows = [row(4, detail="=2+2"), row(3, client=9), row(2, client=None), row(1)]
+    model.set_rows(rows, {1: "Ada Lovelace"})
+    assert model.rowCount() == 4 and model.columnCount() == len(COLUMNS)
+    assert model.rowCount(model.index(0, 0)) == 0  # a flat table
+    cell = model.index(0, COLUMNS.index("Client"))
+    assert model.data(cell) == "Ada Lovelace"
+    assert model.data(model.index(1, COLUMNS.index("Client"))) == "client 9 (deleted)"
+    assert model.data(model.index(2, COLUMNS.index("Client"))) == ""
+    assert model.data(model.index(0, COLUMNS.index("Record"))) == "client 1"
+    assert model.data(model.index(0, COLUMNS.index("When"))).startswith("4 March 2025")
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.UserRole) == 4
+    assert model.data(QModelIndex()) is None
+    assert model.headerData(3, Qt.Orientation.Horizontal) == "Action"
+    assert (
+        model.data(model.index(0, COLUMNS.index("Chain"))) == UNCHECKED
+    )  # before the check has run
+
+    model.set_report(ChainReport(True, 4))
+    assert [model.chain_state(r) for r in rows] == [VERIFIED] * 4
+    model.set_report(ChainReport(False, 3, 3, "audit row 3 was altered"))
+    assert [model.chain_state(r) for r in rows] == [AFTER_BREAK, BROKEN, VERIFIED, VERIFIED]
+    broken = model.index(1, 3)
+    assert model.data(broken, Qt.ItemDataRole.FontRole).bold()
+    assert model.data(broken, Qt.ItemDataRole.ForegroundRole) is not None
+    assert model.data(model.index(3, 3), Qt.ItemDataRole.ForegroundRole) is None
+    assert model.row_of_id(3) == 1 and model.row_of_id(99) is None
+
+    assert model.csv_header()[:2] == ["id", "utc"]
+    first = model.csv_rows()[0]
+    assert first[0] == 4 and first[1] == "2025-03-04T09:30:00.000000+00:00"
+    assert first[9] == "=2+2"  # neutralised when written, not in the model
+    assert model.csv_rows()[2][7] == ""  # no client
+
+
+def ctx_of(window: Any) -> AppContext:
+    ctx = window.ctx
+    assert isinstance(ctx, AppContext)
+    return ctx
+
+
+def open_view(qtbot: QtBot, window: Any) -> AuditView:
+    view = AuditView(ctx_of(window), window.workspace)
+    view.show()
+    assert view.check_task is not None
+    qtbot.waitUntil(lambda: view.check_task is not None and view.check_task.done, timeout=10_000)
+    return view
+
+
+def shown(view: AuditView) -> list[AuditRow]:
+    return list(view.model.rows)
+
+
+def test_filters_and_chain_status(qtbot: QtBot, records_window: Any) -> None:  # noqa: F811
+    ctx = ctx_of(records_window)
+    total = int(ctx.vault.read("SELECT count(*) FROM audit")[0][0])
+    view = open_view(qtbot, records_window)
+    assert len(shown(view)) == total
+    assert [r.id for r in shown(view)] == sorted((r.id for r in shown(view)), reverse=True)
+    assert view.chain.text().startswith(f"Chain intact: all {total} entries verified")
+    assert not view.broken_button.isVisibleTo(view)
+
+    view.client.setCurrentIndex(view.client.findData(2))
+    rows = shown(view)
+    assert rows and all(r.client_id == 2 for r in rows)
+    assert len(rows) == ctx.vault.read("SELECT count(*) FROM audit WHERE client_id = 2")[0][0]
+    view.action.setCurrentIndex(view.action.findData("session.sign"))
+    assert [r.action for r in shown(view)] == ["session.sign"]
+    assert view.count.text() == "1 entry shown, newest first."
+
+    view.reset_filters()
+    assert len(shown(view)) == total
+    today = date.today()
+    view.set_filters(since=today - timedelta(days=1), until=today + timedelta(days=1))
+    assert len(shown(view)) == total  # every entry was written today
+    view.set_filters(until=today - timedelta(days=1))
+    assert shown(view) == [] and "No entries match" in view.count.text()
+    view.set_filters(since=today + timedelta(days=1))
+    assert shown(view) == []
+    view.close()
+
+
+def test_csv_export_is_formula_safe_and_audited(
+    qtbot: QtBot,
+    records_window: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    ctx = ctx_of(records_window)
+    ctx.vault.audit("note.import", record_type="note", client_id=1, detail="=HYPERLINK(1)")
+    ctx.vault.audit("note.import", record_type="note", client_id=1, detail="@SUM(A1)")
+    view = open_view(qtbot, records_window)
+    view.set_filters(client_id=1)
+    expected = len(shown(view))
+    dialog = view.choose_csv()
+    assert dialog.selectedFiles()[0].endswith(".csv")
+    target = tmp_path / "trail"
+    dialog.selectFile(str(target))
+    dialog.accept()
+    written = tmp_path / "trail.csv"
+    qtbot.waitUntil(written.is_file)
+    with written.open(encoding="utf-8-sig", newline="") as f:
+        back = list(csv.reader(f))
+    assert back[0] == view.model.csv_header()
+    assert len(back) == expected + 1
+    details = [r[9] for r in back[1:]]
+    assert "'=HYPERLINK(1)" in details and "'@SUM(A1)" in details
+    assert all(r[7] == "1" for r in back[1:])  # the client filter applied
+    assert {r[10] for r in back[1:]} == {VERIFIED}
+    last = ctx.vault.read("SELECT action, detail, client_id FROM audit ORDER BY id DESC LIMIT 1")
+    assert last == [("export.audit_csv", f"{expected} entries; client_id=1", 1)]
+    assert view.status.text() == f"Exported {expected} entries to trail.csv."
+    view.close()
+
+
+def test_a_tampered_entry_shows_as_broken(qtbot: QtBot, records_window: Any) -> None:  # noqa: F811
+    ctx = ctx_of(records_window)
+    with_conn(ctx.vault, lambda c: c.execute("UPDATE audit SET detail = 'x' WHERE id = 5"))
+    view = open_view(qtbot, records_window)
+    assert view.chain.text().startswith("BROKEN at entry #5: audit row 5 was altered")
+    assert view.chain.property("role") == "error"
+    assert view.broken_button.isVisibleTo(view)
+    states = {r.id: view.model.chain_state(r) for r in shown(view)}
+    assert states[5] == BROKEN and states[4] == VERIFIED and states[6] == AFTER_BREAK
+    view.set_filters(client_id=2)  # hides entry 5
+    assert view.model.row_of_id(5) is None
+    assert view.show_broken()
+    selected = view.table.selectionModel().selectedRows()
+    assert [view.model.data(i, Qt.ItemDataRole.UserRole) for i in selected] == [5]
+    view.close()
+
+
+def test_menu_shortcut_opens_the_view(qtbot: QtBot, records_window: Any) -> None:  # noqa: F811
+    action = records_window.actions_["audit"]
+    assert action.shortcut() == QKeySequence("Ctrl+Shift+A") and action.isEnabled()
+    action.trigger()
+    views = records_window.workspace.findChildren(AuditView)
+    assert len(views) == 1 and views[0].isVisible()
+    records_window.lock()
+    assert not records_window.actions_["audit"].isEnabled()
