@@ -24,7 +24,14 @@ from kapcompanion.core.checklist import (
     update_item,
 )
 from kapcompanion.core.checklist_template import ItemKind
-from kapcompanion.core.course_plan import mark_done, plan_course
+from kapcompanion.core.course_plan import (
+    AppointmentKind,
+    PlannedAppointment,
+    mark_done,
+    mark_missed,
+    move,
+    plan_course,
+)
 from kapcompanion.core.discharge import Discharge
 from kapcompanion.core.dose import DoseBand, DosePlan, Route
 from kapcompanion.core.intake import Contact, Intake, Medication, SubstanceUse, interacting_groups
@@ -198,7 +205,7 @@ def _one_client(
     route = [Route.IM, Route.SUBLINGUAL, Route.IV, Route.IM][i % 4]
     n_done = sessions_per_client if sessions_per_client is not None else rng.randint(2, 5)
     baseline_phq = rng.randint(14, 24)
-    plan_days = plan_course(start, 2, 3, True, time(10, 0))
+    plan_days = plan_course(start, 2, 3, True, time(10, 0), (4,), measure_visits=True)
     previous: Checklist | None = None
     for n in range(n_done):
         day = start + timedelta(days=3 * n + (n // 2))
@@ -215,7 +222,8 @@ def _one_client(
         plan=to_jsonable(_dose(route, rng)),
     )
     repos.sessions.save(upcoming)
-    done = [mark_done(a) if a.planned_for.date() < today else a for a in plan_days]
+    assert upcoming.planned_for is not None
+    done = _plan_progress(plan_days, n_done, upcoming.planned_for, today)
     repos.documents.save(
         StoredDocument(
             kind="course_plan",
@@ -224,6 +232,30 @@ def _one_client(
             data={"appointments": to_jsonable(done)},
         )
     )
+
+
+def _plan_progress(
+    plan: list[PlannedAppointment], n_done: int, next_at: datetime, today: date
+) -> list[PlannedAppointment]:
+    """The plan as the course went: sessions held are done, the next one was moved to the
+    upcoming session, any later past one was missed; future ones stay planned."""
+    out: list[PlannedAppointment] = []
+    moved = False
+    for a in plan:
+        if a.kind in (AppointmentKind.DOSING, AppointmentKind.INTEGRATION):
+            held = (a.number or 0) <= n_done
+        else:  # the baseline measure visit was held; boosters and the end are still ahead
+            held = a.kind is AppointmentKind.MEASURE and a.number == 1
+        if a.planned_for.date() >= today:
+            out.append(a)
+        elif held:
+            out.append(mark_done(a))
+        elif a.kind is AppointmentKind.DOSING and not moved:
+            out.append(move(a, next_at, "Client asked to move it"))
+            moved = True
+        else:
+            out.append(mark_missed(a, "Not held"))
+    return out
 
 
 def _screening_and_intake(
@@ -536,14 +568,16 @@ def _integration(repos: Repos, rng: random.Random, cid: int, session_id: int, da
         kind=IntegrationKind.NEXT_DAY,
         entry_date=day + timedelta(days=1),
         prompt_answers={
-            "somatic": "My shoulders were loose all morning.",
-            "insights": "I don't have to carry everything at once.",
-            "challenges": "Felt an urge to quit my job today; we agreed to wait.",
-            "commitments": "Walk by the water twice this week; call my sister.",
+            "somatic.now": "My shoulders were loose all morning.",
+            "insights.main": "I don't have to carry everything at once.",
+            "challenges.big_decisions": "Felt an urge to quit my job today; we agreed to wait.",
+            "commitments.step": "Walk by the water twice this week; call my sister.",
         },
         free_text="Slept deeply. Drew the lake I saw during the session.",
         mood=rng.randint(5, 8),
         title="Next-day integration",
+        prompt_set_id="integration",
+        prompt_set_version="1",
     )
     repos.documents.save(
         StoredDocument(

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from kapcompanion.core.models import Client, ClientStatus
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.safety_flag_banner import SafetyFlagBanner
 from kapcompanion.ui.widgets.status import EmptyState
 
 SectionFactory = Callable[[AppContext, int], QWidget]
@@ -232,6 +233,8 @@ class ClientRecord(QWidget):
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(self.name)
         layout.addLayout(head)
+        self.flag_banner = SafetyFlagBanner(ctx, client_id, self)
+        layout.addWidget(self.flag_banner)
         layout.addWidget(self.tabs, 1)
         self._show_client()
         if section and section in self._pages:

@@ -21,6 +21,7 @@ from kapcompanion.ui.client_record import (
     ClientRecord,
     SectionRegistry,
     default_registry,
+    placeholder,
 )
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.main_window import MainWindow
@@ -155,10 +156,13 @@ def test_sections_placeholders_and_overview(qtbot: QtBot, unlocked: MainWindow) 
     assert set(record.sections) == {"overview"}  # the others build when opened
     QTest.keyClick(unlocked, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
     assert record.current_key() == "screening"
-    placeholder = record.sections["screening"]
-    assert isinstance(placeholder, EmptyState)
-    assert "contraindication" in placeholder.text() and NOT_BUILT in placeholder.text()
-    assert "Start screening" in placeholder.text()
+    assert not isinstance(record.sections["screening"], EmptyState)  # built since issue 4
+    _key, title, body, how = STANDARD_SECTIONS[1]
+    empty = placeholder(title, body, how)(record.ctx, record.client_id)
+    qtbot.addWidget(empty)
+    assert isinstance(empty, EmptyState)
+    assert "contraindication" in empty.text() and NOT_BUILT in empty.text()
+    assert "Start screening" in empty.text()
     overview = record.show_section("overview")
     texts = " ".join(w.text() for w in overview.findChildren(QLabel))
     assert record.client.name in texts and "No course yet" in texts

@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
 from kapcompanion.core.models import Client, ContactInfo
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.due_panel import DuePanel
+from kapcompanion.ui.widgets.unsigned_panel import UnsignedPanel
 
 DASH = "—"
 WIDE = 720  # px of width from which the cards sit in two columns
@@ -119,6 +121,8 @@ class OverviewSection(QWidget):
                     [(f.kind.value.replace("_", " "), f.reason or f.source or DASH) for f in flags],
                 ),
             )
+        self.cards.insert(1 if flags else 0, DuePanel(self.ctx, self.client_id))
+        self.cards.append(UnsignedPanel(self.ctx, self.client_id))
         self.cards.append(_card("Notes", [("", client.notes)]))
         self._grid = grid
         self._columns = 0

@@ -1,0 +1,169 @@
+"""The measure form on a real vault: keyboard filling, scores and bands, incomplete forms,
+and the PHQ-9 item 9 safety flag from raise to resolution (audited)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from pytestqt.qtbot import QtBot
+
+from kapcompanion.core import serial
+from kapcompanion.core.measures import MeasureContext, MeasureResponse
+from kapcompanion.core.models import FlagKind
+from kapcompanion.ui.main_window import MainWindow
+from kapcompanion.ui.measure_form import MeasureFormDialog
+from kapcompanion.ui.widgets.item_row import ItemRow
+from kapcompanion.ui.widgets.safety_flag_banner import ResolveFlagDialog, SafetyFlagBanner
+
+AuditOf = Callable[..., list[tuple[str, str]]]
+
+
+def focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None
+    return widget
+
+
+def open_form(qtbot: QtBot, window: MainWindow, **kwargs: object) -> MeasureFormDialog:
+    assert window.ctx is not None and window.workspace is not None
+    cid = window.workspace.clients.model.client_id(0)
+    dialog = MeasureFormDialog(window.ctx, cid, parent=window, **kwargs)  # type: ignore[arg-type]
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    return dialog
+
+
+def type_answers(digits: str) -> None:
+    for digit in digits:
+        QTest.keyClicks(focused(), digit)
+
+
+def stored(window: MainWindow, cid: int) -> list[MeasureResponse]:
+    assert window.ctx is not None
+    docs = window.ctx.repos.documents.find("measure", client_id=cid)
+    return [serial.load(MeasureResponse, d.data) for d in docs]
+
+
+def test_phq9_filled_by_keyboard_shows_score_and_band(qtbot: QtBot, unlocked: MainWindow) -> None:
+    dialog = open_form(qtbot, unlocked)
+    # baseline: the due instruments come first, PHQ-9 at the top
+    assert dialog.instrument.currentData() == "phq9"
+    assert dialog.instrument.itemText(0) == "PHQ-9 (due)"
+    assert isinstance(focused(), ItemRow) and focused() is dialog.rows[0]
+    type_answers("2132")  # items 1-4; each digit answers and moves on
+    assert focused() is dialog.rows[4]
+    assert "4 of 9 answered" in dialog.score.text()
+    QTest.keyClick(focused(), Qt.Key.Key_Up)  # arrows move between items
+    assert focused() is dialog.rows[3]
+    QTest.keyClick(focused(), Qt.Key.Key_Left)  # and Left/Right step the answer
+    assert dialog.rows[3].value == 1
+    QTest.keyClick(focused(), Qt.Key.Key_Down)
+    type_answers("7")  # not on the 0-3 scale: ignored, stays on the item
+    assert focused() is dialog.rows[4] and dialog.rows[4].value is None
+    type_answers("22110")
+    # 2+1+3+1 + 2+2+1+1+0 = 13: moderate (10-14), shown before saving
+    assert dialog.score.text() == "Score 13 of 27: moderate"
+    assert not dialog.flag_label.isVisible()
+    assert dialog.save()
+    assert dialog.result() == MeasureFormDialog.DialogCode.Accepted
+    (response,) = stored(unlocked, dialog.client_id)
+    assert (response.score, response.band, response.flags) == (13, "moderate", [])
+    assert response.context is MeasureContext.BASELINE
+    assert response.answers == {1: 2, 2: 1, 3: 3, 4: 1, 5: 2, 6: 2, 7: 1, 8: 1, 9: 0}
+    assert unlocked.ctx is not None
+    assert unlocked.ctx.repos.flags.active(dialog.client_id) == []
+
+
+def test_incomplete_is_refused_then_accepted_with_a_reason(
+    qtbot: QtBot, unlocked: MainWindow
+) -> None:
+    dialog = open_form(qtbot, unlocked)
+    index = dialog.instrument.findData("gad7")
+    dialog.instrument.setCurrentIndex(index)
+    assert len(dialog.rows) == 7
+    type_answers("33221")  # items 1-5 of 7
+    assert not dialog.save()
+    assert dialog.isVisible() and "item(s) 6, 7 not answered" in dialog.error.text()
+    assert focused() is dialog.rows[5]  # sent to the first blank item
+    dialog.incomplete.setChecked(True)
+    assert not dialog.save()  # ticked but no reason
+    assert "Say why" in dialog.error.text()
+    QTest.keyClicks(dialog.reason, "Client tired; stopped after item 5")
+    assert dialog.save()
+    (response,) = stored(unlocked, dialog.client_id)
+    assert response.instrument_id == "gad7"
+    assert response.score is None and response.band is None  # no prorating for the GAD-7
+    assert response.incomplete_reason == "Client tired; stopped after item 5"
+    assert response.answers[6] is None and response.answers[1] == 3
+
+
+def test_item9_raises_a_flag_shown_until_resolved_with_a_note(
+    qtbot: QtBot, unlocked: MainWindow, audit_of: AuditOf
+) -> None:
+    ws = unlocked.workspace
+    assert ws is not None and unlocked.ctx is not None
+    cid = ws.clients.model.client_id(0)
+    record = ws.open_client(cid)
+    assert record is not None
+    banner = record.findChild(SafetyFlagBanner)
+    assert banner is not None and not banner.isVisible()  # no flag yet
+
+    dialog = open_form(qtbot, unlocked)
+    type_answers("11111111")
+    assert not dialog.flag_label.isVisible()
+    type_answers("1")  # item 9 above zero: visible at once
+    assert dialog.flag_label.isVisible() and "item 9 positive" in dialog.flag_label.text()
+    assert dialog.save()
+    # saved, flagged, and the dialog now asks for a safety plan
+    assert dialog.isVisible() and dialog.pages.currentIndex() == 1
+    (flag,) = unlocked.ctx.repos.flags.active(cid)
+    assert flag.kind is FlagKind.SUICIDE_RISK and flag.source == "PHQ-9"
+    assert "item 9 positive" in flag.reason
+    label = banner.rows[0].findChild(QLabel)
+    assert banner.isVisible() and label is not None and "Suicide risk" in label.text()
+    assert not dialog.save_safety_plan()  # empty plan refused
+    QTest.keyClicks(dialog.safety_text, "Warning signs; call partner; crisis line 988.")
+    assert dialog.save_safety_plan() and not dialog.isVisible()
+    (plan,) = unlocked.ctx.repos.documents.find("safety_plan", client_id=cid)
+    assert plan.data["text"] == "Warning signs; call partner; crisis line 988."
+
+    # the flag stays after the safety plan; resolving needs a note
+    assert len(unlocked.ctx.repos.flags.active(cid)) == 1 and banner.isVisible()
+    resolve = banner.resolve()
+    assert isinstance(resolve, ResolveFlagDialog)
+    resolve.buttons.accepted.emit()
+    assert resolve.isVisible() and "Write a note" in resolve.error.text()
+    QTest.keyClicks(resolve.note, "Assessed with client: no plan or intent; plan agreed.")
+    resolve.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: not banner.isVisible())
+    assert unlocked.ctx.repos.flags.active(cid) == []
+    (resolved,) = unlocked.ctx.repos.flags.for_client(cid)
+    assert resolved.resolution_note.startswith("Assessed with client")
+    path: Path = unlocked.ctx.vault.path
+    unlocked.close()
+    actions = audit_of(path)
+    assert ("flag.raise", "suicide_risk") in actions
+    assert ("flag.resolve", "suicide_risk") in actions
+    names = [a for a, _ in actions]
+    assert names.index("measure.create") < names.index("flag.raise") < names.index("flag.resolve")
+
+
+def test_craving_scale_is_typed_as_a_number(qtbot: QtBot, unlocked: MainWindow) -> None:
+    dialog = open_form(qtbot, unlocked, context="other")
+    dialog.instrument.setCurrentIndex(dialog.instrument.findData("craving100"))
+    (row,) = dialog.rows
+    assert row.spin is not None and focused() is row.spin  # 0-100: typed, not one digit
+    QTest.keyClicks(focused(), "65")
+    assert row.value == 65
+    assert dialog.score.text() == "Score 65 of 100 (this scale has no severity bands)"
+    QTest.keyClick(focused(), Qt.Key.Key_Return)  # Enter moves on, never saves by accident
+    assert dialog.isVisible() and dialog.doc is None
+    assert dialog.save()
+    (response,) = stored(unlocked, dialog.client_id)
+    assert (response.instrument_id, response.score, response.band) == ("craving100", 65, None)
+    assert response.context is MeasureContext.OTHER
