@@ -15,6 +15,7 @@ from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from kapcompanion import __version__
+from kapcompanion.audio import create_player
 from kapcompanion.logs import setup_logging
 from kapcompanion.paths import app_dirs
 from kapcompanion.ui.errors import ErrorReporter
@@ -57,7 +58,11 @@ def run_gui(argv: Sequence[str]) -> int:
     log.info("starting KAP Companion %s%s", __version__, " (demo)" if args.demo else "")
     app = make_application(qt_args)
     settings = Settings.load(dirs.settings_file)
-    services = Services(dirs=dirs, settings=settings)
+    # one player for the whole run; without libvlc it is the null player and says why
+    player, music_problem = create_player()
+    if music_problem:
+        log.info("music unavailable")
+    services = Services(dirs=dirs, settings=settings, player=player)
     window: MainWindow | None = None
     reporter = ErrorReporter(log_path, lambda: window)
     reporter.install()
@@ -79,6 +84,7 @@ def run_gui(argv: Sequence[str]) -> int:
             window.close()
             QThreadPool.globalInstance().waitForDone(10_000)
             window.cleanup_demo()
+        player.close()
         reporter.uninstall()
         log.info("stopped")
     return int(code)

@@ -114,6 +114,13 @@ class MainWindow(QMainWindow):
         set_role(self.banner, "banner")
         self.banner.hide()
         self.column.addWidget(self.banner)
+        reason = getattr(services.player, "unavailable_reason", "") if services.player else ""
+        self.music_banner = QLabel(reason)  # the player says why ("Music is unavailable: ...")
+        self.music_banner.setObjectName("musicBanner")
+        self.music_banner.setWordWrap(True)
+        set_role(self.music_banner, "hint")
+        self.music_banner.setVisible(bool(reason))
+        self.column.addWidget(self.music_banner)
         self.setCentralWidget(central)
         self.actions_: dict[str, QAction] = menus.build(self)
         self.setMinimumSize(860, 500)
@@ -221,7 +228,31 @@ class MainWindow(QMainWindow):
         self.signals.unlocked.emit(self.ctx)
         if not demo and self.services.auto_backup:
             self._maybe_backup(vault, workspace)
+        self._resume_session()
         return workspace
+
+    # ------------------------------------------------------------------ full-window views
+    def _resume_session(self) -> None:
+        """A dosing session a lock, quit or crash interrupted comes straight back."""
+        from kapcompanion.ui.session.host import resume_running_session
+
+        try:
+            resume_running_session(self)
+        except Exception as exc:  # the record is safe; never let this block the unlock
+            log_exception(exc, new_reference())
+
+    def show_view(self, view: QWidget) -> None:
+        """A full-window view (the session screen) in place of the workspace."""
+        self._set_page(view)
+
+    def show_workspace(self, client_id: int | None = None, section: str | None = None) -> None:
+        """Back from a full-window view to the client list (and a client's section)."""
+        if self.ctx is None:
+            return
+        workspace = Workspace(self.ctx, self.services.registry)
+        self._set_page(workspace)
+        if client_id is not None:
+            workspace.open_client(client_id, section)
 
     def _notify(self, text: str, ms: int = 4000) -> None:
         self.statusBar().showMessage(text, ms)

@@ -33,6 +33,10 @@ NEEDS_VAULT = (
     "signing_pin",
     "backup",
     "rekey",
+    "templates",
+    "music",
+    "thresholds",
+    "agenda",
 )
 
 SHORTCUTS = [
@@ -44,6 +48,14 @@ SHORTCUTS = [
     ("Lock now", "Ctrl+L"),
     ("Dim treatment-room theme", "Ctrl+Shift+D"),
     ("Audit trail", "Ctrl+Shift+A"),
+    ("Sign the chosen record (Documents)", "Ctrl+Shift+S"),
+    ("Agenda: today and this week", "Ctrl+G"),
+    ("Session: start · mark the dose", "Ctrl+Enter · Ctrl+D"),
+    ("Session: next phase · extend · end", "Alt+N · Alt+X · Alt+E"),
+    ("Session: vitals entry", "V"),
+    ("Session events: words, observation, nausea, distress", "C · O · S · D"),
+    ("Session events: touch, medication, extra dose", "T · M · X"),
+    ("Session events: bathroom, adverse event, free note", "B · A · F"),
     ("Quit", "Ctrl+Q"),
     ("Menus", "Alt + the underlined letter"),
 ]
@@ -130,6 +142,10 @@ def build(window: MainWindow) -> dict[str, QAction]:
     act("about", "&About KAP Companion", lambda: show_about(window))
     act("audit", "&Audit trail…", lambda: open_audit_view(window), "Ctrl+Shift+A")
     act("signing_pin", "Signing &PIN…", lambda: open_signing_pin(window))
+    act("templates", "Checklist &templates…", lambda: _open_templates(window))
+    act("music", "&Music…", lambda: _session_call(window, "open_music_settings"))
+    act("thresholds", "&Vital-sign thresholds…", lambda: _session_call(window, "open_thresholds"))
+    act("agenda", "A&genda…", lambda: _open_agenda(window), "Ctrl+G", "Today and this week")
 
     act("backup", "&Back up the vault now…", lambda: _vault_call(window, "back_up_now"))
     act("rekey", "Change the &passphrase…", lambda: _vault_call(window, "change_passphrase"))
@@ -148,8 +164,11 @@ def build(window: MainWindow) -> dict[str, QAction]:
     m = bar.addMenu("&View")
     m.addAction(acts["theme"])
     m.addAction(acts["audit"])
+    m.addAction(acts["agenda"])
     m = bar.addMenu("&Settings")
     m.addActions([acts["idle"], acts["os_lock"], acts["signing_pin"]])
+    m.addAction(acts["templates"])
+    m.addActions([acts["music"], acts["thresholds"]])
     m = bar.addMenu("&Help")
     m.addActions([acts["shortcuts"], acts["logs"], acts["about"]])
 
@@ -168,6 +187,26 @@ def update(window: MainWindow, *, unlocked: bool) -> None:
     for key in NEEDS_VAULT:
         acts[key].setEnabled(unlocked)
     acts["theme"].setChecked(window.settings.theme == DIM)
+
+
+def _open_templates(window: MainWindow) -> None:
+    if window.ctx is None:
+        return
+    from kapcompanion.ui.template_editor import open_template_editor
+
+    open_template_editor(window.ctx, window.workspace or window)
+
+
+def _open_agenda(window: MainWindow) -> None:
+    from kapcompanion.ui.agenda import open_agenda
+
+    open_agenda(window)
+
+
+def _session_call(window: MainWindow, name: str) -> None:
+    from kapcompanion.ui.session import host
+
+    getattr(host, name)(window)
 
 
 def _set_os_lock(window: MainWindow, checked: bool) -> None:

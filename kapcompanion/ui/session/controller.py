@@ -1,0 +1,366 @@
+"""The session controller: one running session's runner, timers, reminders and music.
+
+It outlives the screens. A lock destroys every widget, but a running session must go on: the
+controller sits in ``ctx.keep_alive`` (so the main window carries it to the next context),
+puts a name-free strip on the locked screen (``ctx.locked_overlay_factory``), keeps ticking
+(phase changes still crossfade the music, the vitals reminder still comes due) and rebinds to
+the new context on ``signals.unlocked``. While locked the vault is closed, so what the player
+reports is kept in memory and committed right after the unlock.
+
+Every action goes through ``SessionRunner`` and is announced (``event_committed``) only after
+the runner returned, which is after the commit. The QTimer only repaints: time always comes
+from the runner's ``SessionClock`` (stored UTC anchors and the monotonic clock).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
+
+from kapcompanion.core.clock import PhaseKind, PhaseStatus
+from kapcompanion.core.discharge import Discharge, discharge_ready
+from kapcompanion.core.models import EventKind, SessionEvent, SessionStatus
+from kapcompanion.core.serial import to_jsonable
+from kapcompanion.core.touch import TouchCheck, TouchKind
+from kapcompanion.core.vitals import VitalReading
+from kapcompanion.services.session import SessionError, SessionRunner
+from kapcompanion.store.errors import VaultError
+from kapcompanion.ui.audio_bridge import AudioBridge
+from kapcompanion.ui.context import AppContext
+from kapcompanion.ui.session import clinic
+from kapcompanion.ui.session.music import SessionMusic, load_plan
+from kapcompanion.ui.session.readiness import music_preferences
+from kapcompanion.ui.session.state import ClockView, clock_view
+
+log = logging.getLogger(__name__)
+
+KEEP_KEY = "session"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def shared_bridge(ctx: AppContext, interval_ms: int = 100) -> AudioBridge | None:
+    """One bridge per player for the life of the main window (``ctx.signals``).
+
+    It keeps ticking between sessions, so the closing fade of an ended session finishes even
+    after its screen and controller are gone, and two sessions never fight over the player's
+    wake-up hook.
+    """
+    if ctx.player is None:
+        return None
+    for bridge in ctx.signals.findChildren(AudioBridge):
+        if bridge.player is ctx.player:
+            return bridge
+    return AudioBridge(ctx.player, interval_ms=interval_ms, parent=ctx.signals)
+
+
+class SessionController(QObject):
+    """See the module docstring. Signals fire on the GUI thread."""
+
+    ticked = Signal()
+    state_changed = Signal()
+    event_committed = Signal(object)  # SessionEvent
+    vitals_committed = Signal(int, object)  # vitals id, VitalReading
+    phase_entered = Signal(object)  # PhaseKind | None
+    reminder_changed = Signal(bool)  # vitals due now (True) or not
+    problem = Signal(str)
+    ended = Signal()
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        session_id: int,
+        *,
+        now_utc: Callable[[], datetime] = _utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+        tick_ms: int = 1000,
+        bridge_tick_ms: int = 100,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent if parent is not None else ctx.signals)
+        self.ctx = ctx
+        self.session_id = session_id
+        self._vault_path = ctx.vault.path
+        self.runner = SessionRunner(
+            ctx.repos,
+            session_id,
+            now_utc=now_utc,
+            monotonic=monotonic,
+            thresholds=clinic.thresholds(ctx.vault),
+        )
+        client = ctx.repos.clients.get(self.runner.client_id)
+        #: the only name the session screen and the locked strip may show
+        self.label = client.first_name or f"Client {client.id}"
+        self.locked = False
+        self.disposed = False
+        self._pending: list[tuple[EventKind, dict[str, Any]]] = []
+        self._seen = {e.id for e in self.runner.events()}
+        self._taken = [self._offset_of(r) for _vid, r in self.runner.vitals()]
+        self._phase: PhaseKind | None = None
+        self._due_now = False
+        self.bridge = shared_bridge(ctx, bridge_tick_ms)
+        self.music = SessionMusic(ctx.player, self._record_music, utc_now=now_utc)
+        self.load_music()
+        self._timer = QTimer(self)
+        self._timer.setInterval(tick_ms)
+        self._timer.timeout.connect(self.tick)
+        ctx.signals.about_to_lock.connect(self._before_lock)
+        ctx.signals.unlocked.connect(self._rebind)
+        if self.running:
+            self._phase = self.status().current
+            self._register()
+            self.music.resume(self._phase.value if self._phase else "debrief")
+            self._timer.start()
+
+    # ------------------------------------------------------------------ state
+    @property
+    def session(self) -> Any:
+        return self.runner.session
+
+    @property
+    def running(self) -> bool:
+        return bool(self.runner.session.running)
+
+    @property
+    def status_kind(self) -> SessionStatus:
+        return SessionStatus(self.runner.session.status)
+
+    def status(self) -> PhaseStatus:
+        return self.runner.status()
+
+    def view(self) -> ClockView:
+        r = self.runner
+        return clock_view(
+            self.status_kind,
+            r.clock,
+            r.phases,
+            r.changes,
+            r.session.vitals_every_min,
+            self._taken,
+        )
+
+    @staticmethod
+    def _offset_of(reading: VitalReading) -> float:
+        return reading.offset_s if reading.offset_s is not None else -1.0
+
+    def load_music(self, leave_out: bool = True) -> None:
+        """Read the phase playlists and check them against the client's avoid list."""
+        prefs = music_preferences(self.ctx.repos, self.session_id)
+        plan = load_plan(
+            clinic.phase_playlists(self.ctx.vault, self.runner.client_id),
+            clinic.music_folders(self.ctx.vault),
+            prefs.avoid if prefs else [],
+            leave_out=leave_out,
+        )
+        self.music.configure(plan)
+
+    # ------------------------------------------------------------------ actions
+    def _guard(self) -> None:
+        if self.locked or self.disposed:
+            raise SessionError("The app is locked; unlock to record.")
+
+    def _sync(self) -> list[SessionEvent]:
+        """Announce events committed since the last look (the runner returned: on disk)."""
+        fresh = [e for e in self.runner.events() if e.id not in self._seen]
+        for event in fresh:
+            self._seen.add(event.id)
+            self.event_committed.emit(event)
+        return fresh
+
+    def start(self, *, bell: bool = True, readiness_override: str = "") -> SessionEvent:
+        self._guard()
+        session = self.runner.session
+        if not session.phases:  # planned elsewhere (an import, an old demo): the defaults
+            phases = clinic.phase_defaults(self.ctx.vault, self.runner.plan.route)
+            self.runner.session = self.ctx.repos.sessions.save(
+                replace(session, phases=[to_jsonable(p) for p in phases])
+            )
+        started = self.runner.start(bell=bell, readiness_override=readiness_override)
+        self._sync()
+        self._phase = self.status().current
+        self._register()
+        prefs = music_preferences(self.ctx.repos, self.session_id)
+        volume = prefs.volume if prefs and prefs.volume is not None else None
+        self.music.start(self._phase.value if self._phase else "arrival", bell=bell, volume=volume)
+        self._timer.start()
+        self.state_changed.emit()
+        self.tick()
+        return started
+
+    def give_dose(self) -> SessionEvent:
+        self._guard()
+        event = self.runner.give_dose()
+        self._sync()
+        self.state_changed.emit()
+        self.tick()
+        return event
+
+    def record(self, kind: EventKind, payload: dict[str, Any] | None = None) -> SessionEvent:
+        self._guard()
+        event = self.runner.record(kind, payload)
+        self._sync()
+        return event
+
+    def check_touch(self, kind: TouchKind, asked: bool = False) -> TouchCheck:
+        return self.runner.check_touch(kind, asked)
+
+    def record_touch(
+        self, kind: TouchKind, *, asked: bool = False, reason: str = "", note: str = ""
+    ) -> SessionEvent:
+        self._guard()
+        event = self.runner.record_touch(kind, asked=asked, reason=reason, note=note)
+        self._sync()
+        return event
+
+    def record_vitals(self, reading: VitalReading) -> tuple[int, VitalReading]:
+        self._guard()
+        if not self.running:
+            raise SessionError("Start the session before recording vitals.")
+        vid, stored = self.runner.record_vitals(reading)
+        self._taken.append(self._offset_of(stored))
+        self.vitals_committed.emit(vid, stored)
+        self._sync()
+        self.tick()
+        return vid, stored
+
+    def correct(self, event: SessionEvent, payload: dict[str, Any], reason: str) -> SessionEvent:
+        self._guard()
+        fixed = self.runner.correct(event, payload, reason)
+        self._sync()
+        return fixed
+
+    def advance_phase(self) -> SessionEvent:
+        self._guard()
+        event = self.runner.advance_phase()
+        self._sync()
+        self.state_changed.emit()
+        self.tick()
+        return event
+
+    def extend_phase(self, minutes: float = 5) -> SessionEvent:
+        self._guard()
+        event = self.runner.extend_phase(minutes)
+        self._sync()
+        self.state_changed.emit()
+        self.tick()
+        return event
+
+    def safety_flag_active(self) -> bool:
+        return self.runner.safety_flag_active()
+
+    def end(self, discharge: Discharge, debrief: str, *, require_aldrete: bool = True) -> None:
+        """Discharge: the music's end is recorded, the session ends, then the music fades."""
+        self._guard()
+        check = discharge_ready(discharge, self.safety_flag_active(), require_aldrete)
+        if not check.ready:
+            raise SessionError("Not ready for discharge: " + "; ".join(check.missing) + ".")
+        self.music.finish_record()
+        self.runner.end(discharge, debrief, require_aldrete=require_aldrete)
+        self._sync()
+        self.music.fade_out()
+        self._timer.stop()
+        self._unregister()
+        self.state_changed.emit()
+        self.ended.emit()
+
+    # ------------------------------------------------------------------ the tick
+    def tick(self) -> None:
+        """Once a second: follow the phases (music), the vitals reminder, then repaint."""
+        if self.running:
+            current = self.status().current
+            if current != self._phase:
+                self._phase = current
+                if current is not None:
+                    self.music.set_phase(current.value)
+                self.phase_entered.emit(current)
+            due = self.view().vitals.now
+            if due != self._due_now:
+                self._due_now = due
+                self.reminder_changed.emit(due)
+        self.ticked.emit()
+
+    @property
+    def reminder_due(self) -> bool:
+        return self._due_now
+
+    # ------------------------------------------------------------------ music log
+    def _record_music(self, kind: EventKind, payload: dict[str, Any]) -> None:
+        if self.locked:
+            self._pending.append((kind, payload))
+            return
+        try:
+            self.runner.record(kind, payload)
+        except VaultError as exc:
+            log.warning("music event not recorded: %s", type(exc).__name__)
+            return
+        self._sync()
+
+    def _flush_pending(self) -> None:
+        pending, self._pending = self._pending, []
+        for kind, payload in pending:
+            self._record_music(kind, payload)
+
+    # ------------------------------------------------------------------ lock and unlock
+    def _register(self) -> None:
+        self.ctx.keep_alive[KEEP_KEY] = self
+        self.ctx.locked_overlay_factory = self.locked_strip
+
+    def _unregister(self) -> None:
+        if self.ctx.keep_alive.get(KEEP_KEY) is self:
+            del self.ctx.keep_alive[KEEP_KEY]
+        if self.ctx.locked_overlay_factory == self.locked_strip:
+            self.ctx.locked_overlay_factory = None
+
+    def locked_strip(self, parent: QWidget) -> QWidget:
+        from kapcompanion.ui.session.clock_panel import LockedStrip
+
+        return LockedStrip(self, parent)
+
+    def _before_lock(self) -> None:
+        if not self.disposed:
+            self.locked = True
+
+    def _rebind(self, ctx: AppContext) -> None:
+        """A new context after an unlock: the same vault carries on, another one stops us."""
+        if self.disposed:
+            return
+        if ctx.vault.path != self._vault_path:
+            self.ctx.keep_alive.pop(KEEP_KEY, None)
+            ctx.keep_alive.pop(KEEP_KEY, None)
+            ctx.locked_overlay_factory = None
+            self.dispose(stop_music=True)
+            return
+        self.ctx = ctx
+        self.runner.repos = ctx.repos
+        self.locked = False
+        if self.running:
+            self._register()
+        self._flush_pending()
+
+    def dispose(self, *, stop_music: bool = False) -> None:
+        """Let go of the player and the signals (the session record stays as it is)."""
+        if self.disposed:
+            return
+        self.disposed = True
+        self._timer.stop()
+        self._unregister()
+        if stop_music and self.music.available and self.ctx.player is not None:
+            self.ctx.player.stop()
+        self.music.close()
+        for signal, slot in (
+            (self.ctx.signals.about_to_lock, self._before_lock),
+            (self.ctx.signals.unlocked, self._rebind),
+        ):
+            with contextlib.suppress(RuntimeError, TypeError):
+                signal.disconnect(slot)
+        self.deleteLater()

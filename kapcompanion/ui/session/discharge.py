@@ -1,0 +1,283 @@
+"""Ending the session: the discharge checklist, the modified Aldrete score and the debrief.
+
+What is still missing is listed live, in the core rule's own words (``discharge_ready``).
+A safety note is required while a suicide-risk flag is active. The form is a draft that
+autosaves into the vault (meta ``session_draft.<id>``), so a crash or a lock loses nothing.
+Ending records the music's end, discharges, stores the debrief and opens the same-day
+integration entry (``SessionRunner.end``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kapcompanion.core.discharge import ALDRETE_CRITERIA, ALDRETE_PASS, Discharge, discharge_ready
+from kapcompanion.store.errors import VaultError
+from kapcompanion.ui.autosave import Autosaver
+from kapcompanion.ui.session.controller import SessionController
+from kapcompanion.ui.session.readiness import checklist_for
+from kapcompanion.ui.session.vitals_panel import reading_text
+from kapcompanion.ui.theme import set_role
+
+CHECKS = (
+    ("alert_oriented", "&Alert and oriented"),
+    ("vitals_near_baseline", "&Vitals back near baseline"),
+    ("walks_unassisted", "&Walks unassisted"),
+    ("escort_present", "&Escort present"),
+    ("aftercare_reminded", "Aftercare &reminded (no driving until tomorrow, no big decisions)"),
+)
+
+
+def draft_key(session_id: int) -> str:
+    return f"session_draft.{session_id}"
+
+
+class DischargeDialog(QDialog):
+    def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dischargeDialog")
+        self.setWindowTitle(controller.ctx.title(f"End the session with {controller.label}"))
+        self.controller = controller
+        self.ctx = controller.ctx
+        self.flag_active = controller.safety_flag_active()
+        self.done_ok = False
+        body = QWidget(self)
+        column = QVBoxLayout(body)
+
+        checks = QGroupBox("Discharge checklist", body)
+        box = QVBoxLayout(checks)
+        self.checks: dict[str, QCheckBox] = {}
+        for key, label in CHECKS:
+            check = QCheckBox(label, checks)
+            check.setAccessibleName(label.replace("&", ""))
+            self.checks[key] = check
+            box.addWidget(check)
+            if key == "vitals_near_baseline":
+                hint = QLabel(self._vitals_hint(), checks)
+                hint.setWordWrap(True)
+                set_role(hint, "hint")
+                box.addWidget(hint)
+        self.escort_name = QLineEdit(self._escort_guess(), checks)
+        self.escort_name.setAccessibleName("Escort's name")
+        escort_row = QFormLayout()
+        escort_row.addRow("Escort's &name", self.escort_name)
+        box.addLayout(escort_row)
+        column.addWidget(checks)
+
+        aldrete = QGroupBox(f"Modified Aldrete score ({ALDRETE_PASS} or more to go home)", body)
+        form = QFormLayout(aldrete)
+        self.aldrete: dict[str, QComboBox] = {}
+        for criterion in ALDRETE_CRITERIA:
+            combo = QComboBox(aldrete)
+            combo.setAccessibleName(f"Aldrete {criterion.label.lower()}")
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(24)
+            combo.addItem("Not scored", None)
+            for score, text in enumerate(criterion.levels):
+                combo.addItem(f"{score}: {text}", score)
+            self.aldrete[criterion.key] = combo
+            form.addRow(criterion.label, combo)
+        self.not_scored = QCheckBox("Aldrete is not scored for this session", aldrete)
+        form.addRow("", self.not_scored)
+        self.total = QLabel(aldrete)
+        self.total.setAccessibleName("Aldrete total")
+        form.addRow("Total", self.total)
+        column.addWidget(aldrete)
+
+        self.safety_box = QGroupBox("Safety note (a suicide-risk flag is active)", body)
+        safety_layout = QVBoxLayout(self.safety_box)
+        self.safety_note = QPlainTextEdit(self.safety_box)
+        self.safety_note.setAccessibleName("Safety note")
+        self.safety_note.setPlaceholderText(
+            "The safety plan reviewed with the client before they leave: warning signs, "
+            "coping steps, who to call."
+        )
+        self.safety_note.setTabChangesFocus(True)
+        self.safety_note.setMaximumHeight(90)
+        safety_layout.addWidget(self.safety_note)
+        self.safety_box.setVisible(self.flag_active)
+        column.addWidget(self.safety_box)
+
+        debrief_box = QGroupBox("Short debrief (opens the same-day integration entry)", body)
+        debrief_layout = QVBoxLayout(debrief_box)
+        self.debrief = QPlainTextEdit(debrief_box)
+        self.debrief.setAccessibleName("Debrief note")
+        self.debrief.setTabChangesFocus(True)
+        self.debrief.setMaximumHeight(110)
+        debrief_layout.addWidget(self.debrief)
+        column.addWidget(debrief_box)
+
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        self.missing = QLabel(self)
+        self.missing.setWordWrap(True)
+        self.missing.setAccessibleName("Still missing")
+        self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        set_role(self.error, "error")
+        self.error.hide()
+        self.buttons = QDialogButtonBox(self)
+        self.end_button = self.buttons.addButton(
+            "&Discharge and end session", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.end_button.setProperty("primary", "true")
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.finish)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.missing)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+        self.autosaver = Autosaver(
+            self.save_draft, self, about_to_lock=self.ctx.signals.about_to_lock
+        )
+        self._load_draft()
+        for check in self.checks.values():
+            check.toggled.connect(self._changed)
+        for combo in self.aldrete.values():
+            combo.currentIndexChanged.connect(self._changed)
+        self.not_scored.toggled.connect(self._changed)
+        for edit in (self.escort_name,):
+            edit.textChanged.connect(self._changed)
+        for plain in (self.safety_note, self.debrief):
+            plain.textChanged.connect(self._changed)
+        self._refresh()
+        self.resize(760, 660)
+        self.checks["alert_oriented"].setFocus()
+
+    # ------------------------------------------------------------------ helpers
+    def _vitals_hint(self) -> str:
+        readings = [r for _vid, r in self.controller.runner.vitals()]
+        if not readings:
+            return "No vitals were recorded in this session."
+        before = [r for r in readings if r.pre_dose]
+        parts = []
+        if before:
+            parts.append("Before the dose: " + reading_text(before[-1]).split("   ", 1)[-1])
+        parts.append("Latest: " + reading_text(readings[-1]).split("\n")[0])
+        return "\n".join(parts)
+
+    def _escort_guess(self) -> str:
+        checklist = checklist_for(self.ctx.repos, self.controller.session_id)
+        if checklist is not None:
+            for state in checklist.items.values():
+                if state.contact is not None and state.contact.name.strip():
+                    return state.contact.name.strip()
+        return ""
+
+    def discharge(self) -> Discharge:
+        scores: dict[str, int | None] = {k: c.currentData() for k, c in self.aldrete.items()}
+        return Discharge(
+            alert_oriented=self.checks["alert_oriented"].isChecked(),
+            vitals_near_baseline=self.checks["vitals_near_baseline"].isChecked(),
+            walks_unassisted=self.checks["walks_unassisted"].isChecked(),
+            escort_present=self.checks["escort_present"].isChecked(),
+            aftercare_reminded=self.checks["aftercare_reminded"].isChecked(),
+            aldrete=scores,
+            safety_note=self.safety_note.toPlainText().strip(),
+            escort_name=self.escort_name.text().strip(),
+        )
+
+    def _changed(self) -> None:
+        self._refresh()
+        self.autosaver.touch()
+
+    def _refresh(self) -> None:
+        check = discharge_ready(self.discharge(), self.flag_active, not self.not_scored.isChecked())
+        if check.aldrete_total is None:
+            self.total.setText("Not complete")
+            set_role(self.total, "hint")
+        else:
+            passed = check.aldrete_total >= ALDRETE_PASS
+            self.total.setText(
+                f"{check.aldrete_total} of 10 " + ("(passes)" if passed else "(below 9)")
+            )
+            set_role(self.total, "ok" if passed else "warning")
+        if check.ready:
+            self.missing.setText("Ready for discharge.")
+            set_role(self.missing, "ok")
+        else:
+            self.missing.setText("Still missing: " + "; ".join(check.missing) + ".")
+            set_role(self.missing, "warning")
+
+    # ------------------------------------------------------------------ draft
+    def draft(self) -> dict[str, Any]:
+        return {
+            "checks": {k: c.isChecked() for k, c in self.checks.items()},
+            "escort_name": self.escort_name.text(),
+            "aldrete": {k: c.currentData() for k, c in self.aldrete.items()},
+            "not_scored": self.not_scored.isChecked(),
+            "safety_note": self.safety_note.toPlainText(),
+            "debrief": self.debrief.toPlainText(),
+        }
+
+    def save_draft(self) -> None:
+        if self.done_ok or not self.ctx.vault.is_open:
+            return
+        self.ctx.vault.set_json(draft_key(self.controller.session_id), self.draft())
+
+    def _load_draft(self) -> None:
+        data = self.ctx.vault.get_json(draft_key(self.controller.session_id))
+        if not isinstance(data, dict):
+            return
+        for key, value in (data.get("checks") or {}).items():
+            if key in self.checks:
+                self.checks[key].setChecked(bool(value))
+        if data.get("escort_name"):
+            self.escort_name.setText(str(data["escort_name"]))
+        for key, value in (data.get("aldrete") or {}).items():
+            if key in self.aldrete:
+                combo = self.aldrete[key]
+                combo.setCurrentIndex(max(0, combo.findData(value)))
+        self.not_scored.setChecked(bool(data.get("not_scored")))
+        self.safety_note.setPlainText(str(data.get("safety_note") or ""))
+        self.debrief.setPlainText(str(data.get("debrief") or ""))
+
+    # ------------------------------------------------------------------ ending
+    def finish(self) -> bool:
+        try:
+            self.controller.end(
+                self.discharge(),
+                self.debrief.toPlainText(),
+                require_aldrete=not self.not_scored.isChecked(),
+            )
+        except VaultError as exc:
+            self.error.setText(exc.message)
+            self.error.show()
+            return False
+        self.done_ok = True
+        with_draft = draft_key(self.controller.session_id)
+        with contextlib.suppress(VaultError):
+            self.ctx.vault.set_json(with_draft, None)
+        self.accept()
+        return True
+
+    def keyPressEvent(self, event: Any) -> None:
+        # Enter in a checkbox must not end the session by accident: only the button does.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self.end_button.hasFocus():
+            event.accept()
+            return
+        super().keyPressEvent(event)

@@ -1,0 +1,395 @@
+"""The dosing session screen: clock, phase controls, music, vitals and events in one view.
+
+It fills the main window while a session runs and shows no client data beyond a first name
+or pseudonym. Every action has a key: Ctrl+Enter starts, Ctrl+D marks the dose, Alt+N
+moves to the next phase, Alt+X extends it, Alt+E ends; single letters open quick events
+(C words, O observation, S nausea, D distress, T touch, M medication, X extra dose,
+B bathroom, A adverse event, F free note) and V jumps to the vitals entry. The widgets are
+views of the ``SessionController``, which outlives them across a lock.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kapcompanion.core.models import SessionStatus
+from kapcompanion.store.errors import VaultError
+from kapcompanion.ui.context import AppContext
+from kapcompanion.ui.session import describe as words
+from kapcompanion.ui.session.clock_panel import ClockPanel
+from kapcompanion.ui.session.controller import SessionController
+from kapcompanion.ui.session.discharge import DischargeDialog
+from kapcompanion.ui.session.events_panel import QUICK_EVENTS, EventsPanel
+from kapcompanion.ui.session.readiness import (
+    ReadinessView,
+    open_preparation,
+    override_banner_class,
+    preparation_view_class,
+    session_readiness,
+)
+from kapcompanion.ui.session.summary import SummaryDialog
+from kapcompanion.ui.session.vitals_panel import VitalsPanel
+from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.mini_player import MiniPlayer
+
+
+def _listed(items: list[str], most: int = 5) -> str:
+    shown = "; ".join(items[:most])
+    return shown + (f"; and {len(items) - most} more" if len(items) > most else "")
+
+
+class PreStartCard(QFrame):
+    """Before the start: readiness (with an override reason), the bell, the avoid list."""
+
+    def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("preStart")
+        self.setProperty("role", "card")
+        self.controller = controller
+        heading = QLabel("Before you start", self)
+        set_role(heading, "heading")
+        self.readiness = QLabel(self)
+        self.readiness.setWordWrap(True)
+        self.readiness.setAccessibleName("Preparation")
+        self.override = QLineEdit(self)
+        self.override.setAccessibleName("Reason to start with preparation items missing")
+        self.override.setPlaceholderText("Why start with items missing (required to start)")
+        self.override_label = QLabel("Override &reason", self)
+        self.override_label.setBuddy(self.override)
+        self.prepare_button = QPushButton("&Prepare…", self)
+        self.prepare_button.setAccessibleName("Open the preparation checklist")
+        self.bell = QCheckBox("Ring the opening be&ll", self)
+        self.bell.setChecked(True)
+        self.music = QLabel(self)
+        self.music.setWordWrap(True)
+        self.music.setAccessibleName("Music check")
+        override_row = QHBoxLayout()
+        override_row.addWidget(self.override_label)
+        override_row.addWidget(self.override, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(self.readiness)
+        layout.addLayout(override_row)
+        row = QHBoxLayout()
+        row.addWidget(self.prepare_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addWidget(self.bell)
+        layout.addWidget(self.music)
+        layout.addStretch(1)
+        self.state = ReadinessView(False)
+        self.refresh()
+
+    def refresh(self) -> None:
+        ctl = self.controller
+        self.state = session_readiness(ctl.ctx.repos, ctl.session_id)
+        if self.state.ready and not self.state.missing:
+            self.readiness.setText("Preparation complete.")
+            set_role(self.readiness, "ok")
+        elif self.state.ready:
+            self.readiness.setText(
+                "Preparation overridden; missing: " + _listed(self.state.missing) + "."
+            )
+            set_role(self.readiness, "warning")
+        else:
+            self.readiness.setText(
+                "Not ready. Missing: " + _listed(self.state.missing) + ". Prepare first, or "
+                "start anyway with a written reason (it is kept with the session)."
+            )
+            set_role(self.readiness, "warning")
+        needs_reason = not self.state.ready
+        self.override.setVisible(needs_reason)
+        self.override_label.setVisible(needs_reason)
+        self.prepare_button.setVisible(preparation_view_class() is not None)
+        plan = ctl.music.plan
+        lines = []
+        if not ctl.music.available:
+            lines.append("Music is unavailable on this computer; the session runs without it.")
+        if plan.flagged:
+            what = "left out of this session" if plan.left_out else "will play"
+            lines.append(f"Avoid list: {len(plan.flagged)} track(s) flagged and {what}:")
+            lines.extend(f"  • {f.text()}" for f in plan.flagged)
+        elif ctl.music.available:
+            lines.append("No track matches the client's avoid list.")
+        lines.extend(f"  • {p}" for p in plan.problems[:6])
+        self.music.setText("\n".join(lines))
+        set_role(self.music, "warning" if plan.flagged or plan.problems else "hint")
+
+
+class SessionScreen(QWidget):
+    leave_requested = Signal()
+
+    def __init__(
+        self, ctx: AppContext, controller: SessionController, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("sessionScreen")
+        self.ctx = ctx
+        self.controller = controller
+        self.dialog: QDialog | None = None
+        runner = controller.runner
+
+        self.header = QLabel(self)
+        set_role(self.header, "title")
+        self.header.setAccessibleName("Session")
+        self.plan_line = QLabel(words.dose_text(runner.plan) if runner.session.plan else "", self)
+        set_role(self.plan_line, "hint")
+        top = QVBoxLayout()
+        top.setSpacing(0)
+        top.addWidget(self.header)
+        top.addWidget(self.plan_line)
+        banner_cls = override_banner_class()
+        if banner_cls is not None:
+            top.addWidget(banner_cls(ctx, runner.client_id))
+
+        self.prestart = PreStartCard(controller, self)
+        self.prestart.prepare_button.clicked.connect(self.open_preparation)
+        self.clock = ClockPanel(controller, self)
+        self.prestart_page = QScrollArea(self)  # a long list of missing items scrolls
+        self.prestart_page.setWidgetResizable(True)
+        self.prestart_page.setFrameShape(QFrame.Shape.NoFrame)
+        self.prestart_page.setWidget(self.prestart)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.prestart_page)
+        self.stack.addWidget(self.clock)
+
+        self.start_button = QPushButton("Start session (Ctrl+Enter)", self)
+        self.start_button.setProperty("primary", "true")
+        self.start_button.setAccessibleName("Start session")
+        self.dose_button = QPushButton("Mark dose given (Ctrl+D)", self)
+        self.dose_button.setProperty("primary", "true")
+        self.dose_button.setAccessibleName("Mark the dose given")
+        self.next_button = QPushButton("Next phase (Alt+N)", self)
+        self.next_button.setAccessibleName("Move to the next phase now")
+        self.extend_minutes = QSpinBox(self)
+        self.extend_minutes.setRange(1, 120)
+        self.extend_minutes.setValue(5)
+        self.extend_minutes.setSuffix(" min")
+        self.extend_minutes.setAccessibleName("Minutes to extend the phase by")
+        for inner in self.extend_minutes.findChildren(QLineEdit):
+            inner.setAccessibleName("Minutes to extend the phase by")
+        self.extend_button = QPushButton("Extend (Alt+X)", self)
+        self.extend_button.setAccessibleName("Extend the current phase")
+        self.end_button = QPushButton("End session… (Alt+E)", self)
+        self.end_button.setAccessibleName("End the session: discharge and debrief")
+        for button in (self.start_button, self.dose_button, self.next_button, self.end_button):
+            button.setMinimumHeight(40)
+        self.start_button.clicked.connect(self.start)
+        self.dose_button.clicked.connect(self.give_dose)
+        self.next_button.clicked.connect(self.advance)
+        self.extend_button.clicked.connect(self.extend)
+        self.end_button.clicked.connect(self.open_discharge)
+        controls = QHBoxLayout()
+        for w in (self.start_button, self.dose_button, self.next_button, self.extend_button):
+            controls.addWidget(w, 1)
+        controls.addWidget(self.extend_minutes)
+        ending = QHBoxLayout()
+        ending.addStretch(1)
+        ending.addWidget(self.end_button)
+
+        left = QVBoxLayout()
+        left.addWidget(self.stack, 3)
+        left.addLayout(controls)
+        left.addLayout(ending)
+        self.player: MiniPlayer | None = None
+        if controller.bridge is not None:
+            self.player = MiniPlayer(controller.bridge, self)
+            left.addWidget(self.player, 1)
+        self.vitals = VitalsPanel(controller, self)
+        self.events = EventsPanel(controller, self)
+        self.events.notice.connect(self.say)
+        body = QWidget(self)
+        columns = QHBoxLayout(body)
+        columns.setContentsMargins(0, 0, 0, 0)
+        columns.addLayout(left, 5)
+        columns.addWidget(self.vitals, 3)
+        columns.addWidget(self.events, 4)
+        # at 1366x768 everything fits; on a smaller screen (or 200 % scaling) it scrolls
+        # rather than squeezing text out of sight
+        self.body = QScrollArea(self)
+        self.body.setWidgetResizable(True)
+        self.body.setFrameShape(QFrame.Shape.NoFrame)
+        self.body.setWidget(body)
+
+        self.notice = QLabel(self)
+        self.notice.setAccessibleName("Last message")
+        self.notice.setWordWrap(True)
+        set_role(self.notice, "hint")
+        self.summary_button = QPushButton("Summary (Alt+Y)", self)
+        self.summary_button.clicked.connect(self.open_summary)
+        self.leave_button = QPushButton("Back to the record (Alt+B)", self)
+        self.leave_button.setToolTip("The session goes on (clock, reminders, music)")
+        self.leave_button.clicked.connect(self.leave_requested)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.notice, 1)
+        bottom.addWidget(self.summary_button)
+        bottom.addWidget(self.leave_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.addLayout(top)
+        layout.addWidget(self.body, 1)
+        layout.addLayout(bottom)
+
+        self._shortcuts: list[QShortcut] = []
+        self.start_keys = [self._shortcut(k, self.start) for k in ("Ctrl+Return", "Ctrl+Enter")]
+        self._shortcut("Ctrl+D", self.give_dose)
+        # explicit keys rather than mnemonics: the same on every platform and theme
+        self._shortcut("Alt+N", self.advance)
+        self._shortcut("Alt+X", self.extend)
+        self._shortcut("Alt+E", self.open_discharge)
+        self._shortcut("Alt+Y", self.open_summary)
+        self._shortcut("Alt+B", self.leave_requested.emit)
+        self._shortcut("V", self.vitals.focus_entry)
+        for spec in QUICK_EVENTS:
+            self._shortcut(spec.key, lambda k=spec.kind: self.events.begin(k))
+        controller.state_changed.connect(self.refresh)
+        controller.phase_entered.connect(self._phase_entered)
+        controller.problem.connect(self.say)
+        controller.ended.connect(self._ended)
+        ctx.signals.about_to_lock.connect(self._before_lock)
+        self.refresh()
+
+    def _shortcut(self, keys: str, slot: object) -> QShortcut:
+        shortcut = QShortcut(QKeySequence(keys), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(slot)
+        self._shortcuts.append(shortcut)
+        return shortcut
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        focused = QApplication.focusWidget()
+        if focused is None or not self.isAncestorOf(focused):
+            self.setFocus()  # the keys work at once, without a click into the screen
+
+    # ------------------------------------------------------------------ display
+    def refresh(self) -> None:
+        ctl = self.controller
+        status = ctl.status_kind
+        session = ctl.runner.session
+        self.header.setText(f"{ctl.label} · session {session.number}")
+        started = status is not SessionStatus.PLANNED
+        self.stack.setCurrentWidget(self.clock if started else self.prestart_page)
+        self.start_button.setVisible(not started)
+        for shortcut in self.start_keys:  # the entry card uses Enter once the session runs
+            shortcut.setEnabled(not started)
+        self.setFocusProxy(self.start_button if not started else self.events.timeline)
+        self.dose_button.setVisible(status is SessionStatus.STARTED)
+        for w in (self.next_button, self.extend_minutes, self.extend_button):
+            w.setVisible(status is SessionStatus.DOSED)
+        self.end_button.setVisible(ctl.running)
+        self.vitals.setEnabled(ctl.running)
+
+    def say(self, text: str) -> None:
+        if text:
+            self.notice.setText(text)
+
+    def _phase_entered(self, phase: object) -> None:
+        label = getattr(phase, "label", None)
+        self.say(f"Now: {label}." if label else "The planned phases are complete.")
+
+    def _ended(self) -> None:
+        self.refresh()
+        self.say("Session ended. The music fades out over a minute.")
+
+    def _before_lock(self) -> None:
+        if not self.controller.running:
+            self.controller.dispose()
+
+    # ------------------------------------------------------------------ actions
+    def _act(self, action: object, done: str) -> bool:
+        try:
+            action()  # type: ignore[operator]
+        except VaultError as exc:
+            self.say(exc.message)
+            set_role(self.notice, "error")
+            return False
+        set_role(self.notice, "hint")
+        self.say(done)
+        return True
+
+    def start(self) -> bool:
+        if self.controller.status_kind is not SessionStatus.PLANNED:
+            return False
+        card = self.prestart
+        card.refresh()
+        reason = card.override.text().strip()
+        if not card.state.ready and not reason:
+            self.say("Not ready: prepare first, or write why you start with items missing.")
+            set_role(self.notice, "error")
+            card.override.setFocus()
+            return False
+        ok = self._act(
+            lambda: self.controller.start(
+                bell=card.bell.isChecked(),
+                readiness_override=reason if not card.state.ready else "",
+            ),
+            "Session started. Record pre-dose vitals, then mark the dose (Ctrl+D).",
+        )
+        if ok:
+            self.vitals.focus_entry()
+        return ok
+
+    def give_dose(self) -> bool:
+        if self.controller.status_kind is not SessionStatus.STARTED:
+            return False
+        return self._act(self.controller.give_dose, "Dose given: the session clock runs from now.")
+
+    def advance(self) -> bool:
+        return self._act(self.controller.advance_phase, "Moved to the next phase.")
+
+    def extend(self) -> bool:
+        minutes = self.extend_minutes.value()
+        return self._act(
+            lambda: self.controller.extend_phase(minutes), f"Phase extended by {minutes} min."
+        )
+
+    def open_discharge(self) -> DischargeDialog | None:
+        if not self.controller.running:
+            return None
+        dialog = DischargeDialog(self.controller, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self.open_summary)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_summary(self) -> SummaryDialog:
+        dialog = SummaryDialog(self.ctx, self.controller.session_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_preparation(self) -> QDialog | None:
+        ctl = self.controller
+        dialog: QDialog | None = open_preparation(
+            self.ctx, ctl.runner.client_id, ctl.session_id, self
+        )
+        if dialog is not None:
+            dialog.finished.connect(lambda _r: self._after_preparation())
+            self.dialog = dialog
+        return dialog
+
+    def _after_preparation(self) -> None:
+        if self.controller.disposed:
+            return
+        self.controller.load_music()
+        self.prestart.refresh()

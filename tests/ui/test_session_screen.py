@@ -1,0 +1,498 @@
+"""A short dosing session end to end through the real widgets, on a real vault file.
+
+Plan, a readiness override, start, dose, vitals with a flag, touch refused then recorded with
+a reason, the client's words, an extended phase, a lock and an unlock with the clock running
+on, discharge with the debrief, and the summary. Keys are pressed as a therapist would.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import shiboken6
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from support import PASSPHRASE
+from ui.session_support import NAME, PSEUDONYM, add_checklist, add_client, unlock_again
+
+from kapcompanion.audio import NullBackend, Player
+from kapcompanion.core.dose import Route
+from kapcompanion.core.integration import IntegrationEntry
+from kapcompanion.core.models import EventKind, FlagKind, SessionStatus
+from kapcompanion.core.serial import load
+from kapcompanion.core.touch import TouchKind
+from kapcompanion.store.repos import Repos
+from kapcompanion.store.vault import Vault
+from kapcompanion.ui.main_window import MainWindow
+from kapcompanion.ui.sections.sessions import SessionsSection
+from kapcompanion.ui.session.clock_panel import LockedStrip
+from kapcompanion.ui.session.controller import KEEP_KEY, SessionController
+from kapcompanion.ui.session.discharge import DischargeDialog
+from kapcompanion.ui.session.plan_dialog import PlanDialog
+from kapcompanion.ui.session.screen import SessionScreen
+from kapcompanion.ui.session.summary import SummaryDialog
+from kapcompanion.ui.unlock import UnlockScreen
+
+WindowFactory = Callable[..., MainWindow]
+NO = Qt.KeyboardModifier.NoModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
+ALT = Qt.KeyboardModifier.AltModifier
+
+
+@pytest.fixture
+def clinic(
+    qtbot: QtBot, window_factory: WindowFactory, template_vault: Path, tmp_path: Path
+) -> tuple[MainWindow, int]:
+    path = tmp_path / "clinic.kapv"
+    shutil.copyfile(template_vault, path)
+    vault = Vault.open(path, PASSPHRASE)
+    cid = add_client(Repos(vault))
+    window = window_factory(player=Player(NullBackend()))
+    window.show()
+    window.enter(vault)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    return window, cid
+
+
+def sessions_section(qtbot: QtBot, window: MainWindow, cid: int) -> SessionsSection:
+    ws = window.workspace
+    assert ws is not None
+    record = ws.open_client(cid)
+    assert record is not None
+    section = record.show_section("sessions")
+    assert isinstance(section, SessionsSection)
+    qtbot.waitUntil(section.isVisible)
+    return section
+
+
+def plan_through_the_dialog(qtbot: QtBot, section: SessionsSection) -> None:
+    assert not section.empty.isHidden() and "Plan the first" in section.empty.text()
+    section.table.setFocus()
+    QTest.keyClick(section, Qt.Key.Key_P, ALT)  # a mnemonic "clicks" after a short animation
+    qtbot.waitUntil(lambda: isinstance(section.dialog, PlanDialog))
+    dialog = section.dialog
+    assert isinstance(dialog, PlanDialog)
+    dialog.route.setCurrentIndex(dialog.route.findData(Route.IM.value))
+    dialog.weight.clear()
+    QTest.keyClicks(dialog.weight, "70")
+    dialog.dose.clear()
+    QTest.keyClicks(dialog.dose, "3")  # 3 mg/kg IM: above the usual range
+    assert "= 210 mg in total" in dialog.computed.text()
+    assert "above the usual" in dialog.issues.text()
+    assert "required" in dialog.reason.placeholderText()
+    assert dialog.save() is None
+    assert "Confirm with a reason" in dialog.error.text()
+    dialog.dose.clear()
+    QTest.keyClicks(dialog.dose, "0.5")
+    assert (
+        "= 35 mg in total" in dialog.computed.text() and "Within the usual" in dialog.issues.text()
+    )
+    QTest.keyClicks(dialog.lot, "LOT-7")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    assert not dialog.isVisible()
+    assert section.table.rowCount() == 1 and "35 mg" in section.table.item(0, 4).text()
+
+
+def test_a_short_session_end_to_end(qtbot: QtBot, clinic: tuple[MainWindow, int]) -> None:
+    window, cid = clinic
+    assert window.ctx is not None
+    section = sessions_section(qtbot, window, cid)
+    plan_through_the_dialog(qtbot, section)
+    repos = window.ctx.repos
+    session = repos.sessions.for_client(cid)[0]
+    assert session.id is not None
+    add_checklist(repos, session, welcome=(TouchKind.NONE,))  # no touch agreed
+
+    # Start / resume opens the session full-window; it is not ready, so it asks for a reason.
+    window.activateWindow()  # the plan dialog had the focus (offscreen does not hand it back)
+    qtbot.waitUntil(window.isActiveWindow)
+    QTest.keyClick(section, Qt.Key.Key_U, ALT)
+    qtbot.waitUntil(lambda: isinstance(window.page, SessionScreen))
+    screen = window.page
+    assert isinstance(screen, SessionScreen) and window.workspace is None
+    qtbot.waitUntil(lambda: screen.isVisible() and window.isActiveWindow())
+    assert screen.start_button.hasFocus()
+    assert PSEUDONYM in screen.header.text()
+    texts = " ".join(w.text() for w in screen.findChildren(type(screen.header)))
+    assert NAME not in texts and "Ada" not in texts  # pseudonym only while the session runs
+    assert "Not ready" in screen.prestart.readiness.text()
+    assert "music" in screen.prestart.music.text().lower()  # "unavailable" with the null player
+    QTest.keyClick(screen.start_button, Qt.Key.Key_Return, CTRL)
+    assert screen.controller.status_kind is SessionStatus.PLANNED
+    assert "write why" in screen.notice.text()
+    assert screen.prestart.override.hasFocus()
+    QTest.keyClicks(screen.prestart.override, "Consent signed on paper; scanned tomorrow.")
+    QTest.keyClick(screen.prestart.override, Qt.Key.Key_Return, CTRL)
+    controller = screen.controller
+    assert controller.status_kind is SessionStatus.STARTED
+    assert repos.sessions.get(session.id).readiness_override.startswith("Consent signed")
+    assert window.ctx.keep_alive[KEEP_KEY] is controller
+    assert screen.clock.isVisible() and "Arrival" in screen.clock.phase.text()
+
+    # Pre-dose vitals are due at once: a quiet change of the reminder line, no sound.
+    assert screen.vitals.reminder.text() == "Vitals due before the dose"
+    assert screen.vitals.reminder.property("role") == "banner"
+    # 150/95 is above the esketamine label's 140/90 and is flagged.
+    assert screen.vitals.bp.hasFocus()
+    QTest.keyClicks(screen.vitals.bp, "150/95")
+    QTest.keyClicks(screen.vitals.hr, "78")
+    QTest.keyClicks(screen.vitals.spo2, "98")
+    QTest.keyClick(screen.vitals.spo2, Qt.Key.Key_Return)
+    assert screen.vitals.list.count() == 1
+    item = screen.vitals.list.item(0).text()
+    assert item.startswith("⚑") and "above 140/90 mmHg" in item
+    QTest.keyClicks(screen.vitals.hr, "abc")
+    QTest.keyClick(screen.vitals.hr, Qt.Key.Key_Return)
+    assert "whole number" in screen.vitals.error.text() and screen.vitals.list.count() == 1
+    screen.vitals.hr.clear()
+    assert screen.vitals.reminder.property("role") == "hint"
+    assert screen.vitals.reminder.text() == "Next vitals at +0:15:00"
+
+    # The dose starts the session clock.
+    screen.events.timeline.setFocus()
+    QTest.keyClick(screen.events.timeline, Qt.Key.Key_D, CTRL)
+    assert controller.status_kind is SessionStatus.DOSED
+    assert screen.clock.big.text().startswith("+0:00:0")
+    assert screen.clock.phase.text() == "Onset"
+
+    # Touch: the screen says "no touch" before anything is recorded; a reason is required.
+    QTest.keyClick(screen.events.timeline, Qt.Key.Key_T)
+    card = screen.events.card
+    assert card.isVisible() and "does not want to be touched" in card.check.text()
+    before = len(repos.events.for_session(session.id))
+    QTest.keyClick(card.touch, Qt.Key.Key_Return)
+    assert "Write the reason" in card.message.text() and card.reason.hasFocus()
+    assert len(repos.events.for_session(session.id)) == before  # nothing recorded
+    QTest.keyClicks(card.reason, "Steadied the client who stood up suddenly")
+    QTest.keyClick(card.reason, Qt.Key.Key_Return)
+    assert not card.isVisible()
+    touch = [e for e in repos.events.for_session(session.id) if e.kind is EventKind.TOUCH_OFFERED]
+    assert len(touch) == 1 and touch[0].payload["within_agreement"] is False
+    assert (
+        "OUTSIDE the agreement"
+        in screen.events.timeline.item(screen.events.timeline.count() - 1).text()
+    )
+
+    # The client's words, verbatim, in one key and a line of typing.
+    QTest.keyClick(screen.events.timeline, Qt.Key.Key_C)
+    assert card.text.hasFocus()
+    QTest.keyClicks(card.text, "There is so much space here.")
+    QTest.keyClick(card.text, Qt.Key.Key_Return)
+    last = screen.events.timeline.item(screen.events.timeline.count() - 1).text()
+    assert "Client's words — “There is so much space here.”" in last
+
+    # Extend the phase by 5 minutes: an event, and the time left grows.
+    left_before = controller.status().remaining_s
+    QTest.keyClick(screen.events.timeline, Qt.Key.Key_X, ALT)
+    assert controller.status().remaining_s == pytest.approx(left_before + 300, abs=2)
+    assert repos.events.for_session(session.id)[-1].kind is EventKind.PHASE_EXTENDED
+
+    # Lock mid-session: the strip shows the clock and the phase (no name); time runs on.
+    elapsed_before = controller.runner.clock.elapsed_s()
+    assert elapsed_before is not None
+    window.lock()
+    page = window.page
+    assert isinstance(page, UnlockScreen)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(screen), timeout=3000)
+    strips = page.findChildren(LockedStrip)
+    assert len(strips) == 1
+    strip = strips[0]
+    assert "Onset" in strip.text() and "+0:00:" in strip.text()
+    assert PSEUDONYM not in strip.text() and "Ada" not in strip.text()
+    shown = strip.clock.text()
+    clock = controller.runner.clock
+    qtbot.waitUntil(lambda: (clock.elapsed_s() or 0) > elapsed_before + 1.2, timeout=4000)
+    qtbot.waitUntil(lambda: strip.clock.text() != shown, timeout=3000)  # still ticking
+    unlock_again(qtbot, page, PASSPHRASE)
+    resumed = window.page
+    assert isinstance(resumed, SessionScreen) and resumed.controller is controller
+    qtbot.waitUntil(lambda: resumed.isVisible() and resumed.events.timeline.hasFocus())
+    elapsed_after = controller.runner.clock.elapsed_s()
+    assert elapsed_after is not None and elapsed_after > elapsed_before + 0.9
+    assert resumed.events.timeline.count() == len(repos_of(window).events.for_session(session.id))
+
+    # End: the discharge checklist lists what is missing, then the debrief; then the summary.
+    QTest.keyClick(resumed.events.timeline, Qt.Key.Key_E, ALT)
+    dialog = resumed.dialog
+    assert isinstance(dialog, DischargeDialog)
+    assert "Still missing" in dialog.missing.text() and "Escort" in dialog.missing.text()
+    assert not dialog.finish() and "Not ready for discharge" in dialog.error.text()
+    for check in dialog.checks.values():
+        check.setChecked(True)
+    dialog.escort_name.setText("Sam Rivers")
+    for combo in dialog.aldrete.values():
+        combo.setCurrentIndex(combo.findData(2))
+    assert dialog.total.text().startswith("10 of 10")
+    assert dialog.missing.text() == "Ready for discharge."
+    QTest.keyClicks(dialog.debrief, "Calm; felt spacious. Next-day call booked.")
+    dialog.end_button.click()
+    assert not shiboken6.isValid(dialog) or not dialog.isVisible()
+    repos = repos_of(window)
+    stored = repos.sessions.get(session.id)
+    assert stored.status is SessionStatus.ENDED and stored.debrief.startswith("Calm")
+    assert KEEP_KEY not in window.ctx.keep_alive if window.ctx else False
+    entries = repos.documents.find("integration", session_id=session.id)
+    assert len(entries) == 1
+    assert load(IntegrationEntry, entries[0].data).free_text.startswith("Calm")
+    summary = resumed.dialog
+    assert isinstance(summary, SummaryDialog)
+    html = summary.browser.toPlainText()
+    for expected in (
+        "Intramuscular (IM) 35 mg (0.5 mg/kg for 70 kg)",
+        "lot LOT-7",
+        "Consent signed on paper",
+        "above 140/90 mmHg",
+        "OUTSIDE the agreement",
+        "There is so much space here.",
+        "Phase extended",
+        "Modified Aldrete: 10 of 10",
+        "Sam Rivers",
+    ):
+        assert expected in html, expected
+    assert "Onset" in html and "Peak" in html  # the phase table
+    summary.close()
+
+    # Back to the record: the list says the session ended.
+    QTest.keyClick(resumed.leave_button, Qt.Key.Key_B, ALT)
+    section = window.workspace.record.show_section("sessions")  # type: ignore[union-attr]
+    assert isinstance(section, SessionsSection)
+    assert section.table.item(0, 2).text() == "Ended"
+
+
+def repos_of(window: MainWindow) -> Repos:
+    assert window.ctx is not None
+    return window.ctx.repos
+
+
+def test_distress_with_suicide_risk_requires_a_safety_note(
+    qtbot: QtBot, clinic: tuple[MainWindow, int]
+) -> None:
+    window, cid = clinic
+    repos = repos_of(window)
+    from ui.session_support import plan_im
+
+    session = plan_im(repos, cid)
+    add_checklist(repos, session, welcome=(TouchKind.HAND_ON_SHOULDER,), ask_first=True)
+    from kapcompanion.ui.session.host import open_session
+
+    screen = open_session(window, session.id or 0)
+    assert screen is not None
+    qtbot.waitUntil(screen.isVisible)
+    screen.prestart.override.setText("Test")
+    assert screen.start() and screen.give_dose()
+    screen.events.timeline.setFocus()
+    QTest.keyClick(screen.events.timeline, Qt.Key.Key_T)
+    card = screen.events.card
+    assert card.check.text().startswith("Ask first")  # welcome, but ask before every touch
+    QTest.keyClick(card.touch, Qt.Key.Key_Tab)
+    card.asked.setChecked(True)
+    assert card.check.text().startswith("Allowed") and card.reason.isHidden()
+    QTest.keyClick(card.asked, Qt.Key.Key_Return)
+    assert not card.isVisible()
+    # A correction keeps the original and says why.
+    screen.events.begin(EventKind.OBSERVATION)
+    QTest.keyClicks(card.text, "Restless")
+    QTest.keyClick(card.text, Qt.Key.Key_Return)
+    screen.events.timeline.setCurrentRow(screen.events.timeline.count() - 1)
+    fix = screen.events.correct_selected()
+    assert fix is not None and fix.text.text() == "Restless"
+    fix.text.setText("Restless, then calm")
+    assert fix.save() is None and "why" in fix.error.text()
+    fix.reason.setText("Added how it ended")
+    assert fix.save() is not None
+    rows = [screen.events.timeline.item(i).text() for i in range(screen.events.timeline.count())]
+    assert rows[-2].endswith("Restless   (corrected below)")
+    assert "Correction — of therapist observation · Restless, then calm" in rows[-1]
+    stored = repos.events.for_session(session.id or 0)
+    assert stored[-2].payload["text"] == "Restless" and stored[-1].corrects_id == stored[-2].id
+    # Move on early: Alt+N ends the onset now.
+    assert screen.clock.phase.text() == "Onset"
+    QTest.keyClick(screen.events.timeline, Qt.Key.Key_N, ALT)
+    assert screen.clock.phase.text() == "Peak"
+    assert repos.events.for_session(session.id or 0)[-1].kind is EventKind.PHASE_ADVANCED
+    QTest.keyClick(screen.events.timeline, Qt.Key.Key_D)
+    card.suicide_risk.setChecked(True)
+    QTest.keyClicks(card.text, "Said they don't want to wake up")
+    QTest.keyClick(card.text, Qt.Key.Key_Return)
+    assert "Suicide-risk flag raised" in screen.notice.text()
+    assert [f.kind for f in repos.flags.active(cid)] == [FlagKind.SUICIDE_RISK]
+    dialog = screen.open_discharge()
+    assert dialog is not None and dialog.safety_box.isVisible()
+    for check in dialog.checks.values():
+        check.setChecked(True)
+    dialog.escort_name.setText("Jo Park")
+    dialog.not_scored.setChecked(True)
+    assert "Safety note" in dialog.missing.text()
+    dialog.safety_note.setPlainText("Safety plan reviewed; crisis line on the card.")
+    assert dialog.missing.text() == "Ready for discharge."
+    assert dialog.finish()
+    assert repos.sessions.get(session.id or 0).status is SessionStatus.ENDED
+
+
+def test_a_running_session_comes_back_at_unlock(
+    qtbot: QtBot, window_factory: WindowFactory, template_vault: Path, tmp_path: Path
+) -> None:
+    """As after a crash: the vault holds a dosed session; unlocking opens it at its clock."""
+    from datetime import UTC, datetime, timedelta
+
+    from ui.session_support import plan_im
+
+    from kapcompanion.services.session import SessionRunner
+
+    path = tmp_path / "clinic.kapv"
+    shutil.copyfile(template_vault, path)
+    vault = Vault.open(path, PASSPHRASE)
+    repos = Repos(vault)
+    cid = add_client(repos)
+    session = plan_im(repos, cid)
+    dose_at = datetime.now(UTC) - timedelta(minutes=12, seconds=30)
+    runner = SessionRunner(repos, session.id or 0, now_utc=lambda: dose_at - timedelta(minutes=10))
+    runner.start(bell=False)
+    runner.clock.mark_dose(dose_at)
+    runner.session.dose_utc = dose_at
+    runner.session.status = SessionStatus.DOSED
+    repos.sessions.save(runner.session)
+    window = window_factory(player=Player(NullBackend()))
+    window.show()
+    window.enter(vault)
+    screen = window.page
+    assert isinstance(screen, SessionScreen)
+    assert screen.clock.big.text() in ("+0:12:30", "+0:12:31")
+    assert screen.clock.phase.text() == "Peak"  # IM: onset 5 min, then peak
+    assert isinstance(screen.controller, SessionController)
+    QApplication.processEvents()
+
+
+@pytest.mark.parametrize("theme", ["light", "dim"])
+@pytest.mark.parametrize("size", [(1366, 768), (960, 540)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_running_screen_fits_and_names_its_controls(
+    qtbot: QtBot, clinic: tuple[MainWindow, int], theme: str, size: tuple[int, int]
+) -> None:
+    from ui.session_support import plan_im
+    from ui.test_keyboard_layout import clipped, unnamed
+
+    from kapcompanion.core.vitals import VitalReading
+    from kapcompanion.ui.session.host import open_session
+    from kapcompanion.ui.theme import apply_theme
+
+    window, cid = clinic
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_theme(app, theme)
+    window.resize(*size)
+    repos = repos_of(window)
+    session = plan_im(repos, cid)
+    add_checklist(repos, session, welcome=(TouchKind.HAND_ON_SHOULDER,))
+    screen = open_session(window, session.id or 0)
+    assert screen is not None
+    qtbot.waitUntil(screen.isVisible)
+    qtbot.wait(30)
+    assert clipped(window) == [], "before the start"
+    screen.prestart.override.setText("Layout test")
+    assert screen.start() and screen.give_dose()
+    controller = screen.controller
+    controller.record_vitals(
+        VitalReading(165, 101, 125, 90, taken_utc=controller.runner.clock.now())
+    )
+    controller.record(EventKind.CLIENT_WORDS, {"text": "A long sentence of the client's " * 4})
+    screen.events.begin(EventKind.TOUCH_OFFERED)
+    qtbot.wait(30)
+    assert clipped(window) == [], "running, with the touch card open"
+    assert unnamed(screen) == []
+
+
+def test_half_typed_words_survive_a_lock(qtbot: QtBot, clinic: tuple[MainWindow, int]) -> None:
+    from ui.session_support import plan_im
+
+    from kapcompanion.ui.session.host import open_session
+
+    window, cid = clinic
+    repos = repos_of(window)
+    session = plan_im(repos, cid)
+    screen = open_session(window, session.id or 0)
+    assert screen is not None
+    screen.prestart.override.setText("Draft test")
+    assert screen.start() and screen.give_dose()
+    screen.events.begin(EventKind.CLIENT_WORDS)
+    QTest.keyClicks(screen.events.card.text, "I forgot I was allowed")
+    window.lock()
+    unlock_again(qtbot, window.page, PASSPHRASE)  # type: ignore[arg-type]
+    resumed = window.page
+    assert isinstance(resumed, SessionScreen)
+    card = resumed.events.card
+    assert card.spec is not None and card.spec.kind is EventKind.CLIENT_WORDS
+    assert card.text.text() == "I forgot I was allowed"
+    QTest.keyClicks(card.text, " to rest.")
+    assert card.submit() is not None
+    words = [e for e in repos_of(window).events.for_session(session.id or 0)]
+    assert words[-1].payload["text"] == "I forgot I was allowed to rest."
+    assert repos_of(window).vault.get_json(f"session_entry_draft.{session.id}") is None
+    # the discharge form is a draft too
+    dialog = resumed.open_discharge()
+    assert dialog is not None
+    dialog.checks["alert_oriented"].setChecked(True)
+    QTest.keyClicks(dialog.debrief, "Felt held by the music.")
+    window.lock()
+    unlock_again(qtbot, window.page, PASSPHRASE)  # type: ignore[arg-type]
+    again = window.page
+    assert isinstance(again, SessionScreen)
+    dialog = again.open_discharge()
+    assert dialog is not None and dialog.checks["alert_oriented"].isChecked()
+    assert dialog.debrief.toPlainText() == "Felt held by the music."
+    assert not dialog.checks["walks_unassisted"].isChecked()
+
+
+def _alt_keys(window: MainWindow) -> list[str]:
+    """Every Alt+letter the visible window answers to: mnemonics, menus, explicit shortcuts."""
+    import re
+
+    from PySide6.QtGui import QShortcut
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    keys: list[str] = []
+    for action in window.menuBar().actions():
+        keys += re.findall(r"&(\w)", action.text())
+    for w in window.findChildren(QAbstractButton) + window.findChildren(QLabel):
+        has_target = isinstance(w, QAbstractButton) or w.buddy() is not None
+        if w.isVisible() and has_target and not w.text().startswith("<"):
+            keys += re.findall(r"&(\w)", w.text())
+    for shortcut in window.findChildren(QShortcut):
+        text = shortcut.key().toString()
+        parent = shortcut.parent()
+        if (
+            text.startswith("Alt+")
+            and len(text) == 5
+            and parent.isVisible()
+            and shortcut.isEnabled()
+        ):
+            keys.append(text[-1])
+    return [k.upper() for k in keys]
+
+
+def test_no_two_controls_answer_to_the_same_alt_key(
+    qtbot: QtBot, clinic: tuple[MainWindow, int]
+) -> None:
+    from ui.session_support import plan_im
+
+    from kapcompanion.ui.session.host import open_session
+
+    window, cid = clinic
+    session = plan_im(repos_of(window), cid)
+    screen = open_session(window, session.id or 0)
+    assert screen is not None
+    qtbot.waitUntil(screen.isVisible)
+    before = _alt_keys(window)
+    assert len(before) == len(set(before)), sorted(before)
+    screen.prestart.override.setText("Keys")
+    assert screen.start() and screen.give_dose()
+    screen.events.begin(EventKind.MEDICATION_GIVEN)
+    qtbot.wait(20)
+    running = _alt_keys(window)
+    assert len(running) == len(set(running)), sorted(running)
+    assert {"N", "X", "E", "Y", "B"} <= set(running)
