@@ -33,6 +33,13 @@ def _child(mode: str, env: dict[str, str], *extra: str) -> tuple[float, float, f
     return wall, float(parts[1]), float(parts[3])
 
 
+def _spawn(cmd: list[str], env: dict[str, str]) -> float:
+    """Seconds from spawn to exit of a process that quits once its event loop runs."""
+    t = time.perf_counter()
+    subprocess.run(cmd, env=env, capture_output=True, timeout=120, check=True)
+    return time.perf_counter() - t
+
+
 def run(vault: Path, passphrase: str) -> Iterator[dict[str, Any]]:
     home = Path(tempfile.mkdtemp(prefix="kap-bench-home-"))
     (home / "config").mkdir(parents=True)

@@ -37,7 +37,7 @@ def bare(mode: str) -> None:
         print(f"ready {time.perf_counter() - T0:.6f} rss {rss_mb():.1f}", flush=True)
         app.quit()
 
-    QTimer.singleShot(0, ready)
+    QTimer.singleShot(1 if mode == "bare-start" else 0, ready)
     app.exec()
 
 

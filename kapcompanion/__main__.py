@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    from kapcompanion import cli
-
     commands = {"vault", "export", "playlist", "doctor"}
     wants_cli = bool(args) and args[0] in commands
     if wants_cli or any(a in ("--version", "-h", "--help") for a in args):
+        from kapcompanion import cli
+
         return cli.main(args)
     from kapcompanion.ui.app import run_gui
 

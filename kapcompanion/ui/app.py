@@ -15,7 +15,6 @@ from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from kapcompanion import __version__
-from kapcompanion.audio import create_player
 from kapcompanion.logs import setup_logging
 from kapcompanion.paths import app_dirs
 from kapcompanion.ui.errors import ErrorReporter
@@ -51,6 +50,19 @@ def build_window(services: Services, app: QApplication) -> MainWindow:
     return MainWindow(services)
 
 
+#: the window is interactive first; nothing needs music in its first half second
+PLAYER_DELAY_MS = 400
+
+
+def _make_player() -> object:
+    from kapcompanion.audio import create_player
+
+    player, music_problem = create_player()
+    if music_problem:
+        log.info("music unavailable")
+    return player
+
+
 def run_gui(argv: Sequence[str]) -> int:
     args, qt_args = parse_args(argv)
     dirs = app_dirs().ensure()
@@ -58,11 +70,7 @@ def run_gui(argv: Sequence[str]) -> int:
     log.info("starting KAP Companion %s%s", __version__, " (demo)" if args.demo else "")
     app = make_application(qt_args)
     settings = Settings.load(dirs.settings_file)
-    # one player for the whole run; without libvlc it is the null player and says why
-    player, music_problem = create_player()
-    if music_problem:
-        log.info("music unavailable")
-    services = Services(dirs=dirs, settings=settings, player=player)
+    services = Services(dirs=dirs, settings=settings)
     window: MainWindow | None = None
     reporter = ErrorReporter(log_path, lambda: window)
     reporter.install()
@@ -74,6 +82,9 @@ def run_gui(argv: Sequence[str]) -> int:
         else:
             window.start()
         window.show()
+        # one player for the whole run, made once the window is up and answering (libvlc takes
+        # a moment to load); without libvlc it is the null player and says why
+        QTimer.singleShot(PLAYER_DELAY_MS, lambda: window.attach_player(_make_player()))
         if args.demo:
             window.open_demo()
         if args.quit_after > 0:
@@ -84,7 +95,8 @@ def run_gui(argv: Sequence[str]) -> int:
             window.close()
             QThreadPool.globalInstance().waitForDone(10_000)
             window.cleanup_demo()
-        player.close()
+        if services.player is not None:
+            services.player.close()
         reporter.uninstall()
         log.info("stopped")
     return int(code)

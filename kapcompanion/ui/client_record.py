@@ -131,13 +131,21 @@ def placeholder(title: str, body: str, how: str) -> SectionFactory:
 
 
 def discover(key: str) -> SectionFactory | None:
-    """``kapcompanion.ui.sections.<key>.create_section`` if that module exists."""
+    """``kapcompanion.ui.sections.<key>.create_section`` if that module exists.
+
+    The module is imported when the section is first shown, not at start-up: the unlock window
+    must not wait for every screen's imports (bench/ figure 1).
+    """
     name = f"kapcompanion.ui.sections.{key}"
     if importlib.util.find_spec(name) is None:
         return None
-    module = importlib.import_module(name)
-    factory = getattr(module, "create_section", None)
-    return factory if callable(factory) else None
+
+    def build(ctx: AppContext, client_id: int) -> QWidget:
+        factory = importlib.import_module(name).create_section
+        widget: QWidget = factory(ctx, client_id)
+        return widget
+
+    return build
 
 
 def default_registry() -> SectionRegistry:

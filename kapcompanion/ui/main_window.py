@@ -12,12 +12,13 @@ import contextlib
 import logging
 import secrets
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
@@ -25,7 +26,6 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QW
 
 from kapcompanion.paths import AppDirs
 from kapcompanion.store.errors import VaultError
-from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault, latest_backup
 from kapcompanion.ui import menus
 from kapcompanion.ui.client_record import SectionRegistry, default_registry
@@ -38,7 +38,9 @@ from kapcompanion.ui.throttle import UnlockThrottle, throttle_for
 from kapcompanion.ui.unlock import UnlockScreen
 from kapcompanion.ui.welcome import WelcomeScreen
 from kapcompanion.ui.workers import run_in_background
-from kapcompanion.ui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from kapcompanion.ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,12 @@ def load_demo_builder() -> DemoBuilder:
     from kapcompanion.demo import build_demo_vault
 
     return build_demo_vault
+
+
+def _repos(vault: Vault) -> Any:
+    from kapcompanion.store.repos import Repos  # loaded at the first unlock, not at start-up
+
+    return Repos(vault)
 
 
 @dataclass
@@ -114,13 +122,12 @@ class MainWindow(QMainWindow):
         set_role(self.banner, "banner")
         self.banner.hide()
         self.column.addWidget(self.banner)
-        reason = getattr(services.player, "unavailable_reason", "") if services.player else ""
-        self.music_banner = QLabel(reason)  # the player says why ("Music is unavailable: ...")
+        self.music_banner = QLabel()  # the player says why ("Music is unavailable: ...")
         self.music_banner.setObjectName("musicBanner")
         self.music_banner.setWordWrap(True)
         set_role(self.music_banner, "hint")
-        self.music_banner.setVisible(bool(reason))
         self.column.addWidget(self.music_banner)
+        self.attach_player(services.player)
         self.setCentralWidget(central)
         self.actions_: dict[str, QAction] = menus.build(self)
         self.setMinimumSize(860, 500)
@@ -134,9 +141,21 @@ class MainWindow(QMainWindow):
             return self.ctx.demo
         return self._locked_demo or self.demo_passphrase is not None
 
+    def attach_player(self, player: Any) -> None:
+        """The music player, made after the window shows (libvlc takes a while to load)."""
+        self.services.player = player
+        if self.ctx is not None:
+            self.ctx.player = player
+        reason = getattr(player, "unavailable_reason", "") if player else ""
+        self.music_banner.setText(reason or "")
+        self.music_banner.setVisible(bool(reason))
+
     @property
     def workspace(self) -> Workspace | None:
-        return self.page if isinstance(self.page, Workspace) else None
+        module = sys.modules.get("kapcompanion.ui.workspace")  # not loaded: none is open
+        if module is None:
+            return None
+        return self.page if isinstance(self.page, module.Workspace) else None
 
     def _set_page(self, page: QWidget) -> None:
         old = self.page
@@ -204,7 +223,7 @@ class MainWindow(QMainWindow):
         self.vault_path = vault.path
         self.ctx = AppContext(
             vault=vault,
-            repos=Repos(vault),
+            repos=_repos(vault),
             settings=self.settings,
             dirs=self.dirs,
             signals=self.signals,
@@ -220,6 +239,8 @@ class MainWindow(QMainWindow):
         if not demo and self.demo_passphrase is None:
             self.settings.last_vault = str(vault.path)
             self.save_settings()
+        from kapcompanion.ui.workspace import Workspace
+
         workspace = Workspace(self.ctx, self.services.registry)
         self._set_page(workspace)
         self.idle.set_timeout_ms(self.settings.idle_ms)
@@ -249,6 +270,8 @@ class MainWindow(QMainWindow):
         """Back from a full-window view to the client list (and a client's section)."""
         if self.ctx is None:
             return
+        from kapcompanion.ui.workspace import Workspace
+
         workspace = Workspace(self.ctx, self.services.registry)
         self._set_page(workspace)
         if client_id is not None:
