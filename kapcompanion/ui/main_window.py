@@ -285,8 +285,9 @@ class MainWindow(QMainWindow):
         if newest is not None and time.time() - newest.stat().st_mtime < BACKUP_EVERY_S:
             return
         backups = self.dirs.backups
+        keep = max(1, min(100, int(self.settings.backups_keep)))
         run_in_background(
-            lambda: vault.auto_backup(backups),
+            lambda: vault.auto_backup(backups, keep=keep),
             lambda _path: self.statusBar().showMessage("Automatic backup written.", 4000),
             self._backup_failed,
             owner=owner,

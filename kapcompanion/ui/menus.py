@@ -148,6 +148,7 @@ def build(window: MainWindow) -> dict[str, QAction]:
     act("agenda", "A&genda…", lambda: _open_agenda(window), "Ctrl+G", "Today and this week")
 
     act("backup", "&Back up the vault now…", lambda: _vault_call(window, "back_up_now"))
+    act("backups_keep", "Automatic &backups to keep…", lambda: ask_backups_keep(window))
     act("rekey", "Change the &passphrase…", lambda: _vault_call(window, "change_passphrase"))
 
     bar = window.menuBar()
@@ -166,7 +167,7 @@ def build(window: MainWindow) -> dict[str, QAction]:
     m.addAction(acts["audit"])
     m.addAction(acts["agenda"])
     m = bar.addMenu("&Settings")
-    m.addActions([acts["idle"], acts["os_lock"], acts["signing_pin"]])
+    m.addActions([acts["idle"], acts["os_lock"], acts["signing_pin"], acts["backups_keep"]])
     m.addAction(acts["templates"])
     m.addActions([acts["music"], acts["thresholds"]])
     m = bar.addMenu("&Help")
@@ -222,6 +223,25 @@ def ask_idle_minutes(window: MainWindow) -> QInputDialog:
     dialog.setIntRange(int(MIN_IDLE_MINUTES), int(MAX_IDLE_MINUTES))
     dialog.setIntValue(round(window.settings.idle_minutes))
     dialog.intValueSelected.connect(window.set_idle_minutes)
+    dialog.open()
+    return dialog
+
+
+def ask_backups_keep(window: MainWindow) -> QInputDialog:
+    dialog = QInputDialog(window)
+    dialog.setWindowTitle("Automatic backups")
+    dialog.setLabelText(
+        "Keep this many automatic encrypted backups in the data folder (the oldest go first):"
+    )
+    dialog.setInputMode(QInputDialog.InputMode.IntInput)
+    dialog.setIntRange(1, 100)
+    dialog.setIntValue(int(window.settings.backups_keep))
+
+    def chosen(value: int) -> None:
+        window.settings.backups_keep = int(value)
+        window.save_settings()
+
+    dialog.intValueSelected.connect(chosen)
     dialog.open()
     return dialog
 

@@ -31,6 +31,7 @@ class Settings:
     last_vault: str = ""
     geometry: str = ""  # QMainWindow.saveGeometry() as base64
     splitter: str = ""  # the client list / record splitter state as base64
+    backups_keep: int = 10  # automatic encrypted backups kept in the data folder (newest)
     extra: dict[str, Any] = field(default_factory=dict)  # later screens' preferences
 
     @property

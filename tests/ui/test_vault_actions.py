@@ -77,3 +77,14 @@ def test_back_up_now(
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
     assert target.exists() and str(target) in shown[0]
     assert verify_backup(target, PASSPHRASE).ok
+
+
+def test_backups_keep_setting_is_remembered(qtbot: QtBot, tmp_path: Path) -> None:
+    from kapcompanion.ui.settings import Settings
+
+    path = tmp_path / "settings.json"
+    s = Settings()
+    assert s.backups_keep == 10
+    s.backups_keep = 3
+    s.save(path)
+    assert Settings.load(path).backups_keep == 3
