@@ -137,7 +137,17 @@ class IntegrationSection(QWidget):
         super().showEvent(event)
         if self._shown_once:
             self.reload()
+            self._follow_signature()
         self._shown_once = True
+
+    def _follow_signature(self) -> None:
+        """An entry signed elsewhere (Documents) while shown here becomes read-only here."""
+        shown = self.editor.doc
+        if shown is None or shown.id is None or self.editor.read_only:
+            return
+        fresh = next((d for d, _e in self.docs if d.id == shown.id), None)
+        if fresh is not None and fresh.signed:
+            self.editor.load(fresh)
 
     _shown_once = False
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kapcompanion.core.models import Client, ContactInfo
+from kapcompanion.core.models import Client, ContactInfo, SessionStatus
+from kapcompanion.services.screening import current_intake
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.due_panel import DuePanel
@@ -79,6 +80,31 @@ class OverviewSection(QWidget):
         if client_id == self.client_id:
             self.refresh()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """Other sections (sessions, intake) may have changed the client meanwhile."""
+        super().showEvent(event)
+        if not event.spontaneous() and self._shown_once:
+            self.refresh()
+        self._shown_once = True
+
+    _shown_once = False
+
+    def _escort(self, client: Client) -> str:
+        """The client's escort, else the one written in the intake (so it is not shown blank)."""
+        if client.escort is not None and (client.escort.name or client.escort.phone):
+            return contact_text(client.escort)
+        intake = current_intake(self.ctx.repos, self.client_id)[1]
+        text = contact_text(intake.escort)
+        return text if text == DASH else f"{text} (from the intake)"
+
+    def _no_course(self) -> str:
+        sessions = self.ctx.repos.sessions.for_client(self.client_id)
+        if not sessions:
+            return "No course yet. Plan the first session in the Sessions section."
+        ended = sum(1 for s in sessions if s.status is SessionStatus.ENDED)
+        signed = sum(1 for s in sessions if s.signed_utc is not None)
+        return f"{len(sessions)} session(s): {ended} ended, {signed} signed."
+
     def refresh(self) -> None:
         client = self.ctx.repos.clients.get(self.client_id)
         courses = self.ctx.repos.courses.for_client(self.client_id)
@@ -97,7 +123,7 @@ class OverviewSection(QWidget):
                 "Support",
                 [
                     ("Emergency contact", contact_text(client.emergency_contact)),
-                    ("Escort home", contact_text(client.escort)),
+                    ("Escort home", self._escort(client)),
                 ],
             ),
             _card(
@@ -110,7 +136,7 @@ class OverviewSection(QWidget):
                     )
                     for c in courses
                 ]
-                or [("", "No course yet. Courses are planned from the Sessions section.")],
+                or [("", self._no_course())],
             ),
         ]
         if flags:

@@ -47,6 +47,7 @@ from kapcompanion.ui.session.summary import SummaryDialog
 from kapcompanion.ui.session.vitals_panel import VitalsPanel
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.mini_player import MiniPlayer
+from kapcompanion.ui.widgets.safety_flag_banner import SafetyFlagBanner
 
 
 def _listed(items: list[str], most: int = 5) -> str:
@@ -154,6 +155,9 @@ class SessionScreen(QWidget):
         top.setSpacing(0)
         top.addWidget(self.header)
         top.addWidget(self.plan_line)
+        # the client's safety flags and a screening override stay in sight during the session
+        self.flags = SafetyFlagBanner(ctx, runner.client_id, self, compact=True)
+        top.addWidget(self.flags)
         banner_cls = override_banner_class()
         if banner_cls is not None:
             top.addWidget(banner_cls(ctx, runner.client_id))

@@ -168,10 +168,22 @@ class SafetyPlanDialog(_NoteDialog):
 
 
 class SafetyFlagBanner(QWidget):
-    """One line per active flag with Resolve…; hidden when the client has none."""
+    """One line per active flag with Resolve…; hidden when the client has none.
 
-    def __init__(self, ctx: AppContext, client_id: int, parent: QWidget | None = None) -> None:
+    ``compact`` is for the session screen: tighter margins and buttons without mnemonics, so
+    the banner never takes an Alt key that screen gives to its own controls.
+    """
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        client_id: int,
+        parent: QWidget | None = None,
+        *,
+        compact: bool = False,
+    ) -> None:
         super().__init__(parent)
+        self.compact = compact
         self.setObjectName("safetyFlagBanner")
         self.setAccessibleName("Active safety flags")
         self.ctx = ctx
@@ -180,8 +192,8 @@ class SafetyFlagBanner(QWidget):
         self.rows: list[QWidget] = []
         self.dialog: QDialog | None = None
         self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 4, 0, 4)
-        self._layout.setSpacing(4)
+        self._layout.setContentsMargins(0, 0 if compact else 4, 0, 0 if compact else 4)
+        self._layout.setSpacing(2 if compact else 4)
         ctx.signals.client_changed.connect(self._changed)
         self.refresh()
 
@@ -223,17 +235,20 @@ class SafetyFlagBanner(QWidget):
         set_role(label, "banner")
         line.addWidget(label, 1)
         if needs_plan:
-            plan = QPushButton("Safety &plan…", row)
+            plan = QPushButton(self._words("Safety &plan…"), row)
             plan.setAccessibleName("Write a safety plan")
             plan.clicked.connect(lambda _=False, f=flag: self.write_plan(f))
             line.addWidget(plan, 0, Qt.AlignmentFlag.AlignVCenter)
-        resolve = QPushButton("Resol&ve…", row)
+        resolve = QPushButton(self._words("Resol&ve…"), row)
         resolve.setAccessibleName(f"Resolve safety flag: {flag_title(flag)}")
         resolve.setToolTip("Resolve this flag with a note (kept in the audit trail)")
         resolve.clicked.connect(lambda _=False, f=flag: self.resolve(f))
         line.addWidget(resolve, 0, Qt.AlignmentFlag.AlignVCenter)
         row.setProperty("flag_id", flag.id)
         return row
+
+    def _words(self, text: str) -> str:
+        return text.replace("&", "") if self.compact else text
 
     def resolve(self, flag: SafetyFlag | None = None) -> ResolveFlagDialog | None:
         flag = flag or (self.flags[0] if self.flags else None)
