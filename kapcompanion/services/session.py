@@ -27,6 +27,8 @@ from kapcompanion.core.discharge import Discharge, discharge_ready
 from kapcompanion.core.dose import DosePlan, IssueKind, complete_plan, validate_plan
 from kapcompanion.core.integration import IntegrationEntry, IntegrationKind
 from kapcompanion.core.models import (
+    Course,
+    CourseStatus,
     DosingSession,
     EventKind,
     FlagKind,
@@ -55,6 +57,22 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def current_course(repos: Repos, client_id: int) -> Course:
+    """The client's active course; the first planned session opens one (a course of KAP)."""
+    courses = repos.courses.for_client(client_id)
+    active = [c for c in courses if c.status in (CourseStatus.ACTIVE, CourseStatus.PLANNED)]
+    if active:
+        return active[-1]
+    client = repos.clients.get(client_id)
+    return repos.courses.save(
+        Course(
+            client_id=client_id,
+            indication=client.indications[0] if client.indications else "",
+            started_on=_utc_now().date(),
+        )
+    )
+
+
 def plan_session(
     repos: Repos,
     client_id: int,
@@ -74,6 +92,8 @@ def plan_session(
     confirms = [i.message for i in issues if i.kind is IssueKind.CONFIRM]
     if confirms and not (plan.out_of_range_reason or "").strip():
         raise SessionError(" ".join(confirms) + " Confirm with a reason to go on.")
+    if course_id is None:
+        course_id = current_course(repos, client_id).id
     number = 1 + sum(1 for s in repos.sessions.for_client(client_id) if s.course_id == course_id)
     session = DosingSession(
         client_id=client_id,

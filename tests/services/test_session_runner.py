@@ -145,3 +145,13 @@ def test_full_session_with_restart_and_clock(repos: Repos) -> None:
     assert repos.sessions.get(session.id).status is SessionStatus.ENDED
     entries = repos.documents.find("integration", session_id=session.id)
     assert entries and entries[0].data["free_text"] == "Quiet return; grief softer."
+
+
+def test_first_planned_session_opens_a_course(repos: Repos) -> None:
+    cid = _client(repos)
+    assert repos.courses.for_client(cid) == []
+    first = plan_session(repos, cid, _plan())
+    second = plan_session(repos, cid, _plan())
+    (course,) = repos.courses.for_client(cid)
+    assert first.course_id == second.course_id == course.id
+    assert (first.number, second.number) == (1, 2)

@@ -395,7 +395,7 @@ def test_a_whole_course_for_a_new_client(
     shown = texts_of(overview)
     assert "Suicide risk" in shown or "suicide risk" in shown
     assert "Pierre Curie · 555-0199 (from the intake)" in shown  # the escort, not a blank
-    assert "1 session(s): 1 ended, 1 signed." in shown
+    assert "active, 6 sessions planned" in shown  # planning the first session opened the course
     assert f"Unsigned records ({len(documents.unsigned)})" in shown
     documents = record.show_section("documents")
     assert isinstance(documents, DocumentsSection)
