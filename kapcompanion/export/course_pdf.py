@@ -264,4 +264,5 @@ def build_course_pdf(
 ) -> None:
     """Lay out the course summary into ``target``; ``on_page(n)`` after each page."""
     doc = pk.RecordDoc(target, furniture(data.header, "Course summary"), encrypt=encrypt)
-    doc.build_story(course_story(data, doc.content_width), on_page=on_page)
+    with pk.lean_reportlab():
+        doc.build_story(course_story(data, doc.content_width), on_page=on_page)

@@ -15,12 +15,15 @@ confidentiality footer (with the 42 CFR part 2 statement when the clinic enables
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.fonts import addMapping
@@ -114,7 +117,7 @@ def register_fonts() -> None:
 
 
 @cache
-def _coverage(font_name: str) -> frozenset[int]:
+def coverage(font_name: str) -> frozenset[int]:
     register_fonts()
     face = pdfmetrics.getFont(font_name).face
     return frozenset(cp for cp, glyph in face.charToGlyph.items() if glyph)
@@ -140,7 +143,7 @@ def runs(text: str) -> list[tuple[str, str]]:
     (it shows as an empty box, so the reader sees that something was there) unless it is
     invisible anyway (format characters, unassigned code points), which are dropped.
     """
-    main, fallback = _coverage(FONT), _coverage(FONT_CJK)
+    main, fallback = coverage(FONT), coverage(FONT_CJK)
     out: list[tuple[str, str]] = []
     current = FONT
     buf: list[str] = []
@@ -326,16 +329,6 @@ class PageFurniture:
     page_size: tuple[float, float] = A4
 
 
-def _draw_para(
-    canv: Canvas, marked: str, style: ParagraphStyle, x: float, y: float, w: float
-) -> float:
-    """Draw markup with its top at ``y``; return its height."""
-    p = Paragraph(marked, style)
-    _w, h = p.wrapOn(canv, w, 1000)
-    p.drawOn(canv, x, y - h)
-    return float(h)
-
-
 def header_subject_width(page_size: tuple[float, float]) -> float:
     """Points available for the one-line subject (who the record is about) in the header."""
     return float((page_size[0] - 2 * MARGIN_X) * 0.55 - 4)
@@ -348,31 +341,60 @@ def footer_text(furniture: PageFurniture) -> str:
     return text
 
 
-def _draw_furniture(canv: Canvas, furniture: PageFurniture) -> None:
-    st = styles()
-    width, height = furniture.page_size
-    inner = width - 2 * MARGIN_X
-    top = height - 10 * mm
-    canv.saveState()
-    left_w = inner - header_subject_width(furniture.page_size) - 4
-    # Header and footer lines are cut short so they never run into the page body; the
-    # full text is in the record itself.
-    clinic = "<b>" + markup(fit(furniture.clinic, 1.8 * left_w, 7.5, FONT_BOLD)) + "</b>"
-    _draw_para(canv, clinic, st.header, MARGIN_X, top, left_w)
-    subject = markup(fit(furniture.subject, inner - left_w - 4, 7.5))
-    right = f"<b>{markup(furniture.title)}</b><br/>{subject}"
-    _draw_para(canv, right, st.header_right, MARGIN_X + left_w, top, inner - left_w)
-    canv.setStrokeColor(RULE)
-    canv.setLineWidth(0.5)
-    canv.line(
-        MARGIN_X, height - MARGIN_TOP + 5 * mm, width - MARGIN_X, height - MARGIN_TOP + 5 * mm
-    )
-    line_y = MARGIN_BOTTOM - 5 * mm
-    canv.line(MARGIN_X, line_y, width - MARGIN_X, line_y)
-    _draw_para(canv, markup(footer_text(furniture)), st.small, MARGIN_X, line_y - 2, inner)
-    generated = markup(fit(furniture.generated, inner - 75, 7.5))
-    _draw_para(canv, generated, st.small, MARGIN_X, 8 * mm + 7.5, inner - 70)
-    canv.restoreState()
+class _Furniture:
+    """The header and footer, drawn once per document into a PDF form that every page
+    shows (they are the same on each; only "Page N of M" differs, and the canvas adds
+    that). Laying out and drawing four paragraphs per page took a tenth of an export."""
+
+    FORM = "kap-page-furniture"
+
+    def __init__(self, furniture: PageFurniture) -> None:
+        self.furniture = furniture
+        self.defined = False
+
+    def _draw(self, canv: Canvas) -> None:
+        st = styles()
+        furniture = self.furniture
+        width, height = furniture.page_size
+        inner = width - 2 * MARGIN_X
+        top = height - 10 * mm
+        left_w = inner - header_subject_width(furniture.page_size) - 4
+        line_y = MARGIN_BOTTOM - 5 * mm
+        # Header and footer lines are cut short so they never run into the page body; the
+        # full text is in the record itself.
+        clinic = "<b>" + markup(fit(furniture.clinic, 1.8 * left_w, 7.5, FONT_BOLD)) + "</b>"
+        subject = markup(fit(furniture.subject, inner - left_w - 4, 7.5))
+        right = f"<b>{markup(furniture.title)}</b><br/>{subject}"
+        generated = markup(fit(furniture.generated, inner - 75, 7.5))
+        canv.saveState()
+        _draw_para(canv, clinic, st.header, MARGIN_X, top, left_w)
+        _draw_para(canv, right, st.header_right, MARGIN_X + left_w, top, inner - left_w)
+        canv.setStrokeColor(RULE)
+        canv.setLineWidth(0.5)
+        canv.line(
+            MARGIN_X, height - MARGIN_TOP + 5 * mm, width - MARGIN_X, height - MARGIN_TOP + 5 * mm
+        )
+        canv.line(MARGIN_X, line_y, width - MARGIN_X, line_y)
+        _draw_para(canv, markup(footer_text(furniture)), st.small, MARGIN_X, line_y - 2, inner)
+        _draw_para(canv, generated, st.small, MARGIN_X, 8 * mm + 7.5, inner - 70)
+        canv.restoreState()
+
+    def draw(self, canv: Canvas) -> None:
+        if not self.defined:
+            canv.beginForm(self.FORM)
+            self._draw(canv)
+            canv.endForm()
+            self.defined = True
+        canv.doForm(self.FORM)
+
+
+def _draw_para(
+    canv: Canvas, marked: str, style: ParagraphStyle, x: float, y: float, w: float
+) -> None:
+    """Draw markup with its top at ``y``."""
+    p = Paragraph(marked, style)
+    _w, h = p.wrapOn(canv, w, 1000)
+    p.drawOn(canv, x, y - h)
 
 
 def text_width(text: str, size: float, font: str = FONT) -> float:
@@ -427,6 +449,30 @@ def numbered_canvas(furniture: PageFurniture) -> type[Canvas]:
     return NumberedCanvas
 
 
+_SETTINGS = threading.RLock()
+
+
+@contextmanager
+def lean_reportlab() -> Iterator[None]:
+    """Two reportlab settings that cost time and change nothing on the page, turned off
+    while a record is built and saved:
+
+    - ``useA85``: reportlab also encodes every page stream as ASCII85 text, in pure
+      Python unless its optional C accelerator is installed (a tenth of an export).
+      Binary (Flate) streams are standard PDF and smaller.
+    - ``shapeChecking``: validates every attribute set on a chart shape, a help while
+      writing chart code (tests/export/test_charts.py draws the charts with it on).
+
+    The settings are global, so they are changed under a lock and restored after."""
+    with _SETTINGS:
+        saved = rl_config.useA85, rl_config.shapeChecking
+        rl_config.useA85, rl_config.shapeChecking = 0, 0
+        try:
+            yield
+        finally:
+            rl_config.useA85, rl_config.shapeChecking = saved
+
+
 class RecordDoc(BaseDocTemplate):  # type: ignore[misc]
     """One frame per page with the header and footer; headings become outline entries."""
 
@@ -466,13 +512,16 @@ class RecordDoc(BaseDocTemplate):  # type: ignore[misc]
         )
         self._outline_count = 0
         self._outline_level = -1
+        self._furniture: _Furniture | None = None
 
     @property
     def content_width(self) -> float:
         return float(self.furniture.page_size[0] - 2 * MARGIN_X)
 
     def _on_page(self, canv: Canvas, _doc: Any) -> None:
-        _draw_furniture(canv, self.furniture)
+        if self._furniture is None:
+            self._furniture = _Furniture(self.furniture)
+        self._furniture.draw(canv)
 
     def afterFlowable(self, flowable: Flowable) -> None:
         if isinstance(flowable, Heading):
@@ -489,7 +538,8 @@ class RecordDoc(BaseDocTemplate):  # type: ignore[misc]
     ) -> None:
         if on_page is not None:
             self._page_callback = on_page
-        self.build(story, canvasmaker=numbered_canvas(self.furniture))
+        with lean_reportlab():
+            self.build(story, canvasmaker=numbered_canvas(self.furniture))
 
     def handle_pageEnd(self) -> None:
         callback = getattr(self, "_page_callback", None)

@@ -511,4 +511,5 @@ def session_story(d: SessionRecordData, width: float) -> list[Flowable]:
 def build_session_pdf(data: SessionRecordData, target: IO[bytes], encrypt: Any = None) -> None:
     """Lay out the session record into ``target`` (a binary file object)."""
     doc = pk.RecordDoc(target, furniture(data.header, "Session record"), encrypt=encrypt)
-    doc.build_story(session_story(data, doc.content_width))
+    with pk.lean_reportlab():
+        doc.build_story(session_story(data, doc.content_width))
