@@ -135,7 +135,6 @@ CREATE TABLE audit (
     hash TEXT NOT NULL
 );
 CREATE INDEX audit_client ON audit(client_id, id);
-CREATE INDEX audit_action ON audit(action, id);
 """
 
 Migration = Callable[[Connection], None]
@@ -147,7 +146,15 @@ def _to_v1(conn: Connection) -> None:
             conn.execute(statement)
 
 
+def _to_v2(conn: Connection) -> None:
+    """Drop the audit index on action: it made every audited change write one more B-tree page
+    (recording a session event went from 1.37x to 1.7x a bare insert, bench/). Filtering the
+    audit view by action alone now scans newest-first: ~0.6 s over a million rows for a rare
+    action, instant for common ones and for any filter that names a client."""
+    conn.execute("DROP INDEX IF EXISTS audit_action")
+
+
 #: MIGRATIONS[n] upgrades a vault at version n to version n + 1.
-MIGRATIONS: list[Migration] = [_to_v1]
+MIGRATIONS: list[Migration] = [_to_v1, _to_v2]
 
 SCHEMA_VERSION = len(MIGRATIONS)

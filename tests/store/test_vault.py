@@ -145,7 +145,8 @@ def test_migration_takes_a_backup_first(tmp_path: Path, monkeypatch: pytest.Monk
     v = Vault.open(path, PASSPHRASE, backup_dir=backups)
     assert v.conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION + 1
     assert v.read("SELECT count(*) FROM extra") == [(0,)]
-    assert any(r[0] == "vault.migrate.v2" for r in v.read("SELECT action FROM audit"))
+    step = f"vault.migrate.v{schema.SCHEMA_VERSION + 1}"
+    assert any(r[0] == step for r in v.read("SELECT action FROM audit"))
     v.close()
     made = list(backups.glob("*.kapbak"))
     assert len(made) == 1
@@ -219,6 +220,24 @@ def test_rekey_changes_the_passphrase(tmp_path: Path) -> None:
     assert "vault.rekey" in actions
     v.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v.kapv"]
+
+
+def test_real_migration_from_v1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A vault made by the first schema opens, is backed up, and loses the audit-action index."""
+    monkeypatch.setattr(vault_mod, "MIGRATIONS", schema.MIGRATIONS[:1])
+    monkeypatch.setattr(vault_mod, "SCHEMA_VERSION", 1)
+    path = make(tmp_path)
+    v = Vault.open(path, PASSPHRASE)
+    v.conn.execute("CREATE INDEX audit_action ON audit(action, id)")  # as v1 vaults had it
+    v.close()
+    monkeypatch.undo()
+    v = Vault.open(path, PASSPHRASE, backup_dir=tmp_path / "b")
+    names = {r[0] for r in v.read("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "audit_action" not in names and "audit_client" in names
+    assert v.read("PRAGMA user_version") == [(schema.SCHEMA_VERSION,)]
+    assert v.check().ok
+    v.close()
+    assert len(list((tmp_path / "b").glob("*.kapbak"))) == 1
 
 
 def test_check_reports_all_parts(vault: Vault) -> None:
