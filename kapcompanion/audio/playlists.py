@@ -100,8 +100,9 @@ def read_playlist(
         raise PlaylistError(f"Playlist not found: {path}") from exc
     except PermissionError as exc:
         raise PlaylistError(f"No permission to read the playlist {path}") from exc
-    except (OSError, ValueError) as exc:
-        raise PlaylistError(f"The playlist {path} cannot be read: {exc}") from exc
+    except (OSError, ValueError) as exc:  # the OS's reason, not the exception's internals
+        reason = getattr(exc, "strerror", None) or "not a readable file"
+        raise PlaylistError(f"The playlist {path} cannot be read: {reason}.") from exc
     kind = kind_for(path) or sniff_kind(data)
     if kind is None:
         raise PlaylistError(f"{name} is not a playlist this app reads (M3U, M3U8, PLS or XSPF).")

@@ -172,7 +172,13 @@ def resolved(plan: DosePlan) -> tuple[float, float] | None:
 
 
 def complete_plan(plan: DosePlan) -> DosePlan:
-    """The plan with the missing one of mg/kg and total filled in (rounded)."""
+    """The plan with the missing one of mg/kg and total filled in (rounded).
+
+    A weight that is not a positive number leaves the plan as it is: ``validate_plan`` then
+    names the weight, rather than this raising before anything is checked.
+    """
+    if not _finite(plan.weight_kg) or plan.weight_kg <= 0:
+        return plan
     if plan.mg_per_kg is not None and plan.total_mg is None and _finite(plan.mg_per_kg):
         return dataclasses.replace(plan, total_mg=total_from_per_kg(plan.weight_kg, plan.mg_per_kg))
     if plan.total_mg is not None and plan.mg_per_kg is None and _finite(plan.total_mg):

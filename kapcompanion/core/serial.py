@@ -117,11 +117,7 @@ def from_jsonable(tp: Any, data: Any) -> Any:
 @cache
 def _fields(cls: type) -> tuple[tuple[str, Converter], ...]:
     hints = typing.get_type_hints(cls)
-    return tuple(
-        (f.name, _converter(hints[f.name]))
-        for f in dataclasses.fields(cls)
-        if f.init
-    )
+    return tuple((f.name, _converter(hints[f.name])) for f in dataclasses.fields(cls) if f.init)
 
 
 def load(cls: type[T], data: dict[str, Any]) -> T:

@@ -88,6 +88,14 @@ def test_complete_plan_fills_the_missing_side() -> None:
     assert complete_plan(DosePlan(Route.SUBLINGUAL, 80, None, 200)).mg_per_kg == 2.5
 
 
+@pytest.mark.parametrize("weight", [0.0, -5.0, float("nan")])
+def test_a_bad_weight_is_reported_not_raised(weight: float) -> None:
+    plan = DosePlan(Route.IM, weight, None, 50)
+    assert complete_plan(plan) is plan  # nothing computed from a weight that is not one
+    issues = validate_plan(complete_plan(plan))
+    assert [i.code for i in issues] == ["weight"]
+
+
 def test_typical_doses_pass_without_questions() -> None:
     assert validate_plan(iv(0.5)) == []
     assert validate_plan(DosePlan(Route.IM, 70, 1.0)) == []

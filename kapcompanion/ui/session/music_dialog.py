@@ -8,6 +8,7 @@ playlist. A running session picks up the new choice at its next phase change.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -170,9 +171,18 @@ class MusicDialog(QDialog):
         run_in_background(
             lambda: scan_music_folder(folder),
             self._scanned,
-            lambda exc: self.scan_status.setText(f"The folder could not be scanned: {exc}"),
+            self._scan_failed,
             owner=self,
         )
+
+    def _scan_failed(self, exc: BaseException) -> None:
+        """A plain sentence, never the exception's text; a bug goes to the calm error hook."""
+        if not isinstance(exc, OSError):
+            self.scan_status.setText("The folder could not be scanned.")
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+            return
+        reason = f": {exc.strerror}" if exc.strerror else ""
+        self.scan_status.setText(f"The folder could not be scanned{reason}.")
 
     def _scanned(self, scan: LibraryScan) -> None:
         self.last_scan = scan
