@@ -190,6 +190,7 @@ class Vault:
                     leftover.unlink()
             raise
         conn.close()
+        os.chmod(tmp, 0o600)
         try:
             publish_new(tmp, path)
         except FileExistsError:
@@ -412,10 +413,12 @@ class Vault:
         dest = Path(dest)
         if dest.exists():
             raise VaultExists(f"There is already a file at {dest}.")
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not dest.parent.is_dir():
+            raise VaultError(f"The folder {dest.parent} does not exist; nothing was written.")
         tmp = temp_beside(dest, "partial")
         try:
             self._export(tmp, self._passphrase_or_fail())
+            os.chmod(tmp, 0o600)  # encrypted, but only the practitioner's account needs it
             publish_new(tmp, dest)
         except FileExistsError:
             raise VaultExists(f"There is already a file at {dest}.") from None
@@ -574,6 +577,7 @@ def restore(backup: Path, target: Path, passphrase: str) -> Path | None:
                 dst.write(chunk)
             dst.flush()
             os.fsync(dst.fileno())
+        os.chmod(tmp, 0o600)
         kept: Path | None = None
         if target.exists():
             stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")

@@ -245,3 +245,17 @@ def test_check_reports_all_parts(vault: Vault) -> None:
     assert report.ok
     text = "\n".join(report.lines())
     assert "encryption pages: ok" in text and "chain intact" in text
+
+
+def test_files_are_private_and_backup_needs_an_existing_folder(tmp_path: Path) -> None:
+    from kapcompanion.store.errors import VaultError
+
+    path = make(tmp_path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    v = Vault.open(path, PASSPHRASE)
+    with pytest.raises(VaultError, match="does not exist"):
+        v.backup_to(tmp_path / "no" / "such" / "b.kapbak")
+    assert not (tmp_path / "no").exists()
+    made = v.backup_to(tmp_path / "b.kapbak")
+    v.close()
+    assert made.stat().st_mode & 0o777 == 0o600
