@@ -90,6 +90,9 @@ class ClientListPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(ClientTableModel.INDICATION, QHeaderView.ResizeMode.Stretch)
+        # indications last: when the pane is narrow they elide at the row's end ("depres…", full
+        # text in the tooltip) instead of squeezing a column between name and date
+        header.moveSection(header.visualIndex(ClientTableModel.INDICATION), header.count() - 1)
         header.setHighlightSections(False)
         self.table.activated.connect(self._activated)
         self.table.clicked.connect(self._activated)

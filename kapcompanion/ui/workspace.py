@@ -45,8 +45,8 @@ class Workspace(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.clients)
         self.splitter.addWidget(self.right)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(0, 9)
+        self.splitter.setStretchFactor(1, 11)
         if not (
             ctx.settings.splitter
             and self.splitter.restoreState(QByteArray.fromBase64(ctx.settings.splitter.encode()))
