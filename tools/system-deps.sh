@@ -8,7 +8,7 @@ packages=(
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
   libxcb-render-util0 libxcb-image0                # Qt's xcb platform plugin
-  poppler-utils qpdf xvfb xauth                 # tests: PDF checks and a virtual display
+  poppler-utils qpdf xvfb xauth dbus-daemon dbus-bin  # tests: PDF checks, a virtual display, D-Bus
 )
 command -v dpkg-query >/dev/null 2>&1 || exit 0  # not Debian: nothing to do here
 missing=()
