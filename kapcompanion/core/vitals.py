@@ -18,7 +18,7 @@ at or above systolic, heart rate outside 20-300 bpm, SpO2 outside 50-100%.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -179,3 +179,21 @@ def next_due(
             continue  # missed: its window has closed
         return slot
     return None
+
+
+def flagged_fields(flags: Iterable[str]) -> set[str]:
+    """Which values of a reading its flags name (the wording :func:`flag_reading` writes)."""
+    fields: set[str] = set()
+    for flag in flags:
+        lower = flag.lower()
+        if lower.startswith("blood pressure"):
+            fields |= {"systolic", "diastolic"}
+        elif lower.startswith("systolic"):
+            fields.add("systolic")
+        elif lower.startswith("diastolic"):
+            fields.add("diastolic")
+        elif lower.startswith("heart rate"):
+            fields.add("heart_rate")
+        elif lower.startswith("spo2"):
+            fields.add("spo2")
+    return fields

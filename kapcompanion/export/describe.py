@@ -211,24 +211,6 @@ def event_text(kind: EventKind | str, payload: Mapping[str, Any] | None) -> str:
     return " ".join(parts)
 
 
-def flagged_fields(flags: list[str]) -> set[str]:
-    """Which values of a reading its stored flags name (core.vitals.flag_reading wording)."""
-    fields: set[str] = set()
-    for flag in flags:
-        lower = flag.lower()
-        if lower.startswith("blood pressure"):
-            fields |= {"systolic", "diastolic"}
-        elif lower.startswith("systolic"):
-            fields.add("systolic")
-        elif lower.startswith("diastolic"):
-            fields.add("diastolic")
-        elif lower.startswith("heart rate"):
-            fields.add("heart_rate")
-        elif lower.startswith("spo2"):
-            fields.add("spo2")
-    return fields
-
-
 def item_value(kind: ItemKind | str, state: ItemState | None) -> str:
     """A checklist item's content as text (the tick is shown separately)."""
     if state is None:

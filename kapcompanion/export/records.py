@@ -33,9 +33,9 @@ from kapcompanion.core.models import (
 from kapcompanion.core.screening import SCREENING_ITEMS, Answer, Screening, evaluate
 from kapcompanion.core.serial import load
 from kapcompanion.core.touch import describe
-from kapcompanion.core.vitals import VitalReading, VitalThresholds
+from kapcompanion.core.vitals import VitalReading, VitalThresholds, flagged_fields
 from kapcompanion.export import timeline as tl
-from kapcompanion.export.describe import flagged_fields, item_value, music_text
+from kapcompanion.export.describe import item_value, music_text
 from kapcompanion.export.parts import (
     AddendumLine,
     ChecklistLine,

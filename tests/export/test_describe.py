@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from kapcompanion.core.models import EventKind
-from kapcompanion.export.describe import event_text, flagged_fields, fmt_time, tz_label
+from kapcompanion.core.vitals import flagged_fields
+from kapcompanion.export.describe import event_text, fmt_time, tz_label
 
 
 @pytest.fixture

@@ -15,28 +15,11 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
-from kapcompanion.core.vitals import VitalReading
+from kapcompanion.core.vitals import VitalReading, flagged_fields
 from kapcompanion.ui.theme import current_theme
 
 TOP_RANGE = (40.0, 200.0)
 SPO2_RANGE = (80.0, 100.0)
-
-
-def flagged_fields(reading: VitalReading) -> set[str]:
-    """Which values a reading's flags are about (the flag texts name them, see core.vitals)."""
-    fields: set[str] = set()
-    for flag in reading.flags:
-        if flag.startswith("Blood pressure"):
-            fields |= {"systolic", "diastolic"}
-        elif flag.startswith("Systolic"):
-            fields.add("systolic")
-        elif flag.startswith("Diastolic"):
-            fields.add("diastolic")
-        elif flag.startswith("Heart rate"):
-            fields.add("heart_rate")
-        elif flag.startswith("SpO2"):
-            fields.add("spo2")
-    return fields
 
 
 def _minutes(reading: VitalReading) -> float:
@@ -128,7 +111,7 @@ class VitalsChart(QWidget):
             points = [
                 (
                     QPointF(x_of(_minutes(r)), y_of(float(v), band, bounds)),
-                    name in flagged_fields(r),
+                    name in flagged_fields(r.flags),
                 )
                 for r in self.readings
                 if (v := getattr(r, name)) is not None
