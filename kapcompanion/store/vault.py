@@ -360,6 +360,16 @@ class Vault:
                 conn=tx,
             )
 
+    def audit_entries(self, **filters: Any) -> list[audit_trail.AuditRow]:
+        """Audit rows newest first (filters as :func:`store.audit.query`), under the vault lock."""
+        with self._lock:
+            return audit_trail.query(self.conn, **filters)
+
+    def verify_audit(self) -> audit_trail.ChainReport:
+        """Walk the hash chain under the vault lock (the GUI and workers share the connection)."""
+        with self._lock:
+            return audit_trail.verify_chain(self.conn)
+
     # ----------------------------------------------------------------- meta
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         rows = self.read("SELECT value FROM meta WHERE key = ?", (key,))

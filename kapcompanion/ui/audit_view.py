@@ -11,10 +11,9 @@ The window belongs to the workspace, so a lock closes it with every client row i
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import QDate, QStandardPaths, Qt
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
@@ -40,23 +39,14 @@ from PySide6.QtWidgets import (
 from kapcompanion.export.csv_safe import write_csv
 from kapcompanion.export.errors import ExportError
 from kapcompanion.store import audit
-from kapcompanion.store.dbapi import Connection
 from kapcompanion.store.errors import VaultError
-from kapcompanion.store.vault import Vault, iso
+from kapcompanion.store.vault import iso
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.models.audit_table import COLUMNS, AuditTableModel
 from kapcompanion.ui.theme import current_theme, set_role
 from kapcompanion.ui.workers import Task, run_in_background
 
 LIMIT = 2000
-T = TypeVar("T")
-
-
-def with_conn(vault: Vault, fn: Callable[[Connection], T]) -> T:
-    """Run ``fn`` on the vault's connection while holding the vault's own lock (the GUI
-    thread and workers share the connection; ``store.audit`` takes a bare connection)."""
-    with vault._lock:
-        return fn(vault.conn)
 
 
 def day_start_utc(day: date) -> str:
@@ -267,7 +257,7 @@ class AuditView(QDialog):
 
     def reload(self) -> None:
         args = self.query_args()
-        rows = with_conn(self.ctx.vault, lambda conn: audit.query(conn, **args))
+        rows = self.ctx.vault.audit_entries(**args)
         self.model.set_rows(rows, self.client_names)
         self.table.resizeColumnsToContents()
         for column, most in ((2, 200), (3, 220), (5, 220)):
@@ -289,7 +279,7 @@ class AuditView(QDialog):
         self.broken_button.hide()
         vault = self.ctx.vault
         self.check_task = run_in_background(
-            lambda: with_conn(vault, audit.verify_chain),
+            vault.verify_audit,
             self._verified,
             self._verify_failed,
             owner=self,

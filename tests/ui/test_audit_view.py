@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from records_support import records_template, records_window  # noqa: F401
 
 from kapcompanion.store.audit import AuditRow, ChainReport
-from kapcompanion.ui.audit_view import AuditView, with_conn
+from kapcompanion.ui.audit_view import AuditView
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.models.audit_table import (
     AFTER_BREAK,
@@ -149,7 +149,7 @@ def test_csv_export_is_formula_safe_and_audited(
 
 def test_a_tampered_entry_shows_as_broken(qtbot: QtBot, records_window: Any) -> None:  # noqa: F811
     ctx = ctx_of(records_window)
-    with_conn(ctx.vault, lambda c: c.execute("UPDATE audit SET detail = 'x' WHERE id = 5"))
+    ctx.vault.conn.execute("UPDATE audit SET detail = 'x' WHERE id = 5")  # tamper
     view = open_view(qtbot, records_window)
     assert view.chain.text().startswith("BROKEN at entry #5: audit row 5 was altered")
     assert view.chain.property("role") == "error"
