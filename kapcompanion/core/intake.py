@@ -43,6 +43,12 @@ INDICATIONS: tuple[IndicationDef, ...] = (
 
 INDICATION_LABELS: dict[str, str] = {i.key: i.label for i in INDICATIONS}
 
+
+def indication_label(key: str) -> str:
+    """The words for an indication key (a free-text indication is shown as typed)."""
+    return INDICATION_LABELS.get(key, key.replace("_", " "))
+
+
 ACE_QUESTIONS: tuple[str, ...] = (
     "A parent or other adult in the home often swore at, insulted or humiliated you, or "
     "acted in a way that made you afraid you might be physically hurt.",

@@ -15,6 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from kapcompanion.core.dose import fmt
+from kapcompanion.core.intake import indication_label
 from kapcompanion.core.models import FlagKind
 from kapcompanion.export import pdfkit as pk
 from kapcompanion.export import tables as tb
@@ -39,7 +40,15 @@ def _courses(d: CourseSummaryData, width: float) -> list[Flowable]:
     rows = []
     for c in d.courses:
         dates = fmt_date(c.started_on) + (f" to {fmt_date(c.ended_on)}" if c.ended_on else "")
-        rows.append([c.indication or "", str(c.planned_sessions), c.status.value, dates, c.goals])
+        rows.append(
+            [
+                indication_label(c.indication) if c.indication else "",
+                str(c.planned_sessions),
+                c.status.value,
+                dates,
+                c.goals,
+            ]
+        )
     out.extend(
         tb.grid(
             ["Indication", "Sessions planned", "Status", "Dates", "Goals"],
@@ -98,7 +107,7 @@ def _sessions(d: CourseSummaryData, width: float) -> list[Flowable]:
             flagged.append((i, 8))
         if not s.signed and s.status == "ended":
             flagged.append((i, 10))
-    widths = (0.04, 0.15, 0.1, 0.11, 0.11, 0.09, 0.07, 0.08, 0.08, 0.09, 0.08)
+    widths = (0.04, 0.12, 0.09, 0.10, 0.11, 0.09, 0.11, 0.08, 0.08, 0.09, 0.09)
     out.extend(
         tb.grid(
             [

@@ -19,6 +19,7 @@ from kapcompanion.core.checklist import Checklist, ChecklistTemplate, shipped_te
 from kapcompanion.core.clock import PhaseChange, PlannedPhase
 from kapcompanion.core.discharge import Discharge, discharge_ready
 from kapcompanion.core.dose import DosePlan, complete_plan, validate_plan
+from kapcompanion.core.intake import indication_label
 from kapcompanion.core.integration import IntegrationEntry, load_prompts
 from kapcompanion.core.measures import MeasureResponse, instrument, progress
 from kapcompanion.core.models import (
@@ -459,7 +460,11 @@ def _session_row(
     course = courses.get(s.course_id) if s.course_id is not None else None
     return SessionRow(
         number=s.number,
-        course_label=(course.indication or f"Course {course.id}") if course else "",
+        course_label=(
+            indication_label(course.indication) if course.indication else f"Course {course.id}"
+        )
+        if course
+        else "",
         when=s.dose_utc or s.started_utc or s.planned_for,
         status=s.status.value,
         route=_SHORT_ROUTES.get(plan.route.value, plan.route.label) if plan else "",

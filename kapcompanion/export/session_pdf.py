@@ -17,6 +17,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer
 from kapcompanion.core.clock import format_offset
 from kapcompanion.core.discharge import ALDRETE_CRITERIA, ALDRETE_PASS
 from kapcompanion.core.dose import fmt
+from kapcompanion.core.intake import indication_label
 from kapcompanion.core.models import SessionStatus
 from kapcompanion.export import pdfkit as pk
 from kapcompanion.export import tables as tb
@@ -130,7 +131,7 @@ def _overview(d: SessionRecordData, width: float) -> list[Flowable]:
     s, h = d.session, d.header
     rows = identity_rows(h)
     if d.course is not None:
-        course = d.course.indication or "Course"
+        course = indication_label(d.course.indication) if d.course.indication else "Course"
         course += f" · {d.course.planned_sessions} sessions planned · {d.course.status.value}"
         if d.course.started_on:
             course += f" · started {fmt_date(d.course.started_on)}"

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core.intake import indication_label
 from kapcompanion.core.models import Client, ClientStatus
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
@@ -168,7 +169,7 @@ def summary_line(client: Client, today: date | None = None) -> str:
     if client.pronouns:
         parts.append(client.pronouns)
     if client.indications:
-        parts.append(", ".join(client.indications))
+        parts.append(", ".join(indication_label(i) for i in client.indications))
     if client.status == ClientStatus.ARCHIVED:
         parts.append("ARCHIVED")
     return "  ·  ".join(parts)

@@ -54,7 +54,7 @@ def test_model_queries_without_a_view(open_vault: Callable[..., Vault]) -> None:
         assert model.data(model.index(0, model.PSEUDONYM)) == "Birch"
         model.set_query(ClientQuery(text="resistant"))  # indication
         row = model.index(0, model.INDICATION)
-        assert model.data(row) == "treatment resistant depression"
+        assert model.data(row) == "Treatment-resistant depression"  # the label, not the key
         assert model.data(row, CLIENT_ID_ROLE) == model.client_id(0)
         model.set_query(ClientQuery(active_course_only=True))
         assert [model.client_at(r).name for r in range(model.rowCount())] == ["Kenji Watanabe"]

@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
+from kapcompanion.core.intake import indication_label
 from kapcompanion.core.models import Client, ClientStatus
 from kapcompanion.store.repos import Repos
 
@@ -42,7 +43,7 @@ def format_when(when: datetime | None, today: date | None = None) -> str:
 
 def indication_text(indications: list[str]) -> str:
     """Indications as words (``treatment_resistant_depression`` -> treatment resistant ...)."""
-    return ", ".join(i.replace("_", " ") for i in indications)
+    return ", ".join(indication_label(i) for i in indications)
 
 
 class ClientTableModel(QAbstractTableModel):

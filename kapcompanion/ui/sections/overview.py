@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core.intake import indication_label
 from kapcompanion.core.models import Client, ContactInfo, SessionStatus
 from kapcompanion.services.screening import current_intake
 from kapcompanion.ui.context import AppContext
@@ -130,7 +131,7 @@ class OverviewSection(QWidget):
                 "Course",
                 [
                     (
-                        c.indication or "Course",
+                        indication_label(c.indication) if c.indication else "Course",
                         f"{c.status.value}, {c.planned_sessions} sessions planned"
                         + (f", started {c.started_on.isoformat()}" if c.started_on else ""),
                     )
