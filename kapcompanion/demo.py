@@ -47,9 +47,11 @@ from kapcompanion.core.models import (
 )
 from kapcompanion.core.screening import SCREENING_ITEMS, Answer, Screening, answer, apply_override
 from kapcompanion.core.serial import to_jsonable
+from kapcompanion.core.settings import PART2_NOTICE
 from kapcompanion.core.touch import DistressPreference, TouchAgreement, TouchKind
 from kapcompanion.core.vitals import VitalReading
 from kapcompanion.paths import resource
+from kapcompanion.services import settings
 from kapcompanion.services.session import SessionRunner, plan_session
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
@@ -135,7 +137,8 @@ def build_demo_vault(
 ) -> Vault:
     """Create a NEW vault at ``path`` filled with fictional data and return it open."""
     vault = Vault.create(path, passphrase, PRACTITIONER)
-    vault.set_json("clinic_settings", {"demo": True, "part2_notice": True})
+    vault.set_json("clinic_settings", {"demo": True})
+    settings.set_value(vault, PART2_NOTICE, True)
     fill_demo(Repos(vault), clients=clients, seed=seed, today=today)
     return vault
 

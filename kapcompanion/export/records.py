@@ -33,6 +33,7 @@ from kapcompanion.core.models import (
 )
 from kapcompanion.core.screening import SCREENING_ITEMS, Answer, Screening, evaluate
 from kapcompanion.core.serial import load
+from kapcompanion.core.settings import PAPER_SIZE, PART2_NOTICE
 from kapcompanion.core.touch import describe
 from kapcompanion.core.vitals import VitalReading, VitalThresholds, flagged_fields
 from kapcompanion.export import timeline as tl
@@ -50,6 +51,7 @@ from kapcompanion.export.parts import (
     Signature,
     VitalLine,
 )
+from kapcompanion.store import settings as stored_settings
 
 T = TypeVar("T")
 _SHORT_ROUTES = {"iv": "IV", "im": "IM"}
@@ -111,21 +113,19 @@ class CourseSummaryData:
 def _header(repos: Any, client_id: int, tz: tzinfo | None) -> RecordHeader:
     vault = repos.vault
     practitioner = _load(Practitioner, vault.practitioner) or Practitioner()
-    settings = vault.get_json("clinic_settings", {}) or {}
-    page = str(settings.get("page_size", "a4")).lower()
+    page = stored_settings.read(vault, PAPER_SIZE)
     return RecordHeader(
         practitioner=practitioner,
         client=repos.clients.get(client_id),
         generated_utc=datetime.now(UTC),
         tz=tz,
-        part2=bool(settings.get("part2_notice", False)),
-        page_size=page if page in ("a4", "letter") else "a4",
+        part2=bool(stored_settings.read(vault, PART2_NOTICE)),
+        page_size=page,
     )
 
 
 def _thresholds(repos: Any) -> VitalThresholds:
-    settings = repos.vault.get_json("clinic_settings", {}) or {}
-    return _load(VitalThresholds, settings.get("vital_thresholds")) or VitalThresholds()
+    return stored_settings.thresholds(repos.vault)
 
 
 def _doc_signature(doc: Any) -> Signature:

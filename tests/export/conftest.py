@@ -125,7 +125,10 @@ def build(tmp: Path, *, part2: bool = True) -> Built:
             "licence_number": "MD-12345",
         }
     )
-    vault.set_json("clinic_settings", {"part2_notice": part2})
+    from kapcompanion.core.settings import PART2_NOTICE
+    from kapcompanion.services import settings
+
+    settings.set_value(vault, PART2_NOTICE, part2)
     repos = Repos(vault)
     client = repos.clients.add(
         Client(name=CLIENT_NAME, dob=date(1980, 3, 3), identifier="K-0042", pseudonym="Zo")

@@ -16,10 +16,10 @@ from pytestqt.qtbot import QtBot
 from support import PASSPHRASE
 from ui.session_support import add_client
 
+from kapcompanion.services import clinic
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
 from kapcompanion.ui.main_window import MainWindow
-from kapcompanion.ui.session import clinic
 from kapcompanion.ui.session.music_dialog import MusicDialog
 
 WindowFactory = Callable[..., MainWindow]

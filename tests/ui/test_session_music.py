@@ -16,10 +16,10 @@ from ui.session_support import add_checklist, add_client, plan_im
 from kapcompanion.audio import Player, PlayerConfig, PlayerState, create_player
 from kapcompanion.core.discharge import Discharge
 from kapcompanion.core.models import EventKind
+from kapcompanion.services import clinic
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
 from kapcompanion.ui.main_window import MainWindow
-from kapcompanion.ui.session import clinic
 from kapcompanion.ui.session.host import open_session
 from kapcompanion.ui.session.summary import summary_html
 

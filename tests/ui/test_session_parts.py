@@ -21,10 +21,10 @@ from kapcompanion.core.dose import DosePlan, Route
 from kapcompanion.core.models import SessionStatus
 from kapcompanion.core.serial import load
 from kapcompanion.core.vitals import VitalReading, VitalThresholds
+from kapcompanion.services import clinic
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
 from kapcompanion.ui.main_window import MainWindow
-from kapcompanion.ui.session import clinic
 from kapcompanion.ui.session.music_dialog import MusicDialog
 from kapcompanion.ui.session.plan_dialog import PlanDialog
 from kapcompanion.ui.session.state import clock_view, minutes_seconds, vitals_due

@@ -50,11 +50,12 @@ class _Clock:
 
 def _running_session(s: Shooter) -> int:
     """A session of the first client, dosed 42 minutes ago, with a morning's records."""
+    from kapcompanion.ui.session.clinic import phase_defaults
+
     from kapcompanion.core.models import EventKind
     from kapcompanion.core.touch import TouchKind
     from kapcompanion.core.vitals import VitalReading
     from kapcompanion.services.session import SessionRunner, plan_session
-    from kapcompanion.ui.session.clinic import phase_defaults
 
     ws, record = s.open_first()
     ctx = ws.ctx

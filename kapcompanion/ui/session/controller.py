@@ -31,11 +31,11 @@ from kapcompanion.core.models import EventKind, SessionEvent, SessionStatus
 from kapcompanion.core.serial import to_jsonable
 from kapcompanion.core.touch import TouchCheck, TouchKind
 from kapcompanion.core.vitals import VitalReading
+from kapcompanion.services import clinic
 from kapcompanion.services.session import SessionError, SessionRunner
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.audio_bridge import AudioBridge
 from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.session import clinic
 from kapcompanion.ui.session.music import SessionMusic, load_plan
 from kapcompanion.ui.session.readiness import music_preferences
 from kapcompanion.ui.session.state import ClockView, clock_view

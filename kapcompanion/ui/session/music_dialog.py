@@ -32,9 +32,9 @@ from kapcompanion import paths
 from kapcompanion.audio.library import PHASES, LibraryScan, scan_music_folder, shipped_playlist
 from kapcompanion.audio.models import Playlist, PlaylistError
 from kapcompanion.audio.playlists import read_playlist
+from kapcompanion.services import clinic
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.session import clinic
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.workers import run_in_background
 

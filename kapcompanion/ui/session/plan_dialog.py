@@ -50,10 +50,10 @@ from kapcompanion.core.dose import (
 )
 from kapcompanion.core.models import CourseStatus, DosingSession, SessionStatus
 from kapcompanion.core.serial import load, to_jsonable
+from kapcompanion.services import clinic
 from kapcompanion.services.session import SessionError, plan_session
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.session import clinic
 from kapcompanion.ui.theme import set_role
 
 PHASE_ORDER = (

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core.vitals import VitalThresholds
+from kapcompanion.services import clinic
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.session import clinic
 from kapcompanion.ui.theme import set_role
 
 FIELDS = (

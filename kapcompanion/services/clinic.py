@@ -19,10 +19,10 @@ from kapcompanion.audio.library import PHASES, PhasePlaylists
 from kapcompanion.core.clock import PhaseKind, PlannedPhase, default_phases
 from kapcompanion.core.dose import Route
 from kapcompanion.core.vitals import VitalThresholds
+from kapcompanion.store import settings as stored_settings
 from kapcompanion.store.vault import Vault
 
 PHASE_DEFAULTS_KEY = "phase_defaults"
-THRESHOLDS_KEY = "vital_thresholds"
 PLAYLISTS_KEY = "phase_playlists"
 MUSIC_FOLDERS_KEY = "music_folders"
 
@@ -86,20 +86,9 @@ def save_phase_defaults(vault: Vault, route: Route, phases: list[PlannedPhase]) 
 
 
 # --------------------------------------------------------------------------- thresholds
-THRESHOLD_FIELDS = tuple(f.name for f in dataclasses.fields(VitalThresholds))
-
-
-def thresholds(vault: Vault) -> VitalThresholds:
-    """The clinic's vital thresholds; unknown keys and non-numbers are ignored."""
-    stored = _read(vault, THRESHOLDS_KEY)
-    if not isinstance(stored, dict):
-        return VitalThresholds()
-    known = {
-        k: int(v)
-        for k, v in stored.items()
-        if k in THRESHOLD_FIELDS and isinstance(v, int | float) and not isinstance(v, bool)
-    }
-    return VitalThresholds(**known)
+THRESHOLDS_KEY = stored_settings.THRESHOLDS_KEY
+THRESHOLD_FIELDS = stored_settings.THRESHOLD_FIELDS
+thresholds = stored_settings.thresholds
 
 
 def save_thresholds(vault: Vault, value: VitalThresholds) -> None:

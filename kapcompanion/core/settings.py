@@ -1,0 +1,166 @@
+"""The clinic's settings, each declared once: key, type, default, bounds, wording.
+
+Declarations only, no storage (qutebrowser's ``configdata.yml`` idea, in Python):
+``store.settings`` reads and writes them in the vault's ``meta`` table as JSON under
+``setting.<key>``, and ``services.settings`` changes them with an audit row naming the key, the
+old and the new value. The settings screen, the PDF export, the session runner and
+``kapcompanion settings show|set`` all go through these declarations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+PREFIX = "setting."  # the meta key of a setting is PREFIX + key
+
+
+class SettingError(ValueError):
+    """A value a setting cannot take; the message says what it can take."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    kind: type  # int, float, bool or str
+    default: Any
+    label: str
+    help: str
+    unit: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+
+    def parse(self, value: Any) -> Any:
+        """The value as this setting stores it, or :class:`SettingError` saying why not."""
+        if self.kind is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "yes", "true", "on"):
+                return True
+            if text in ("0", "no", "false", "off"):
+                return False
+            raise SettingError(f"{self.key} is yes or no, not {value!r}.")
+        if self.kind in (int, float):
+            if isinstance(value, bool):
+                raise SettingError(f"{self.key} is a number, not {value!r}.")
+            try:
+                number = float(str(value).strip()) if isinstance(value, str) else float(value)
+            except (TypeError, ValueError):
+                raise SettingError(f"{self.key} is a number, not {value!r}.") from None
+            if not math.isfinite(number):
+                raise SettingError(f"{self.key} is a number, not {value!r}.")
+            if self.kind is int:
+                if number != int(number):
+                    raise SettingError(f"{self.key} is a whole number, not {value!r}.")
+                number = int(number)
+            unit = f" {self.unit}" if self.unit else ""
+            if self.minimum is not None and number < self.minimum:
+                raise SettingError(f"{self.key} is at least {self.minimum:g}{unit}.")
+            if self.maximum is not None and number > self.maximum:
+                raise SettingError(f"{self.key} is at most {self.maximum:g}{unit}.")
+            return number
+        text = str(value).strip()
+        if self.choices and text not in self.choices:
+            raise SettingError(f"{self.key} is one of {', '.join(self.choices)}, not {value!r}.")
+        return text
+
+    def describe(self, value: Any) -> str:
+        if self.kind is bool:
+            return "yes" if value else "no"
+        if isinstance(value, float):
+            value = f"{value:g}"
+        return f"{value} {self.unit}".strip()
+
+
+_REGISTRY: dict[str, Setting] = {}
+
+
+def declare(setting: Setting) -> Setting:
+    if setting.key in _REGISTRY:
+        raise RuntimeError(f"setting {setting.key} declared twice")
+    setting.parse(setting.default)  # a default that its own bounds refuse is a bug
+    _REGISTRY[setting.key] = setting
+    return setting
+
+
+# --------------------------------------------------------------------------- the settings
+PAPER_SIZE = declare(
+    Setting(
+        "paper_size",
+        str,
+        "a4",
+        "Paper size of PDF records",
+        "A4 or US Letter.",
+        choices=("a4", "letter"),
+    )
+)
+PART2_NOTICE = declare(
+    Setting(
+        "part2_notice",
+        bool,
+        False,
+        "42 CFR Part 2 notice on PDF records",
+        "For programmes covered by 42 CFR Part 2: every page carries the redisclosure notice.",
+    )
+)
+WEIGHT_UNIT = declare(
+    Setting(
+        "weight_unit",
+        str,
+        "kg",
+        "Weight unit offered first",
+        "The unit a weight field starts in; the other one is always a click away.",
+        choices=("kg", "lb"),
+    )
+)
+VITALS_RECHECK_MIN = declare(
+    Setting(
+        "vitals_recheck_minutes",
+        int,
+        5,
+        "Recheck after a flagged reading",
+        "Minutes until the next vitals are due after a reading over the stop thresholds.",
+        unit="min",
+        minimum=1,
+        maximum=30,
+    )
+)
+DISK_FLOOR_MB = declare(
+    Setting(
+        "disk_free_floor_mb",
+        int,
+        500,
+        "Warn below this free disk space",
+        "Before a session starts the app warns when the vault's disk has less free space.",
+        unit="MB",
+        minimum=50,
+        maximum=100_000,
+    )
+)
+PCL5_CUTPOINT = declare(
+    Setting(
+        "pcl5_cutpoint",
+        int,
+        33,
+        "PCL-5 cut-point",
+        "The National Center for PTSD gives 31-33 as a reasonable cut-point for probable PTSD.",
+        minimum=31,
+        maximum=33,
+    )
+)
+
+
+def all_settings() -> Iterator[Setting]:
+    yield from _REGISTRY.values()
+
+
+def lookup(key: str) -> Setting:
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise SettingError(f"There is no setting {key!r}. Known settings: {known}.") from None
