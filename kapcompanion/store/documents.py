@@ -17,6 +17,7 @@ from kapcompanion.core.models import (
     StoredDocument,
 )
 from kapcompanion.core.serial import to_jsonable
+from kapcompanion.store import seals
 from kapcompanion.store.errors import RecordLocked, RecordNotFound, VaultError
 from kapcompanion.store.rowcodec import _dt, _dump, _load
 from kapcompanion.store.vault import Vault, iso, utc_now
@@ -92,7 +93,12 @@ class Documents:
                 doc = replace(doc, updated_utc=now)
                 action = audit_action or f"{doc.kind}.update"
             self.vault.audit(
-                action, record_type=doc.kind, record_id=doc.id, client_id=doc.client_id, conn=tx
+                action,
+                record_type=doc.kind,
+                record_id=doc.id,
+                client_id=doc.client_id,
+                conn=tx,
+                records=(("documents", int(doc.id or 0)),),
             )
         return doc
 
@@ -147,6 +153,7 @@ class Documents:
                 " content_hash = ? WHERE id = ?",
                 (iso(now), signer, content_hash(doc.data), doc_id),
             )
+            seal_id = seals.seal_document(tx, doc_id, signer, iso(now))
             self.vault.audit(
                 f"{doc.kind}.sign",
                 record_type=doc.kind,
@@ -154,6 +161,7 @@ class Documents:
                 client_id=doc.client_id,
                 detail=signer,
                 conn=tx,
+                records=(("documents", doc_id), ("seals", seal_id)),
             )
         return replace(doc, status=DocStatus.SIGNED, signed_utc=now, signed_by=signer)
 
@@ -162,6 +170,10 @@ class Documents:
         if doc.signed:
             raise RecordLocked("A signed record cannot be deleted.")
         with self.vault.transaction() as tx:
+            gone = [
+                ("attachments", int(r[0]))
+                for r in tx.execute("SELECT id FROM attachments WHERE document_id = ?", (doc_id,))
+            ]
             tx.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
             self.vault.audit(
                 f"{doc.kind}.delete",
@@ -169,6 +181,7 @@ class Documents:
                 record_id=doc_id,
                 client_id=doc.client_id,
                 conn=tx,
+                records=(("documents", doc_id), *gone),
             )
 
     # attachments: stored encrypted inside the vault, never on disk in plaintext
@@ -191,6 +204,7 @@ class Documents:
                 record_id=aid,
                 client_id=doc.client_id,
                 conn=tx,
+                records=(("attachments", aid),),
             )
         return aid
 
@@ -226,6 +240,7 @@ class Addenda:
                 (record_type, record_id, self.vault.who, iso(now), text),
             )
             aid = int(cur.lastrowid)
+            seal_id = seals.seal_addendum(tx, aid, record_type, record_id, iso(now))
             self.vault.audit(
                 "addendum.create",
                 record_type=record_type,
@@ -233,6 +248,7 @@ class Addenda:
                 client_id=client_id,
                 detail=f"addendum {aid}",
                 conn=tx,
+                records=(("addenda", aid), ("seals", seal_id)),
             )
         return Addendum(record_type, record_id, self.vault.who, now, text, aid)
 
@@ -278,6 +294,7 @@ class Flags:
                 client_id=client_id,
                 detail=kind.value,
                 conn=tx,
+                records=(("flags", int(flag.id or 0)),),
             )
         return flag
 
@@ -306,6 +323,7 @@ class Flags:
                 client_id=flag.client_id,
                 detail=flag.kind.value,
                 conn=tx,
+                records=(("flags", flag_id),),
             )
         return flag
 
