@@ -18,6 +18,7 @@ from kapcompanion.core.models import (
 )
 from kapcompanion.core.serial import to_jsonable
 from kapcompanion.store import seals
+from kapcompanion.store.dbapi import Connection
 from kapcompanion.store.errors import RecordLocked, RecordNotFound, VaultError
 from kapcompanion.store.rowcodec import _dt, _dump, _load
 from kapcompanion.store.vault import Vault, iso, utc_now
@@ -29,6 +30,16 @@ T = TypeVar("T")
 def content_hash(data: dict[str, Any]) -> str:
     canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _refuse_if_sealed(tx: Connection, session_id: int | None, doc_id: int) -> None:
+    """A draft that a signed session record covers (its checklist, its same-day debrief)
+    cannot change any more: what was signed is what prints."""
+    if session_id is not None and seals.covers(tx, session_id, doc_id):
+        raise RecordLocked(
+            "This note is part of a signed session record and cannot change; add an addendum "
+            "to the session instead."
+        )
 
 
 class Documents:
@@ -80,11 +91,14 @@ class Documents:
                 doc = replace(doc, id=int(cur.lastrowid), created_utc=now, updated_utc=now)
                 action = audit_action or f"{doc.kind}.create"
             else:
-                row = tx.execute("SELECT status FROM documents WHERE id = ?", (doc.id,)).fetchone()
+                row = tx.execute(
+                    "SELECT status, session_id FROM documents WHERE id = ?", (doc.id,)
+                ).fetchone()
                 if row is None:
                     raise RecordNotFound(f"Record {doc.id} does not exist.")
                 if row[0] == DocStatus.SIGNED.value:
                     raise RecordLocked("This record is signed; add an addendum instead.")
+                _refuse_if_sealed(tx, row[1], doc.id)
                 tx.execute(
                     "UPDATE documents SET data = ?, updated_utc = ?, session_id = ?,"
                     " course_id = ? WHERE id = ?",
@@ -170,6 +184,7 @@ class Documents:
         if doc.signed:
             raise RecordLocked("A signed record cannot be deleted.")
         with self.vault.transaction() as tx:
+            _refuse_if_sealed(tx, doc.session_id, doc_id)
             gone = [
                 ("attachments", int(r[0]))
                 for r in tx.execute("SELECT id FROM attachments WHERE document_id = ?", (doc_id,))
@@ -192,6 +207,7 @@ class Documents:
         if doc.signed:
             raise RecordLocked("This record is signed; attach to an addendum instead.")
         with self.vault.transaction() as tx:
+            _refuse_if_sealed(tx, doc.session_id, doc_id)
             cur = tx.execute(
                 "INSERT INTO attachments (document_id, name, mime, created_utc, content, thumbnail)"
                 " VALUES (?,?,?,?,?,?)",

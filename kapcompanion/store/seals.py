@@ -35,6 +35,9 @@ _PART_TABLE = {
     "document": "documents",
     "addendum": "addenda",
 }
+#: A covered document may still be signed on its own after the session: its signature
+#: columns are not part of what the session's seal freezes (its content is).
+SIGNATURE_COLUMNS = frozenset({"status", "signed_utc", "signed_by", "content_hash"})
 _PART_NAME = {
     "events": "event",
     "vitals": "vital reading",
@@ -159,21 +162,27 @@ def seal_session(conn: Connection, session_id: int, signer: str, utc: str) -> in
 def freeze_session(
     conn: Connection, session_id: int, signer: str, utc: str
 ) -> list[tuple[str, int]]:
-    """Sign what the session signature covers and seal it; returns the records written.
+    """Seal what the session signature covers; returns the records written (for the audit).
 
-    The covered documents still in draft (the same-day debrief, usually) are signed with the
-    session, so they cannot change afterwards either."""
-    written: list[tuple[str, int]] = [("sessions", session_id)]
-    for doc_id in covered_documents(conn, session_id):
-        cur = conn.execute(
-            "UPDATE documents SET status = 'signed', signed_utc = ?, signed_by = ?"
-            " WHERE id = ? AND status = 'draft'",
-            (utc, signer, doc_id),
-        )
-        if cur.rowcount:
-            written.append(("documents", doc_id))
-    written.append(("seals", seal_session(conn, session_id, signer, utc)))
-    return written
+    The covered documents keep their own status (a checklist may still be signed on its
+    own), but their content cannot change any more: :func:`covers` tells the store."""
+    return [("sessions", session_id), ("seals", seal_session(conn, session_id, signer, utc))]
+
+
+def covers(conn: Connection, session_id: int, doc_id: int) -> bool:
+    """Whether a signed session's seal covers this document (its content is then frozen)."""
+    row = conn.execute(
+        "SELECT snapshot FROM seals WHERE record_type = 'session' AND record_id = ?"
+        " AND addendum_id IS NULL ORDER BY id DESC LIMIT 1",
+        (session_id,),
+    ).fetchone()
+    if row is None:
+        return False
+    try:
+        docs = json.loads(row[0]).get("documents", [])
+    except ValueError:
+        return True  # an unreadable seal locks rather than unlocks
+    return any(int(d.get("id", -1)) == doc_id for d in docs)
 
 
 def seal_document(conn: Connection, doc_id: int, signer: str, utc: str) -> int:
@@ -269,10 +278,17 @@ def _when(utc: datetime) -> str:
     return utc.isoformat()[:16].replace("T", " ")
 
 
+def _content(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in SIGNATURE_COLUMNS}
+
+
 def _compare(label: str, part: str, sealed: Any, live: Any) -> Iterator[str]:
     if isinstance(sealed, list):
         old = {r["id"]: r for r in sealed}
         new = {r["id"]: r for r in live}
+        if part == "documents":
+            old = {key: _content(v) for key, v in old.items()}
+            new = {key: _content(v) for key, v in new.items()}
         name = _PART_NAME.get(part, part)
         for rid in sorted(old.keys() | new.keys()):
             if rid not in new:
