@@ -76,15 +76,36 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from kapcompanion.store import anchors
+
+    try:
+        given = [anchors.parse(text) for text in args.anchor or []]
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     vault = open_vault(args.path)
     try:
-        report = vault.check()
+        print("Checking the vault (a large vault takes a little while) ...", file=sys.stderr)
+        report = vault.check(given)
     finally:
         vault.close()
     for line in report.lines():
         print(line)
     print("Vault check: OK" if report.ok else "Vault check: PROBLEMS FOUND")
     return EXIT_OK if report.ok else EXIT_INTEGRITY
+
+
+def cmd_anchor(args: argparse.Namespace) -> int:
+    vault = open_vault(args.path)
+    try:
+        anchor = vault.anchor()
+        if anchor is not None:
+            vault.record_anchor("anchor printed")
+    finally:
+        vault.close()
+    if anchor is None:
+        raise CliError("The vault's audit trail is empty: there is nothing to anchor.")
+    print(anchor)
+    return EXIT_OK
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -232,9 +253,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="practitioner name")
     p.add_argument("--clinic", help="clinic name")
     p.set_defaults(func=cmd_init)
-    p = vsub.add_parser("check", help="verify encryption, structure and the audit chain")
+    p = vsub.add_parser(
+        "check", help="verify encryption, structure, the audit chain, records, seals, anchors"
+    )
     p.add_argument("path")
+    p.add_argument(
+        "--anchor",
+        action="append",
+        metavar="N:HASH",
+        help="an anchor noted earlier (repeatable): audit entry N must still have this hash",
+    )
     p.set_defaults(func=cmd_check)
+    p = vsub.add_parser(
+        "anchor", help="print the audit chain's head as N:HASH (no client data) to note elsewhere"
+    )
+    p.add_argument("path")
+    p.set_defaults(func=cmd_anchor)
     p = vsub.add_parser("backup", help="write an encrypted backup")
     p.add_argument("path")
     p.add_argument("dest")

@@ -24,6 +24,7 @@ from kapcompanion.export.describe import fmt_date, fmt_datetime
 from kapcompanion.export.records import CourseSummaryData, MeasureSeries
 from kapcompanion.export.session_pdf import (
     addenda_section,
+    anchor_section,
     furniture,
     identity_rows,
     title_block,
@@ -262,6 +263,7 @@ def course_story(d: CourseSummaryData, width: float) -> list[Flowable]:
     story += _measures(d, width)
     story += _flags(d, width)
     story += addenda_section(d.addenda, d.header)
+    story += anchor_section(d.header)
     return story
 
 

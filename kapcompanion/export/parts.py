@@ -20,6 +20,7 @@ class RecordHeader:
     tz: tzinfo | None  # None: the computer's zone, DST-correct for each instant
     part2: bool = False
     page_size: str = "a4"
+    anchor: str = ""  # the audit chain's head at export, N:HASH (no client data)
 
 
 @dataclass

@@ -51,6 +51,7 @@ from kapcompanion.export.parts import (
     Signature,
     VitalLine,
 )
+from kapcompanion.store import seals
 from kapcompanion.store import settings as stored_settings
 
 T = TypeVar("T")
@@ -90,6 +91,11 @@ class SessionRecordData:
     integration: list[IntegrationNote]
     signature: Signature
     addenda: list[AddendumLine]
+    #: For a signed session: what was recorded after the signature besides the addenda,
+    #: dated (flags raised or resolved, integration entries); printed with the addenda
+    #: under "After signing". The rest of the record is the seal's.
+    after_signing: list[AddendumLine] | None = None
+    seal: str = ""
 
     @property
     def session_date(self) -> datetime | None:
@@ -110,11 +116,21 @@ class CourseSummaryData:
 
 
 # --------------------------------------------------------------------------- helpers
+def _anchor(vault: Any) -> str:
+    """The audit chain's head at export (printed on the PDF and noted beside the vault)."""
+    with contextlib.suppress(Exception):
+        anchor = vault.record_anchor("export")
+        if anchor is not None:
+            return str(anchor)
+    return ""
+
+
 def _header(repos: Any, client_id: int, tz: tzinfo | None) -> RecordHeader:
     vault = repos.vault
     practitioner = _load(Practitioner, vault.practitioner) or Practitioner()
     page = stored_settings.read(vault, PAPER_SIZE)
     return RecordHeader(
+        anchor=_anchor(vault),
         practitioner=practitioner,
         client=repos.clients.get(client_id),
         generated_utc=datetime.now(UTC),
@@ -337,8 +353,54 @@ def _integration(repos: Any, session: DosingSession) -> tuple[list[IntegrationNo
 
 
 # --------------------------------------------------------------------------- gathering
+def _sealed_view(repos: Any, session_id: int) -> Any:
+    """The repositories as the session stood when signed, or None if it has no seal."""
+    with repos.vault._lock:
+        seal = seals.signature_seal(repos.vault.conn, "session", session_id)
+    return seals.SealedRecords(repos, seal) if seal is not None else None
+
+
+def _after_signing(repos: Any, sealed: Any, session: DosingSession) -> list[AddendumLine]:
+    """What was recorded after the signature besides addenda (which are dated already):
+    flags raised or resolved later, later integration entries. Never mixed into the
+    signed record."""
+    signed_at = sealed.seal.utc
+    later: list[AddendumLine] = []
+    known = {f.id: f for f in sealed.flags.for_client(session.client_id)}
+    for f in repos.flags.for_client(session.client_id):
+        label = f.kind.value.replace("_", " ")
+        if f.id not in known:
+            later.append(
+                AddendumLine("Safety flag raised", "", f.raised_utc, f"{label}: {f.reason}")
+            )
+        if f.resolved_utc is not None and (f.id not in known or known[f.id].resolved_utc is None):
+            note = f"{label} resolved" + (f": {f.resolution_note}" if f.resolution_note else "")
+            later.append(
+                AddendumLine("Safety flag resolved", f.resolved_by or "", f.resolved_utc, note)
+            )
+    sealed_ids = {d.id for d in sealed.documents.find("integration")}
+    _notes, docs = _integration(repos, session)
+    for doc in docs:
+        if doc.id in sealed_ids:
+            continue
+        entry = _load(IntegrationEntry, doc.data)
+        text = "" if entry is None else "\n".join(x for x in (entry.title, entry.free_text) if x)
+        later.append(
+            AddendumLine("Integration entry", "", doc.created_utc or signed_at, text or "(empty)")
+        )
+    later.sort(key=lambda a: a.utc)
+    return later
+
+
 def gather_session(repos: Any, session_id: int, *, tz: tzinfo | None = None) -> SessionRecordData:
-    """Everything the session record shows. Raises the vault's RecordNotFound if absent."""
+    """Everything the session record shows. Raises the vault's RecordNotFound if absent.
+
+    A signed session is read from its seal (what the signature covers, frozen at signing);
+    anything recorded later is listed apart, dated, under "After signing"."""
+    live = repos
+    sealed = _sealed_view(live, session_id)
+    if sealed is not None:
+        repos = sealed
     session: DosingSession = repos.sessions.get(session_id)
     header = _header(repos, session.client_id, tz)
     course = None
@@ -379,6 +441,7 @@ def gather_session(repos: Any, session_id: int, *, tz: tzinfo | None = None) -> 
         if doc is not None:
             addenda += _addenda(repos, doc.kind, doc.id, about)
     addenda.sort(key=lambda a: a.utc)
+    after = _after_signing(live, sealed, session) if sealed is not None else None
     return SessionRecordData(
         header=header,
         session=session,
@@ -399,6 +462,8 @@ def gather_session(repos: Any, session_id: int, *, tz: tzinfo | None = None) -> 
         integration=integration,
         signature=_session_signer(repos, session),
         addenda=addenda,
+        after_signing=after,
+        seal=sealed.seal.hash if sealed is not None else "",
     )
 
 

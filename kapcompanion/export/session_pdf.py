@@ -68,6 +68,9 @@ def furniture(header: RecordHeader, title: str) -> pk.PageFurniture:
         f"Exported {fmt_datetime(header.generated_utc, header.tz)} "
         f"{tz_label(header.tz, header.generated_utc)}{by} with KAP Companion"
     )
+    if header.anchor:
+        row, digest = header.anchor.split(":", 1)
+        generated += f" · audit anchor {row}:{digest[:16]}"
     return pk.PageFurniture(
         title=title,
         subject=subject_line(header, pk.header_subject_width(pk.PAGE_SIZES[header.page_size])),
@@ -505,8 +508,49 @@ def session_story(d: SessionRecordData, width: float) -> list[Flowable]:
     story += _discharge(d, width)
     story += _notes(d)
     story += _signatures(d, width)
-    story += addenda_section(d.addenda, d.header)
+    if d.after_signing is None:
+        story += addenda_section(d.addenda, d.header)
+    else:
+        story += after_signing_section(d)
+    story += anchor_section(d.header)
     return story
+
+
+def after_signing_section(d: SessionRecordData) -> list[Flowable]:
+    """A signed record prints as signed; what came later is listed here, dated."""
+    st = pk.styles()
+    out: list[Flowable] = [pk.h1("After signing")]
+    if d.seal:
+        out.append(
+            pk.para(
+                "Everything above is the record as signed (seal " + d.seal[:16] + "); what was "
+                "recorded later is listed here with its date.",
+                st.muted,
+            )
+        )
+    later = sorted([*d.addenda, *(d.after_signing or [])], key=lambda a: a.utc)
+    if not later:
+        out.append(pk.para("Nothing was recorded after signing.", st.muted))
+    for a in later:
+        head = " · ".join(x for x in (fmt_datetime(a.utc, d.header.tz), a.author, a.about) if x)
+        out.append(pk.para(head, st.cell_bold))
+        out.extend(pk.text_flowables(a.text, st.quote))
+    return out
+
+
+def anchor_section(header: RecordHeader) -> list[Flowable]:
+    """The full anchor on the last page: note it elsewhere to pin the trail up to now."""
+    if not header.anchor:
+        return []
+    st = pk.styles()
+    return [
+        Spacer(1, 3 * mm),
+        pk.para(
+            f"Audit anchor at export: {header.anchor}. With this line, `kapcompanion vault check "
+            "--anchor` shows whether the vault's audit trail up to this export is unchanged.",
+            st.muted,
+        ),
+    ]
 
 
 def build_session_pdf(data: SessionRecordData, target: IO[bytes], encrypt: Any = None) -> None:

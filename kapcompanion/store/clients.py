@@ -81,7 +81,12 @@ class Clients:
             )
             cid = int(cur.lastrowid)
             self.vault.audit(
-                "client.create", record_type="client", record_id=cid, client_id=cid, conn=tx
+                "client.create",
+                record_type="client",
+                record_id=cid,
+                client_id=cid,
+                conn=tx,
+                records=(("clients", cid),),
             )
         return replace(client, id=cid, created_utc=now, updated_utc=now)
 
@@ -109,7 +114,12 @@ class Clients:
             if cur.rowcount != 1:
                 raise RecordNotFound(f"Client {client.id} does not exist.")
             self.vault.audit(
-                action, record_type="client", record_id=client.id, client_id=client.id, conn=tx
+                action,
+                record_type="client",
+                record_id=client.id,
+                client_id=client.id,
+                conn=tx,
+                records=(("clients", client.id),),
             )
         return replace(client, updated_utc=now)
 
@@ -188,6 +198,7 @@ class Clients:
                 record_id=client_id,
                 client_id=client_id,
                 conn=tx,
+                records=(("clients", client_id),),
             )
 
     def set_next_session(self, client_id: int, when: datetime | None, tx: Connection) -> None:
@@ -245,6 +256,7 @@ class Courses:
                 record_id=course.id,
                 client_id=course.client_id,
                 conn=tx,
+                records=(("courses", int(course.id or 0)),),
             )
         return course
 

@@ -17,6 +17,8 @@ from kapcompanion.core.models import (
     StoredDocument,
 )
 from kapcompanion.core.serial import to_jsonable
+from kapcompanion.store import seals
+from kapcompanion.store.dbapi import Connection
 from kapcompanion.store.errors import RecordLocked, RecordNotFound, VaultError
 from kapcompanion.store.rowcodec import _dt, _dump, _load
 from kapcompanion.store.vault import Vault, iso, utc_now
@@ -28,6 +30,16 @@ T = TypeVar("T")
 def content_hash(data: dict[str, Any]) -> str:
     canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _refuse_if_sealed(tx: Connection, session_id: int | None, doc_id: int) -> None:
+    """A draft that a signed session record covers (its checklist, its same-day debrief)
+    cannot change any more: what was signed is what prints."""
+    if session_id is not None and seals.covers(tx, session_id, doc_id):
+        raise RecordLocked(
+            "This note is part of a signed session record and cannot change; add an addendum "
+            "to the session instead."
+        )
 
 
 class Documents:
@@ -79,11 +91,14 @@ class Documents:
                 doc = replace(doc, id=int(cur.lastrowid), created_utc=now, updated_utc=now)
                 action = audit_action or f"{doc.kind}.create"
             else:
-                row = tx.execute("SELECT status FROM documents WHERE id = ?", (doc.id,)).fetchone()
+                row = tx.execute(
+                    "SELECT status, session_id FROM documents WHERE id = ?", (doc.id,)
+                ).fetchone()
                 if row is None:
                     raise RecordNotFound(f"Record {doc.id} does not exist.")
                 if row[0] == DocStatus.SIGNED.value:
                     raise RecordLocked("This record is signed; add an addendum instead.")
+                _refuse_if_sealed(tx, row[1], doc.id)
                 tx.execute(
                     "UPDATE documents SET data = ?, updated_utc = ?, session_id = ?,"
                     " course_id = ? WHERE id = ?",
@@ -92,7 +107,12 @@ class Documents:
                 doc = replace(doc, updated_utc=now)
                 action = audit_action or f"{doc.kind}.update"
             self.vault.audit(
-                action, record_type=doc.kind, record_id=doc.id, client_id=doc.client_id, conn=tx
+                action,
+                record_type=doc.kind,
+                record_id=doc.id,
+                client_id=doc.client_id,
+                conn=tx,
+                records=(("documents", int(doc.id or 0)),),
             )
         return doc
 
@@ -147,6 +167,7 @@ class Documents:
                 " content_hash = ? WHERE id = ?",
                 (iso(now), signer, content_hash(doc.data), doc_id),
             )
+            seal_id = seals.seal_document(tx, doc_id, signer, iso(now))
             self.vault.audit(
                 f"{doc.kind}.sign",
                 record_type=doc.kind,
@@ -154,6 +175,7 @@ class Documents:
                 client_id=doc.client_id,
                 detail=signer,
                 conn=tx,
+                records=(("documents", doc_id), ("seals", seal_id)),
             )
         return replace(doc, status=DocStatus.SIGNED, signed_utc=now, signed_by=signer)
 
@@ -162,6 +184,11 @@ class Documents:
         if doc.signed:
             raise RecordLocked("A signed record cannot be deleted.")
         with self.vault.transaction() as tx:
+            _refuse_if_sealed(tx, doc.session_id, doc_id)
+            gone = [
+                ("attachments", int(r[0]))
+                for r in tx.execute("SELECT id FROM attachments WHERE document_id = ?", (doc_id,))
+            ]
             tx.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
             self.vault.audit(
                 f"{doc.kind}.delete",
@@ -169,6 +196,7 @@ class Documents:
                 record_id=doc_id,
                 client_id=doc.client_id,
                 conn=tx,
+                records=(("documents", doc_id), *gone),
             )
 
     # attachments: stored encrypted inside the vault, never on disk in plaintext
@@ -179,6 +207,7 @@ class Documents:
         if doc.signed:
             raise RecordLocked("This record is signed; attach to an addendum instead.")
         with self.vault.transaction() as tx:
+            _refuse_if_sealed(tx, doc.session_id, doc_id)
             cur = tx.execute(
                 "INSERT INTO attachments (document_id, name, mime, created_utc, content, thumbnail)"
                 " VALUES (?,?,?,?,?,?)",
@@ -191,6 +220,7 @@ class Documents:
                 record_id=aid,
                 client_id=doc.client_id,
                 conn=tx,
+                records=(("attachments", aid),),
             )
         return aid
 
@@ -226,6 +256,7 @@ class Addenda:
                 (record_type, record_id, self.vault.who, iso(now), text),
             )
             aid = int(cur.lastrowid)
+            seal_id = seals.seal_addendum(tx, aid, record_type, record_id, iso(now))
             self.vault.audit(
                 "addendum.create",
                 record_type=record_type,
@@ -233,6 +264,7 @@ class Addenda:
                 client_id=client_id,
                 detail=f"addendum {aid}",
                 conn=tx,
+                records=(("addenda", aid), ("seals", seal_id)),
             )
         return Addendum(record_type, record_id, self.vault.who, now, text, aid)
 
@@ -278,6 +310,7 @@ class Flags:
                 client_id=client_id,
                 detail=kind.value,
                 conn=tx,
+                records=(("flags", int(flag.id or 0)),),
             )
         return flag
 
@@ -306,6 +339,7 @@ class Flags:
                 client_id=flag.client_id,
                 detail=flag.kind.value,
                 conn=tx,
+                records=(("flags", flag_id),),
             )
         return flag
 

@@ -9,6 +9,7 @@ optional field never needs a migration.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from kapcompanion.store.dbapi import Connection
 
@@ -154,7 +155,83 @@ def _to_v2(conn: Connection) -> None:
     conn.execute("DROP INDEX IF EXISTS audit_action")
 
 
+V3 = """
+ALTER TABLE audit ADD COLUMN content TEXT NOT NULL DEFAULT '';
+CREATE TABLE seals (
+    id INTEGER PRIMARY KEY,
+    client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,
+    record_type TEXT NOT NULL,
+    record_id INTEGER NOT NULL,
+    addendum_id INTEGER,
+    utc TEXT NOT NULL,
+    signer TEXT NOT NULL DEFAULT '',
+    extends_id INTEGER REFERENCES seals(id) ON DELETE CASCADE,
+    hash TEXT NOT NULL,
+    snapshot TEXT NOT NULL
+);
+CREATE INDEX seals_record ON seals(record_type, record_id);
+"""
+
+BASELINE_DETAIL = "content hash recorded at the upgrade to schema v3"
+
+
+def _to_v3(conn: Connection) -> None:
+    """Content in the chain and seals (issue 13).
+
+    The audit row gains ``content`` (covered by its hash); signed records gain a seal. Records
+    that already exist get their content hash written once, one ``content.baseline`` audit row
+    each, so an older vault is checked from this point on. Records signed before this version
+    are sealed as they stand now (their audit row says so)."""
+    from kapcompanion.store import audit, seals
+
+    for statement in V3.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    now = datetime.now(UTC).isoformat(timespec="microseconds")
+    who = "KAP Companion"
+    for sid, signed_utc in conn.execute(
+        "SELECT id, signed_utc FROM sessions WHERE signed_utc IS NOT NULL ORDER BY id"
+    ).fetchall():
+        signer = conn.execute(
+            "SELECT detail FROM audit WHERE action = 'session.sign' AND record_type = 'session'"
+            " AND record_id = ? ORDER BY id DESC LIMIT 1",
+            (sid,),
+        ).fetchone()
+        seals.freeze_session(conn, int(sid), str(signer[0]) if signer else "", str(signed_utc))
+    for doc_id, signed_by, signed_utc in conn.execute(
+        "SELECT id, signed_by, signed_utc FROM documents WHERE status = 'signed'"
+        " AND id NOT IN (SELECT record_id FROM seals WHERE record_type = 'document') ORDER BY id"
+    ).fetchall():
+        seals.seal_document(conn, int(doc_id), str(signed_by or ""), str(signed_utc or now))
+    owner = {
+        "clients": "id",
+        "courses": "client_id",
+        "sessions": "client_id",
+        "events": "(SELECT client_id FROM sessions s WHERE s.id = events.session_id)",
+        "vitals": "(SELECT client_id FROM sessions s WHERE s.id = vitals.session_id)",
+        "documents": "client_id",
+        "attachments": "(SELECT client_id FROM documents d WHERE d.id = attachments.document_id)",
+        "addenda": "NULL",
+        "flags": "client_id",
+        "seals": "client_id",
+    }
+    for table in audit.TRACKED:
+        rows = conn.execute(f"SELECT id, {owner[table]} FROM {table} ORDER BY id").fetchall()
+        for row_id, client_id in rows:
+            audit.append(
+                conn,
+                utc=now,
+                who=who,
+                action="content.baseline",
+                record_type=audit.KIND_NAMES[table],
+                record_id=int(row_id),
+                client_id=client_id,
+                detail=BASELINE_DETAIL,
+                records=((table, int(row_id)),),
+            )
+
+
 #: MIGRATIONS[n] upgrades a vault at version n to version n + 1.
-MIGRATIONS: list[Migration] = [_to_v1, _to_v2]
+MIGRATIONS: list[Migration] = [_to_v1, _to_v2, _to_v3]
 
 SCHEMA_VERSION = len(MIGRATIONS)

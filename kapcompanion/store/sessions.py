@@ -14,12 +14,19 @@ from kapcompanion.core.models import (
     SessionStatus,
 )
 from kapcompanion.core.serial import load, to_jsonable
+from kapcompanion.store import seals
 from kapcompanion.store.dbapi import Connection
 from kapcompanion.store.errors import RecordLocked, RecordNotFound, VaultError
 from kapcompanion.store.rowcodec import _dt, _dump, _load
 from kapcompanion.store.vault import Vault, iso, utc_now
 
 T = TypeVar("T")
+
+
+def _client_of(tx: Connection, session_id: int) -> int | None:
+    """The session's client (the audit row names it, so deleting the client explains it)."""
+    row = tx.execute("SELECT client_id FROM sessions WHERE id = ?", (session_id,)).fetchone()
+    return int(row[0]) if row else None
 
 
 # --------------------------------------------------------------------------- sessions
@@ -87,7 +94,12 @@ class Sessions:
                 act = action or "session.update"
             self._refresh_next(tx, s.client_id)
             self.vault.audit(
-                act, record_type="session", record_id=s.id, client_id=s.client_id, conn=tx
+                act,
+                record_type="session",
+                record_id=s.id,
+                client_id=s.client_id,
+                conn=tx,
+                records=(("sessions", int(s.id or 0)),),
             )
         return s
 
@@ -128,6 +140,7 @@ class Sessions:
         now = utc_now()
         with self.vault.transaction() as tx:
             tx.execute("UPDATE sessions SET signed_utc = ? WHERE id = ?", (iso(now), session_id))
+            written = seals.freeze_session(tx, session_id, signer, iso(now))
             self.vault.audit(
                 "session.sign",
                 record_type="session",
@@ -135,6 +148,7 @@ class Sessions:
                 client_id=s.client_id,
                 detail=signer,
                 conn=tx,
+                records=tuple(written),
             )
         return replace(s, signed_utc=now)
 
@@ -161,12 +175,15 @@ class Events:
                 ),
             )
             event = replace(event, id=int(cur.lastrowid))
+            if client_id is None:
+                client_id = _client_of(tx, event.session_id)
             self.vault.audit(
                 f"event.{event.kind.value}",
                 record_type="event",
                 record_id=event.id,
                 client_id=client_id,
                 conn=tx,
+                records=(("events", int(event.id or 0)),),
             )
         return event
 
@@ -235,6 +252,8 @@ class Vitals:
                 ),
             )
             vid = int(cur.lastrowid)
+            if client_id is None:
+                client_id = _client_of(tx, session_id)
             self.vault.audit(
                 "vitals.record",
                 record_type="vitals",
@@ -242,6 +261,7 @@ class Vitals:
                 client_id=client_id,
                 detail="flagged" if flagged else "",
                 conn=tx,
+                records=(("vitals", vid),),
             )
         return vid
 

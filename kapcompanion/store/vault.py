@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kapcompanion import __version__
+from kapcompanion.store import anchors, seals
 from kapcompanion.store import audit as audit_trail
 from kapcompanion.store.dbapi import Connection, DatabaseError, OperationalError, connect, quote_key
 from kapcompanion.store.errors import (
@@ -103,12 +104,22 @@ class CheckReport:
     audit_rows: int = 0
     audit_problem: str = ""
     audit_first_broken: int | None = None
+    content_problems: list[str] = field(default_factory=list)
+    seal_problems: list[str] = field(default_factory=list)
+    seals: int = 0
+    anchors_checked: int = 0
+    anchor_problem: str = ""
 
     @property
     def ok(self) -> bool:
-        return not (self.cipher_problems or self.sqlite_problems or self.audit_problem) and (
-            self.schema_version == SCHEMA_VERSION
-        )
+        return not (
+            self.cipher_problems
+            or self.sqlite_problems
+            or self.audit_problem
+            or self.content_problems
+            or self.seal_problems
+            or self.anchor_problem
+        ) and (self.schema_version == SCHEMA_VERSION)
 
     def lines(self) -> list[str]:
         out = [f"schema version {self.schema_version} (this app: {SCHEMA_VERSION})"]
@@ -127,6 +138,26 @@ class CheckReport:
             f"audit trail: {self.audit_rows} entries, chain intact"
             if not self.audit_problem
             else f"audit trail: BROKEN at entry {self.audit_first_broken}: {self.audit_problem}"
+        )
+        if self.schema_version >= 3:
+            out.append(
+                "records: every record matches the audit trail"
+                if not self.content_problems
+                else f"records: {len(self.content_problems)} differ from the audit trail"
+            )
+            out.extend(f"  {line}" for line in self.content_problems[:50])
+            if len(self.content_problems) > 50:
+                out.append(f"  ... and {len(self.content_problems) - 50} more")
+            out.append(
+                f"signed records: {self.seals} seals, all intact"
+                if not self.seal_problems
+                else f"signed records: {len(self.seal_problems)} problems"
+            )
+            out.extend(f"  {line}" for line in self.seal_problems[:50])
+        out.append(
+            f"anchors: {self.anchors_checked} checked, all hold"
+            if not self.anchor_problem
+            else f"anchors: FAILED: {self.anchor_problem}"
         )
         return out
 
@@ -258,6 +289,7 @@ class Vault:
         """Close the connection and drop the passphrase from this object."""
         with self._lock:
             if self._conn is not None:
+                self.record_anchor("lock")
                 with contextlib.suppress(DatabaseError):
                     self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 self._conn.close()
@@ -337,8 +369,12 @@ class Vault:
         client_id: int | None = None,
         detail: str = "",
         conn: Connection | None = None,
+        records: tuple[tuple[str, int], ...] = (),
     ) -> int:
-        """Append to the audit trail, inside ``conn``'s transaction or in a new one."""
+        """Append to the audit trail, inside ``conn``'s transaction or in a new one.
+
+        ``records``: the (table, id) of each record this change wrote or deleted; the row
+        carries their content hashes as committed (``store.audit``)."""
         if conn is not None:
             return audit_trail.append(
                 conn,
@@ -349,6 +385,7 @@ class Vault:
                 record_id=record_id,
                 client_id=client_id,
                 detail=detail,
+                records=records,
             )
         with self.transaction() as tx:
             return self.audit(
@@ -358,6 +395,7 @@ class Vault:
                 client_id=client_id,
                 detail=detail,
                 conn=tx,
+                records=records,
             )
 
     def audit_entries(self, **filters: Any) -> list[audit_trail.AuditRow]:
@@ -426,6 +464,7 @@ class Vault:
         if not dest.parent.is_dir():
             raise VaultError(f"The folder {dest.parent} does not exist; nothing was written.")
         tmp = temp_beside(dest, "partial")
+        anchor = self.anchor()
         try:
             self._export(tmp, self._passphrase_or_fail())
             os.chmod(tmp, 0o600)  # encrypted, but only the practitioner's account needs it
@@ -435,7 +474,9 @@ class Vault:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
-        self.audit("vault.backup", record_type="vault", detail=dest.name)
+        # the backup holds the chain up to ``anchor``: the log and the trail both say so
+        self.audit("vault.backup", record_type="vault", detail=f"{dest.name}; anchor {anchor}")
+        self.record_anchor("backup", anchor)
         return dest
 
     def auto_backup(self, folder: Path, keep: int = 10) -> Path:
@@ -475,11 +516,34 @@ class Vault:
             self._conn, self._passphrase = reopened._conn, new_passphrase
             reopened._conn = None
 
-    def check(self) -> CheckReport:
+    # ----------------------------------------------------------------- anchors
+    def anchor(self) -> anchors.Anchor | None:
+        """The chain head as an anchor (row id and hash; no client data)."""
+        with self._lock:
+            found = audit_trail.head(self.conn)
+        return anchors.Anchor(*found) if found else None
+
+    def record_anchor(
+        self, why: str, anchor: anchors.Anchor | None = None
+    ) -> anchors.Anchor | None:
+        """Append the anchor (now, unless given) to the log beside the vault; never fails the
+        caller (a read-only folder loses the log line, not the user's work)."""
+        try:
+            anchor = anchor or self.anchor()
+            if anchor is not None:
+                anchors.append(self.path, anchor, why)
+        except (OSError, DatabaseError, VaultClosed):
+            return None
+        return anchor
+
+    def check(self, given: list[anchors.Anchor] | tuple[anchors.Anchor, ...] = ()) -> CheckReport:
+        """Encryption pages, structure, the audit chain, every record against the trail, every
+        seal, and every anchor (``given`` ones and those of the log beside the vault)."""
         with self._lock:
             conn = self.conn
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             report = CheckReport(schema_version=version)
+            known = [*given, *anchors.read_log(self.path)]
             try:
                 report.cipher_problems = [
                     str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()
@@ -491,13 +555,41 @@ class Vault:
                 report.sqlite_problems = [] if rows == ["ok"] else rows
             except DatabaseError as exc:
                 report.sqlite_problems = [str(exc)]
+            recorded = audit_trail.Recorded()
             try:
-                chain = audit_trail.verify_chain(conn)
+                chain = audit_trail.verify_chain(conn, recorded, keep=[a.row for a in known])
                 report.audit_rows = chain.rows
                 report.audit_problem = chain.problem
                 report.audit_first_broken = chain.first_broken_id
             except DatabaseError as exc:
                 report.audit_problem = str(exc)
+                return report
+            report.anchors_checked = len({(a.row, a.hash) for a in known})
+            for a in sorted(known, key=lambda a: a.row):
+                if chain.first_broken_id is not None and a.row >= chain.first_broken_id:
+                    report.anchor_problem = (
+                        f"anchor {a} cannot be verified: the trail is broken before it"
+                    )
+                    break
+                if a.row > chain.rows:
+                    report.anchor_problem = (
+                        f"anchor {a}{_noted(a)} fails: the trail now ends at entry {chain.rows}"
+                        " (entries after it were removed)"
+                    )
+                    break
+                if chain.hashes.get(a.row) != a.hash:
+                    report.anchor_problem = (
+                        f"anchor {a}{_noted(a)} fails: entry {a.row} is no longer the one"
+                        " anchored (the trail up to it was rewritten)"
+                    )
+                    break
+            if version >= 3 and chain.ok:
+                try:
+                    report.content_problems = audit_trail.verify_contents(conn, recorded)
+                    report.seal_problems = seals.verify(conn)
+                    report.seals = int(conn.execute("SELECT count(*) FROM seals").fetchone()[0])
+                except DatabaseError as exc:
+                    report.content_problems = [str(exc)]
         return report
 
     def stats(self) -> dict[str, Any]:
@@ -531,6 +623,12 @@ class Vault:
         if self._passphrase is None:
             raise VaultClosed("The vault is locked.")
         return self._passphrase
+
+
+def _noted(anchor: anchors.Anchor) -> str:
+    if anchor.utc:
+        return f" (noted {anchor.utc}{', ' + anchor.why if anchor.why else ''})"
+    return ""
 
 
 def _remove_stale_temporaries(path: Path) -> None:
@@ -592,7 +690,9 @@ def restore(backup: Path, target: Path, passphrase: str) -> Path | None:
         if target.exists():
             stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
             kept = target.with_name(f"{target.name}.replaced-{stamp}")
-            for suffix in ("-wal", "-shm"):
+            # the anchor log describes the replaced trail: it goes with it (a restored
+            # backup's trail may end before the replaced vault's anchors)
+            for suffix in ("-wal", "-shm", ".anchors"):
                 side = Path(f"{target}{suffix}")
                 if side.exists():
                     os.replace(side, Path(f"{kept}{suffix}"))

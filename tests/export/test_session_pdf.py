@@ -62,7 +62,7 @@ def test_every_section_is_present_in_order(exported: Exported) -> None:
         "Debrief",
         "Integration",
         "Signature",
-        "Addenda",
+        "After signing",  # the session is signed: its addenda are listed after it
     ]
     # The headings are the PDF's outline (bookmarks), in reading order.
     outline = [o.title for o in PdfReader(exported.path).outline if not isinstance(o, list)]

@@ -64,7 +64,7 @@ def test_wrong_passphrase_is_typed_and_leaves_file_unchanged(tmp_path: Path) -> 
     with pytest.raises(WrongPassphraseOrDamaged, match="Wrong passphrase or damaged"):
         Vault.open(path, "not the passphrase")
     assert digest(path) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.kapv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.kapv", "v.kapv.anchors"]
 
 
 def test_missing_and_empty_files(tmp_path: Path) -> None:
@@ -219,7 +219,7 @@ def test_rekey_changes_the_passphrase(tmp_path: Path) -> None:
     actions = [r[0] for r in v.read("SELECT action FROM audit ORDER BY id")]
     assert "vault.rekey" in actions
     v.close()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.kapv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.kapv", "v.kapv.anchors"]
 
 
 def test_real_migration_from_v1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
