@@ -165,7 +165,8 @@ def test_three_levels_and_the_confirmation_that_names_the_dose(
     dialog.dose.clear()
     QTest.keyClicks(dialog.dose, "2.8")
     text = dialog.message.text()
-    assert text.startswith("Above the usual range.") and "clinic's maximum" not in text
+    assert text.startswith("Above the usual range: 196 mg IM (2.8 mg/kg).")
+    assert "clinic's maximum" not in text
     assert "“typo test” is too short to be a reason" in text
     assert dialog.save() is None and asked == []  # a token reason: no confirmation offered
     dialog.reason.clear()
@@ -187,7 +188,7 @@ def test_three_levels_and_the_confirmation_that_names_the_dose(
     # back in the usual range, the message says so and nothing else
     edit = PlanDialog(window.ctx, cid, session, window)
     qtbot.addWidget(edit)
-    assert edit.message.text().startswith("Above the usual range.")
+    assert edit.message.text().startswith("Above the usual range: 196 mg IM (2.8 mg/kg).")
     edit.dose.clear()
     QTest.keyClicks(edit.dose, "1")
     assert edit.message.text() == "Within the usual Intramuscular (IM) range."
@@ -208,3 +209,38 @@ def test_the_message_area_keeps_its_height(qtbot: QtBot, opened: tuple[MainWindo
     qtbot.wait(10)
     after = (dialog.message_area.height(), dialog.weight.edit.width(), dialog.dose.width())
     assert before == after
+
+
+def test_client_dialog_keeps_a_dated_weight_and_height(qtbot: QtBot, unlocked: MainWindow) -> None:
+    from PySide6.QtCore import QDate, Qt
+
+    from kapcompanion.ui.client_dialog import ClientDialog
+
+    ws = unlocked.workspace
+    assert ws is not None
+    QTest.keyClick(unlocked, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = ws.dialog
+    assert isinstance(dialog, ClientDialog)
+    QTest.keyClicks(dialog.name, "Ada Stone")
+    assert dialog.weight.unit() == "kg"
+    QTest.keyClicks(dialog.weight.edit, "150 lbs")
+    assert dialog.weight.note.text() == "= 68.0 kg (150 lb)"
+    QTest.keyClicks(dialog.body_height.edit, "5'7\"")
+    assert dialog.body_height.note.text() == "= 170.2 cm (5 ft 7 in)"
+    dialog.weight_on.setDate(QDate(2026, 11, 20))
+    # an unreadable weight stops the save, with the message and the focus on the field
+    dialog.weight.edit.setText("150 st")
+    dialog.weight._typed("150 st")
+    assert not dialog.save() and "not a unit" in dialog.error.text()
+    assert dialog.focusWidget() is dialog.weight.edit
+    dialog.weight.edit.clear()
+    QTest.keyClicks(dialog.weight.edit, "150 lb")  # typing dates the weight today ...
+    assert dialog.weight_on.date() == QDate.currentDate()
+    dialog.weight_on.setDate(QDate(2026, 11, 20))  # ... unless the date is set after it
+    assert dialog.save()
+    assert ws.record is not None
+    client = ws.record.client
+    assert client.weight is not None and client.weight.text() == "68.0 kg (150 lb)"
+    assert client.weight.measured_on == date(2026, 11, 20)
+    assert client.height is not None and client.height.cm == 170.2
+    assert "68.0 kg (150 lb) on 2026-11-20" in ws.record.summary.text()

@@ -56,10 +56,12 @@ from kapcompanion.core.dose import (
     Route,
     complete_plan,
     confirmation_question,
+    dose_words,
     fmt,
     is_above_usual,
     maximum_text,
     per_kg_from_total,
+    resolved,
     suggest_band,
     total_from_per_kg,
     validate_plan,
@@ -188,9 +190,7 @@ class PlanDialog(QDialog):
         self.vitals_every.setSuffix(" min")
         self.vitals_every.setAccessibleName("Vitals every")
 
-        weight_row = QHBoxLayout()
-        weight_row.addWidget(self.weight, 1)
-        weight_row.addWidget(self.use_record_weight, 0, Qt.AlignmentFlag.AlignTop)
+        self.weight.add_to_row(self.use_record_weight)
         dose_row = QHBoxLayout()
         dose_row.addWidget(self.dose, 1)
         dose_row.addWidget(self.per_kg_mode)
@@ -202,7 +202,7 @@ class PlanDialog(QDialog):
         form.addRow("&Route", self.route)
         weight_label = QLabel("&Weight", self)
         weight_label.setBuddy(self.weight.edit)
-        form.addRow(weight_label, weight_row)
+        form.addRow(weight_label, self.weight)
         dose_label = QLabel("&Dose", self)
         dose_label.setBuddy(self.dose)
         form.addRow(dose_label, dose_row)
@@ -259,7 +259,7 @@ class PlanDialog(QDialog):
         self.message_area.setWidgetResizable(True)
         self.message_area.setFrameShape(QScrollArea.Shape.NoFrame)
         self.message_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.message_area.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
+        self.message_area.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 8)
         self.reason = QLineEdit(self)
         self.reason.setAccessibleName("Reason for a dose outside the usual range")
         self.reason.setPlaceholderText("Only needed for a dose outside the usual range")
@@ -527,14 +527,27 @@ class PlanDialog(QDialog):
             return f"Within the usual {route.label} range.", "ok"
         above = is_above_usual(issues)
         self.reason.setPlaceholderText("Why this dose (required: a sentence)")
-        lines = [("Above the usual range. " if above else "") + " ".join(confirms)]
-        problem = reason_problem(self.reason.text())
-        if problem:
+        pair = resolved(complete_plan(plan))
+        words = dose_words(route, *pair) if pair else ""
+        lines = []
+        if above:
+            lines.append(f"Above the usual range: {words}.")
+        elif any(i.code.startswith("below_usual_") for i in issues):
+            lines.append(f"Below the usual range: {words}.")
+        lines += [i.message for i in issues if i.code == "infusion_unusual"]
+        then = "saving then asks you to confirm the dose." if above else "it is kept with the plan."
+        written = self.reason.text().strip()
+        problem = reason_problem(written)
+        if not written:
+            lines.append(f"Write why in Reason, as a sentence; {then}")
+        elif problem:
             lines.append(problem)
-        elif above:
-            lines.append("Saving asks you to confirm the dose.")
         else:
-            lines.append("The reason is recorded with the plan.")
+            lines.append(
+                "Saving asks you to confirm the dose."
+                if above
+                else "The reason is kept with the plan."
+            )
         return "\n".join(lines), "warning"
 
     def _show(self, text: str, role: str) -> None:

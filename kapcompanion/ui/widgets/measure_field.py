@@ -5,8 +5,8 @@ A line edit and two unit buttons (kg | lb, or cm | in). Text with a unit ("150 l
 in the selected unit; anything else is refused with a message (``core.units``), never read
 in the other unit. Clicking the other unit converts the same weight ("68" kg becomes
 "149.9" lb). Below the field one line always says what will be stored, both units:
-"68.0 kg (150 lb)", or why the text cannot be read. The line keeps its height, so nothing
-moves while typing.
+"68.0 kg (150 lb)", or why the text cannot be read. Two lines are reserved for it and its
+width follows the field, so nothing moves or widens while typing.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -62,23 +63,28 @@ class _MeasureField(QWidget, Generic[V]):
         self.buttons: dict[str, QPushButton] = {}
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
-        row = QHBoxLayout()
+        row = self.row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.edit, 1)
+        width = max(self.fontMetrics().horizontalAdvance(f" {u} ") for u in units) + 28
         for unit in units:
             button = QPushButton(unit, self)
             button.setCheckable(True)
             button.setAutoDefault(False)
             button.setAccessibleName(f"{what.capitalize()} in {unit}")
             button.setToolTip(f"Type the {what} in {unit}")
-            button.setFixedWidth(self.fontMetrics().horizontalAdvance(" lb ") + 24)
+            button.setFixedWidth(width)
             self.group.addButton(button)
             self.buttons[unit] = button
             row.addWidget(button)
         self.buttons[units[0]].setChecked(True)
         self.note = QLabel(self)
         self.note.setAccessibleName(f"{what.capitalize()} as stored")
-        self.note.setFixedHeight(self.fontMetrics().lineSpacing() + 4)
+        # two lines reserved, width from the field (never the text): nothing moves or widens
+        self.note.setWordWrap(True)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.note.setFixedHeight(self.fontMetrics().lineSpacing() * 2 + 4)
         set_role(self.note, "hint")
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
@@ -89,6 +95,11 @@ class _MeasureField(QWidget, Generic[V]):
         self.edit.textEdited.connect(self._typed)
         self.group.buttonClicked.connect(self._unit_clicked)
         self._show()
+
+    def add_to_row(self, widget: QWidget) -> None:
+        """Put ``widget`` (say, "Use the record's weight") after the unit buttons, so the
+        note below has the whole width."""
+        self.row.addWidget(widget)
 
     # ------------------------------------------------------------------ state
     def unit(self) -> str:
