@@ -7,6 +7,7 @@ maximum, above the maximum); this module reads the clinic's maxima from the sett
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -23,10 +24,12 @@ from kapcompanion.core.dose import (
     accept_extra_dose,
     accept_plan,
     check_extra_dose,
+    dose_words,
     extra_doses_mg,
+    resolved,
 )
 from kapcompanion.core.models import DosingSession, SessionEvent, SessionStatus
-from kapcompanion.core.serial import to_jsonable
+from kapcompanion.core.serial import load, to_jsonable
 from kapcompanion.core.settings import DOSE_MAXIMA, WEIGHT_UNIT
 from kapcompanion.core.units import WeightUnit
 from kapcompanion.store import settings as stored
@@ -58,6 +61,34 @@ def accepted_plan(vault: Vault, plan: DosePlan, confirmation: str = "") -> DoseP
     return accept_plan(plan, clinic_maxima(vault), confirmation)
 
 
+def save_plan(repos: Repos, session: DosingSession, action: str | None = None) -> DosingSession:
+    """Store a session whose plan ``accept_plan`` accepted, in one transaction with, when the
+    dose is outside the usual range, an audit row whose detail names the dose, the level, the
+    reason and the confirmation given."""
+    plan = load(DosePlan, session.plan)
+    with repos.vault.transaction() as tx:
+        stored = repos.sessions.save(session, action=action)
+        reason = (plan.out_of_range_reason or "").strip()
+        if plan.above_usual or reason:
+            pair = resolved(plan)
+            detail = {
+                "dose": dose_words(Route(plan.route), *pair) if pair else "",
+                "weight": plan.weight.text(),
+                "level": "above_usual" if plan.above_usual else "outside_usual",
+                "reason": reason,
+                "confirmed": plan.confirmed,
+            }
+            repos.vault.audit(
+                "session.dose_outside_usual",
+                record_type="session",
+                record_id=stored.id,
+                client_id=stored.client_id,
+                detail=json.dumps(detail, ensure_ascii=False),
+                conn=tx,
+            )
+    return stored
+
+
 def replan_session(
     repos: Repos,
     session_id: int,
@@ -73,7 +104,8 @@ def replan_session(
     if current.status is not SessionStatus.PLANNED:
         raise VaultError("This session has started; its plan can no longer change.")
     plan = accepted_plan(repos.vault, plan, confirmation)
-    return repos.sessions.save(
+    return save_plan(
+        repos,
         replace(
             current,
             plan=to_jsonable(plan),

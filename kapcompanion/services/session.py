@@ -113,7 +113,7 @@ def plan_session(
         phases=[to_jsonable(p) for p in (phases or default_phases(plan.route))],
         vitals_every_min=vitals_every_min,
     )
-    return repos.sessions.save(session)
+    return dose_rules.save_plan(repos, session)
 
 
 class SessionRunner:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kapcompanion.core.dose import DosePlan, Route, confirmation_question
@@ -67,6 +69,16 @@ def test_above_usual_needs_the_confirmation_and_stores_the_mark(repos: Repos) ->
     assert stored.plan["above_usual"] is True
     assert stored.plan["confirmed"] == question
     assert stored.plan["out_of_range_reason"] == REASON
+    # the reason and the confirmation land in the audit detail, with the dose
+    row = repos.vault.audit_entries(action="session.dose_outside_usual")[0]
+    assert json.loads(row.detail) == {
+        "dose": "196 mg IM (2.8 mg/kg)",
+        "weight": "70.0 kg (154.3 lb)",
+        "level": "above_usual",
+        "reason": REASON,
+        "confirmed": question,
+    }
+    assert row.record_id == session.id
     # a plan back in the usual range loses the mark
     replanned = dose_service.replan_session(repos, session.id or 0, DosePlan(Route.IM, 70, 1.0))
     assert replanned.plan["above_usual"] is False
