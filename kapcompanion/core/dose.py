@@ -8,7 +8,15 @@ lot and dose band. Two kinds of issue come back from :func:`validate_plan`:
   infusion length; an absurd dose (more than 10 mg/kg or more than 1000 mg by any route,
   which no KAP protocol uses: the largest dose in the sources is 2.5 mg/kg IM).
 - ``confirm``: outside the usual range for the route. Never silently accepted: the plan
-  needs a written ``out_of_range_reason`` (PRODUCT.md "The dosing session").
+  needs a written ``out_of_range_reason`` that is a reason of substance (a sentence, see
+  ``core.reasons``; PRODUCT.md "The dosing session").
+
+Three levels above the usual range (issue 19): within it, fine; above it and up to the
+clinic's maximum for the route, a reason of substance *and* a second confirmation that names
+the number (:func:`confirmation_question`, "Give 700 mg IM (10 mg/kg)? This is above the usual
+range."), after which the plan carries ``above_usual`` and every screen and PDF marks it;
+above the clinic's maximum, refused (``above_max``). Extra doses during a session are checked
+the same way against the session's running total (:func:`check_extra_dose`).
 
 The usual ranges (``USUAL_RANGES``) are editable defaults drawn from PRODUCT.md and the
 seed articles, not medical advice:
@@ -24,16 +32,37 @@ seed articles, not medical advice:
 - Oral: bioavailability about 20% (seed 004), so doses are higher per kg than IV:
   0.5-3.0 mg/kg.
 
-Rounding: totals to 0.1 mg and mg/kg to 0.01, half up (as a person would round).
+The clinic's maxima (``DEFAULT_MAXIMA``, editable in the settings ``dose_max_*``) default to
+1.5 times the top of the usual range where the sources give nothing higher, and are all well
+under the anaesthetic doses of the ketamine (Ketalar) label (IV induction 1-4.5 mg/kg,
+2 mg/kg on average; IM 6.5-13 mg/kg):
+
+- IV: 1.5 mg/kg (usual top 1.0 mg/kg, PRODUCT.md; seed 004).
+- IM: 3.0 mg/kg and 300 mg: the top of ketamine psychedelic therapy's 2.0-3.0 mg/kg IM
+  (Krupitsky and Grinenko 1997; seed 001 reports its 2.0 mg/kg arm), 3.0 mg/kg at 100 kg.
+- Sublingual or lozenge: 450 mg (1.5 times the 300 mg accepted without question).
+- Intranasal: 1.5 mg/kg and 150 mg (1.5 times the usual top; esketamine's label maximum is
+  84 mg per session).
+- Oral: 4.5 mg/kg (1.5 times the usual top of 3.0 mg/kg; about 20% bioavailability, seed 004).
+
+Arithmetic is decimal, from the numbers as written (0.35 mg/kg x 73 kg is 25.55, not the
+float 25.549999...), and rounds totals to 0.1 mg and mg/kg to 0.01, half up (as a person would
+round): 25.6 mg. Weights keep the unit they were entered in (``core.units``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
+from typing import Any
+
+from kapcompanion.core.models import EventKind, SessionEvent
+from kapcompanion.core.reasons import reason_problem
+from kapcompanion.core.units import Weight, WeightUnit, dec, number_text, round_half_up
 
 
 class Route(StrEnum):
@@ -47,6 +76,11 @@ class Route(StrEnum):
     def label(self) -> str:
         return _ROUTE_LABELS[self]
 
+    @property
+    def short(self) -> str:
+        """'IM', 'IV', 'sublingual': as it reads inside a sentence."""
+        return _ROUTE_SHORT[self]
+
 
 _ROUTE_LABELS = {
     Route.IV: "IV infusion",
@@ -54,6 +88,15 @@ _ROUTE_LABELS = {
     Route.SUBLINGUAL: "Sublingual or lozenge",
     Route.INTRANASAL: "Intranasal",
     Route.ORAL: "Oral",
+}
+
+
+_ROUTE_SHORT = {
+    Route.IV: "IV",
+    Route.IM: "IM",
+    Route.SUBLINGUAL: "sublingual",
+    Route.INTRANASAL: "intranasal",
+    Route.ORAL: "oral",
 }
 
 
@@ -73,6 +116,16 @@ class DosePlan:
     lot: str = ""
     band: DoseBand | None = None
     out_of_range_reason: str | None = None
+    #: the unit the weight was entered in and the number typed (``core.units.Weight``)
+    weight_unit: WeightUnit = WeightUnit.KG
+    weight_entered: float | None = None
+    #: set by :func:`accept_plan`: above the usual range, confirmed with this question
+    above_usual: bool = False
+    confirmed: str = ""
+
+    @property
+    def weight(self) -> Weight:
+        return Weight(self.weight_kg, WeightUnit(self.weight_unit), self.weight_entered)
 
 
 class IssueKind(StrEnum):
@@ -122,6 +175,35 @@ USUAL_RANGES: dict[Route, UsualRange] = {
     ),
 }
 
+
+@dataclass(frozen=True)
+class DoseMaximum:
+    """The clinic's maximum for a route: above it a plan or an extra dose is refused."""
+
+    route: Route
+    max_mg_per_kg: float | None
+    max_total_mg: float | None
+    source: str = ""
+
+
+DEFAULT_MAXIMA: dict[Route, DoseMaximum] = {
+    Route.IV: DoseMaximum(
+        Route.IV, 1.5, None, "1.5 x the usual top (PRODUCT.md; seed 004); Ketalar label"
+    ),
+    Route.IM: DoseMaximum(
+        Route.IM, 3.0, 300.0, "Krupitsky and Grinenko 1997 (2.0-3.0 mg/kg IM); Ketalar label"
+    ),
+    Route.SUBLINGUAL: DoseMaximum(
+        Route.SUBLINGUAL, None, 450.0, "1.5 x the usual top (PRODUCT.md; seed 004)"
+    ),
+    Route.INTRANASAL: DoseMaximum(
+        Route.INTRANASAL, 1.5, 150.0, "1.5 x the usual top; esketamine label maximum 84 mg"
+    ),
+    Route.ORAL: DoseMaximum(Route.ORAL, 4.5, None, "1.5 x the usual top (PRODUCT.md; seed 004)"),
+}
+
+Maxima = Mapping[Route, DoseMaximum]
+
 WEIGHT_RANGE_KG = (30.0, 250.0)
 MAX_MG_PER_KG = 10.0
 MAX_TOTAL_MG = 1000.0
@@ -131,27 +213,25 @@ IV_INFUSION_USUAL_MIN = (30, 120)
 _TOTAL_TOLERANCE_MG = 0.05
 
 
-def _round(value: float, places: int) -> float:
-    step = Decimal(1).scaleb(-places)
-    return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
+def _round(value: float | Decimal, places: int) -> float:
+    return float(round_half_up(value, places))
 
 
 def fmt(value: float) -> str:
-    """A number as people write it: 0.5, 35, 1.25 (no trailing zeros)."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text if text not in ("-0", "") else "0"
+    """A number as people write it: 0.5, 35, 1.25 (no trailing zeros; half up to 0.01)."""
+    return number_text(value, 2)
 
 
 def total_from_per_kg(weight_kg: float, mg_per_kg: float) -> float:
-    """Total mg for a weight and a dose per kg, to 0.1 mg."""
-    return _round(weight_kg * mg_per_kg, 1)
+    """Total mg for a weight and a dose per kg, to 0.1 mg (decimal, half up: 0.35 x 73 = 25.6)."""
+    return _round(dec(weight_kg) * dec(mg_per_kg), 1)
 
 
 def per_kg_from_total(weight_kg: float, total_mg: float) -> float:
-    """Dose in mg/kg for a weight and a total, to 0.01 mg/kg."""
+    """Dose in mg/kg for a weight and a total, to 0.01 mg/kg (decimal, half up)."""
     if weight_kg <= 0:
         raise ValueError("Weight must be above 0 kg.")
-    return _round(total_mg / weight_kg, 2)
+    return _round(dec(total_mg) / dec(weight_kg), 2)
 
 
 def _finite(value: float | None) -> bool:
@@ -165,9 +245,11 @@ def resolved(plan: DosePlan) -> tuple[float, float] | None:
     if _finite(plan.mg_per_kg) and plan.mg_per_kg is not None:
         per_kg = plan.mg_per_kg
         total = plan.total_mg if _finite(plan.total_mg) else None
-        return per_kg, total if total is not None else plan.weight_kg * per_kg
+        if total is None:
+            total = float(dec(plan.weight_kg) * dec(per_kg))
+        return per_kg, total
     if _finite(plan.total_mg) and plan.total_mg is not None:
-        return plan.total_mg / plan.weight_kg, plan.total_mg
+        return float(dec(plan.total_mg) / dec(plan.weight_kg)), plan.total_mg
     return None
 
 
@@ -235,8 +317,11 @@ def _errors(plan: DosePlan) -> list[DoseIssue]:
     return issues
 
 
-def validate_plan(plan: DosePlan) -> list[DoseIssue]:
-    """Errors (refused) and confirmations (need ``out_of_range_reason``); see above."""
+def validate_plan(plan: DosePlan, maxima: Maxima | None = None) -> list[DoseIssue]:
+    """Errors (refused) and confirmations (need ``out_of_range_reason``); see above.
+
+    ``maxima`` are the clinic's (``services.dose.clinic_maxima``); the defaults otherwise.
+    """
     issues = _errors(plan)
     if issues:
         return issues
@@ -266,7 +351,133 @@ def validate_plan(plan: DosePlan) -> list[DoseIssue]:
                 "check the units.",
             )
         ]
+    route = Route(plan.route)
+    over = _above_maximum(route, per_kg, total, (maxima or DEFAULT_MAXIMA)[route])
+    if over:
+        return [
+            DoseIssue(
+                IssueKind.ERROR,
+                "above_max",
+                f"{dose_words(route, per_kg, total)} is above the clinic's maximum for "
+                f"{route.short} ({over}); it cannot be planned. The maximum is a clinic "
+                "setting.",
+            )
+        ]
     return _range_confirmations(plan, per_kg, total)
+
+
+def dose_words(route: Route, per_kg: float | None, total: float) -> str:
+    """'700 mg IM (10 mg/kg)'."""
+    per = f" ({fmt(_round(per_kg, 2))} mg/kg)" if per_kg is not None else ""
+    return f"{fmt(_round(total, 1))} mg {Route(route).short}{per}"
+
+
+def maximum_text(maximum: DoseMaximum) -> str:
+    """'3 mg/kg and 300 mg'."""
+    parts = []
+    if maximum.max_mg_per_kg is not None:
+        parts.append(f"{fmt(maximum.max_mg_per_kg)} mg/kg")
+    if maximum.max_total_mg is not None:
+        parts.append(f"{fmt(maximum.max_total_mg)} mg")
+    return " and ".join(parts) or "no maximum"
+
+
+def _above_maximum(route: Route, per_kg: float | None, total: float, maximum: DoseMaximum) -> str:
+    """'' when within the clinic's maximum, else the maximum in words."""
+    shown_total = _round(total, 1)
+    over_per_kg = (
+        per_kg is not None
+        and maximum.max_mg_per_kg is not None
+        and _round(per_kg, 2) > maximum.max_mg_per_kg
+    )
+    over_total = maximum.max_total_mg is not None and shown_total > maximum.max_total_mg
+    return maximum_text(maximum) if over_per_kg or over_total else ""
+
+
+def is_above_usual(issues: Sequence[DoseIssue]) -> bool:
+    return any(i.code.startswith("above_usual_") for i in issues)
+
+
+def confirmation_question(plan: DosePlan) -> str:
+    """The second confirmation a dose above the usual range needs; it names the number."""
+    pair = resolved(plan)
+    if pair is None:
+        return ""
+    per_kg, total = pair
+    return f"Give {dose_words(Route(plan.route), per_kg, total)}? This is above the usual range."
+
+
+class DoseRefused(ValueError):
+    """A plan or an extra dose that cannot be recorded as asked; the message says why."""
+
+    def __init__(self, message: str, *, needs_confirmation: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        #: the question to confirm when that is all that is missing
+        self.needs_confirmation = needs_confirmation
+
+
+def accept_plan(plan: DosePlan, maxima: Maxima | None = None, confirmation: str = "") -> DosePlan:
+    """The completed plan, marked ``above_usual`` when it is, or :class:`DoseRefused`.
+
+    Within the usual range: accepted. Outside it (below, or an unusual infusion length): a
+    reason of substance. Above it, up to the clinic's maximum: a reason of substance and
+    ``confirmation`` equal to :func:`confirmation_question` for this very dose. Above the
+    maximum (or any error): refused.
+    """
+    plan = complete_plan(plan)
+    issues = validate_plan(plan, maxima)
+    errors = [i.message for i in issues if i.kind is IssueKind.ERROR]
+    if errors:
+        raise DoseRefused(" ".join(errors))
+    confirms = [i.message for i in issues if i.kind is IssueKind.CONFIRM]
+    above = is_above_usual(issues)
+    if not confirms:
+        return dataclasses.replace(plan, above_usual=False, confirmed="")
+    problem = reason_problem(plan.out_of_range_reason)
+    if problem:
+        raise DoseRefused(" ".join(confirms) + " " + problem)
+    question = confirmation_question(plan) if above else ""
+    if above and confirmation.strip() != question:
+        raise DoseRefused(f"{question} Confirm this dose to go ahead.", needs_confirmation=question)
+    return dataclasses.replace(
+        plan,
+        out_of_range_reason=" ".join((plan.out_of_range_reason or "").split()),
+        above_usual=above,
+        confirmed=question,
+    )
+
+
+def plan_problem(plan: DosePlan, maxima: Maxima | None = None, confirmation: str = "") -> str:
+    """'' when :func:`accept_plan` would accept the plan, else its message."""
+    try:
+        accept_plan(plan, maxima, confirmation)
+    except DoseRefused as exc:
+        return exc.message
+    return ""
+
+
+ABOVE_USUAL_MARK = "above the usual range"
+
+
+def plan_summary(plan: DosePlan) -> str:
+    """'34 mg IM (0.5 mg/kg for 68.0 kg (150 lb)) · above the usual range' for lists, headers
+    and PDFs; the mark shows whenever the plan is above the usual range."""
+    pair = resolved(plan) if _finite(plan.weight_kg) and plan.weight_kg > 0 else None
+    weight = plan.weight.text() if _finite(plan.weight_kg) else "no weight"
+    if pair is None:
+        text = f"{Route(plan.route).short}, {weight}"
+    else:
+        per_kg, total = pair
+        text = (
+            f"{fmt(_round(total, 1))} mg {Route(plan.route).short} "
+            f"({fmt(_round(per_kg, 2))} mg/kg for {weight})"
+        )
+    if Route(plan.route) is Route.IV and plan.infusion_minutes:
+        text += f" over {plan.infusion_minutes} min"
+    if plan.above_usual:
+        text += f" · {ABOVE_USUAL_MARK}"
+    return text
 
 
 def _range_confirmations(plan: DosePlan, per_kg: float, total: float) -> list[DoseIssue]:
@@ -316,13 +527,10 @@ def _range_text(low: float | None, high: float | None, unit: str) -> str:
     return f"at most {fmt(high or 0)} {unit}"
 
 
-def is_acceptable(plan: DosePlan) -> bool:
-    """No errors, and any confirmation is answered by a written reason."""
-    issues = validate_plan(plan)
-    if any(i.kind is IssueKind.ERROR for i in issues):
-        return False
-    has_reason = bool((plan.out_of_range_reason or "").strip())
-    return has_reason or not issues
+def is_acceptable(plan: DosePlan, maxima: Maxima | None = None) -> bool:
+    """No errors; a confirmation is answered by a reason of substance and, above the usual
+    range, by the stored confirmation of this very dose (see :func:`accept_plan`)."""
+    return plan_problem(plan, maxima, plan.confirmed) == ""
 
 
 def suggest_band(route: Route, mg_per_kg: float) -> DoseBand | None:
@@ -337,3 +545,121 @@ def suggest_band(route: Route, mg_per_kg: float) -> DoseBand | None:
             return DoseBand.LOW
         return DoseBand.MODERATE if mg_per_kg < 1.0 else DoseBand.HIGH
     return None
+
+
+# --------------------------------------------------------------------------- extra doses
+class DoseLevel(StrEnum):
+    USUAL = "usual"
+    ABOVE_USUAL = "above_usual"
+    ABOVE_MAX = "above_max"
+
+
+@dataclass(frozen=True)
+class ExtraDoseCheck:
+    level: DoseLevel
+    running_total_mg: float  # the planned dose (once given), earlier extras and this one
+    running_mg_per_kg: float | None
+    message: str
+    question: str = ""  # the confirmation to give when above the usual range
+
+
+def extra_doses_mg(events: Sequence[SessionEvent]) -> list[float]:
+    """The extra doses recorded in a session, in mg, as last corrected."""
+    latest: dict[int, Mapping[str, Any]] = {}
+    for e in events:
+        if e.kind is EventKind.CORRECTION and e.corrects_id is not None:
+            body = e.payload.get("payload")
+            if isinstance(body, Mapping):
+                latest[e.corrects_id] = body
+    amounts = []
+    for e in events:
+        if e.kind is not EventKind.EXTRA_DOSE:
+            continue
+        payload = latest.get(e.id or -1, e.payload)
+        value = payload.get("total_mg", payload.get("mg"))
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            amounts.append(float(value))
+    return amounts
+
+
+def check_extra_dose(
+    plan: DosePlan,
+    extra_mg: float,
+    *,
+    earlier_extras_mg: Sequence[float] = (),
+    dose_given: bool = True,
+    route: Route | str | None = None,
+    maxima: Maxima | None = None,
+) -> ExtraDoseCheck:
+    """An extra dose against the session's running total and the same three levels.
+
+    The running total is the planned dose (once given), the earlier extras and this one;
+    it is checked against the usual range and the clinic's maximum of the session's route,
+    and of the extra's route too when that differs (the stricter answer counts).
+    """
+    if not _finite(extra_mg) or extra_mg <= 0:
+        raise DoseRefused("Enter the extra dose in mg, above 0.")
+    plan = complete_plan(plan)
+    planned = resolved(plan)
+    base = planned[1] if planned is not None and dose_given else 0.0
+    total = float(
+        round_half_up(sum((dec(v) for v in (*earlier_extras_mg, extra_mg)), dec(base)), 1)
+    )
+    weight_ok = _finite(plan.weight_kg) and plan.weight_kg > 0
+    per_kg = per_kg_from_total(plan.weight_kg, total) if weight_ok else None
+    routes = [Route(plan.route)]
+    if route is not None and Route(route) not in routes:
+        routes.append(Route(route))
+    level = DoseLevel.USUAL
+    limits: list[str] = []
+    for r in routes:
+        maximum = (maxima or DEFAULT_MAXIMA)[r]
+        if _above_maximum(r, per_kg, total, maximum):
+            level = DoseLevel.ABOVE_MAX
+            limits.append(f"the clinic's maximum for {r.short} is {maximum_text(maximum)}")
+        elif level is DoseLevel.USUAL and _above_usual(r, per_kg, total):
+            level = DoseLevel.ABOVE_USUAL
+    words = dose_words(routes[0], per_kg, total)
+    extra = f"{fmt(_round(extra_mg, 1))} mg"
+    if level is DoseLevel.ABOVE_MAX:
+        return ExtraDoseCheck(
+            level,
+            total,
+            per_kg,
+            f"An extra {extra} brings this session to {words}, above the clinic's maximum "
+            f"({'; '.join(limits)}); it cannot be recorded as a dose to give.",
+        )
+    if level is DoseLevel.ABOVE_USUAL:
+        question = f"Give an extra {extra}, {words} in this session? This is above the usual range."
+        return ExtraDoseCheck(
+            level,
+            total,
+            per_kg,
+            f"An extra {extra} brings this session to {words}, above the usual range: "
+            "write the reason and confirm the dose.",
+            question,
+        )
+    return ExtraDoseCheck(level, total, per_kg, f"This session's total is {words}.")
+
+
+def _above_usual(route: Route, per_kg: float | None, total: float) -> bool:
+    usual = USUAL_RANGES[route]
+    over_per_kg = per_kg is not None and usual.max_mg_per_kg is not None
+    if over_per_kg and _round(per_kg or 0, 2) > (usual.max_mg_per_kg or 0):
+        return True
+    return usual.max_total_mg is not None and _round(total, 1) > usual.max_total_mg
+
+
+def accept_extra_dose(check: ExtraDoseCheck, reason: str, confirmation: str) -> None:
+    """Refuse (:class:`DoseRefused`) what ``check`` does not allow as answered."""
+    if check.level is DoseLevel.ABOVE_MAX:
+        raise DoseRefused(check.message)
+    if check.level is DoseLevel.ABOVE_USUAL:
+        problem = reason_problem(reason)
+        if problem:
+            raise DoseRefused(f"{check.message} {problem}", needs_confirmation=check.question)
+        if confirmation.strip() != check.question:
+            raise DoseRefused(
+                f"{check.question} Confirm this dose to go ahead.",
+                needs_confirmation=check.question,
+            )

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from kapcompanion.core.intake import Contact
+from kapcompanion.core.units import Height, Weight
 
 
 @dataclass
@@ -50,6 +51,10 @@ class Client:
     identifier: str = ""
     notes: str = ""
     status: ClientStatus = ClientStatus.ACTIVE
+    #: the last measured weight and height, each dated, in the unit they were entered in;
+    #: the dose plan offers the weight (kept in the record's JSON data: no schema change)
+    weight: Weight | None = None
+    height: Height | None = None
     id: int | None = None
     next_session: datetime | None = None
     created_utc: datetime | None = None

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from kapcompanion.core.dose import DEFAULT_MAXIMA, MAX_MG_PER_KG, MAX_TOTAL_MG, USUAL_RANGES, Route
+
 PREFIX = "setting."  # the meta key of a setting is PREFIX + key
 
 
@@ -152,6 +154,55 @@ PCL5_CUTPOINT = declare(
         maximum=33,
     )
 )
+
+
+# Dose maxima per route (issue 19): above the usual range a dose needs a reason of substance
+# and a confirmation naming the number; above these it is refused. Defaults and their sources
+# are core.dose.DEFAULT_MAXIMA; a maximum cannot go below the top of the usual range (that
+# would turn the usual range into a refusal) nor above the units check (10 mg/kg, 1000 mg).
+_DOSE_MAX_SOURCE = {
+    Route.IV: "Default 1.5 mg/kg: 1.5 times the usual top of 1.0 mg/kg (PRODUCT.md; seed 004), "
+    "under the 2 mg/kg average IV anaesthetic dose of the Ketalar label.",
+    Route.IM: "Default 3.0 mg/kg and 300 mg: the top of ketamine psychedelic therapy's "
+    "2.0-3.0 mg/kg IM (Krupitsky and Grinenko 1997), under a third of the Ketalar label's "
+    "6.5-13 mg/kg IM anaesthetic dose.",
+    Route.SUBLINGUAL: "Default 450 mg: 1.5 times the 300 mg accepted without question (the "
+    "sources give 200-250 mg; PRODUCT.md; seed 004).",
+    Route.INTRANASAL: "Default 1.5 mg/kg and 150 mg: 1.5 times the usual top; esketamine's "
+    "label maximum is 84 mg per session.",
+    Route.ORAL: "Default 4.5 mg/kg: 1.5 times the usual top of 3.0 mg/kg (about 20% "
+    "bioavailability, seed 004).",
+}
+
+
+def _dose_max(route: Route, unit: str) -> Setting | None:
+    default = DEFAULT_MAXIMA[route]
+    usual = USUAL_RANGES[route]
+    per_kg = unit == "mg/kg"
+    value = default.max_mg_per_kg if per_kg else default.max_total_mg
+    if value is None:
+        return None
+    floor = usual.max_mg_per_kg if per_kg else usual.max_total_mg
+    return declare(
+        Setting(
+            f"dose_max_{route.value}_{'mg_per_kg' if per_kg else 'total_mg'}",
+            float,
+            value,
+            f"Maximum {route.short} dose ({'per kg' if per_kg else 'in total'})",
+            "Above the usual range a dose needs a reason and a confirmation; above this it is "
+            "refused, for the planned dose and for the session's running total. "
+            + _DOSE_MAX_SOURCE[route],
+            unit=unit,
+            minimum=floor if floor is not None else 0.0,
+            maximum=MAX_MG_PER_KG if per_kg else MAX_TOTAL_MG,
+        )
+    )
+
+
+#: route -> (maximum in mg/kg, maximum total in mg); None where the route has no such limit
+DOSE_MAXIMA: dict[Route, tuple[Setting | None, Setting | None]] = {
+    route: (_dose_max(route, "mg/kg"), _dose_max(route, "mg")) for route in Route
+}
 
 
 def all_settings() -> Iterator[Setting]:

@@ -14,9 +14,10 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from kapcompanion.core.checklist import ItemKind, ItemState, MusicPreferences
-from kapcompanion.core.dose import Route, fmt
+from kapcompanion.core.dose import ABOVE_USUAL_MARK, Route, fmt
 from kapcompanion.core.models import EventKind
 from kapcompanion.core.touch import TouchKind, format_date
+from kapcompanion.core.units import WeightUnit, weight_text
 
 #: Events that the PDF marks as needing attention in the timeline.
 ALERT_KINDS = frozenset({EventKind.ADVERSE_EVENT, EventKind.DISTRESS, EventKind.NAUSEA})
@@ -94,7 +95,22 @@ def _number(value: Any) -> float | None:
 
 
 DOSE_KEYS = frozenset(
-    {"total_mg", "mg", "mg_per_kg", "route", "lot", "weight_kg", "infusion_minutes"}
+    {
+        "total_mg",
+        "mg",
+        "mg_per_kg",
+        "route",
+        "lot",
+        "weight_kg",
+        "weight_unit",
+        "weight_entered",
+        "infusion_minutes",
+        "running_total_mg",
+        "running_mg_per_kg",
+        "above_usual",
+        "confirmed",
+        "reason",
+    }
 )
 
 
@@ -115,9 +131,23 @@ def dose_words(payload: Mapping[str, Any]) -> list[str]:
         parts.append(f"over {fmt(minutes)} min")
     weight = _number(payload.get("weight_kg"))
     if weight is not None:
-        parts.append(f"weight {fmt(weight)} kg")
+        unit = payload.get("weight_unit")
+        entered = _number(payload.get("weight_entered"))
+        try:
+            parts.append(f"weight {weight_text(weight, WeightUnit(unit or 'kg'), entered)}")
+        except (ValueError, ArithmeticError):
+            parts.append(f"weight {fmt(weight)} kg")
     if payload.get("lot"):
         parts.append(f"lot {payload['lot']}")
+    running = _number(payload.get("running_total_mg"))
+    if running is not None:
+        per_kg_total = _number(payload.get("running_mg_per_kg"))
+        per = f" ({fmt(per_kg_total)} mg/kg)" if per_kg_total is not None else ""
+        parts.append(f"session total {fmt(running)} mg{per}")
+    if payload.get("above_usual"):
+        parts.append(ABOVE_USUAL_MARK.upper())
+        if payload.get("reason"):
+            parts.append(f"reason: {payload['reason']}")
     return parts
 
 

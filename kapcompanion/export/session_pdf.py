@@ -228,11 +228,19 @@ def _dose(d: SessionRecordData, width: float) -> list[Flowable]:
         p = d.plan
         out.append(
             pk.para(
-                f"Route: {p.route.label}. Weight {fmt(p.weight_kg)} kg. Planned "
+                f"Route: {p.route.label}. Weight {p.weight.text()}. Planned "
                 f"{_num(p.mg_per_kg, 'mg/kg') or '-'} = {_num(p.total_mg, 'mg') or '-'}.",
                 st.body,
             )
         )
+        if p.above_usual:
+            out.append(  # the mark of issue 19; the reason is in the plan notes
+                pk.raw_para(
+                    "<b>Above the usual range</b>: confirmed on planning "
+                    f"(“{pk.markup(p.confirmed)}”).",
+                    st.body,
+                )
+            )
     rows = [
         [
             line.what,

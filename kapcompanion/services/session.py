@@ -24,7 +24,7 @@ from kapcompanion.core.clock import (
     default_phases,
 )
 from kapcompanion.core.discharge import Discharge, discharge_ready
-from kapcompanion.core.dose import DosePlan, IssueKind, complete_plan, validate_plan
+from kapcompanion.core.dose import DosePlan, DoseRefused
 from kapcompanion.core.integration import IntegrationEntry, IntegrationKind
 from kapcompanion.core.models import (
     Course,
@@ -39,12 +39,22 @@ from kapcompanion.core.models import (
 from kapcompanion.core.serial import load, to_jsonable
 from kapcompanion.core.touch import TouchAgreement, TouchCheck, TouchKind, check_touch
 from kapcompanion.core.vitals import VitalReading, VitalThresholds, flag_reading, validate_reading
+from kapcompanion.services import dose as dose_rules
 from kapcompanion.store.errors import VaultError
 from kapcompanion.store.repos import Repos
 
 
 class SessionError(VaultError):
     """A therapist action that cannot be recorded as asked; the message says why."""
+
+
+class DoseNotAccepted(SessionError):
+    """A dose the clinic's limits refuse as asked; ``needs_confirmation`` is the question to
+    confirm (naming the number) when a reason and that confirmation are what is missing."""
+
+    def __init__(self, refused: DoseRefused) -> None:
+        super().__init__(refused.message)
+        self.needs_confirmation = refused.needs_confirmation
 
 
 class TouchNeedsReason(SessionError):
@@ -82,16 +92,15 @@ def plan_session(
     phases: list[PlannedPhase] | None = None,
     planned_for: datetime | None = None,
     vitals_every_min: int = 15,
+    confirmation: str = "",
 ) -> DosingSession:
-    """Validate the dose plan and store a planned session; an out-of-range dose needs a reason."""
-    plan = complete_plan(plan)
-    issues = validate_plan(plan)
-    errors = [i.message for i in issues if i.kind is IssueKind.ERROR]
-    if errors:
-        raise SessionError(" ".join(errors))
-    confirms = [i.message for i in issues if i.kind is IssueKind.CONFIRM]
-    if confirms and not (plan.out_of_range_reason or "").strip():
-        raise SessionError(" ".join(confirms) + " Confirm with a reason to go on.")
+    """Validate the dose plan against the clinic's limits (``services.dose``) and store a
+    planned session: outside the usual range needs a reason of substance, above it also
+    ``confirmation`` naming the dose; above the clinic's maximum is refused."""
+    try:
+        plan = dose_rules.accepted_plan(repos.vault, plan, confirmation)
+    except DoseRefused as exc:
+        raise DoseNotAccepted(exc) from None
     if course_id is None:
         course_id = current_course(repos, client_id).id
     number = 1 + sum(1 for s in repos.sessions.for_client(client_id) if s.course_id == course_id)
@@ -104,7 +113,7 @@ def plan_session(
         phases=[to_jsonable(p) for p in (phases or default_phases(plan.route))],
         vitals_every_min=vitals_every_min,
     )
-    return repos.sessions.save(session)
+    return dose_rules.save_plan(repos, session)
 
 
 class SessionRunner:
@@ -226,12 +235,27 @@ class SessionRunner:
             raise SessionError("The session is not running.")
         if kind is EventKind.TOUCH_OFFERED:
             raise SessionError("Use record_touch for touch: it is checked against the agreement.")
+        if kind is EventKind.EXTRA_DOSE:
+            payload = self._checked_extra_dose(payload or {})
         event = self._event(kind, payload)
         if kind is EventKind.DISTRESS and (payload or {}).get("suicide_risk"):
             self.repos.flags.raise_flag(
                 self.client_id, FlagKind.SUICIDE_RISK, f"session {self.id}", "Distress event"
             )
         return event
+
+    def _checked_extra_dose(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The session's running total against the clinic's limits (``services.dose``)."""
+        try:
+            return dose_rules.checked_extra_dose(
+                dose_rules.clinic_maxima(self.repos.vault),
+                self.plan,
+                self.events(),
+                self.clock.dosed,
+                payload,
+            )
+        except DoseRefused as exc:
+            raise DoseNotAccepted(exc) from None
 
     def check_touch(self, kind: TouchKind, asked: bool = False) -> TouchCheck:
         return check_touch(self.touch_agreement(), kind, asked)

@@ -12,8 +12,9 @@ import re
 from dataclasses import replace
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -29,12 +30,22 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core.models import Client, ContactInfo
+from kapcompanion.services import dose as dose_service
 from kapcompanion.store.errors import VaultError
 from kapcompanion.store.repos import validate_client
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.measure_field import HeightField, WeightField
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _day(qdate: QDate) -> date:
+    return date(qdate.year(), qdate.month(), qdate.day())
 
 
 class FormProblem(Exception):
@@ -105,6 +116,23 @@ class ClientDialog(QDialog):
         self.address.setTabChangesFocus(True)
         self.address.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 14)
         self.indications = _line("Indications", "comma-separated, e.g. depression, PTSD")
+        # weight and height with their units and the day they were measured (issue 19): the
+        # dose plan offers this weight
+        unit = dose_service.weight_unit(ctx.vault)
+        self.weight = WeightField()
+        self.weight.set_unit(unit.value)
+        self.weight_on = self._measured_on("Weight measured on")
+        self.weight.add_to_row(QLabel("measured on"))
+        self.weight.add_to_row(self.weight_on)
+        self.body_height = HeightField()
+        self.body_height.set_unit("in" if unit.value == "lb" else "cm")
+        self.height_on = self._measured_on("Height measured on")
+        self.body_height.add_to_row(QLabel("measured on"))
+        self.body_height.add_to_row(self.height_on)
+        # a newly typed figure was measured today unless the date is changed after it
+        today = QDate.currentDate
+        self.weight.edit.textEdited.connect(lambda _t: self.weight_on.setDate(today()))
+        self.body_height.edit.textEdited.connect(lambda _t: self.height_on.setDate(today()))
         self.emergency = _ContactFields("Emergency contact")
         self.escort = _ContactFields("Escort")
         self.notes = QPlainTextEdit()
@@ -119,6 +147,12 @@ class ClientDialog(QDialog):
         form.addRow("&Date of birth", self.dob)
         form.addRow("Pron&ouns", self.pronouns)
         form.addRow("&Indications", self.indications)
+        weight_label = QLabel("&Weight")
+        weight_label.setBuddy(self.weight.edit)
+        form.addRow(weight_label, self.weight)
+        height_label = QLabel("Hei&ght")
+        height_label.setBuddy(self.body_height.edit)
+        form.addRow(height_label, self.body_height)
         form.addRow("Record n&umber", self.identifier)
         reach = QGroupBox("Contact")
         form2 = QFormLayout(reach)
@@ -169,8 +203,26 @@ class ClientDialog(QDialog):
         self.setMinimumSize(520, 380)  # explicit, so showing never resizes the window
         self.resize(720, 640)
 
+    @staticmethod
+    def _measured_on(name: str) -> QDateEdit:
+        edit = QDateEdit(QDate.currentDate())
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setMaximumDate(QDate.currentDate())
+        edit.setAccessibleName(name)
+        inner = edit.findChild(QLineEdit)
+        if inner is not None:  # the text part takes the focus: it needs the name too
+            inner.setAccessibleName(name)
+        return edit
+
     # ------------------------------------------------------------------ form <-> client
     def _load(self, c: Client) -> None:
+        self.weight.set_value(c.weight)
+        if c.weight is not None and c.weight.measured_on is not None:
+            self.weight_on.setDate(_qdate(c.weight.measured_on))
+        self.body_height.set_value(c.height)
+        if c.height is not None and c.height.measured_on is not None:
+            self.height_on.setDate(_qdate(c.height.measured_on))
         self.name.setText(c.name)
         self.pseudonym.setText(c.pseudonym)
         self.dob.setText(c.dob.isoformat() if c.dob else "")
@@ -201,7 +253,14 @@ class ClientDialog(QDialog):
             self.escort.phone,
             self.escort.relationship,
         ]
-        return (*(e.text() for e in edits), self.address.toPlainText(), self.notes.toPlainText())
+        edits += [self.weight.edit, self.body_height.edit]
+        dates = (self.weight_on.date().toString(), self.height_on.date().toString())
+        return (
+            *(e.text() for e in edits),
+            *dates,
+            self.address.toPlainText(),
+            self.notes.toPlainText(),
+        )
 
     def modified(self) -> bool:
         return self._snapshot() != self._initial
@@ -220,9 +279,16 @@ class ClientDialog(QDialog):
         email = self.email.text().strip()
         if email and not EMAIL.match(email):
             raise FormProblem("The email address does not look complete.", self.email)
+        for field in (self.weight, self.body_height):
+            if field.problem():
+                raise FormProblem(field.problem(), field.edit)
+        weight = self.weight.value()
+        height = self.body_height.value()
         base = self.original or Client(name="")
         return replace(
             base,
+            weight=weight.with_date(_day(self.weight_on.date())) if weight else None,
+            height=height.with_date(_day(self.height_on.date())) if height else None,
             name=self.name.text().strip(),
             pseudonym=self.pseudonym.text().strip(),
             dob=dob,

@@ -170,6 +170,10 @@ def summary_line(client: Client, today: date | None = None) -> str:
         parts.append(client.pronouns)
     if client.indications:
         parts.append(", ".join(indication_label(i) for i in client.indications))
+    for measure in (client.weight, client.height):
+        if measure is not None:
+            when = measure.measured_on
+            parts.append(measure.text() + (f" on {when.isoformat()}" if when else ""))
     if client.status == ClientStatus.ARCHIVED:
         parts.append("ARCHIVED")
     return "  ·  ".join(parts)

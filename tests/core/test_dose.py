@@ -232,7 +232,14 @@ def test_out_of_range_needs_a_written_reason() -> None:
     plan.out_of_range_reason = "   "
     assert not is_acceptable(plan)
     plan.out_of_range_reason = "Titrating after two sessions without effect; Dr Ames agreed."
+    assert not is_acceptable(plan)  # above the usual range: the dose must be confirmed too
+    plan.confirmed = "Give 84 mg IV (1.2 mg/kg)? This is above the usual range."
     assert is_acceptable(plan)
+    below = iv(0.08)
+    below.out_of_range_reason = "ok"
+    assert not is_acceptable(below)  # a token is not a reason
+    below.out_of_range_reason = "Very sensitive client, first session at a test dose."
+    assert is_acceptable(below)  # below the usual range: a reason, no second confirmation
     assert is_acceptable(iv(0.5))
     assert not is_acceptable(iv(minutes=None))
 

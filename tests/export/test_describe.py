@@ -42,7 +42,7 @@ def test_session_runner_payloads_in_words() -> None:
         "infusion_minutes": 40,
     }
     assert event_text(EventKind.DOSE_GIVEN, dose) == (
-        "35 mg, 0.5 mg/kg, IV infusion, over 40 min, weight 70 kg, lot A1."
+        "35 mg, 0.5 mg/kg, IV infusion, over 40 min, weight 70.0 kg (154.3 lb), lot A1."
     )
     vitals = {
         "vitals_id": 3,

@@ -109,7 +109,10 @@ def test_checklist_touch_agreement_and_intention_quoted_in_full(
 
 def test_dose_plan_and_what_was_given_with_units(exported: Exported) -> None:
     text = exported.text
-    assert "Route: Intramuscular (IM). Weight 70 kg. Planned 0.75 mg/kg = 52.5 mg." in text
+    assert (
+        "Route: Intramuscular (IM). Weight 70.0 kg (154.3 lb). Planned 0.75 mg/kg = 52.5 mg."
+        in text
+    )
     assert re.search(
         r"Planned Intramuscular \(IM\) 0\.75 mg/kg 52\.5 mg weight 70 kg; lot LOT-7781", text
     )

@@ -61,10 +61,12 @@ def test_plan_refuses_absurd_and_questions_unusual_doses(repos: Repos) -> None:
             route=Route.IM,
             weight_kg=70,
             mg_per_kg=3.0,
-            out_of_range_reason="Physician order, documented",
+            out_of_range_reason="Physician order after review, documented in the chart",
         ),
+        confirmation="Give 210 mg IM (3 mg/kg)? This is above the usual range.",
     )
     assert ok.plan["total_mg"] == 210.0 and ok.plan["out_of_range_reason"]
+    assert ok.plan["above_usual"] is True
     assert repos.vault.read("SELECT count(*) FROM sessions") == [(1,)]
 
 

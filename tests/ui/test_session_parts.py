@@ -20,6 +20,7 @@ from kapcompanion.core.clock import ChangeKind, PhaseChange, PhaseKind, PlannedP
 from kapcompanion.core.dose import DosePlan, Route
 from kapcompanion.core.models import SessionStatus
 from kapcompanion.core.serial import load
+from kapcompanion.core.units import Weight
 from kapcompanion.core.vitals import VitalReading, VitalThresholds
 from kapcompanion.services import clinic
 from kapcompanion.store.repos import Repos
@@ -118,16 +119,17 @@ def test_plan_dialog_fixed_dose_iv_and_clinic_phase_defaults(
     dialog.show()
     dialog.route.setCurrentIndex(dialog.route.findData(Route.SUBLINGUAL.value))
     assert not dialog.infusion.isEnabled()
-    dialog.weight.setValue(80)
+    dialog.weight.set_value(Weight.of(80, "kg"))
     dialog.total_mode.setChecked(True)
     assert dialog.dose.suffix() == " mg"
     dialog.dose.setValue(200)
-    assert dialog.computed.text().startswith("= 2.5 mg/kg")
-    assert dialog.issues.text() == "Within the usual Sublingual or lozenge range."
+    assert dialog.computed.text().startswith("= 2.50 mg/kg")
+    assert dialog.message.text() == "Within the usual Sublingual or lozenge range."
     dialog.route.setCurrentIndex(dialog.route.findData(Route.IV.value))
     assert dialog.infusion.isEnabled() and dialog.infusion.value() == 40
     assert dialog.phase_spins[PhaseKind.PEAK].value() == 30  # the shipped IV plan
     dialog.per_kg_mode.setChecked(True)
+    assert dialog.dose.value() == 2.5  # 200 mg at 80 kg, converted (issue 19)
     dialog.dose.setValue(0.5)
     assert dialog.band_hint.text() == "Suggested: moderate"
     dialog.phase_spins[PhaseKind.PEAK].setValue(35)
@@ -149,7 +151,7 @@ def test_plan_dialog_fixed_dose_iv_and_clinic_phase_defaults(
     qtbot.addWidget(edit)
     assert edit.phase_spins[PhaseKind.PEAK].value() == 35 and edit.dose.value() == 0.5
     edit.infusion.setValue(0)
-    assert edit.save() is None and "infusion" in edit.error.text()
+    assert edit.save() is None and "infusion" in edit.message.text()
     edit.infusion.setValue(45)
     again = edit.save()
     assert again is not None and again.id == session.id and again.number == session.number

@@ -79,19 +79,19 @@ def plan_through_the_dialog(qtbot: QtBot, section: SessionsSection) -> None:
     dialog = section.dialog
     assert isinstance(dialog, PlanDialog)
     dialog.route.setCurrentIndex(dialog.route.findData(Route.IM.value))
-    dialog.weight.clear()
-    QTest.keyClicks(dialog.weight, "70")
+    dialog.weight.edit.clear()
+    QTest.keyClicks(dialog.weight.edit, "70")
     dialog.dose.clear()
     QTest.keyClicks(dialog.dose, "3")  # 3 mg/kg IM: above the usual range
     assert "= 210 mg in total" in dialog.computed.text()
-    assert "above the usual" in dialog.issues.text()
+    assert "Above the usual range: 210 mg IM" in dialog.message.text()
     assert "required" in dialog.reason.placeholderText()
     assert dialog.save() is None
-    assert "Confirm with a reason" in dialog.error.text()
+    assert "A reason is needed" in dialog.message.text()
     dialog.dose.clear()
     QTest.keyClicks(dialog.dose, "0.5")
     assert (
-        "= 35 mg in total" in dialog.computed.text() and "Within the usual" in dialog.issues.text()
+        "= 35 mg in total" in dialog.computed.text() and "Within the usual" in dialog.message.text()
     )
     QTest.keyClicks(dialog.lot, "LOT-7")
     dialog.buttons.button(dialog.buttons.StandardButton.Save).click()

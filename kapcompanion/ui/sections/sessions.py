@@ -22,12 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kapcompanion.core.dose import DosePlan
+from kapcompanion.core.dose import DosePlan, plan_summary
 from kapcompanion.core.models import DosingSession, SessionStatus
 from kapcompanion.core.serial import load
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.session import describe as words
 from kapcompanion.ui.session.readiness import open_preparation, preparation_view_class
 from kapcompanion.ui.theme import set_role
 
@@ -129,13 +128,19 @@ class SessionsSection(QWidget):
         self.sessions = self.ctx.repos.sessions.for_client(self.client_id)
         self.table.setRowCount(len(self.sessions))
         for row, s in enumerate(self.sessions):
-            dose = words.dose_text(load(DosePlan, s.plan)) if s.plan else ""
+            plan = load(DosePlan, s.plan) if s.plan else None
+            dose = plan_summary(plan) if plan is not None else ""
             signed = s.signed_utc.astimezone().strftime("%Y-%m-%d") if s.signed_utc else "—"
             for col, text in enumerate(
                 (str(s.number), session_date(s), STATUS_TEXT[s.status], signed, dose)
             ):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, s.id)
+                if col == 4 and plan is not None and plan.above_usual:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                    item.setToolTip(f"Reason recorded: {plan.out_of_range_reason or ''}")
                 self.table.setItem(row, col, item)
         self.empty.setVisible(not self.sessions)
         self.table.setVisible(bool(self.sessions))

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core.dose import plan_summary
 from kapcompanion.core.models import SessionStatus
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.session import describe as words
 from kapcompanion.ui.session.clock_panel import ClockPanel
 from kapcompanion.ui.session.controller import SessionController
 from kapcompanion.ui.session.discharge import DischargeDialog
@@ -149,7 +149,7 @@ class SessionScreen(QWidget):
         self.header = QLabel(self)
         set_role(self.header, "title")
         self.header.setAccessibleName("Session")
-        self.plan_line = QLabel(words.dose_text(runner.plan) if runner.session.plan else "", self)
+        self.plan_line = QLabel(plan_summary(runner.plan) if runner.session.plan else "", self)
         set_role(self.plan_line, "hint")
         top = QVBoxLayout()
         top.setSpacing(0)
