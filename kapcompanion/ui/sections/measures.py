@@ -27,11 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kapcompanion.core.measures import MeasureContext, load_instruments, progress
+from kapcompanion.core.measures import MeasureContext, progress
 from kapcompanion.core.models import SessionStatus
-from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.measure_form import MeasureFormDialog
-from kapcompanion.ui.measure_records import (
+from kapcompanion.services import measures
+from kapcompanion.services.measures import (
     CONTEXT_WORDS,
     DueGroup,
     StoredResponse,
@@ -41,6 +40,8 @@ from kapcompanion.ui.measure_records import (
     responses,
     session_day,
 )
+from kapcompanion.ui.context import AppContext
+from kapcompanion.ui.measure_form import MeasureFormDialog
 from kapcompanion.ui.measure_schedule import ResponseDialog, ScheduleDialog
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.score_chart import ScoreChart, SessionMark
@@ -53,7 +54,7 @@ class MeasuresSection(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.client_id = client_id
-        self.instruments = load_instruments()
+        self.instruments = measures.instruments(ctx.vault)
         self.stored: list[StoredResponse] = []
         self.due: list[DueGroup] = []
         self.dialog: QDialog | None = None
@@ -153,6 +154,7 @@ class MeasuresSection(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
+        self.instruments = measures.instruments(self.ctx.vault)  # the cut-point may change
         self.stored = responses(self.ctx.repos, self.client_id)
         self.due = due_for_client(
             self.ctx.repos, self.client_id, load_schedule(self.ctx.vault), self.stored
@@ -196,6 +198,9 @@ class MeasuresSection(QWidget):
             resp = s.response
             inst = self.instruments.get(resp.instrument_id)
             notes = list(resp.flags)
+            if inst is not None and inst.provisional is not None and resp.provisional is not None:
+                verdict = "met" if resp.provisional else "not met"
+                notes.insert(0, f"{inst.provisional.label}: {verdict}")
             if resp.incomplete_reason:
                 notes.insert(0, f"incomplete: {resp.incomplete_reason}")
             values = [
