@@ -169,6 +169,30 @@ def next_planned_session(sessions: Iterable[DosingSession]) -> DosingSession | N
     return planned[0] if planned else None
 
 
+def client_name(repos: Repos, client_id: int) -> str:
+    """The name a measure screen shows in its title (the read is audited as a view)."""
+    return repos.clients.get(client_id).display_name
+
+
+def upcoming_session(repos: Repos, client_id: int) -> DosingSession | None:
+    """The client's next planned dosing session (a pre-session form is linked to it)."""
+    return next_planned_session(repos.sessions.for_client(client_id))
+
+
+def session(repos: Repos, session_id: int) -> DosingSession:
+    return repos.sessions.get(session_id)
+
+
+def held_session_days(repos: Repos, client_id: int) -> list[tuple[int, date]]:
+    """(number, day) of every session that is no longer only planned, for progress charts."""
+    held: list[tuple[int, date]] = []
+    for s in repos.sessions.for_client(client_id):
+        day = session_day(s)
+        if s.status is not SessionStatus.PLANNED and day is not None:
+            held.append((s.number, day))
+    return held
+
+
 def session_day(session: DosingSession) -> date | None:
     when = session.dose_utc or session.started_utc or session.planned_for
     return when.astimezone().date() if when else None

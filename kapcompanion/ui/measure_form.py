@@ -51,7 +51,6 @@ from kapcompanion.services.measures import (
     CONTEXT_WORDS,
     due_ids,
     load_schedule,
-    next_planned_session,
     ordered_instrument_ids,
 )
 from kapcompanion.store.errors import VaultError
@@ -101,7 +100,7 @@ class MeasureFormDialog(QDialog):
         self.session_id = session_id
         self.instruments = measures.instruments(ctx.vault)
         self.schedule = load_schedule(ctx.vault)
-        self.client = ctx.repos.clients.get(client_id)
+        name = measures.client_name(ctx.repos, client_id)
         self.inst: Instrument | None = None
         self.rows: list[ItemRow] = []
         self._answers: dict[str, dict[int, int | None]] = {}
@@ -110,7 +109,7 @@ class MeasureFormDialog(QDialog):
         self.flag: SafetyFlag | None = None
         self._linked_session: int | None = session_id
         self.due: list[str] = []
-        self.setWindowTitle(ctx.title(f"Outcome measure: {self.client.display_name}"))
+        self.setWindowTitle(ctx.title(f"Outcome measure: {name}"))
         self.setObjectName("measureForm")
 
         self.context = QComboBox()
@@ -262,7 +261,7 @@ class MeasureFormDialog(QDialog):
         context = self.current_context()
         note = ""
         if context is MeasureContext.PRE_SESSION and self.session_id is None:
-            upcoming = next_planned_session(self.ctx.repos.sessions.for_client(self.client_id))
+            upcoming = measures.upcoming_session(self.ctx.repos, self.client_id)
             if upcoming is not None:
                 self._linked_session = upcoming.id
                 when = upcoming.planned_for
@@ -274,7 +273,7 @@ class MeasureFormDialog(QDialog):
         else:
             self._linked_session = self.session_id
             if self.session_id is not None:
-                session = self.ctx.repos.sessions.get(self.session_id)
+                session = measures.session(self.ctx.repos, self.session_id)
                 note = f"Linked to session {session.number}."
         self.session_note.setText(note)
         self.session_note.setVisible(bool(note))

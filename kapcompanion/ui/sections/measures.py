@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core.measures import MeasureContext, progress
-from kapcompanion.core.models import SessionStatus
 from kapcompanion.services import measures
 from kapcompanion.services.measures import (
     CONTEXT_WORDS,
@@ -38,7 +37,6 @@ from kapcompanion.services.measures import (
     load_schedule,
     ordered_instrument_ids,
     responses,
-    session_day,
 )
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.measure_form import MeasureFormDialog
@@ -235,12 +233,10 @@ class MeasuresSection(QWidget):
         self._show_progress()
 
     def session_marks(self) -> list[SessionMark]:
-        marks: list[SessionMark] = []
-        for s in self.ctx.repos.sessions.for_client(self.client_id):
-            day = session_day(s)
-            if s.status is not SessionStatus.PLANNED and day is not None:
-                marks.append(SessionMark(f"S{s.number}", day))
-        return marks
+        return [
+            SessionMark(f"S{number}", day)
+            for number, day in measures.held_session_days(self.ctx.repos, self.client_id)
+        ]
 
     def _show_progress(self) -> None:
         inst_id = self.chart_instrument.currentData()
