@@ -188,9 +188,11 @@ class Instrument:
     def with_cutpoint(self, cutpoint: int) -> Instrument:
         """This instrument with its bands and remission threshold drawn at ``cutpoint``.
 
-        Below the published range: "below the 31-33 cut-point range"; inside the range but
-        under the chosen number: "within the 31-33 range, below the clinic's cut-point of
-        33"; at or above the chosen number: what the cut-point means ("probable PTSD").
+        Below the published range: "below the published 31-33 cut-point range"; inside the
+        range but under the chosen number: "within the published 31-33 range, below the
+        clinic's cut-point of 33"; at or above the chosen number: what the cut-point means
+        ("probable PTSD: at or above the clinic's cut-point of 33, in the published 31-33
+        range").
         """
         rule = self.cutpoint
         if rule is None:
@@ -201,17 +203,23 @@ class Instrument:
                 f"{rule.low}-{rule.high}"
             )
         span = f"{rule.low}-{rule.high}"
-        bands = [Band(self.min_score, rule.low - 1, f"below the {span} cut-point range")]
+        bands = [Band(self.min_score, rule.low - 1, f"below the published {span} cut-point range")]
         if cutpoint > rule.low:
             bands.append(
                 Band(
                     rule.low,
                     cutpoint - 1,
-                    f"within the {span} range, below the clinic's cut-point of {cutpoint}",
+                    f"within the published {span} range, below the clinic's cut-point of "
+                    f"{cutpoint}",
                 )
             )
         bands.append(
-            Band(cutpoint, self.max_score, f"{rule.above} (cut-point {cutpoint} of {span})")
+            Band(
+                cutpoint,
+                self.max_score,
+                f"{rule.above}: at or above the clinic's cut-point of {cutpoint}, in the "
+                f"published {span} range",
+            )
         )
         return dataclasses.replace(
             self, bands=tuple(bands), remission_below=cutpoint, cutpoint_used=cutpoint

@@ -26,6 +26,14 @@ from kapcompanion.core.measures import (
 ITEM9 = "PHQ-9 item 9 positive (thoughts of being better off dead or self-harm)"
 
 
+def probable(cutpoint: int) -> str:
+    """The PCL-5 band at or above the clinic's cut-point (National Center for PTSD: 31-33)."""
+    return (
+        f"probable PTSD: at or above the clinic's cut-point of {cutpoint}, in the published "
+        "31-33 range"
+    )
+
+
 def answers_for(inst: Instrument, total: int) -> dict[int, int]:
     """Answers adding up to ``total``, filled greedily (item 9 kept at 0 where possible)."""
     numbers = list(inst.item_numbers)
@@ -65,9 +73,9 @@ GAD7 = [
 ]
 # National Center for PTSD, "Using the PTSD Checklist for DSM-5 (PCL-5)": a cut-point of
 # 31-33 indicates probable PTSD; the clinic picks the number (33 unless changed).
-PCL5_BELOW = "below the 31-33 cut-point range"
-PCL5_IN_RANGE_33 = "within the 31-33 range, below the clinic's cut-point of 33"
-PCL5_PROBABLE = "probable PTSD (cut-point 33 of 31-33)"
+PCL5_BELOW = "below the published 31-33 cut-point range"
+PCL5_IN_RANGE_33 = "within the published 31-33 range, below the clinic's cut-point of 33"
+PCL5_PROBABLE = probable(33)
 PCL5 = [
     (0, PCL5_BELOW),
     (30, PCL5_BELOW),
@@ -289,13 +297,13 @@ def test_complete_form_does_not_keep_an_incomplete_reason() -> None:
 @pytest.mark.parametrize(
     ("cutpoint", "total", "band"),
     [
-        (31, 30, "below the 31-33 cut-point range"),
-        (31, 31, "probable PTSD (cut-point 31 of 31-33)"),
-        (31, 32, "probable PTSD (cut-point 31 of 31-33)"),
-        (32, 31, "within the 31-33 range, below the clinic's cut-point of 32"),
-        (32, 32, "probable PTSD (cut-point 32 of 31-33)"),
-        (33, 32, "within the 31-33 range, below the clinic's cut-point of 33"),
-        (33, 33, "probable PTSD (cut-point 33 of 31-33)"),
+        (31, 30, "below the published 31-33 cut-point range"),
+        (31, 31, probable(31)),
+        (31, 32, probable(31)),
+        (32, 31, "within the published 31-33 range, below the clinic's cut-point of 32"),
+        (32, 32, probable(32)),
+        (33, 32, "within the published 31-33 range, below the clinic's cut-point of 33"),
+        (33, 33, probable(33)),
     ],
 )
 def test_pcl5_bands_follow_the_clinics_cut_point(cutpoint: int, total: int, band: str) -> None:
@@ -318,7 +326,7 @@ def test_pcl5_stored_form_keeps_the_cut_point_it_was_banded_at() -> None:
     inst = instrument("pcl5").with_cutpoint(31)
     resp = record_response(inst, answers_for(inst, 31), taken_on=datetime(2025, 3, 3, tzinfo=UTC))
     assert (resp.score, resp.cutpoint) == (31, 31)
-    assert resp.band == "probable PTSD (cut-point 31 of 31-33)"
+    assert resp.band == probable(31)
 
 
 # ------------------------------------------------------------------ PCL-5 DSM-5 cluster rule
@@ -340,7 +348,7 @@ def test_pcl5_cluster_rule_met_at_the_minimum() -> None:
         ("D", 2, 2),
         ("E", 2, 2),
     ]
-    assert result.total == 12 and result.band == "below the 31-33 cut-point range"
+    assert result.total == 12 and result.band == "below the published 31-33 cut-point range"
     assert result.provisional.words() == (
         "Provisional DSM-5 PTSD diagnosis: met. Items rated 2 (Moderately) or higher: "
         "B 1 of 5 (1 needed), C 1 of 2 (1 needed), D 2 of 7 (2 needed), E 2 of 6 (2 needed)."
@@ -366,7 +374,7 @@ def test_pcl5_total_33_with_the_cluster_rule_unmet() -> None:
     # default cut-point, yet D and E have no item rated 2 or more.
     answers = pcl5({1: 4, 2: 4, 3: 4, 4: 4, 5: 1, 6: 2, 7: 1}, rest=1)
     result = score(instrument("pcl5"), answers)
-    assert result.total == 33 and result.band == "probable PTSD (cut-point 33 of 31-33)"
+    assert result.total == 33 and result.band == probable(33)
     assert result.provisional is not None and not result.provisional.met
     words = result.provisional.words()
     assert "not met (D has 0 of the 2 items needed; E has 0 of the 2 items needed)" in words

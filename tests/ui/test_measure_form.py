@@ -27,6 +27,14 @@ from kapcompanion.ui.widgets.safety_flag_banner import ResolveFlagDialog, Safety
 AuditOf = Callable[..., list[tuple[str, str]]]
 
 
+def probable(cutpoint: int) -> str:
+    """The PCL-5 band at or above the clinic's cut-point (National Center for PTSD: 31-33)."""
+    return (
+        f"probable PTSD: at or above the clinic's cut-point of {cutpoint}, in the published "
+        "31-33 range"
+    )
+
+
 def focused() -> QWidget:
     widget = QApplication.focusWidget()
     assert widget is not None
@@ -231,7 +239,7 @@ def test_pcl5_shows_the_provisional_result_beside_the_total(
     # B: 4,4,4,4,1  C: 2,1  D and E "A little bit": total 33, D and E without an item at 2
     type_answers("44441" + "21" + "1" * 13)
     text = dialog.score.text()
-    assert text.startswith("Score 33 of 80: probable PTSD (cut-point 31 of 31-33)")
+    assert text.startswith(f"Score 33 of 80: {probable(31)}\n")
     assert "Provisional DSM-5 PTSD diagnosis: not met (D has 0 of the 2 items needed; E has" in (
         text
     )
@@ -244,4 +252,4 @@ def test_pcl5_shows_the_provisional_result_beside_the_total(
     assert dialog.save()
     (response,) = stored(unlocked, dialog.client_id)
     assert (response.score, response.cutpoint, response.provisional) == (37, 31, True)
-    assert response.band == "probable PTSD (cut-point 31 of 31-33)"
+    assert response.band == probable(31)

@@ -45,6 +45,9 @@ from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.score_chart import ScoreChart, SessionMark
 
 HEADERS = ["Date", "Questionnaire", "Occasion", "Score", "Band", "Notes"]
+BAND_COLUMN = HEADERS.index("Band")
+#: the widest the band column grows to fit its text (pixels); longer bands are elided
+BAND_MAX_WIDTH = 200
 
 
 class MeasuresSection(QWidget):
@@ -124,6 +127,11 @@ class MeasuresSection(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
+        # the PCL-5 band says the clinic's cut-point and the published range: a long text
+        # that is elided here (full text in the tooltip) so the notes keep their room
+        header.setSectionResizeMode(BAND_COLUMN, QHeaderView.ResizeMode.Interactive)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.activated.connect(lambda index: self.show_response(index.row()))
         self.table.doubleClicked.connect(lambda index: self.show_response(index.row()))
         self.history_empty = QLabel(
@@ -197,8 +205,9 @@ class MeasuresSection(QWidget):
             inst = self.instruments.get(resp.instrument_id)
             notes = list(resp.flags)
             if inst is not None and inst.provisional is not None and resp.provisional is not None:
+                # short in the table; the form and the stored-form view say the whole rule
                 verdict = "met" if resp.provisional else "not met"
-                notes.insert(0, f"{inst.provisional.label}: {verdict}")
+                notes.insert(0, f"DSM-5 provisional: {verdict}")
             if resp.incomplete_reason:
                 notes.insert(0, f"incomplete: {resp.incomplete_reason}")
             values = [
@@ -213,9 +222,13 @@ class MeasuresSection(QWidget):
                 cell = QTableWidgetItem(value)
                 if c == 3:
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                elif c == len(values) - 1 and value:
+                elif c in (BAND_COLUMN, len(values) - 1) and value:
                     cell.setToolTip(value)
                 self.table.setItem(r, c, cell)
+        self.table.resizeColumnToContents(BAND_COLUMN)
+        self.table.setColumnWidth(
+            BAND_COLUMN, min(self.table.columnWidth(BAND_COLUMN), BAND_MAX_WIDTH)
+        )
         self.table.setVisible(bool(rows))
         self.history_empty.setVisible(not rows)
 
