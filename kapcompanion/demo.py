@@ -36,13 +36,12 @@ from kapcompanion.core.discharge import Discharge
 from kapcompanion.core.dose import DoseBand, DosePlan, Route
 from kapcompanion.core.intake import Contact, Intake, Medication, SubstanceUse, interacting_groups
 from kapcompanion.core.integration import IntegrationEntry, IntegrationKind
-from kapcompanion.core.measures import MeasureContext, instrument, record_response
+from kapcompanion.core.measures import MeasureContext, instrument
 from kapcompanion.core.models import (
     Client,
     Course,
     DosingSession,
     EventKind,
-    FlagKind,
     StoredDocument,
 )
 from kapcompanion.core.screening import SCREENING_ITEMS, Answer, Screening, answer, apply_override
@@ -51,7 +50,7 @@ from kapcompanion.core.settings import PART2_NOTICE
 from kapcompanion.core.touch import DistressPreference, TouchAgreement, TouchKind
 from kapcompanion.core.vitals import VitalReading
 from kapcompanion.paths import resource
-from kapcompanion.services import settings
+from kapcompanion.services import measures, settings
 from kapcompanion.services.session import SessionRunner, plan_session
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
@@ -316,6 +315,7 @@ def _measures(
     context: MeasureContext,
     item9: int,
 ) -> None:
+    """Forms saved through the measures service, which raises the item-9 flag itself."""
     taken = datetime.combine(day, time(9, 30), UTC)
     for inst_id, total in (("phq9", phq), ("gad7", max(1, phq - rng.randint(2, 6)))):
         inst = instrument(inst_id)
@@ -324,22 +324,20 @@ def _measures(
             answers[9] = item9
         else:
             answers = _spread(total, len(inst.items), 3, rng)
-        resp = record_response(inst, answers, taken_on=taken, context=context)
-        repos.documents.save(StoredDocument(kind="measure", client_id=cid, data=to_jsonable(resp)))
-        if resp.flags:
-            flag = repos.flags.raise_flag(cid, FlagKind.SUICIDE_RISK, "PHQ-9", resp.flags[0])
-            repos.documents.save(
-                StoredDocument(
-                    kind="safety_plan",
-                    client_id=cid,
-                    data={
-                        "text": "Safety plan reviewed: warning signs, coping steps, partner "
-                        "and crisis line numbers on the card. Client agreed to call if urges rise."
-                    },
-                )
+        saved = measures.save_response(
+            repos, cid, inst_id, answers, taken_on=taken, context=context
+        )
+        if saved.positive:
+            measures.save_safety_plan(
+                repos,
+                cid,
+                "Safety plan reviewed: warning signs, coping steps, partner "
+                "and crisis line numbers on the card. Client agreed to call if urges rise.",
+                inst.short_name,
             )
-            if flag.id is not None and context is not MeasureContext.BASELINE:
-                repos.flags.resolve(flag.id, "Reviewed at next visit; no current intent.")
+            for flag in saved.flags:
+                if flag.id is not None and context is not MeasureContext.BASELINE:
+                    repos.flags.resolve(flag.id, "Reviewed at next visit; no current intent.")
 
 
 def _spread(total: int, items: int, top: int, rng: random.Random) -> dict[int, int]:

@@ -23,6 +23,7 @@ from typing import Any
 
 from kapcompanion.core import serial
 from kapcompanion.core.bundled import bundled_resource
+from kapcompanion.core.models import FlagKind
 
 
 class InstrumentFileError(ValueError):
@@ -70,6 +71,8 @@ class ItemFlag:
     min_value: int
     message: str
     missing_message: str = ""
+    #: the client flag the saving service raises with it ("suicide_risk"); "" raises none
+    raises: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,42 @@ class Subscale:
     id: str
     label: str
     items: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ClusterRule:
+    """At least ``min_endorsed`` items of subscale ``subscale`` must be endorsed."""
+
+    subscale: str
+    min_endorsed: int
+
+
+@dataclass(frozen=True)
+class ProvisionalRule:
+    """A provisional diagnosis read from symptom clusters (the PCL-5's DSM-5 rule).
+
+    An item counts as endorsed when it is answered ``endorsed_at`` or higher; the rule is met
+    when every cluster has at least its number of endorsed items.
+    """
+
+    label: str
+    endorsed_at: int
+    clusters: tuple[ClusterRule, ...]
+
+
+@dataclass(frozen=True)
+class CutPoint:
+    """A published cut-point range from which the clinic picks one number.
+
+    The bands of such an instrument are not written in its file: they follow from the
+    number chosen (:meth:`Instrument.with_cutpoint`), so a total inside the published range
+    is never called "below the cut-point" when the clinic chose a lower number.
+    """
+
+    low: int
+    high: int
+    default: int
+    above: str  # what a total at or above the cut-point means ("probable PTSD")
 
 
 @dataclass(frozen=True)
@@ -123,6 +162,10 @@ class Instrument:
     item_stem: str = ""
     extra_questions: tuple[ExtraQuestion, ...] = ()
     subscales: tuple[Subscale, ...] = ()
+    provisional: ProvisionalRule | None = None
+    cutpoint: CutPoint | None = None
+    #: the cut-point the bands were drawn at (``None`` for instruments without a range)
+    cutpoint_used: int | None = None
 
     @property
     def item_numbers(self) -> tuple[int, ...]:
@@ -141,6 +184,46 @@ class Instrument:
 
     def option_label(self, value: int) -> str | None:
         return next((o.label for o in self.options if o.value == value), None)
+
+    def with_cutpoint(self, cutpoint: int) -> Instrument:
+        """This instrument with its bands and remission threshold drawn at ``cutpoint``.
+
+        Below the published range: "below the published 31-33 cut-point range"; inside the
+        range but under the chosen number: "within the published 31-33 range, below the
+        clinic's cut-point of 33"; at or above the chosen number: what the cut-point means
+        ("probable PTSD: at or above the clinic's cut-point of 33, in the published 31-33
+        range").
+        """
+        rule = self.cutpoint
+        if rule is None:
+            raise ValueError(f"{self.short_name} has no cut-point range")
+        if not rule.low <= cutpoint <= rule.high:
+            raise ValueError(
+                f"{self.short_name} cut-point {cutpoint} is outside the published range "
+                f"{rule.low}-{rule.high}"
+            )
+        span = f"{rule.low}-{rule.high}"
+        bands = [Band(self.min_score, rule.low - 1, f"below the published {span} cut-point range")]
+        if cutpoint > rule.low:
+            bands.append(
+                Band(
+                    rule.low,
+                    cutpoint - 1,
+                    f"within the published {span} range, below the clinic's cut-point of "
+                    f"{cutpoint}",
+                )
+            )
+        bands.append(
+            Band(
+                cutpoint,
+                self.max_score,
+                f"{rule.above}: at or above the clinic's cut-point of {cutpoint}, in the "
+                f"published {span} range",
+            )
+        )
+        return dataclasses.replace(
+            self, bands=tuple(bands), remission_below=cutpoint, cutpoint_used=cutpoint
+        )
 
 
 def _check_keys(cls: type, data: Any, where: str) -> None:
@@ -196,9 +279,33 @@ def _validate(inst: Instrument) -> None:
             raise ValueError(f"{name}: flag refers to missing item {flag.item}")
         if not inst.answer_min <= flag.min_value <= inst.answer_max:
             raise ValueError(f"{name}: flag threshold {flag.min_value} is out of range")
+        kinds = {k.value for k in FlagKind}
+        if flag.raises and flag.raises not in kinds:
+            raise ValueError(
+                f"{name}: flag raises {flag.raises!r}, not one of {', '.join(sorted(kinds))}"
+            )
     for sub in inst.subscales:
         if not sub.items or any(i not in numbers for i in sub.items):
             raise ValueError(f"{name}: subscale {sub.id} refers to missing items")
+    if inst.provisional is not None:
+        rule = inst.provisional
+        if not inst.answer_min < rule.endorsed_at <= inst.answer_max:
+            raise ValueError(f"{name}: provisional endorsed_at must lie inside the answers")
+        ids = {s.id: s for s in inst.subscales}
+        if not rule.clusters:
+            raise ValueError(f"{name}: the provisional rule names no cluster")
+        for cluster in rule.clusters:
+            if cluster.subscale not in ids:
+                raise ValueError(f"{name}: provisional rule refers to missing subscale")
+            if not 0 < cluster.min_endorsed <= len(ids[cluster.subscale].items):
+                raise ValueError(
+                    f"{name}: cluster {cluster.subscale} needs 1 to "
+                    f"{len(ids[cluster.subscale].items)} endorsed items"
+                )
+    if inst.cutpoint is not None:
+        cut = inst.cutpoint
+        if not inst.min_score < cut.low <= cut.default <= cut.high <= inst.max_score:
+            raise ValueError(f"{name}: cut-point range must be low <= default <= high")
     if inst.prorating is not None and not 0 <= inst.prorating.max_missing < n:
         raise ValueError(f"{name}: prorating max_missing must be between 0 and {n - 1}")
     if inst.response_drop_pct is not None and not 0 < inst.response_drop_pct <= 100:
@@ -212,8 +319,18 @@ def _validate(inst: Instrument) -> None:
 def parse_instrument(data: dict[str, Any], where: str = "instrument") -> Instrument:
     """Build and validate an :class:`Instrument` from its JSON object."""
     _check_keys(Instrument, data, where)
+    if data.get("cutpoint_used") is not None:  # drawn from "cutpoint", never written by hand
+        raise InstrumentFileError(f"{where}: cutpoint_used follows from the cut-point range")
     try:
         inst = serial.load(Instrument, data)
+        if inst.cutpoint is not None:
+            if inst.bands:
+                raise ValueError(
+                    "an instrument with a cut-point range has no bands in its file "
+                    "(they follow from the cut-point the clinic picks)"
+                )
+            _validate(inst)
+            inst = inst.with_cutpoint(inst.cutpoint.default)
         _validate(inst)
     except (TypeError, ValueError) as exc:
         raise InstrumentFileError(f"{where}: {exc}") from exc

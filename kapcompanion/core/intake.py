@@ -3,7 +3,11 @@
 The ACE questions are the ten items of the CDC-Kaiser Permanente Adverse Childhood
 Experiences study (Felitti et al., 1998), each about the first 18 years of life, in short
 wording. The score is the number of "yes" answers (0-10); unanswered items are counted
-separately so an incomplete questionnaire is never shown as a low score.
+separately so an incomplete questionnaire is never shown as a low score. An answer is yes
+(``True``), no (``False``) or not answered (``None``); anything else (``1``, ``"yes"``) is
+refused rather than counted as no. A score of 4 or more is marked: in the CDC-Kaiser study
+4 or more categories of exposure came with markedly higher risk of the health outcomes
+studied (Felitti et al., Am J Prev Med 1998;14(4):245-258).
 
 Interacting medication is looked up in ``resources/medications.json`` (generic and common
 brand names per group). The table helps the screening's "interacting medication" flag; a
@@ -108,22 +112,70 @@ class Intake:
     notes: str = ""
 
 
+#: the ACE score from which the CDC-Kaiser study found markedly higher risk
+ACE_HIGH = 4
+
+
 @dataclass(frozen=True)
 class AceResult:
     score: int  # number of "yes" answers
     answered: int  # number of items answered yes or no
     complete: bool  # all ten answered
 
+    @property
+    def high(self) -> bool:
+        """4 or more "yes" answers (already so on a partly answered form)."""
+        return self.score >= ACE_HIGH
 
-def ace_score(answers: list[bool | None]) -> AceResult:
-    """Count the "yes" answers of the ten ACE items; ``None`` means not answered."""
+
+def check_ace_answers(answers: list[bool | None]) -> None:
+    """Refuse anything but yes (True), no (False) or not answered (None), naming the item."""
     if len(answers) != len(ACE_QUESTIONS):
         raise ValueError(
             f"The ACE questionnaire has {len(ACE_QUESTIONS)} items; got {len(answers)} answers."
         )
+    for number, answer in enumerate(answers, 1):
+        if answer is not None and not isinstance(answer, bool):
+            raise ValueError(
+                f"ACE question {number}: the answer must be yes or no (or left unanswered), "
+                f"not {answer!r}; it was not counted."
+            )
+
+
+def ace_score(answers: list[bool | None]) -> AceResult:
+    """Count the "yes" answers of the ten ACE items; ``None`` means not answered.
+
+    Raises ValueError (naming the item) for an answer that is not yes, no or blank.
+    """
+    check_ace_answers(answers)
     score = sum(1 for a in answers if a is True)
     answered = sum(1 for a in answers if a is not None)
     return AceResult(score=score, answered=answered, complete=answered == len(ACE_QUESTIONS))
+
+
+def ace_words(answers: list[bool | None]) -> str:
+    """The score in words, with the mark at 4 or more and the refusal of a stray answer."""
+    try:
+        result = ace_score(answers)
+    except ValueError as exc:
+        return f"ACE score: not counted. {exc}"
+    total = len(ACE_QUESTIONS)
+    if result.answered == 0:
+        return f"ACE score: not answered yet (0 of {total} items)."
+    if result.complete:
+        words = f"ACE score: {result.score} of {total}."
+    else:
+        missing = total - result.answered
+        words = (
+            f"ACE score so far: {result.score} ({result.answered} of {total} answered; "
+            f"{missing} not answered, so the score may be higher)."
+        )
+    if result.high:
+        words += (
+            f" \u26a0 {ACE_HIGH} or more: the CDC-Kaiser ACE study associates this with "
+            "markedly higher health risks."
+        )
+    return words
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,10 @@ shipped instruments does: the PHQ-9 and GAD-7 authors publish no prorating rule 
 clinical scoring, and neither does the National Center for PTSD for the PCL-5, so an
 incomplete form keeps its answers and flags but has no total and no band. The machinery
 for a prorating rule exists (``"prorating": {"max_missing": n}``) for clinic-added forms.
+
+The PCL-5 carries two published readings beside its total: the cut-point, chosen by the clinic
+within the 31-33 range the National Center for PTSD gives (:meth:`Instrument.with_cutpoint`),
+and the provisional DSM-5 diagnosis read from the clusters (:func:`provisional_result`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from enum import StrEnum
 
 from kapcompanion.core.instruments import (
     Band,
+    ClusterRule,
+    CutPoint,
     Direction,
     ExtraQuestion,
     Instrument,
@@ -27,6 +33,7 @@ from kapcompanion.core.instruments import (
     ItemFlag,
     Option,
     Prorating,
+    ProvisionalRule,
     Subscale,
     instrument,
     load_instruments,
@@ -35,6 +42,9 @@ from kapcompanion.core.instruments import (
 
 __all__ = [
     "Band",
+    "ClusterCount",
+    "ClusterRule",
+    "CutPoint",
     "Direction",
     "ExtraQuestion",
     "IncompleteForm",
@@ -47,12 +57,16 @@ __all__ = [
     "Option",
     "Progress",
     "Prorating",
+    "ProvisionalResult",
+    "ProvisionalRule",
     "ScoreResult",
     "Subscale",
     "instrument",
     "load_instruments",
     "parse_instrument",
     "progress",
+    "provisional_result",
+    "raised_flags",
     "record_response",
     "safety_flags",
     "score",
@@ -78,6 +92,75 @@ class IncompleteForm(ValueError):
         )
 
 
+@dataclass(frozen=True)
+class ClusterCount:
+    """How many items of one cluster are endorsed, and how many the rule needs."""
+
+    subscale: str
+    endorsed: int
+    needed: int
+    items: int
+
+    @property
+    def met(self) -> bool:
+        return self.endorsed >= self.needed
+
+
+@dataclass(frozen=True)
+class ProvisionalResult:
+    """A provisional diagnosis read from the clusters (see :class:`ProvisionalRule`)."""
+
+    label: str
+    endorsed_at: int
+    endorsed_label: str  # the answer word at the threshold ("Moderately")
+    clusters: tuple[ClusterCount, ...]
+
+    @property
+    def met(self) -> bool:
+        return all(c.met for c in self.clusters)
+
+    def words(self) -> str:
+        """'Provisional DSM-5 PTSD diagnosis: not met (D has 1 of the 2 items needed). ...'"""
+        short = [c for c in self.clusters if not c.met]
+        if short:
+            gaps = "; ".join(
+                f"{c.subscale} has {c.endorsed} of the {c.needed} item"
+                f"{'s' if c.needed != 1 else ''} needed"
+                for c in short
+            )
+            verdict = f"not met ({gaps})"
+        else:
+            verdict = "met"
+        counts = ", ".join(
+            f"{c.subscale} {c.endorsed} of {c.items} ({c.needed} needed)" for c in self.clusters
+        )
+        threshold = f"{self.endorsed_at}" + (
+            f" ({self.endorsed_label})" if self.endorsed_label else ""
+        )
+        return f"{self.label}: {verdict}. Items rated {threshold} or higher: {counts}."
+
+
+def provisional_result(
+    inst: Instrument, answers: Mapping[int, int | None]
+) -> ProvisionalResult | None:
+    """The instrument's cluster rule applied to a complete form; None without a rule.
+
+    Also None when any item is blank: the published rule reads a complete form.
+    """
+    rule = inst.provisional
+    if rule is None or any(answers.get(n) is None for n in inst.item_numbers):
+        return None
+    subscales = {s.id: s for s in inst.subscales}
+    counts = []
+    for cluster in rule.clusters:
+        items = subscales[cluster.subscale].items
+        endorsed = sum(1 for i in items if (answers.get(i) or 0) >= rule.endorsed_at)
+        counts.append(ClusterCount(cluster.subscale, endorsed, cluster.min_endorsed, len(items)))
+    return ProvisionalResult(
+        rule.label, rule.endorsed_at, inst.option_label(rule.endorsed_at) or "", tuple(counts)
+    )
+
+
 @dataclass
 class ScoreResult:
     total: int | None
@@ -87,6 +170,7 @@ class ScoreResult:
     flags: list[str]
     prorated: bool = False
     subscores: dict[str, int] = field(default_factory=dict)
+    provisional: ProvisionalResult | None = None
 
 
 @dataclass
@@ -108,6 +192,10 @@ class MeasureResponse:
     band: str | None = None
     flags: list[str] = field(default_factory=list)
     extra_answers: dict[str, int | None] = field(default_factory=dict)
+    #: the provisional-diagnosis rule (PCL-5): met, not met, or None (no rule or incomplete)
+    provisional: bool | None = None
+    #: the cut-point the band was drawn at (PCL-5: the clinic's choice within 31-33)
+    cutpoint: int | None = None
 
     def __post_init__(self) -> None:
         self.answers = {int(k): v for k, v in self.answers.items()}
@@ -126,16 +214,21 @@ def _check_answer(inst: Instrument, label: str, value: object) -> None:
         )
 
 
-def _flags(inst: Instrument, answers: Mapping[int, int | None]) -> list[str]:
-    raised: list[str] = []
+def raised_flags(inst: Instrument, answers: Mapping[int, int | None]) -> list[tuple[ItemFlag, str]]:
+    """Every item flag the answers raise, with its message (positive, or left blank)."""
+    raised: list[tuple[ItemFlag, str]] = []
     for flag in inst.flags:
         value = answers.get(flag.item)
         if value is None:
             if flag.missing_message:
-                raised.append(flag.missing_message)
+                raised.append((flag, flag.missing_message))
         elif value >= flag.min_value:
-            raised.append(flag.message)
+            raised.append((flag, flag.message))
     return raised
+
+
+def _flags(inst: Instrument, answers: Mapping[int, int | None]) -> list[str]:
+    return [message for _flag, message in raised_flags(inst, answers)]
 
 
 def score(
@@ -161,7 +254,10 @@ def score(
     if not missing:
         total = sum(given)
         subscores = {s.id: sum(answers[i] or 0 for i in s.items) for s in inst.subscales}
-        return ScoreResult(total, inst.band_for(total), True, [], flags, False, subscores)
+        provisional = provisional_result(inst, answers)
+        return ScoreResult(
+            total, inst.band_for(total), True, [], flags, False, subscores, provisional
+        )
     rule = inst.prorating
     if rule is None or len(missing) > rule.max_missing or not given:
         return ScoreResult(None, None, False, missing, flags)
@@ -202,6 +298,8 @@ def record_response(
         band=result.band,
         flags=result.flags,
         extra_answers=extras,
+        provisional=result.provisional.met if result.provisional is not None else None,
+        cutpoint=inst.cutpoint_used if result.total is not None else None,
     )
 
 
@@ -285,6 +383,12 @@ def progress(responses: Iterable[MeasureResponse], inst: Instrument | None = Non
         parts.append(f"No published response criterion applies to {name}.")
     if inst.remission_below is not None:
         rule = f"a score below {inst.remission_below}"
+        if inst.cutpoint is not None:
+            cut = inst.cutpoint
+            rule = (
+                f"a score below the cut-point of {inst.remission_below}, chosen within the "
+                f"published {cut.low}-{cut.high}"
+            )
         parts.append(f"Remission ({rule}): {'yes' if remission else 'not met'}.")
     else:
         parts.append(f"No published remission threshold applies to {name}.")
@@ -295,6 +399,9 @@ def progress(responses: Iterable[MeasureResponse], inst: Instrument | None = Non
             f"Clinically meaningful change (a drop of {inst.meaningful_change_points} points "
             f"or more): {met}."
         )
+    if inst.provisional is not None and last.provisional is not None:
+        verdict = "met" if last.provisional else "not met"
+        parts.append(f"{inst.provisional.label} on the latest form: {verdict}.")
     if last.flags:
         parts.append("Safety flag on the latest form: " + "; ".join(last.flags) + ".")
     return Progress(inst.id, base, last, change, response, remission, " ".join(parts))

@@ -34,7 +34,7 @@ from kapcompanion.core.intake import (
     Intake,
     Medication,
     SubstanceUse,
-    ace_score,
+    ace_words,
     group_label,
     interacting_groups,
     medication_flags,
@@ -62,17 +62,7 @@ def _medication_note(value: dict[str, str]) -> str:
 
 
 def ace_text(answers: list[bool | None]) -> str:
-    result = ace_score(answers)
-    total = len(ACE_QUESTIONS)
-    if result.complete:
-        return f"ACE score: {result.score} of {total}."
-    if result.answered == 0:
-        return f"ACE score: not answered yet (0 of {total} items)."
-    missing = total - result.answered
-    return (
-        f"ACE score so far: {result.score} ({result.answered} of {total} answered; "
-        f"{missing} not answered, so the score may be higher)."
-    )
+    return ace_words(answers)
 
 
 class ColumnGrid(QWidget):

@@ -7,9 +7,11 @@ instruments due for the occasion are listed first. Digits answer the focused ite
 item is answered. An incomplete form is refused unless "Accept as incomplete" is ticked with
 a reason (the core then stores it without a total, as the published rules ask).
 
-Saving stores a ``measure`` document (``core.serial`` of the ``MeasureResponse``). A safety
-flag on the form (PHQ-9 item 9 above 0) raises a suicide-risk flag on the client, audited,
-and the dialog then asks for a safety-plan note; the flag stays until resolved with a note.
+Saving goes through :func:`kapcompanion.services.measures.save_response`, which stores the
+``measure`` document and raises the flags its rules raise (PHQ-9 item 9 above 0 -> the
+client's suicide-risk flag) in one transaction; the dialog then asks for a safety-plan note.
+The flag stays until resolved with a note. The PCL-5 shows its provisional DSM-5 result
+beside the total, and its band at the clinic's cut-point within the published 31-33.
 """
 
 from __future__ import annotations
@@ -36,29 +38,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kapcompanion.core import serial
 from kapcompanion.core.measures import (
     IncompleteForm,
     Instrument,
     MeasureContext,
     MeasureResponse,
-    load_instruments,
-    record_response,
+    score,
 )
-from kapcompanion.core.models import FlagKind, SafetyFlag, StoredDocument
-from kapcompanion.store.errors import VaultError
-from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.measure_records import (
+from kapcompanion.core.models import SafetyFlag, StoredDocument
+from kapcompanion.services import measures
+from kapcompanion.services.measures import (
     CONTEXT_WORDS,
-    current_course,
     due_ids,
     load_schedule,
-    next_planned_session,
     ordered_instrument_ids,
 )
+from kapcompanion.store.errors import VaultError
+from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.item_row import ItemRow
-from kapcompanion.ui.widgets.safety_flag_banner import save_safety_plan
 
 
 def positive_flags(inst: Instrument, answers: dict[int, int | None]) -> list[str]:
@@ -75,10 +73,13 @@ def score_words(inst: Instrument, answers: dict[int, int | None]) -> str:
             f"{len(given)} of {len(inst.items)} answered. The total shows when every item "
             "is answered."
         )
-    total = sum(answers[n] or 0 for n in inst.item_numbers)
-    band = inst.band_for(total)
+    result = score(inst, answers)
+    total = result.total if result.total is not None else 0
     words = f"Score {total} of {inst.max_score}"
-    return words + (f": {band}" if band else " (this scale has no severity bands)")
+    words += f": {result.band}" if result.band else " (this scale has no severity bands)"
+    if result.provisional is not None:
+        words += f"\n{result.provisional.words()}"
+    return words
 
 
 class MeasureFormDialog(QDialog):
@@ -97,9 +98,9 @@ class MeasureFormDialog(QDialog):
         self.ctx = ctx
         self.client_id = client_id
         self.session_id = session_id
-        self.instruments = load_instruments()
+        self.instruments = measures.instruments(ctx.vault)
         self.schedule = load_schedule(ctx.vault)
-        self.client = ctx.repos.clients.get(client_id)
+        name = measures.client_name(ctx.repos, client_id)
         self.inst: Instrument | None = None
         self.rows: list[ItemRow] = []
         self._answers: dict[str, dict[int, int | None]] = {}
@@ -108,7 +109,7 @@ class MeasureFormDialog(QDialog):
         self.flag: SafetyFlag | None = None
         self._linked_session: int | None = session_id
         self.due: list[str] = []
-        self.setWindowTitle(ctx.title(f"Outcome measure: {self.client.display_name}"))
+        self.setWindowTitle(ctx.title(f"Outcome measure: {name}"))
         self.setObjectName("measureForm")
 
         self.context = QComboBox()
@@ -148,6 +149,7 @@ class MeasureFormDialog(QDialog):
         self.extra_label.setWordWrap(True)
 
         self.score = QLabel()
+        self.score.setWordWrap(True)
         set_role(self.score, "heading")
         self.score.setAccessibleName("Score")
         self.flag_label = QLabel()
@@ -259,7 +261,7 @@ class MeasureFormDialog(QDialog):
         context = self.current_context()
         note = ""
         if context is MeasureContext.PRE_SESSION and self.session_id is None:
-            upcoming = next_planned_session(self.ctx.repos.sessions.for_client(self.client_id))
+            upcoming = measures.upcoming_session(self.ctx.repos, self.client_id)
             if upcoming is not None:
                 self._linked_session = upcoming.id
                 when = upcoming.planned_for
@@ -271,7 +273,7 @@ class MeasureFormDialog(QDialog):
         else:
             self._linked_session = self.session_id
             if self.session_id is not None:
-                session = self.ctx.repos.sessions.get(self.session_id)
+                session = measures.session(self.ctx.repos, self.session_id)
                 note = f"Linked to session {session.number}."
         self.session_note.setText(note)
         self.session_note.setVisible(bool(note))
@@ -407,8 +409,10 @@ class MeasureFormDialog(QDialog):
         if inst.extra_questions:
             extra[inst.extra_questions[0].id] = self.extra.currentData()
         try:
-            response = record_response(
-                inst,
+            saved = measures.save_response(
+                self.ctx.repos,
+                self.client_id,
+                inst.id,
                 self.answers(),
                 taken_on=self._taken_on(),
                 context=self.current_context(),
@@ -424,28 +428,15 @@ class MeasureFormDialog(QDialog):
             )
             self.rows[exc.missing_items[0] - 1].take_focus()
             return False
-        except ValueError as exc:
-            self.fail(str(exc))
-            return False
-        course = current_course(self.ctx.repos, self.client_id)
-        try:
-            self.doc = self.ctx.repos.documents.save(
-                StoredDocument(
-                    kind="measure",
-                    client_id=self.client_id,
-                    course_id=course.id if course else None,
-                    session_id=self._linked_session,
-                    data=serial.to_jsonable(response),
-                )
-            )
-            positive = positive_flags(inst, response.answers)
-            if response.flags:
-                self.flag = self.ctx.repos.flags.raise_flag(
-                    self.client_id, FlagKind.SUICIDE_RISK, inst.short_name, response.flags[0]
-                )
         except VaultError as exc:
             self.fail(f"Not saved: {exc.message}")
             return False
+        except ValueError as exc:
+            self.fail(f"Not saved: {exc}")
+            return False
+        response, positive = saved.response, saved.positive
+        self.doc = saved.doc
+        self.flag = saved.flags[0] if saved.flags else None
         self.response = response
         self.saved.emit(self.doc)
         self.ctx.signals.client_changed.emit(self.client_id)
@@ -474,7 +465,7 @@ class MeasureFormDialog(QDialog):
             return False
         source = self.inst.short_name if self.inst is not None else ""
         try:
-            save_safety_plan(self.ctx, self.client_id, text, source)
+            measures.save_safety_plan(self.ctx.repos, self.client_id, text, source)
         except VaultError as exc:
             self.safety_error.setText(f"Not saved: {exc.message}")
             self.safety_error.show()

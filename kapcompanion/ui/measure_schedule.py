@@ -18,17 +18,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kapcompanion.core.measures import MeasureContext, load_instruments
+from kapcompanion.core.measures import MeasureContext, load_instruments, provisional_result
 from kapcompanion.core.schedule import MeasureSchedule
-from kapcompanion.store.errors import VaultError
-from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.measure_records import (
+from kapcompanion.services import measures
+from kapcompanion.services.measures import (
     CONTEXT_WORDS,
     StoredResponse,
     load_schedule,
     ordered_instrument_ids,
     save_schedule,
 )
+from kapcompanion.store.errors import VaultError
+from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
 
 OCCASIONS = (MeasureContext.BASELINE, MeasureContext.PRE_SESSION, MeasureContext.END_OF_COURSE)
@@ -110,7 +111,7 @@ class ResponseDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         r = stored.response
-        inst = load_instruments().get(r.instrument_id)
+        inst = measures.instruments(ctx.vault).get(r.instrument_id)
         name = inst.short_name if inst else r.instrument_id
         self.setWindowTitle(ctx.title(f"{name}, {r.taken_on.astimezone():%Y-%m-%d}"))
         lines = [
@@ -122,6 +123,13 @@ class ResponseDialog(QDialog):
         ]
         if r.incomplete_reason:
             lines.append(f"Incomplete: {r.incomplete_reason}")
+        if inst is not None and inst.provisional is not None:
+            result = provisional_result(inst, r.answers)
+            lines.append(
+                result.words()
+                if result is not None
+                else f"{inst.provisional.label}: not read (the form is incomplete)."
+            )
         lines += [f"Flag: {f}" for f in r.flags]
         lines.append("")
         items = {i.number: i.text for i in inst.items} if inst else {}

@@ -16,6 +16,7 @@ from kapcompanion.core.intake import (
     Medication,
     SubstanceUse,
     ace_score,
+    ace_words,
     group_label,
     interacting_groups,
     load_medication_groups,
@@ -64,6 +65,42 @@ def test_ace_score(answers: list[bool | None], score: int, answered: int, comple
 def test_ace_score_refuses_wrong_length(count: int) -> None:
     with pytest.raises(ValueError, match="10 items"):
         ace_score([False] * count)
+
+
+@pytest.mark.parametrize(
+    ("stray", "shown"),
+    [(1, "not 1"), (0, "not 0"), ("yes", "not 'yes'"), ("no", "not 'no'"), (2.0, "not 2.0")],
+)
+def test_ace_refuses_anything_but_yes_no_or_blank(stray: object, shown: str) -> None:
+    # 1 or "yes" used to count silently as "no"; now the item is named and nothing is counted
+    answers: list[object] = [True, True, True, None, False, False, False, False, False, False]
+    answers[3] = stray
+    with pytest.raises(ValueError, match=f"ACE question 4: the answer must be yes or no.*{shown}"):
+        ace_score(answers)  # type: ignore[arg-type]
+    words = ace_words(answers)  # type: ignore[arg-type]
+    assert words.startswith("ACE score: not counted. ACE question 4") and shown in words
+
+
+@pytest.mark.parametrize(
+    ("yes", "high"),
+    [(0, False), (3, False), (4, True), (10, True)],
+)
+def test_ace_4_or_more_is_marked(yes: int, high: bool) -> None:
+    # Felitti et al. 1998: 4 or more categories came with markedly higher risk.
+    answers: list[bool | None] = [True] * yes + [False] * (10 - yes)
+    result = ace_score(answers)
+    assert (result.score, result.high) == (yes, high)
+    words = ace_words(answers)
+    assert words.startswith(f"ACE score: {yes} of 10.")
+    assert ("4 or more: the CDC-Kaiser ACE study" in words) is high
+
+
+def test_ace_4_is_marked_already_on_a_partly_answered_form() -> None:
+    answers: list[bool | None] = [True] * 4 + [None] * 6
+    words = ace_words(answers)
+    assert words.startswith("ACE score so far: 4 (4 of 10 answered; 6 not answered")
+    assert "\u26a0 4 or more" in words
+    assert ace_words([None] * 10) == "ACE score: not answered yet (0 of 10 items)."
 
 
 def test_new_intake_has_ten_unanswered_ace_items() -> None:

@@ -135,3 +135,73 @@ def test_clinic_directory_and_unknown_id(tmp_path: Path) -> None:
     (tmp_path / "copy.json").write_text(json.dumps(_phq9_data()), encoding="utf-8")
     with pytest.raises(InstrumentFileError, match="duplicate"):
         load_instruments(tmp_path)
+
+
+def _pcl5_data() -> dict[str, object]:
+    data = json.loads((resource("measures") / "pcl5.json").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_pcl5_file_carries_the_published_cut_point_range_and_cluster_rule() -> None:
+    pcl5 = instrument("pcl5")
+    assert pcl5.cutpoint is not None
+    assert (pcl5.cutpoint.low, pcl5.cutpoint.high, pcl5.cutpoint.default) == (31, 33, 33)
+    assert pcl5.provisional is not None and pcl5.provisional.endorsed_at == 2
+    assert [(c.subscale, c.min_endorsed) for c in pcl5.provisional.clusters] == [
+        ("B", 1),
+        ("C", 1),
+        ("D", 2),
+        ("E", 2),
+    ]
+    items = {s.id: s.items for s in pcl5.subscales}
+    assert items == {
+        "B": (1, 2, 3, 4, 5),
+        "C": (6, 7),
+        "D": (8, 9, 10, 11, 12, 13, 14),
+        "E": (15, 16, 17, 18, 19, 20),
+    }
+    assert "31-33" in pcl5.notes
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"bands": [{"lower": 0, "upper": 80, "label": "x"}]}, "has no bands in its file"),
+        ({"cutpoint": {"low": 31, "high": 33, "default": 34, "above": "x"}}, "cut-point range"),
+        ({"cutpoint_used": 31}, "cutpoint_used follows"),
+        (
+            {
+                "provisional": {
+                    "label": "x",
+                    "endorsed_at": 2,
+                    "clusters": [{"subscale": "F", "min_endorsed": 1}],
+                }
+            },
+            "missing subscale",
+        ),
+        (
+            {
+                "provisional": {
+                    "label": "x",
+                    "endorsed_at": 2,
+                    "clusters": [{"subscale": "C", "min_endorsed": 3}],
+                }
+            },
+            "cluster C needs 1 to 2",
+        ),
+    ],
+)
+def test_malformed_pcl5_rules_are_refused(change: dict[str, object], message: str) -> None:
+    with pytest.raises(InstrumentFileError, match=message):
+        parse_instrument(_pcl5_data() | change, "pcl5.json")
+
+
+def test_a_flag_raising_an_unknown_client_flag_is_refused() -> None:
+    data = _phq9_data()
+    flags = data["flags"]
+    assert isinstance(flags, list)
+    data["flags"] = [flags[0] | {"raises": "suicide"}]
+    with pytest.raises(InstrumentFileError, match="flag raises 'suicide'"):
+        parse_instrument(data)
+    assert instrument("phq9").flags[0].raises == "suicide_risk"

@@ -12,6 +12,14 @@ from kapcompanion.core.schedule import MeasureSchedule, due_measures
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
+def probable(cutpoint: int) -> str:
+    """The PCL-5 band at or above the clinic's cut-point (National Center for PTSD: 31-33)."""
+    return (
+        f"probable PTSD: at or above the clinic's cut-point of {cutpoint}, in the published "
+        "31-33 range"
+    )
+
+
 def resp(
     inst_id: str,
     total: int | None,
@@ -139,3 +147,19 @@ def test_due_measures() -> None:
     assert due_measures(custom, "pre_session", []) == ["craving10", "phq9"]
     with pytest.raises(ValueError):
         due_measures(s, "weekly", [])
+
+
+def test_pcl5_remission_follows_the_clinics_cut_point_of_31() -> None:
+    inst = instrument("pcl5").with_cutpoint(31)
+    forms = [resp("pcl5", 48, 0, MeasureContext.BASELINE), resp("pcl5", 31, 28)]
+    forms[1].provisional = False
+    p = progress(forms, inst)
+    assert not p.remission  # 31 is at the clinic's cut-point, not below it
+    assert f"to 31 ({probable(31)})" in p.words
+    assert (
+        "Remission (a score below the cut-point of 31, chosen within the published 31-33): "
+        "not met." in p.words
+    )
+    assert "Provisional DSM-5 PTSD diagnosis on the latest form: not met." in p.words
+    p33 = progress(forms)
+    assert p33.remission  # with the default 33, 31 is below the cut-point

@@ -26,6 +26,14 @@ from kapcompanion.core.measures import (
 ITEM9 = "PHQ-9 item 9 positive (thoughts of being better off dead or self-harm)"
 
 
+def probable(cutpoint: int) -> str:
+    """The PCL-5 band at or above the clinic's cut-point (National Center for PTSD: 31-33)."""
+    return (
+        f"probable PTSD: at or above the clinic's cut-point of {cutpoint}, in the published "
+        "31-33 range"
+    )
+
+
 def answers_for(inst: Instrument, total: int) -> dict[int, int]:
     """Answers adding up to ``total``, filled greedily (item 9 kept at 0 where possible)."""
     numbers = list(inst.item_numbers)
@@ -63,11 +71,16 @@ GAD7 = [
     (15, "severe"),
     (21, "severe"),
 ]
-PCL5_BELOW, PCL5_PROBABLE = "below the probable-PTSD cut-point", "probable PTSD"
+# National Center for PTSD, "Using the PTSD Checklist for DSM-5 (PCL-5)": a cut-point of
+# 31-33 indicates probable PTSD; the clinic picks the number (33 unless changed).
+PCL5_BELOW = "below the published 31-33 cut-point range"
+PCL5_IN_RANGE_33 = "within the published 31-33 range, below the clinic's cut-point of 33"
+PCL5_PROBABLE = probable(33)
 PCL5 = [
     (0, PCL5_BELOW),
-    (31, PCL5_BELOW),
-    (32, PCL5_BELOW),
+    (30, PCL5_BELOW),
+    (31, PCL5_IN_RANGE_33),
+    (32, PCL5_IN_RANGE_33),
     (33, PCL5_PROBABLE),
     (80, PCL5_PROBABLE),
 ]
@@ -88,7 +101,7 @@ def test_gad7_band_edges(total: int, band: str) -> None:
 
 
 @pytest.mark.parametrize(("total", "band"), PCL5)
-def test_pcl5_cut_point_33(total: int, band: str) -> None:
+def test_pcl5_default_cut_point_33(total: int, band: str) -> None:
     result = score(instrument("pcl5"), answers_for(instrument("pcl5"), total))
     assert (result.total, result.band) == (total, band)
 
@@ -278,3 +291,112 @@ def test_complete_form_does_not_keep_an_incomplete_reason() -> None:
         inst, answers, taken_on=datetime(2025, 1, 1, tzinfo=UTC), incomplete_reason="x"
     )
     assert resp.incomplete_reason is None and resp.score == 3
+
+
+# ------------------------------------------------------------------ PCL-5 cut-point choice
+@pytest.mark.parametrize(
+    ("cutpoint", "total", "band"),
+    [
+        (31, 30, "below the published 31-33 cut-point range"),
+        (31, 31, probable(31)),
+        (31, 32, probable(31)),
+        (32, 31, "within the published 31-33 range, below the clinic's cut-point of 32"),
+        (32, 32, probable(32)),
+        (33, 32, "within the published 31-33 range, below the clinic's cut-point of 33"),
+        (33, 33, probable(33)),
+    ],
+)
+def test_pcl5_bands_follow_the_clinics_cut_point(cutpoint: int, total: int, band: str) -> None:
+    inst = instrument("pcl5").with_cutpoint(cutpoint)
+    result = score(inst, answers_for(inst, total))
+    assert (result.total, result.band) == (total, band)
+    # 31 and 32 are never "below the cut-point" when the clinic chose 31 or 32
+    if total >= cutpoint:
+        assert result.band is not None and result.band.startswith("probable PTSD")
+    assert inst.remission_below == cutpoint and inst.cutpoint_used == cutpoint
+
+
+@pytest.mark.parametrize("cutpoint", [30, 34])
+def test_pcl5_cut_point_outside_the_published_range_is_refused(cutpoint: int) -> None:
+    with pytest.raises(ValueError, match="outside the published range 31-33"):
+        instrument("pcl5").with_cutpoint(cutpoint)
+
+
+def test_pcl5_stored_form_keeps_the_cut_point_it_was_banded_at() -> None:
+    inst = instrument("pcl5").with_cutpoint(31)
+    resp = record_response(inst, answers_for(inst, 31), taken_on=datetime(2025, 3, 3, tzinfo=UTC))
+    assert (resp.score, resp.cutpoint) == (31, 31)
+    assert resp.band == probable(31)
+
+
+# ------------------------------------------------------------------ PCL-5 DSM-5 cluster rule
+# An item rated 2 ("Moderately") or higher counts as endorsed; provisional PTSD needs at least
+# 1 B item (1-5), 1 C item (6-7), 2 D items (8-14) and 2 E items (15-20).
+def pcl5(endorsed: dict[int, int], rest: int = 0) -> dict[int, int]:
+    return {n: endorsed.get(n, rest) for n in range(1, 21)}
+
+
+MINIMAL_MET = {1: 2, 6: 2, 8: 2, 9: 2, 15: 2, 16: 2}  # exactly 1 B, 1 C, 2 D, 2 E at "2"
+
+
+def test_pcl5_cluster_rule_met_at_the_minimum() -> None:
+    result = score(instrument("pcl5"), pcl5(MINIMAL_MET))
+    assert result.provisional is not None and result.provisional.met
+    assert [(c.subscale, c.endorsed, c.needed) for c in result.provisional.clusters] == [
+        ("B", 1, 1),
+        ("C", 1, 1),
+        ("D", 2, 2),
+        ("E", 2, 2),
+    ]
+    assert result.total == 12 and result.band == "below the published 31-33 cut-point range"
+    assert result.provisional.words() == (
+        "Provisional DSM-5 PTSD diagnosis: met. Items rated 2 (Moderately) or higher: "
+        "B 1 of 5 (1 needed), C 1 of 2 (1 needed), D 2 of 7 (2 needed), E 2 of 6 (2 needed)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("drop", "cluster"),
+    [(1, "B"), (6, "C"), (9, "D"), (16, "E")],
+)
+def test_pcl5_cluster_rule_missed_by_one_cluster(drop: int, cluster: str) -> None:
+    answers = pcl5(MINIMAL_MET)
+    answers[drop] = 1  # "A little bit" is not endorsed
+    result = score(instrument("pcl5"), answers)
+    assert result.provisional is not None and not result.provisional.met
+    (short,) = [c for c in result.provisional.clusters if not c.met]
+    assert short.subscale == cluster and short.endorsed == short.needed - 1
+    assert f"not met ({cluster} has" in result.provisional.words()
+
+
+def test_pcl5_total_33_with_the_cluster_rule_unmet() -> None:
+    # items 8-20 "A little bit" (13) and 20 points in clusters B and C: total 33, at the
+    # default cut-point, yet D and E have no item rated 2 or more.
+    answers = pcl5({1: 4, 2: 4, 3: 4, 4: 4, 5: 1, 6: 2, 7: 1}, rest=1)
+    result = score(instrument("pcl5"), answers)
+    assert result.total == 33 and result.band == probable(33)
+    assert result.provisional is not None and not result.provisional.met
+    words = result.provisional.words()
+    assert "not met (D has 0 of the 2 items needed; E has 0 of the 2 items needed)" in words
+    resp = record_response(instrument("pcl5"), answers, taken_on=datetime(2025, 3, 3, tzinfo=UTC))
+    assert resp.provisional is False
+
+
+def test_pcl5_cluster_rule_needs_a_complete_form() -> None:
+    answers: dict[int, int | None] = dict(pcl5(MINIMAL_MET))
+    answers[20] = None
+    result = score(instrument("pcl5"), answers, incomplete_reason="client stopped")
+    assert result.provisional is None
+    resp = record_response(
+        instrument("pcl5"),
+        answers,
+        taken_on=datetime(2025, 3, 3, tzinfo=UTC),
+        incomplete_reason="client stopped",
+    )
+    assert resp.provisional is None and resp.score is None and resp.cutpoint is None
+
+
+def test_only_the_pcl5_has_a_cluster_rule() -> None:
+    for inst_id in ("phq9", "gad7", "aaq2", "craving10"):
+        inst = instrument(inst_id)
+        assert score(inst, answers_for(inst, inst.min_score)).provisional is None

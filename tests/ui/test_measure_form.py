@@ -3,9 +3,12 @@ and the PHQ-9 item 9 safety flag from raise to resolution (audited)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
@@ -14,12 +17,22 @@ from pytestqt.qtbot import QtBot
 from kapcompanion.core import serial
 from kapcompanion.core.measures import MeasureContext, MeasureResponse
 from kapcompanion.core.models import FlagKind
+from kapcompanion.core.settings import PCL5_CUTPOINT
+from kapcompanion.services import measures, settings
 from kapcompanion.ui.main_window import MainWindow
 from kapcompanion.ui.measure_form import MeasureFormDialog
 from kapcompanion.ui.widgets.item_row import ItemRow
 from kapcompanion.ui.widgets.safety_flag_banner import ResolveFlagDialog, SafetyFlagBanner
 
 AuditOf = Callable[..., list[tuple[str, str]]]
+
+
+def probable(cutpoint: int) -> str:
+    """The PCL-5 band at or above the clinic's cut-point (National Center for PTSD: 31-33)."""
+    return (
+        f"probable PTSD: at or above the clinic's cut-point of {cutpoint}, in the published "
+        "31-33 range"
+    )
 
 
 def focused() -> QWidget:
@@ -167,3 +180,76 @@ def test_craving_scale_is_typed_as_a_number(qtbot: QtBot, unlocked: MainWindow) 
     (response,) = stored(unlocked, dialog.client_id)
     assert (response.instrument_id, response.score, response.band) == ("craving100", 65, None)
     assert response.context is MeasureContext.OTHER
+
+
+def test_the_form_saves_through_the_service_in_one_transaction(
+    qtbot: QtBot, unlocked: MainWindow, audit_of: AuditOf, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    real = measures.save_response
+
+    def spy(*args: Any, **kwargs: Any) -> measures.SavedResponse:
+        calls.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(measures, "save_response", spy)
+    assert unlocked.ctx is not None
+    vault = unlocked.ctx.vault
+    dialog = open_form(qtbot, unlocked)
+    type_answers("000000003")
+    commits: list[str] = []
+    vault.conn.set_trace_callback(
+        lambda sql: commits.append(sql) if sql.strip().upper() == "COMMIT" else None
+    )
+    try:
+        assert dialog.save()
+    finally:
+        vault.conn.set_trace_callback(None)
+    assert calls == ["phq9"]
+    assert len(commits) == 1  # the form, the flag and both audit rows: one commit
+    assert dialog.flag is not None and dialog.flag.kind is FlagKind.SUICIDE_RISK
+    assert dialog.pages.currentIndex() == 1
+    path: Path = vault.path
+    unlocked.close()
+    names = [a for a, _ in audit_of(path)]
+    at = names.index("measure.create")
+    assert names[at : at + 2] == ["measure.create", "flag.raise"]
+
+
+def test_the_ui_modules_of_measures_reach_data_only_through_the_service() -> None:
+    import kapcompanion.ui.measure_form as form
+    import kapcompanion.ui.measure_schedule as schedule
+    import kapcompanion.ui.sections.measures as section
+
+    for module in (form, schedule, section):
+        source = Path(str(module.__file__)).read_text(encoding="utf-8")
+        for banned in ("transaction(", ".audit(", "set_json", "store.repos", "record_response"):
+            assert banned not in source, f"{module.__name__} uses {banned}"
+        assert re.search(r"repos\.\w+\.", source) is None, module.__name__
+
+
+def test_pcl5_shows_the_provisional_result_beside_the_total(
+    qtbot: QtBot, unlocked: MainWindow
+) -> None:
+    assert unlocked.ctx is not None
+    settings.set_value(unlocked.ctx.vault, PCL5_CUTPOINT, 31)
+    dialog = open_form(qtbot, unlocked, context="other")
+    dialog.instrument.setCurrentIndex(dialog.instrument.findData("pcl5"))
+    assert len(dialog.rows) == 20
+    # B: 4,4,4,4,1  C: 2,1  D and E "A little bit": total 33, D and E without an item at 2
+    type_answers("44441" + "21" + "1" * 13)
+    text = dialog.score.text()
+    assert text.startswith(f"Score 33 of 80: {probable(31)}\n")
+    assert "Provisional DSM-5 PTSD diagnosis: not met (D has 0 of the 2 items needed; E has" in (
+        text
+    )
+    dialog.rows[7].set_value(2)  # D: 8 and 9 at 2; E: 15 and 16 at 2
+    dialog.rows[8].set_value(2)
+    dialog.rows[14].set_value(2)
+    dialog.rows[15].set_value(2)
+    dialog._update_score()
+    assert "Provisional DSM-5 PTSD diagnosis: met." in dialog.score.text()
+    assert dialog.save()
+    (response,) = stored(unlocked, dialog.client_id)
+    assert (response.score, response.cutpoint, response.provisional) == (37, 31, True)
+    assert response.band == probable(31)

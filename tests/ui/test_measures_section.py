@@ -20,11 +20,11 @@ from pytestqt.qtbot import QtBot
 from kapcompanion.core.measures import MeasureContext, instrument, progress
 from kapcompanion.core.models import SessionStatus
 from kapcompanion.demo import fill_demo
+from kapcompanion.services.measures import load_schedule, responses
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
 from kapcompanion.ui.main_window import MainWindow
 from kapcompanion.ui.measure_form import MeasureFormDialog
-from kapcompanion.ui.measure_records import load_schedule, responses
 from kapcompanion.ui.sections.measures import MeasuresSection
 from kapcompanion.ui.theme import DIM, apply_theme
 

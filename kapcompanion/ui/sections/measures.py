@@ -27,11 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kapcompanion.core.measures import MeasureContext, load_instruments, progress
-from kapcompanion.core.models import SessionStatus
-from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.measure_form import MeasureFormDialog
-from kapcompanion.ui.measure_records import (
+from kapcompanion.core.measures import MeasureContext, progress
+from kapcompanion.services import measures
+from kapcompanion.services.measures import (
     CONTEXT_WORDS,
     DueGroup,
     StoredResponse,
@@ -39,13 +37,17 @@ from kapcompanion.ui.measure_records import (
     load_schedule,
     ordered_instrument_ids,
     responses,
-    session_day,
 )
+from kapcompanion.ui.context import AppContext
+from kapcompanion.ui.measure_form import MeasureFormDialog
 from kapcompanion.ui.measure_schedule import ResponseDialog, ScheduleDialog
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.score_chart import ScoreChart, SessionMark
 
 HEADERS = ["Date", "Questionnaire", "Occasion", "Score", "Band", "Notes"]
+BAND_COLUMN = HEADERS.index("Band")
+#: the widest the band column grows to fit its text (pixels); longer bands are elided
+BAND_MAX_WIDTH = 200
 
 
 class MeasuresSection(QWidget):
@@ -53,7 +55,7 @@ class MeasuresSection(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.client_id = client_id
-        self.instruments = load_instruments()
+        self.instruments = measures.instruments(ctx.vault)
         self.stored: list[StoredResponse] = []
         self.due: list[DueGroup] = []
         self.dialog: QDialog | None = None
@@ -125,6 +127,11 @@ class MeasuresSection(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
+        # the PCL-5 band says the clinic's cut-point and the published range: a long text
+        # that is elided here (full text in the tooltip) so the notes keep their room
+        header.setSectionResizeMode(BAND_COLUMN, QHeaderView.ResizeMode.Interactive)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.activated.connect(lambda index: self.show_response(index.row()))
         self.table.doubleClicked.connect(lambda index: self.show_response(index.row()))
         self.history_empty = QLabel(
@@ -153,6 +160,7 @@ class MeasuresSection(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
+        self.instruments = measures.instruments(self.ctx.vault)  # the cut-point may change
         self.stored = responses(self.ctx.repos, self.client_id)
         self.due = due_for_client(
             self.ctx.repos, self.client_id, load_schedule(self.ctx.vault), self.stored
@@ -196,6 +204,10 @@ class MeasuresSection(QWidget):
             resp = s.response
             inst = self.instruments.get(resp.instrument_id)
             notes = list(resp.flags)
+            if inst is not None and inst.provisional is not None and resp.provisional is not None:
+                # short in the table; the form and the stored-form view say the whole rule
+                verdict = "met" if resp.provisional else "not met"
+                notes.insert(0, f"DSM-5 provisional: {verdict}")
             if resp.incomplete_reason:
                 notes.insert(0, f"incomplete: {resp.incomplete_reason}")
             values = [
@@ -210,9 +222,13 @@ class MeasuresSection(QWidget):
                 cell = QTableWidgetItem(value)
                 if c == 3:
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                elif c == len(values) - 1 and value:
+                elif c in (BAND_COLUMN, len(values) - 1) and value:
                     cell.setToolTip(value)
                 self.table.setItem(r, c, cell)
+        self.table.resizeColumnToContents(BAND_COLUMN)
+        self.table.setColumnWidth(
+            BAND_COLUMN, min(self.table.columnWidth(BAND_COLUMN), BAND_MAX_WIDTH)
+        )
         self.table.setVisible(bool(rows))
         self.history_empty.setVisible(not rows)
 
@@ -230,12 +246,10 @@ class MeasuresSection(QWidget):
         self._show_progress()
 
     def session_marks(self) -> list[SessionMark]:
-        marks: list[SessionMark] = []
-        for s in self.ctx.repos.sessions.for_client(self.client_id):
-            day = session_day(s)
-            if s.status is not SessionStatus.PLANNED and day is not None:
-                marks.append(SessionMark(f"S{s.number}", day))
-        return marks
+        return [
+            SessionMark(f"S{number}", day)
+            for number, day in measures.held_session_days(self.ctx.repos, self.client_id)
+        ]
 
     def _show_progress(self) -> None:
         inst_id = self.chart_instrument.currentData()

@@ -164,12 +164,17 @@ class ScoreChart(QWidget):
                 label = QRectF(
                     plot.right() + 8, top, self.width() - plot.right() - 10, rect.height()
                 )
-                text = fm.elidedText(
-                    f"{band.label} {band.lower}–{band.upper}",
-                    Qt.TextElideMode.ElideRight,
-                    label.width(),
-                )
-                p.drawText(label, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+                text = f"{band.label} {band.lower}–{band.upper}"
+                left = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+                wrap = int(left | Qt.TextFlag.TextWordWrap)
+                # a long label (the PCL-5's, around the clinic's cut-point) wraps when its
+                # band is tall enough, and is elided only when it is not
+                needed = fm.boundingRect(label, wrap, text)
+                if needed.height() <= label.height() and needed.width() <= label.width() + 1:
+                    p.drawText(label, wrap, text)
+                else:
+                    short = fm.elidedText(text, Qt.TextElideMode.ElideRight, label.width())
+                    p.drawText(label, left, short)
 
     def _axes(self, p: QPainter, t: Theme, fm: QFontMetricsF, f: _Frame) -> None:
         plot, y, x, d0, d1 = f.plot, f.y, f.x, f.d0, f.d1
