@@ -1,4 +1,4 @@
-"""``kapcompanion export session|course``: PDFs from the command line.
+"""``kapcompanion export session|course|calendar``: PDFs and the .ics calendar file.
 
 The vault passphrase comes from ``KAPCOMPANION_PASSPHRASE`` or a prompt (``kapcompanion.cli``);
 a PDF password only from the environment variable named by ``--pdf-password-env``, never
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 _UNPROTECTED = (
@@ -66,6 +67,30 @@ def cmd_export_course(args: argparse.Namespace) -> int:
     return _run(args, "course")
 
 
+def cmd_export_calendar(args: argparse.Namespace) -> int:
+    from kapcompanion.cli import EXIT_OK, CliError, open_vault
+    from kapcompanion.export.calendar import export_calendar
+    from kapcompanion.store.repos import Repos
+
+    out = Path(args.out)
+    if out.is_dir() or not out.parent.is_dir():
+        raise CliError(f"Choose a file in a folder that exists, not {out}; nothing was written.")
+    vault = open_vault(args.vault)
+    try:
+        result = export_calendar(  # an unknown --client is a VaultError (RecordNotFound)
+            Repos(vault), out, client_ids=args.client or None, include_names=args.include_names
+        )
+    finally:
+        vault.close()
+    names = "with names" if args.include_names else "pseudonyms only"
+    cancelled = f" and {result.cancelled} cancellation(s)" if result.cancelled else ""
+    print(
+        f"{result.events} appointment(s) of {result.clients} client(s){cancelled} "
+        f"written to {out} ({names}; the file is not encrypted)"
+    )
+    return EXIT_OK
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
@@ -77,8 +102,10 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def add_export_parser(subparsers: Any) -> None:
-    """Register ``export session`` and ``export course`` on the main parser."""
-    parser = subparsers.add_parser("export", help="write a session record or course summary PDF")
+    """Register ``export session``, ``export course`` and ``export calendar``."""
+    parser = subparsers.add_parser(
+        "export", help="write a session record or course summary PDF, or a calendar file"
+    )
     sub = parser.add_subparsers(dest="export_command", required=True)
     p = sub.add_parser("session", help="the signed record of one dosing session")
     _common(p)
@@ -88,3 +115,22 @@ def add_export_parser(subparsers: Any) -> None:
     _common(p)
     p.add_argument("--client", required=True, type=int, metavar="ID", help="client id")
     p.set_defaults(func=cmd_export_course)
+    p = sub.add_parser(
+        "calendar",
+        help="open and cancelled appointments from today on, as an .ics calendar file",
+    )
+    p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
+    p.add_argument("--out", required=True, metavar="FILE.ics", help="where to write the file")
+    p.add_argument(
+        "--client",
+        type=int,
+        action="append",
+        metavar="ID",
+        help="only this client (repeat for more); default every active client",
+    )
+    p.add_argument(
+        "--include-names",
+        action="store_true",
+        help="client names instead of pseudonyms (the file is not encrypted)",
+    )
+    p.set_defaults(func=cmd_export_calendar)

@@ -33,6 +33,7 @@ from kapcompanion.core.course_plan import (
     AppointmentKind,
     AppointmentStatus,
     PlannedAppointment,
+    cancel,
     mark_done,
     mark_missed,
     move,
@@ -60,6 +61,7 @@ MARKS = {
     AppointmentStatus.MISSED: "✗ ",
     AppointmentStatus.MOVED: "→ ",
     AppointmentStatus.PLANNED: "",
+    AppointmentStatus.CANCELLED: "× ",
 }
 
 
@@ -141,7 +143,7 @@ class CoursePlanPanel(QWidget):
             values.append(appt.note)
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
-                if appt.status is AppointmentStatus.MISSED:
+                if appt.status in (AppointmentStatus.MISSED, AppointmentStatus.CANCELLED):
                     font = QFont(item.font())
                     font.setStrikeOut(col < 2)
                     item.setFont(font)
@@ -196,8 +198,18 @@ class CoursePlanPanel(QWidget):
                 return
 
     def create_plan(self, plan: list[PlannedAppointment]) -> bool:
-        """Store a new plan; what already happened (done, missed, moved) is kept."""
-        kept = [a for a in self.appts if a.status is not AppointmentStatus.PLANNED]
+        """Store a new plan; what already happened (done, missed, moved) is kept.
+
+        The planned appointments it replaces stay on record as cancelled, so the next calendar
+        export cancels them in the therapist's calendar instead of leaving them there.
+        """
+        same = {(a.kind, a.number, a.planned_for) for a in plan}
+        kept = [
+            cancel(a) if a.status is AppointmentStatus.PLANNED else a
+            for a in self.appts
+            if a.status is not AppointmentStatus.PLANNED
+            or (a.kind, a.number, a.planned_for) not in same
+        ]
         return self._store(kept + plan, "Course plan saved.")
 
     def move_selected(self, new_time: datetime, note: str = "") -> bool:
