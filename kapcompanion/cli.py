@@ -355,11 +355,12 @@ def _extensions() -> list[Callable[[Any], Any]]:
     from kapcompanion.audio.cli import add_playlist_parser
     from kapcompanion.export.cli import add_export_parser
 
-    return [add_playlist_parser, add_export_parser]
+    return [add_playlist_parser, lambda sub: add_export_parser(sub, open_vault)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; an unknown verb or option prints usage and returns 2."""
+    from kapcompanion.export.errors import ExportError
     from kapcompanion.store.errors import VaultError
 
     try:
@@ -383,6 +384,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"kapcompanion: {exc}", file=sys.stderr)
         return exc.code
+    except ExportError as exc:
+        print(f"kapcompanion: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("kapcompanion: interrupted", file=sys.stderr)
         return EXIT_ERROR
