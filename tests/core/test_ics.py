@@ -38,7 +38,7 @@ def parse(text: str) -> list[icalendar.Event]:
     for component in calendar.walk():
         assert component.errors == [], component.errors
     assert calendar["VERSION"] == "2.0" and str(calendar["PRODID"]).startswith("-//KAP")
-    return list(calendar.walk("VEVENT"))
+    return [e for e in calendar.walk("VEVENT") if isinstance(e, icalendar.Event)]
 
 
 def event(**kw: object) -> CalendarEvent:

@@ -26,7 +26,7 @@ def events(path: Path) -> dict[str, icalendar.Event]:
     calendar = icalendar.Calendar.from_ical(path.read_bytes())
     assert isinstance(calendar, icalendar.Calendar)
     assert all(c.errors == [] for c in calendar.walk())
-    return {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
+    return {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT") if isinstance(e, icalendar.Event)}
 
 
 def audit(vault: Vault) -> list[str]:

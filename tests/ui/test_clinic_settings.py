@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QMenu, QSpinBox
 from pytestqt.qtbot import QtBot
 
 from kapcompanion.core import settings as declared
@@ -20,8 +20,9 @@ AuditOf = Callable[..., list[tuple[str, str]]]
 
 
 def open_dialog(window: MainWindow) -> ClinicSettingsDialog:
-    settings_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Settings")
-    assert window.actions_["clinic_settings"] in settings_menu.actions()  # type: ignore[union-attr]
+    (settings_menu,) = [a.menu() for a in window.menuBar().actions() if a.text() == "&Settings"]
+    assert isinstance(settings_menu, QMenu)
+    assert window.actions_["clinic_settings"] in settings_menu.actions()
     window.actions_["clinic_settings"].trigger()
     assert window.workspace is not None
     (dialog,) = [d for d in window.workspace.findChildren(ClinicSettingsDialog) if d.isVisible()]
@@ -70,7 +71,7 @@ def test_save_changes_only_what_changed_in_one_audited_action(
     paper.setCurrentIndex(paper.findData("letter"))
     part2 = dialog.editor(PART2_NOTICE.key)
     assert isinstance(part2, QCheckBox)
-    qtbot.mouseClick(part2, Qt.MouseButton.LeftButton)
+    part2.click()
     assert dialog.save()
     assert clinic_settings.get(vault, PAPER_SIZE) == "letter"
     assert clinic_settings.get(vault, PART2_NOTICE) is True
