@@ -39,6 +39,7 @@ from kapcompanion.core.course_plan import (
     move,
 )
 from kapcompanion.core.models import StoredDocument
+from kapcompanion.export.calendar import EXPORTED
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.course_plan_dialogs import MissedDialog, MoveDialog, NewPlanDialog
@@ -153,7 +154,7 @@ class CoursePlanPanel(QWidget):
         first = self.table.item(upcoming, 0) if upcoming is not None else None
         if first is not None and self.selected_row() is None:
             self.table.scrollToItem(first, QAbstractItemView.ScrollHint.PositionAtCenter)
-        self.export_button.setEnabled(any(a.status in OPEN for a in self.appts))
+        self.export_button.setEnabled(any(a.status in EXPORTED for a in self.appts))
         self._update_buttons()
 
     def selected_row(self) -> int | None:
