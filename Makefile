@@ -1,10 +1,12 @@
 # Two commands do everything on a fresh Debian machine: `make run` and `make test`.
+# `make check` is the quick inner loop (lint, types, the tests that need no display and are
+# not slow, stopping at the first failure).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run demo test lint typecheck pytest deps system-deps bench bundle smoke install-desktop screenshots
+.PHONY: run demo test check lint typecheck pytest deps system-deps bench bundle smoke install-desktop screenshots
 
 run: deps
 	$(BIN)/kapcompanion
@@ -13,6 +15,10 @@ demo: deps
 	$(BIN)/kapcompanion --demo
 
 test: deps lint typecheck pytest
+
+check: $(STAMP) lint typecheck
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider -x -n auto \
+		-m "not gui and not slow"
 
 deps: system-deps $(STAMP)
 
@@ -31,9 +37,12 @@ lint:
 
 typecheck:
 	$(BIN)/mypy
+	$(BIN)/mypy tests
 
+# -n auto: one worker per core (pytest-xdist); --durations names the slowest tests
 pytest:
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider -n auto \
+		--durations=15
 
 bench: deps
 	$(BIN)/python bench/run.py

@@ -1,7 +1,10 @@
 """Composition root: command line or desktop app.
 
-``kapcompanion`` with a sub-command (``vault``, ``export``, ``playlist``) or ``--version`` runs the
-command line; without one it starts the desktop app (``--demo`` opens a throw-away demo vault).
+Only no arguments at all, or the app's own options (``--demo``; ``--quit-after MS`` for the
+packaging smoke test; Qt's single-dash options such as ``-platform offscreen``), start the
+desktop app. Anything else is a command line: a verb (``vault``, ``settings``, ``export``,
+``playlist``, ``doctor``), ``--version`` or ``--help``; an unknown verb or option prints the
+usage and exits 2 instead of opening a window (a script with no display would hang).
 """
 
 from __future__ import annotations
@@ -9,12 +12,33 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+#: the desktop app's own long options; the value-taking ones consume the next argument
+GUI_OPTIONS = {"--demo": False, "--quit-after": True}
+
+
+def wants_gui(args: Sequence[str]) -> bool:
+    """True when ``args`` hold nothing but the app's options and Qt's (no verb)."""
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        name = arg.split("=", 1)[0]
+        if name in GUI_OPTIONS:
+            if GUI_OPTIONS[name] and "=" not in arg:
+                if not rest:
+                    return False
+                rest.pop(0)
+            continue
+        if arg.startswith("-") and not arg.startswith("--") and arg != "-h":
+            if rest and not rest[0].startswith("-"):  # a Qt option's value: -platform offscreen
+                rest.pop(0)
+            continue
+        return False
+    return True
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    commands = {"vault", "export", "playlist", "doctor"}
-    wants_cli = bool(args) and args[0] in commands
-    if wants_cli or any(a in ("--version", "-h", "--help") for a in args):
+    if not wants_gui(args):
         from kapcompanion import cli
 
         return cli.main(args)

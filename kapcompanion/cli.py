@@ -1,8 +1,9 @@
-"""The command line: vault administration, export, demo data, playlists.
+"""The command line: vault administration, clinic settings, export, demo data, playlists.
 
-Passphrases come from ``KAPCOMPANION_PASSPHRASE`` (``KAPCOMPANION_NEW_PASSPHRASE`` for rekey) or an
-interactive prompt, never from the command line. Exit codes: 0 success, 1 usage or other error,
-2 wrong passphrase or unreadable vault, 3 integrity problem found. Messages are one line.
+Passphrases come from ``KAPCOMPANION_PASSPHRASE`` (``KAPCOMPANION_NEW_PASSPHRASE`` for rekey;
+``--passphrase-env NAME`` where a command offers it) or an interactive prompt, never from the
+command line. Exit codes: 0 success, 1 error, 2 unknown command or option (with the usage) or a
+wrong passphrase or unreadable vault, 3 integrity problem found. Messages are one line.
 """
 
 from __future__ import annotations
@@ -48,10 +49,12 @@ def new_passphrase(env: str) -> str:
     return first
 
 
-def open_vault(path: str) -> Any:
+def open_vault(path: str, env: str | None = None) -> Any:
+    """Open ``path`` with the passphrase from ``env`` (default ``KAPCOMPANION_PASSPHRASE``)."""
     from kapcompanion.store.vault import Vault
 
-    return Vault.open(Path(path), passphrase(), backup_dir=_backup_dir())
+    secret = passphrase(env) if env else passphrase()
+    return Vault.open(Path(path), secret, backup_dir=_backup_dir())
 
 
 def _backup_dir() -> Path:
@@ -239,6 +242,78 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------------------ clinic settings
+def _setting(key: str) -> Any:
+    from kapcompanion.core.settings import SettingError, lookup
+
+    try:
+        return lookup(key)
+    except SettingError as exc:
+        raise CliError(str(exc)) from None
+
+
+def cmd_settings_show(args: argparse.Namespace) -> int:
+    from kapcompanion.core.settings import all_settings
+    from kapcompanion.services.settings import snapshot
+
+    vault = open_vault(args.vault, args.passphrase_env)
+    try:
+        values = snapshot(vault)
+    finally:
+        vault.close()
+    if args.json:
+        _print_json(values)
+        return EXIT_OK
+    for setting in all_settings():
+        value = values[setting.key]
+        mark = "" if value == setting.default else "  (changed)"
+        print(f"{setting.key} = {setting.describe(value)}{mark}\t{setting.label}")
+    return EXIT_OK
+
+
+def cmd_settings_set(args: argparse.Namespace) -> int:
+    from kapcompanion.core.settings import SettingError
+    from kapcompanion.services.settings import get, set_value
+
+    setting = _setting(args.key)
+    try:
+        setting.parse(args.value)  # a bad value is refused before the passphrase is asked
+    except SettingError as exc:
+        raise CliError(f"{exc} Nothing was changed.") from None
+    vault = open_vault(args.vault, args.passphrase_env)
+    try:
+        old = get(vault, setting)
+        new = set_value(vault, setting, args.value)
+    finally:
+        vault.close()
+    print(f"{setting.key}: {setting.describe(old)} -> {setting.describe(new)}")
+    return EXIT_OK
+
+
+def _add_settings_parser(sub: Any) -> None:
+    parser = sub.add_parser("settings", help="show or change the clinic's settings in a vault")
+    ssub = parser.add_subparsers(dest="settings_command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
+        p.add_argument(
+            "--passphrase-env",
+            metavar="NAME",
+            help="read the vault passphrase from environment variable NAME "
+            "(default KAPCOMPANION_PASSPHRASE, else a prompt)",
+        )
+
+    p = ssub.add_parser("show", help="every setting with its current value")
+    common(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_settings_show)
+    p = ssub.add_parser("set", help="change one setting (recorded in the audit trail)")
+    p.add_argument("key", metavar="KEY", help="a setting's key, as `settings show` lists it")
+    p.add_argument("value", metavar="VALUE")
+    common(p)
+    p.set_defaults(func=cmd_settings_set)
+
+
 # ------------------------------------------------------------------------ parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kapcompanion", description="KAP Companion")
@@ -299,34 +374,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_doctor)
 
+    _add_settings_parser(sub)
     for register in _extensions():
         register(sub)
     return parser
 
 
 def _extensions() -> list[Callable[[Any], Any]]:
-    """Sub-commands that live with their feature (playlist, export)."""
-    found: list[Callable[[Any], Any]] = []
-    try:
-        from kapcompanion.audio.cli import add_playlist_parser
-    except ImportError:
-        pass
-    else:
-        found.append(add_playlist_parser)
-    try:
-        from kapcompanion.export.cli import add_export_parser
-    except ImportError:
-        pass
-    else:
-        found.append(add_export_parser)
-    return found
+    """Sub-commands that live with their feature (playlist, export).
+
+    Not guarded: a sub-command that cannot be imported is a broken installation, and hiding
+    it would make ``kapcompanion export`` silently vanish from ``--help``.
+    """
+    from kapcompanion.audio.cli import add_playlist_parser
+    from kapcompanion.export.cli import add_export_parser
+
+    return [add_playlist_parser, lambda sub: add_export_parser(sub, open_vault)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; an unknown verb or option prints usage and returns 2."""
+    from kapcompanion.export.errors import ExportError
     from kapcompanion.store.errors import VaultError
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        parser = build_parser()
+    except ImportError as exc:
+        print(f"kapcompanion: this installation is broken: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors are 2, --help and --version 0
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()
@@ -339,6 +418,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"kapcompanion: {exc}", file=sys.stderr)
         return exc.code
+    except ExportError as exc:
+        print(f"kapcompanion: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("kapcompanion: interrupted", file=sys.stderr)
         return EXIT_ERROR

@@ -1,4 +1,9 @@
-"""Shared fixtures: every test gets its own app folders (no real user data is touched)."""
+"""Shared fixtures: every test gets its own app folders (no real user data is touched).
+
+Every test that needs a display (everything under tests/ui, and any test that uses pytest-qt's
+``qtbot`` or ``qapp``) is marked ``gui`` here, so ``pytest -m "not gui"`` is the quick loop
+and no test has to remember the marker.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,22 @@ from pathlib import Path
 
 import pytest
 from support import PASSPHRASE
+
+UI_TESTS = Path(__file__).parent / "ui"
+#: pytest-qt fixtures that create the QApplication (a display, offscreen or real)
+GUI_FIXTURES = frozenset({"qtbot", "qapp", "qapp_args"})
+
+
+def needs_display(item: pytest.Item) -> bool:
+    if UI_TESTS in Path(str(item.path)).parents:
+        return True
+    return bool(GUI_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if needs_display(item):
+            item.add_marker(pytest.mark.gui)
 
 
 @pytest.fixture(autouse=True)

@@ -98,3 +98,99 @@ def test_demo_list_and_integrity(tmp_path: Path) -> None:
     assert run("vault", "check", str(vault)).returncode == 0
     again = run("vault", "demo", str(vault))
     assert again.returncode == 1 and "already" in again.stderr
+
+
+def test_unknown_verb_prints_usage_and_exits_2() -> None:
+    out = run("nosuchverb")
+    assert out.returncode == 2
+    assert "usage: kapcompanion" in out.stderr and "invalid choice" in out.stderr
+    unknown_option = run("--nosuch-option")
+    assert unknown_option.returncode == 2 and "usage: kapcompanion" in unknown_option.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "gui"),
+    [
+        ([], True),
+        (["--demo"], True),
+        (["--demo", "--quit-after", "4000"], True),
+        (["-platform", "offscreen", "--demo"], True),
+        (["--quit-after=10"], True),
+        (["nosuchverb"], False),
+        (["settings", "show"], False),
+        (["--demo", "vault"], False),
+        (["--nosuch"], False),
+        (["--version"], False),
+        (["-h"], False),
+        (["--quit-after"], False),
+    ],
+)
+def test_only_no_verb_or_the_app_options_open_the_window(argv: list[str], gui: bool) -> None:
+    from kapcompanion.__main__ import wants_gui
+
+    assert wants_gui(argv) is gui
+
+
+def test_a_broken_sub_command_fails_loudly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kapcompanion import cli
+
+    monkeypatch.setitem(sys.modules, "kapcompanion.export.cli", None)  # import raises
+    assert cli.main(["doctor"]) == cli.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert one_line(err) and "broken" in err and "kapcompanion.export.cli" in err
+
+
+def test_settings_show_and_set(tmp_path: Path) -> None:
+    vault = tmp_path / "v.kapv"
+    assert run("vault", "init", str(vault)).returncode == 0
+    env = {"CLINIC_PASS": PASSPHRASE}
+    shown = run("settings", "show", "--vault", str(vault), "--json", passphrase=None, **env)
+    assert shown.returncode == 1 and "KAPCOMPANION_PASSPHRASE" in shown.stderr  # no env named
+    shown = run(
+        "settings", "show", "--vault", str(vault), "--passphrase-env", "CLINIC_PASS", "--json",
+        passphrase=None, **env,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["paper_size"] == "a4"
+
+    def set_(key: str, value: str) -> subprocess.CompletedProcess[str]:
+        return run(
+            "settings", "set", key, value, "--vault", str(vault), "--passphrase-env",
+            "CLINIC_PASS", passphrase=None, **env,
+        )  # fmt: skip
+
+    done = set_("paper_size", "letter")
+    assert done.returncode == 0 and "paper_size: a4 -> letter" in done.stdout
+    assert set_("part2_notice", "yes").returncode == 0
+    bad = set_("paper_size", "A5")
+    assert bad.returncode == 1 and one_line(bad.stderr) and "a4, letter" in bad.stderr
+    unknown = set_("paper_colour", "blue")
+    assert unknown.returncode == 1 and "There is no setting 'paper_colour'" in unknown.stderr
+    out_of_range = set_("vitals_recheck_minutes", "90")
+    assert out_of_range.returncode == 1 and "at most 30 min" in out_of_range.stderr
+
+    text = run("settings", "show", "--vault", str(vault)).stdout
+    assert "paper_size = letter  (changed)" in text and "part2_notice = yes" in text
+    assert "vitals_recheck_minutes = 5 min\t" in text
+
+    from kapcompanion.core.settings import PAPER_SIZE
+    from kapcompanion.store import settings as stored
+    from kapcompanion.store.vault import Vault
+
+    opened = Vault.open(vault, PASSPHRASE)
+    try:
+        assert stored.read(opened, PAPER_SIZE) == "letter"
+        details = [
+            json.loads(row[0])
+            for row in opened.read(
+                "SELECT detail FROM audit WHERE action = 'settings.update' ORDER BY id"
+            )
+        ]
+    finally:
+        opened.close()
+    assert details == [
+        {"key": "paper_size", "old": "a4", "new": "letter"},
+        {"key": "part2_notice", "old": False, "new": True},
+    ]

@@ -26,3 +26,37 @@ def test_non_ui_packages_load_no_pyside6() -> None:
     ).stdout.splitlines()
     assert int(out[0]) >= 10  # the walk really imported the modules
     assert out[1] == "", f"PySide6 modules loaded: {out[1]}"
+
+
+def test_import_linter_contracts_hold() -> None:
+    """The contracts in pyproject.toml: layers, core alone, no Qt below ui, ui via services."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from importlinter.cli import lint_imports_command; "
+            "sys.argv = ['lint-imports', '--no-cache']; lint_imports_command()",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "Contracts: 4 kept, 0 broken." in done.stdout
+
+
+def test_no_import_circles_around_the_main_window_and_the_command_line() -> None:
+    import grimp
+
+    graph = grimp.build_graph("kapcompanion", cache_dir=None)
+    pairs = [
+        ("kapcompanion.ui.main_window", "kapcompanion.ui.menus"),
+        ("kapcompanion.ui.main_window", "kapcompanion.ui.agenda"),
+        ("kapcompanion.ui.main_window", "kapcompanion.ui.session.host"),
+        ("kapcompanion.cli", "kapcompanion.export.cli"),
+    ]
+    for upper, lower in pairs:
+        assert graph.chain_exists(importer=upper, imported=lower), (upper, lower)
+        back = graph.find_shortest_chain(importer=lower, imported=upper)
+        assert back is None, f"import circle: {' -> '.join(back or ())}"

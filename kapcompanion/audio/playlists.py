@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from kapcompanion.audio.locations import LocationPolicy, default_roots
 from kapcompanion.audio.m3u import parse_m3u, parse_pls
 from kapcompanion.audio.models import Playlist, PlaylistError, Track
 from kapcompanion.audio.xspf import parse_xspf
+from kapcompanion.fileio import atomic_write_text
 
 KINDS = ("m3u", "m3u8", "pls", "xspf")
 PLAYLIST_SUFFIXES = frozenset("." + k for k in KINDS)
@@ -140,19 +140,10 @@ def m3u8_text(tracks: Iterable[Track], *, title: str = "", relative_to: Path | N
 
 
 def write_m3u8(path: Path, tracks: Iterable[Track], *, title: str = "") -> None:
-    """Write an M3U8 beside its music (relative paths), atomically (temp file + rename)."""
+    """Write an M3U8 beside its music (relative paths), atomically (``fileio``)."""
     path = Path(path)
     text = m3u8_text(tracks, title=title, relative_to=path.resolve().parent)
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".m3u8.tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text)
 
 
 def _one_line(text: str) -> str:

@@ -2,10 +2,12 @@
 
 A typical course is 2-3 dosing sessions a week for 2-4 weeks (IV), or weekly to fortnightly
 sessions, with integration between them and boosters weeks later. :func:`plan_course`
-lays such a course out; the therapist then moves, completes or marks appointments missed.
-Appointments are immutable: :func:`move`, :func:`mark_done` and :func:`mark_missed` return
-an updated copy, and a moved appointment keeps its original time next to ``moved_to`` so
-the record shows what was planned and what happened.
+lays such a course out; the therapist then moves, completes, cancels or marks appointments
+missed. Appointments are immutable: :func:`move`, :func:`cancel`, :func:`mark_done` and
+:func:`mark_missed` return an updated copy, and a moved appointment keeps its original time
+next to ``moved_to`` so the record shows what was planned and what happened. ``revision``
+counts the changes a calendar must hear about (each move, a cancellation): it becomes the
+event's SEQUENCE in an exported calendar (RFC 5545 3.8.7.4).
 
 Times are timezone-aware. A naive ``time_of_day`` is read as local wall-clock time on each
 day (so a 10:00 session stays at 10:00 across a daylight-saving change).
@@ -32,6 +34,7 @@ class AppointmentStatus(StrEnum):
     DONE = "done"
     MISSED = "missed"
     MOVED = "moved"
+    CANCELLED = "cancelled"
 
 
 DEFAULT_MINUTES: dict[AppointmentKind, int] = {
@@ -64,6 +67,7 @@ class PlannedAppointment:
     note: str = ""
     duration_minutes: int = 60
     number: int | None = None  # the n-th appointment of its kind in the course
+    revision: int = 0  # moves and cancellations so far: the calendar's SEQUENCE
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", AppointmentKind(self.kind))
@@ -74,6 +78,8 @@ class PlannedAppointment:
             raise ValueError("moved_to must be timezone-aware")
         if self.duration_minutes <= 0:
             raise ValueError("duration_minutes must be positive")
+        if self.revision < 0:
+            raise ValueError("revision cannot be negative")
 
     @property
     def when(self) -> datetime:
@@ -189,6 +195,18 @@ def move(
         status=AppointmentStatus.MOVED,
         moved_to=new_time,
         note=appt.note if note is None else note,
+        revision=appt.revision + 1,
+    )
+
+
+def cancel(appt: PlannedAppointment, note: str | None = None) -> PlannedAppointment:
+    """A copy marked cancelled: it stays on record, and a calendar export cancels the event."""
+    _require_open(appt, "cancel")
+    return dataclasses.replace(
+        appt,
+        status=AppointmentStatus.CANCELLED,
+        note=appt.note if note is None else note,
+        revision=appt.revision + 1,
     )
 
 

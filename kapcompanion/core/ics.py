@@ -4,8 +4,10 @@ Calendar files leave the vault (they go to a phone or a shared calendar), so an 
 summary carries only the label the caller passes, which should be the client's pseudonym;
 notes are left out unless asked for. UIDs are derived from the appointment's client key,
 kind, number and original time, so exporting the same course again updates events in the
-calendar instead of duplicating them; a moved appointment keeps its UID and gets a higher
-SEQUENCE.
+calendar instead of duplicating them. A moved appointment keeps its UID and its SEQUENCE is
+the appointment's revision count (moved twice: 2), as RFC 5545 3.8.7.4 asks; a cancelled one
+is exported with ``STATUS:CANCELLED`` so the calendar removes it instead of keeping a stale
+event.
 """
 
 from __future__ import annotations
@@ -15,11 +17,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from kapcompanion.core.course_plan import AgendaItem, AppointmentKind
+from kapcompanion.core.course_plan import (
+    AgendaItem,
+    AppointmentKind,
+    AppointmentStatus,
+    PlannedAppointment,
+)
 
 PRODID = "-//KAP Companion//Course plan//EN"
 _UID_NAMESPACE = uuid.UUID("0b7f3c1e-2d4a-5b6c-9e8f-7a6b5c4d3e2f")
 _MAX_OCTETS = 75
+#: RFC 5545 3.8.1.11: the event statuses
+CONFIRMED, TENTATIVE, CANCELLED = "CONFIRMED", "TENTATIVE", "CANCELLED"
 
 KIND_WORDS: dict[AppointmentKind, str] = {
     AppointmentKind.DOSING: "dosing session",
@@ -38,6 +47,7 @@ class CalendarEvent:
     description: str = ""
     location: str = ""
     sequence: int = 0
+    status: str = CONFIRMED
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
@@ -46,6 +56,10 @@ class CalendarEvent:
             raise ValueError("an event must end after it starts")
         if not self.uid or any(c in self.uid for c in "\r\n"):
             raise ValueError("an event needs a one-line UID")
+        if self.sequence < 0:
+            raise ValueError("SEQUENCE cannot be negative")
+        if self.status not in (CONFIRMED, TENTATIVE, CANCELLED):
+            raise ValueError(f"not an event status: {self.status!r}")
 
 
 def escape_text(value: str) -> str:
@@ -107,6 +121,7 @@ def to_ics(
             f"DTSTART:{_utc(event.start)}",
             f"DTEND:{_utc(event.end)}",
             f"SEQUENCE:{event.sequence}",
+            f"STATUS:{event.status}",
             f"SUMMARY:{escape_text(event.summary)}",
         ]
         if event.description:
@@ -123,6 +138,11 @@ def appointment_uid(item: AgendaItem) -> str:
     appt = item.appointment
     key = f"{item.client}|{appt.kind.value}|{appt.number}|{appt.planned_for.isoformat()}"
     return f"{uuid.uuid5(_UID_NAMESPACE, key)}@kapcompanion"
+
+
+def sequence(appt: PlannedAppointment) -> int:
+    """The event's SEQUENCE: the revision count (a move stored before revisions counts 1)."""
+    return max(appt.revision, 0 if appt.moved_to is None else 1)
 
 
 def agenda_events(
@@ -157,7 +177,8 @@ def agenda_events(
                 summary=f"{name(item.client)}: {what}",
                 description=description,
                 location=location,
-                sequence=0 if appt.moved_to is None else 1,
+                sequence=sequence(appt),
+                status=CANCELLED if appt.status is AppointmentStatus.CANCELLED else CONFIRMED,
             )
         )
     return events

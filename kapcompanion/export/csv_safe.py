@@ -7,21 +7,20 @@ single quote, which the spreadsheets show as text. Numbers are written as they a
 cannot carry a formula). Every cell is quoted, and the file starts with a UTF-8 byte order
 mark so spreadsheets read accented names correctly.
 
-The file is written to a temporary file beside the target, flushed, fsynced and renamed
-into place, so a crash leaves the old file or the new one, never half of one. No Qt here.
+The file is written with :func:`kapcompanion.fileio.atomic_write_bytes`, so a crash leaves
+the old file or the new one, never half of one. No Qt here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from kapcompanion.export.errors import ExportError
+from kapcompanion.fileio import atomic_write_bytes
 
 #: the characters that make a spreadsheet read a cell as a formula
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -47,16 +46,6 @@ def csv_text(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
     return out.getvalue()
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":  # a folder cannot be opened for fsync on Windows
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_csv(
     path: str | os.PathLike[str],
     header: Sequence[object],
@@ -70,20 +59,7 @@ def write_csv(
         raise ExportError(f"The folder {out.parent} does not exist.")
     data = csv_text(header, rows).encode("utf-8-sig")
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
-    except OSError as exc:
-        raise ExportError(f"Cannot write in {out.parent}: {exc.strerror or exc}.") from exc
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as sink:
-            sink.write(data)
-            sink.flush()
-            os.fsync(sink.fileno())
-        os.replace(tmp, out)
-        _fsync_dir(out.parent)
+        atomic_write_bytes(out, data)
     except OSError as exc:
         raise ExportError(f"Could not write {out.name}: {exc.strerror or exc}.") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
     return out

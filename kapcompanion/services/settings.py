@@ -7,6 +7,7 @@ the CLI (``kapcompanion settings show|set``) and the session runner all come thr
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from kapcompanion.core.settings import Setting, all_settings
@@ -34,3 +35,15 @@ def set_value(vault: Vault, setting: Setting, value: Any) -> Any:
 def snapshot(vault: Vault) -> dict[str, Any]:
     """Every declared setting with its current value (the CLI and the settings screen)."""
     return {s.key: stored.read(vault, s) for s in all_settings()}
+
+
+def set_values(vault: Vault, changes: Mapping[Setting, Any]) -> dict[str, Any]:
+    """Several settings as one action: all are checked first (one bad value changes nothing),
+    then stored in one transaction, one audit row per setting that really changed."""
+    parsed = {setting: setting.parse(value) for setting, value in changes.items()}
+    done: dict[str, Any] = {}
+    with vault.transaction():
+        for setting, value in parsed.items():
+            if stored.read(vault, setting) != value:
+                done[setting.key] = set_value(vault, setting, value)
+    return done

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -31,12 +30,10 @@ from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.ics_export import CalendarExportDialog
 from kapcompanion.ui.measure_records import load_schedule
 from kapcompanion.ui.plan_records import AgendaData, collect_agenda
+from kapcompanion.ui.shell import Shell
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.status import BusyLine
 from kapcompanion.ui.workers import run_in_background
-
-if TYPE_CHECKING:
-    from kapcompanion.ui.main_window import MainWindow
 
 CLIENT_ROLE = Qt.ItemDataRole.UserRole
 SECTION_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -237,7 +234,7 @@ class AgendaDialog(QDialog):
         return dialog
 
 
-def open_agenda(window: MainWindow) -> AgendaDialog | None:
+def open_agenda(window: Shell) -> AgendaDialog | None:
     """The menu action: one agenda dialog on the workspace (it closes with it at a lock)."""
     workspace, ctx = window.workspace, window.ctx
     if workspace is None or ctx is None:

@@ -33,11 +33,13 @@ from kapcompanion.core.course_plan import (
     AppointmentKind,
     AppointmentStatus,
     PlannedAppointment,
+    cancel,
     mark_done,
     mark_missed,
     move,
 )
 from kapcompanion.core.models import StoredDocument
+from kapcompanion.export.calendar import EXPORTED
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.course_plan_dialogs import MissedDialog, MoveDialog, NewPlanDialog
@@ -60,6 +62,7 @@ MARKS = {
     AppointmentStatus.MISSED: "✗ ",
     AppointmentStatus.MOVED: "→ ",
     AppointmentStatus.PLANNED: "",
+    AppointmentStatus.CANCELLED: "× ",
 }
 
 
@@ -141,7 +144,7 @@ class CoursePlanPanel(QWidget):
             values.append(appt.note)
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
-                if appt.status is AppointmentStatus.MISSED:
+                if appt.status in (AppointmentStatus.MISSED, AppointmentStatus.CANCELLED):
                     font = QFont(item.font())
                     font.setStrikeOut(col < 2)
                     item.setFont(font)
@@ -151,7 +154,7 @@ class CoursePlanPanel(QWidget):
         first = self.table.item(upcoming, 0) if upcoming is not None else None
         if first is not None and self.selected_row() is None:
             self.table.scrollToItem(first, QAbstractItemView.ScrollHint.PositionAtCenter)
-        self.export_button.setEnabled(any(a.status in OPEN for a in self.appts))
+        self.export_button.setEnabled(any(a.status in EXPORTED for a in self.appts))
         self._update_buttons()
 
     def selected_row(self) -> int | None:
@@ -196,8 +199,18 @@ class CoursePlanPanel(QWidget):
                 return
 
     def create_plan(self, plan: list[PlannedAppointment]) -> bool:
-        """Store a new plan; what already happened (done, missed, moved) is kept."""
-        kept = [a for a in self.appts if a.status is not AppointmentStatus.PLANNED]
+        """Store a new plan; what already happened (done, missed, moved) is kept.
+
+        The planned appointments it replaces stay on record as cancelled, so the next calendar
+        export cancels them in the therapist's calendar instead of leaving them there.
+        """
+        same = {(a.kind, a.number, a.planned_for) for a in plan}
+        kept = [
+            cancel(a) if a.status is AppointmentStatus.PLANNED else a
+            for a in self.appts
+            if a.status is not AppointmentStatus.PLANNED
+            or (a.kind, a.number, a.planned_for) not in same
+        ]
         return self._store(kept + plan, "Course plan saved.")
 
     def move_selected(self, new_time: datetime, note: str = "") -> bool:

@@ -125,8 +125,8 @@ class NewPlanDialog(QDialog):
         set_role(self.error, "error")
         self.error.hide()
         note = QLabel(
-            f"The {replacing} planned appointment(s) of the current plan will be replaced; "
-            "done, missed and moved ones are kept."
+            f"The {replacing} planned appointment(s) of the current plan will be cancelled and "
+            "replaced (a calendar export cancels them too); done, missed and moved ones are kept."
             if replacing
             else ""
         )

@@ -2,8 +2,8 @@
 
 A calendar leaves the vault (it goes to a phone or a shared calendar), so events carry only
 the client's pseudonym (or "Client 12") unless the therapist ticks "Include names"; notes are
-never exported. The file is written beside the target and renamed into place, and the export
-is audited (``export.ics``: how many appointments, names or not).
+never exported. The work is ``kapcompanion.export.calendar`` (written atomically, audited as
+``export.ics``: how many appointments, names or not); this is only the dialog.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.export.calendar import CalendarExport, calendar_export, export_calendar
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.plan_records import CalendarExport, calendar_export, export_calendar
 from kapcompanion.ui.theme import set_role
 
 
@@ -95,7 +95,8 @@ class CalendarExportDialog(QDialog):
             found = calendar_export(self.ctx.repos, client_ids=self.client_ids)
         except VaultError:
             return
-        self.count.setText(f"{found.events} appointment(s) to export.")
+        cancelled = f", {found.cancelled} cancellation(s)" if found.cancelled else ""
+        self.count.setText(f"{found.events} appointment(s) to export{cancelled}.")
 
     def choose_path(self) -> QFileDialog:
         dialog = QFileDialog(self, "Export to calendar", self.path.text(), "Calendar (*.ics)")

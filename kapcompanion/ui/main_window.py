@@ -1,6 +1,7 @@
 """The one top-level window and the app's life cycle: welcome -> unlock -> workspace -> locked.
 
-Only this window changes pages, so there is never a second window flashing up. Locking
+Only this window changes pages, so there is never a second window flashing up. Its menus,
+the agenda and the session host see it as a ``ui.shell.Shell`` and never import this module. Locking
 asks every screen to save (``about_to_lock``), records the lock in the audit trail, closes
 the vault, destroys the workspace (every client widget and dialog in it) and clears the
 clipboard if it holds text from the app.
@@ -33,7 +34,7 @@ from kapcompanion.ui.context import AppContext, AppSignals, LockedOverlayFactory
 from kapcompanion.ui.errors import log_exception, new_reference
 from kapcompanion.ui.lock import ClipboardGuard, IdleWatcher, OsLockWatcher
 from kapcompanion.ui.settings import Settings
-from kapcompanion.ui.theme import apply_theme, current_theme, other, set_role
+from kapcompanion.ui.theme import DIM, apply_theme, current_theme, other, set_role
 from kapcompanion.ui.throttle import UnlockThrottle, throttle_for
 from kapcompanion.ui.unlock import UnlockScreen
 from kapcompanion.ui.welcome import WelcomeScreen
@@ -129,7 +130,7 @@ class MainWindow(QMainWindow):
         self.column.addWidget(self.music_banner)
         self.attach_player(services.player)
         self.setCentralWidget(central)
-        self.actions_: dict[str, QAction] = menus.build(self)
+        self.actions_: dict[str, QAction] = menus.build(self, self)
         self.setMinimumSize(860, 500)
         self._restore_geometry()
         self._update_chrome()
@@ -420,7 +421,7 @@ class MainWindow(QMainWindow):
         if self.vault_path is not None and not unlocked and isinstance(self.page, UnlockScreen):
             title += " — locked"
         self.setWindowTitle(title)
-        menus.update(self, unlocked=unlocked)
+        menus.update(self.actions_, unlocked=unlocked, dim=self.settings.theme == DIM)
 
     # ------------------------------------------------------------------ quit
     def closeEvent(self, event: QCloseEvent) -> None:

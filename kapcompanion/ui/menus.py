@@ -2,24 +2,21 @@
 
 Standard shortcuts: New client Ctrl+N, Find Ctrl+F, Lock Ctrl+L, Quit Ctrl+Q; Edit client
 Ctrl+E; the dim theme Ctrl+Shift+D; shortcuts F1. Actions that need an open vault are
-disabled while locked.
+disabled while locked. The menus are handed a :class:`~kapcompanion.ui.shell.Shell` (what
+they may use of the main window), never the window class itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QMessageBox, QToolBar
+from PySide6.QtWidgets import QInputDialog, QMainWindow, QMessageBox, QToolBar
 
 from kapcompanion import __version__
 from kapcompanion.ui.settings import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES
-from kapcompanion.ui.theme import DIM
-
-if TYPE_CHECKING:
-    from kapcompanion.ui.main_window import MainWindow
+from kapcompanion.ui.shell import Shell
 
 NEEDS_VAULT = (
     "new",
@@ -36,6 +33,7 @@ NEEDS_VAULT = (
     "templates",
     "music",
     "thresholds",
+    "clinic_settings",
     "agenda",
 )
 
@@ -61,20 +59,21 @@ SHORTCUTS = [
 ]
 
 
-def _ws_call(window: MainWindow, name: str) -> None:
+def _ws_call(window: Shell, name: str) -> None:
     ws = window.workspace
     if ws is not None:
         getattr(ws, name)()
 
 
-def _vault_call(window: MainWindow, name: str) -> None:
+def _vault_call(window: Shell, name: str) -> None:
     from kapcompanion.ui import vault_actions
 
     if window.ctx is not None:
-        getattr(vault_actions, name)(window.ctx, window)
+        getattr(vault_actions, name)(window.ctx, window.window())
 
 
-def build(window: MainWindow) -> dict[str, QAction]:
+def build(main: QMainWindow, window: Shell) -> dict[str, QAction]:
+    """The actions, the menu bar and the toolbar of ``main``; the actions act on ``window``."""
     acts: dict[str, QAction] = {}
 
     def act(
@@ -84,7 +83,7 @@ def build(window: MainWindow) -> dict[str, QAction]:
         shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
         tip: str = "",
     ) -> QAction:
-        a = QAction(text, window)
+        a = QAction(text, main)
         if shortcut is not None:
             a.setShortcut(QKeySequence(shortcut))
         if tip:
@@ -109,7 +108,7 @@ def build(window: MainWindow) -> dict[str, QAction]:
         "Search the client list (Ctrl+F)",
     )
     act("lock", "&Lock now", lambda: window.lock(), "Ctrl+L", "Lock the vault now (Ctrl+L)")
-    act("quit", "&Quit", window.close, "Ctrl+Q")
+    act("quit", "&Quit", main.close, "Ctrl+Q")
     act("edit", "&Edit client…", lambda: _ws_call(window, "edit_client"), "Ctrl+E")
     act("archive", "&Archive client", lambda: _ws_call(window, "archive_client"))
     act("unarchive", "&Unarchive client", lambda: _ws_call(window, "unarchive_client"))
@@ -145,13 +144,19 @@ def build(window: MainWindow) -> dict[str, QAction]:
     act("templates", "Checklist &templates…", lambda: _open_templates(window))
     act("music", "&Music…", lambda: _session_call(window, "open_music_settings"))
     act("thresholds", "&Vital-sign thresholds…", lambda: _session_call(window, "open_thresholds"))
+    act(
+        "clinic_settings",
+        "&Clinic settings…",
+        lambda: open_clinic_settings(window),
+        tip="Paper size, the 42 CFR Part 2 notice, units and the other settings of this vault",
+    )
     act("agenda", "A&genda…", lambda: _open_agenda(window), "Ctrl+G", "Today and this week")
 
     act("backup", "&Back up the vault now…", lambda: _vault_call(window, "back_up_now"))
     act("backups_keep", "Automatic &backups to keep…", lambda: ask_backups_keep(window))
     act("rekey", "Change the &passphrase…", lambda: _vault_call(window, "change_passphrase"))
 
-    bar = window.menuBar()
+    bar = main.menuBar()
     m = bar.addMenu("&File")
     m.addActions([acts["new"], acts["lock"]])
     m.addSeparator()
@@ -167,56 +172,57 @@ def build(window: MainWindow) -> dict[str, QAction]:
     m.addAction(acts["audit"])
     m.addAction(acts["agenda"])
     m = bar.addMenu("&Settings")
+    m.addAction(acts["clinic_settings"])
+    m.addSeparator()
     m.addActions([acts["idle"], acts["os_lock"], acts["signing_pin"], acts["backups_keep"]])
     m.addAction(acts["templates"])
     m.addActions([acts["music"], acts["thresholds"]])
     m = bar.addMenu("&Help")
     m.addActions([acts["shortcuts"], acts["logs"], acts["about"]])
 
-    tools = QToolBar("Main toolbar", window)
+    tools = QToolBar("Main toolbar", main)
     tools.setObjectName("mainToolbar")
     tools.setMovable(False)
     tools.addActions([acts["new"], acts["find"], acts["lock"]])
     tools.addSeparator()
     tools.addAction(acts["theme"])
-    window.addToolBar(tools)
+    main.addToolBar(tools)
     return acts
 
 
-def update(window: MainWindow, *, unlocked: bool) -> None:
-    acts = window.actions_
+def update(acts: dict[str, QAction], *, unlocked: bool, dim: bool) -> None:
     for key in NEEDS_VAULT:
         acts[key].setEnabled(unlocked)
-    acts["theme"].setChecked(window.settings.theme == DIM)
+    acts["theme"].setChecked(dim)
 
 
-def _open_templates(window: MainWindow) -> None:
+def _open_templates(window: Shell) -> None:
     if window.ctx is None:
         return
     from kapcompanion.ui.template_editor import open_template_editor
 
-    open_template_editor(window.ctx, window.workspace or window)
+    open_template_editor(window.ctx, window.workspace or window.window())
 
 
-def _open_agenda(window: MainWindow) -> None:
+def _open_agenda(window: Shell) -> None:
     from kapcompanion.ui.agenda import open_agenda
 
     open_agenda(window)
 
 
-def _session_call(window: MainWindow, name: str) -> None:
+def _session_call(window: Shell, name: str) -> None:
     from kapcompanion.ui.session import host
 
     getattr(host, name)(window)
 
 
-def _set_os_lock(window: MainWindow, checked: bool) -> None:
+def _set_os_lock(window: Shell, checked: bool) -> None:
     window.settings.lock_on_os_lock = bool(checked)
     window.save_settings()
 
 
-def ask_idle_minutes(window: MainWindow) -> QInputDialog:
-    dialog = QInputDialog(window)
+def ask_idle_minutes(window: Shell) -> QInputDialog:
+    dialog = QInputDialog(window.window())
     dialog.setWindowTitle("Lock after inactivity")
     dialog.setLabelText("Lock the app after this many minutes without keyboard or mouse use:")
     dialog.setInputMode(QInputDialog.InputMode.IntInput)
@@ -227,8 +233,8 @@ def ask_idle_minutes(window: MainWindow) -> QInputDialog:
     return dialog
 
 
-def ask_backups_keep(window: MainWindow) -> QInputDialog:
-    dialog = QInputDialog(window)
+def ask_backups_keep(window: Shell) -> QInputDialog:
+    dialog = QInputDialog(window.window())
     dialog.setWindowTitle("Automatic backups")
     dialog.setLabelText(
         "Keep this many automatic encrypted backups in the data folder (the oldest go first):"
@@ -246,29 +252,29 @@ def ask_backups_keep(window: MainWindow) -> QInputDialog:
     return dialog
 
 
-def show_shortcuts(window: MainWindow) -> None:
+def show_shortcuts(window: Shell) -> None:
     rows = "".join(f"<tr><td>{what}</td><td><b>{keys}</b></td></tr>" for what, keys in SHORTCUTS)
     box = QMessageBox(
         QMessageBox.Icon.NoIcon,
         "Keyboard shortcuts",
         f"<table cellpadding='4'>{rows}</table>",
-        parent=window,
+        parent=window.window(),
     )
     box.open()
 
 
-def show_about(window: MainWindow) -> None:
+def show_about(window: Shell) -> None:
     box = QMessageBox(
         QMessageBox.Icon.Information,
         "About KAP Companion",
         f"KAP Companion {__version__}\n\nAn offline companion for ketamine-assisted "
         "psychotherapy. Every record stays on this computer in an encrypted vault.",
-        parent=window,
+        parent=window.window(),
     )
     box.open()
 
 
-def open_audit_view(window: MainWindow) -> object:
+def open_audit_view(window: Shell) -> object:
     """The audit trail window, owned by the workspace (a lock closes it)."""
     if window.ctx is None or window.workspace is None:
         return None
@@ -277,7 +283,16 @@ def open_audit_view(window: MainWindow) -> object:
     return show_audit_view(window.ctx, window.workspace)
 
 
-def open_signing_pin(window: MainWindow) -> object:
+def open_clinic_settings(window: Shell) -> object:
+    """The clinic's settings (every declared one), owned by the workspace (a lock closes it)."""
+    if window.ctx is None or window.workspace is None:
+        return None
+    from kapcompanion.ui.clinic_settings import open_clinic_settings as open_dialog
+
+    return open_dialog(window.ctx, window.workspace)
+
+
+def open_signing_pin(window: Shell) -> object:
     if window.ctx is None or window.workspace is None:
         return None
     from kapcompanion.ui.signing_pin_dialog import open_signing_pin_dialog

@@ -1,21 +1,16 @@
-"""Course plans in the vault, the cross-client agenda, and the calendar (.ics) export.
+"""Course plans in the vault and the cross-client agenda.
 
-No Qt here: the agenda is gathered off the GUI thread (it reads every active client), and the
-rules are tested without a display. A course plan is a ``course_plan`` document
-``{"appointments": [PlannedAppointment, ...]}``; the latest one of the client's current
-course is "the plan".
+Reading the plan and the calendar (.ics) export live in ``kapcompanion.export.calendar``
+(the readers are re-exported here for the screens). No Qt here: the agenda is gathered off
+the GUI thread (it reads every active client), and the rules are tested without a display.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
 from kapcompanion.core import serial
 from kapcompanion.core.course_plan import (
@@ -24,16 +19,18 @@ from kapcompanion.core.course_plan import (
     PlannedAppointment,
     agenda,
 )
-from kapcompanion.core.ics import KIND_WORDS, agenda_events, to_ics
-from kapcompanion.core.models import Client, DosingSession, SessionStatus, StoredDocument
+from kapcompanion.core.ics import KIND_WORDS
+from kapcompanion.core.models import DosingSession, SessionStatus, StoredDocument
 from kapcompanion.core.schedule import MeasureSchedule
+from kapcompanion.export.calendar import OPEN as OPEN
+from kapcompanion.export.calendar import load_plan as load_plan
+from kapcompanion.export.calendar import plan_document as plan_document
 from kapcompanion.store.repos import Repos
 from kapcompanion.ui.measure_records import current_course, due_for_client
 
 log = logging.getLogger(__name__)
 
 KIND = "course_plan"
-OPEN = (AppointmentStatus.PLANNED, AppointmentStatus.MOVED)
 DOC_WORDS = {
     "screening": "screening",
     "intake": "intake",
@@ -46,27 +43,6 @@ DOC_WORDS = {
 
 
 # ------------------------------------------------------------------ the plan document
-def plan_document(repos: Repos, client_id: int) -> StoredDocument | None:
-    docs = repos.documents.find(KIND, client_id=client_id)
-    if not docs:
-        return None
-    course = current_course(repos, client_id)
-    mine = [d for d in docs if course is not None and d.course_id == course.id]
-    return (mine or docs)[-1]
-
-
-def load_plan(doc: StoredDocument | None) -> list[PlannedAppointment]:
-    if doc is None:
-        return []
-    found: list[PlannedAppointment] = []
-    for raw in doc.data.get("appointments", []):
-        try:
-            found.append(serial.load(PlannedAppointment, raw))
-        except (TypeError, ValueError, KeyError):
-            log.warning("an appointment in course plan %s could not be read", doc.id)
-    return sorted(found, key=lambda a: (a.when, a.kind))
-
-
 def save_plan(
     repos: Repos,
     client_id: int,
@@ -122,14 +98,6 @@ def summary(appts: list[PlannedAppointment]) -> str:
         noun = word + ("s" if len(mine) != 1 and not word.endswith("s") else "")
         parts.append(f"{len(mine)} {noun}: {', '.join(counts)}")
     return " · ".join(parts)
-
-
-# ------------------------------------------------------------------ names leaving the vault
-def calendar_label(client: Client, include_names: bool) -> str:
-    """What a calendar may show: the pseudonym, or a number; the name only when asked."""
-    if include_names and client.name:
-        return client.name
-    return client.pseudonym or f"Client {client.id}"
 
 
 # ------------------------------------------------------------------ the agenda
@@ -204,84 +172,3 @@ def _unsigned_words(repos: Repos, client_id: int, sessions: list[DosingSession])
         word = DOC_WORDS.get(doc.kind, doc.kind.replace("_", " "))
         counts[word] = counts.get(word, 0) + 1
     return ", ".join(f"{n} {w}{'s' if n != 1 else ''}" for w, n in counts.items())
-
-
-# ------------------------------------------------------------------ calendar export
-@dataclass
-class CalendarExport:
-    text: str
-    events: int
-    clients: int
-
-
-def calendar_export(
-    repos: Repos,
-    *,
-    client_ids: Iterable[int] | None = None,
-    include_names: bool = False,
-    start: date | None = None,
-    now: datetime | None = None,
-) -> CalendarExport:
-    """The open (planned or moved) appointments from ``start`` on, as iCalendar text."""
-    start = start or date.today()
-    ids = list(client_ids) if client_ids is not None else None
-    clients = [c for c in repos.clients.search() if ids is None or c.id in ids]
-    if ids is not None:  # an archived client's own plan can still be exported on purpose
-        have = {c.id for c in clients}
-        clients += [repos.clients.get(i) for i in ids if i not in have]
-    plans: dict[str, list[PlannedAppointment]] = {}
-    labels: dict[str, str] = {}
-    for client in clients:
-        assert client.id is not None
-        key = f"client-{client.id}"
-        plans[key] = [a for a in load_plan(plan_document(repos, client.id)) if a.status in OPEN]
-        labels[key] = calendar_label(client, include_names)
-    lo = datetime.combine(start, time.min).astimezone()
-    items = agenda(plans, lo, lo + timedelta(days=3660))
-    events = agenda_events(items, label=lambda key: labels[key])
-    text = to_ics(events, now=now, calendar_name="KAP Companion appointments")
-    return CalendarExport(text, len(events), len({i.client for i in items}))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write beside the target and rename into place: the old file or the new, never half.
-
-    ``newline=""`` keeps the CRLF line endings iCalendar requires.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def export_calendar(
-    repos: Repos,
-    path: Path,
-    *,
-    client_ids: Iterable[int] | None = None,
-    include_names: bool = False,
-    now: datetime | None = None,
-) -> CalendarExport:
-    """Write the .ics file atomically and audit the export (how many, names or not)."""
-    ids = list(client_ids) if client_ids is not None else None
-    result = calendar_export(repos, client_ids=ids, include_names=include_names, now=now)
-    write_atomic(path, result.text)
-    only = ids[0] if ids is not None and len(ids) == 1 else None
-    repos.vault.audit(
-        "export.ics",
-        record_type="calendar",
-        client_id=only,
-        detail=(
-            f"{result.events} appointment(s) of {result.clients} client(s); "
-            f"names {'included' if include_names else 'not included (pseudonyms)'}"
-        ),
-    )
-    return result

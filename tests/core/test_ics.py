@@ -1,7 +1,9 @@
-"""iCalendar output: structure, UTC times, CRLF, 75-octet folding and TEXT escaping.
+"""iCalendar output: structure, UTC times, CRLF, 75-octet folding, TEXT escaping, SEQUENCE
+and STATUS.
 
-The file is checked line by line and parsed back with a small RFC 5545 reader written
-here (unfold, split name/value, unescape), so the test does not trust the writer.
+The file is parsed back with the ``icalendar`` package (an independent RFC 5545 parser), so
+the test does not trust the writer; the octet-level rules (CRLF, folding) are checked on the
+raw bytes, which a parser forgives.
 """
 
 from __future__ import annotations
@@ -10,59 +12,33 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 
-from kapcompanion.core.course_plan import agenda, mark_done, move, plan_course
+from kapcompanion.core.course_plan import (
+    AppointmentStatus,
+    PlannedAppointment,
+    agenda,
+    cancel,
+    mark_done,
+    mark_missed,
+    move,
+    plan_course,
+)
 from kapcompanion.core.ics import CalendarEvent, agenda_events, escape_text, fold_line, to_ics
 
 NOW = datetime(2025, 2, 1, 12, 0, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def unfold(text: str) -> list[str]:
-    assert text.endswith("\r\n")
-    physical = text[:-2].split("\r\n")
-    logical: list[str] = []
-    for line in physical:
-        if line.startswith((" ", "\t")):
-            logical[-1] += line[1:]
-        else:
-            logical.append(line)
-    return logical
-
-
-def unescape(value: str) -> str:
-    out, i = [], 0
-    while i < len(value):
-        if value[i] == "\\":
-            nxt = value[i + 1]
-            out.append("\n" if nxt in "nN" else nxt)
-            assert nxt in "nN\\;,", f"bad escape \\{nxt}"
-            i += 2
-        else:
-            assert value[i] not in ";,", "unescaped TEXT separator"
-            out.append(value[i])
-            i += 1
-    return "".join(out)
-
-
-def parse(text: str) -> list[dict[str, str]]:
-    """Events as dicts of raw values; also checks BEGIN/END nesting."""
-    events: list[dict[str, str]] = []
-    stack: list[str] = []
-    for line in unfold(text):
-        name, _, value = line.partition(":")
-        if name == "BEGIN":
-            stack.append(value)
-            if value == "VEVENT":
-                events.append({})
-        elif name == "END":
-            assert stack.pop() == value
-        elif stack[-1] == "VEVENT":
-            assert name not in events[-1], f"duplicate {name}"
-            events[-1][name] = value
-    assert stack == []
-    return events
+def parse(text: str) -> list[icalendar.Event]:
+    """The VEVENTs, parsed by icalendar; the calendar must parse without errors."""
+    calendar = icalendar.Calendar.from_ical(text)
+    assert isinstance(calendar, icalendar.Calendar)
+    for component in calendar.walk():
+        assert component.errors == [], component.errors
+    assert calendar["VERSION"] == "2.0" and str(calendar["PRODID"]).startswith("-//KAP")
+    return [e for e in calendar.walk("VEVENT") if isinstance(e, icalendar.Event)]
 
 
 def event(**kw: object) -> CalendarEvent:
@@ -84,13 +60,13 @@ def test_calendar_structure_crlf_and_utc_times() -> None:
     assert len(events) == 2
     first = events[0]
     assert first["UID"] == "u1@test"
-    assert first["DTSTAMP"] == "20250201T120000Z"
-    assert first["DTSTART"] == "20250303T090000Z"  # 10:00 Berlin (CET) is 09:00 UTC
-    assert first["DTEND"] == "20250303T110000Z"
-    assert unescape(first["SUMMARY"]) == "Client A: dosing session 1"
-    for ev in events:
-        for key in ("DTSTAMP", "DTSTART", "DTEND"):
-            assert re.fullmatch(r"\d{8}T\d{6}Z", ev[key])
+    assert first.decoded("DTSTAMP") == NOW
+    assert first.decoded("DTSTART") == datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # 10:00 CET
+    assert first.decoded("DTEND") == datetime(2025, 3, 3, 11, 0, tzinfo=UTC)
+    assert str(first["SUMMARY"]) == "Client A: dosing session 1"
+    assert first.decoded("SEQUENCE") == 0 and first["STATUS"] == "CONFIRMED"
+    for key in ("DTSTAMP", "DTSTART", "DTEND"):  # written in UTC: no VTIMEZONE needed
+        assert re.search(rf"\r\n{key}:\d{{8}}T\d{{6}}Z\r\n", text)
 
 
 def test_text_escaping_round_trips() -> None:
@@ -98,8 +74,8 @@ def test_text_escaping_round_trips() -> None:
     assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
     ev = parse(to_ics([event(summary=nasty, description=nasty)], now=NOW))[0]
     expected = 'Back\\slash; semi, comma\nnew line\nCRLF "quotes" bell'
-    assert unescape(ev["SUMMARY"]) == expected
-    assert unescape(ev["DESCRIPTION"]) == expected
+    assert str(ev["SUMMARY"]) == expected
+    assert str(ev["DESCRIPTION"]) == expected
 
 
 def test_long_lines_fold_at_75_octets_without_splitting_utf8() -> None:
@@ -111,8 +87,8 @@ def test_long_lines_fold_at_75_octets_without_splitting_utf8() -> None:
     emoji_lines = [p for p in pieces if p.startswith(" 🙂".encode())]
     assert emoji_lines and all(len(p) == 73 for p in emoji_lines[:-1])  # 1 + 18 x 4 octets
     ev = parse(text)[0]
-    assert unescape(ev["SUMMARY"]) == summary
-    assert unescape(ev["LOCATION"]) == "Raum 3, Büro"
+    assert str(ev["SUMMARY"]) == summary
+    assert str(ev["LOCATION"]) == "Raum 3, Büro"
     folded = fold_line("X" * 200)
     assert [len(p) for p in folded.split("\r\n")] == [75, 75, 52]
     assert folded.replace("\r\n ", "") == "X" * 200
@@ -126,6 +102,15 @@ def test_events_are_validated() -> None:
         event(end=datetime(2025, 3, 3, 9, 0, tzinfo=BERLIN))
     with pytest.raises(ValueError, match="UID"):
         event(uid="a\r\nb")
+    with pytest.raises(ValueError, match="SEQUENCE"):
+        event(sequence=-1)
+    with pytest.raises(ValueError, match="status"):
+        event(status="DELETED")
+
+
+def export(plan: list[PlannedAppointment]) -> list[icalendar.Event]:
+    items = agenda({"Falcon": plan}, date(2025, 3, 1), date(2025, 3, 31))
+    return parse(to_ics(agenda_events(items), now=NOW))
 
 
 def test_course_export_uses_only_the_pseudonym_and_stable_uids() -> None:
@@ -134,24 +119,61 @@ def test_course_export_uses_only_the_pseudonym_and_stable_uids() -> None:
     items = agenda({"Falcon": plan}, date(2025, 3, 1), date(2025, 3, 31))
     text = to_ics(agenda_events(items), now=NOW)
     events = parse(text)
-    assert [unescape(e["SUMMARY"]) for e in events] == [
+    assert [str(e["SUMMARY"]) for e in events] == [
         "Falcon: dosing session 1",
         "Falcon: integration session 1",
         "Falcon: dosing session 2",
         "Falcon: integration session 2",
     ]
     assert "Private clinical note" not in text
-    assert unescape(events[0]["DESCRIPTION"]) == "Dosing session 1 (done)"
-    assert len({e["UID"] for e in events}) == 4
-
-    # Moving an appointment keeps its UID (the calendar updates it) and bumps SEQUENCE.
-    plan[2] = move(plan[2], plan[2].planned_for + timedelta(days=1))
-    again = parse(to_ics(agenda_events(agenda({"Falcon": plan}, date(2025, 3, 1),
-                                              date(2025, 3, 31))), now=NOW))  # fmt: skip
-    assert [e["UID"] for e in again] == [e["UID"] for e in events]
-    assert again[2]["SEQUENCE"] == "1" and again[2]["DTSTART"] == "20250307T090000Z"
-    assert events[2]["SEQUENCE"] == "0"
+    assert str(events[0]["DESCRIPTION"]) == "Dosing session 1 (done)"
+    assert len({str(e["UID"]) for e in events}) == 4
 
     labelled = agenda_events(items, label=lambda c: "F.", include_notes=True)
     assert labelled[0].summary == "F.: dosing session 1"
     assert labelled[0].description.endswith("\nPrivate clinical note")
+
+
+def test_moving_twice_keeps_the_uid_and_counts_the_revisions() -> None:
+    """RFC 5545 3.8.7.4: SEQUENCE grows with every revision (moved twice: 2)."""
+    plan = plan_course(date(2025, 3, 3), 2, 1, True, time(10, 0), tz=BERLIN)
+    first = export(plan)
+    plan[2] = move(plan[2], plan[2].planned_for + timedelta(days=1))
+    once = export(plan)
+    plan[2] = move(plan[2], plan[2].planned_for + timedelta(days=2), "Asked to move again")
+    twice = export(plan)
+    uids = {str(e["SUMMARY"]): str(e["UID"]) for e in first}
+    assert {str(e["SUMMARY"]): str(e["UID"]) for e in once} == uids
+    assert {str(e["SUMMARY"]): str(e["UID"]) for e in twice} == uids  # now last in time
+    assert [e.decoded("SEQUENCE") for e in first] == [0, 0, 0, 0]
+    moved_once = next(e for e in once if str(e["SUMMARY"]) == "Falcon: dosing session 2")
+    moved_twice = next(e for e in twice if str(e["SUMMARY"]) == "Falcon: dosing session 2")
+    assert moved_once.decoded("SEQUENCE") == 1
+    assert moved_once.decoded("DTSTART") == datetime(2025, 3, 7, 9, 0, tzinfo=UTC)
+    assert moved_twice.decoded("SEQUENCE") == 2
+    assert moved_twice.decoded("DTSTART") == datetime(2025, 3, 8, 9, 0, tzinfo=UTC)
+    assert moved_twice["STATUS"] == "CONFIRMED"
+    assert str(moved_twice["DESCRIPTION"]) == "Dosing session 2 (moved)"
+    # a move stored before revisions were counted still sends SEQUENCE 1
+    legacy = PlannedAppointment(
+        plan[0].kind, plan[0].planned_for, AppointmentStatus.MOVED, plan[0].when + timedelta(1)
+    )
+    assert (
+        agenda_events(agenda({"F": [legacy]}, date(2025, 3, 1), date(2025, 3, 31)))[0].sequence == 1
+    )
+
+
+def test_a_cancelled_appointment_is_sent_as_cancelled() -> None:
+    plan = plan_course(date(2025, 3, 3), 2, 1, True, time(10, 0), tz=BERLIN)
+    before = export(plan)
+    plan[3] = cancel(move(plan[3], plan[3].planned_for + timedelta(hours=2)))
+    after = export(plan)
+    assert [str(e["UID"]) for e in after] == [str(e["UID"]) for e in before]
+    gone = after[3]
+    assert gone["STATUS"] == "CANCELLED" and gone.decoded("SEQUENCE") == 2  # moved, cancelled
+    assert str(gone["DESCRIPTION"]) == "Integration session 2 (cancelled)"
+    assert [e["STATUS"] for e in after[:3]] == ["CONFIRMED"] * 3
+    with pytest.raises(ValueError, match="already cancelled"):
+        move(plan[3], plan[3].when + timedelta(days=1))
+    with pytest.raises(ValueError, match="already missed"):
+        cancel(mark_missed(plan[0]))

@@ -89,6 +89,7 @@ def test_markup_escapes_and_switches_font_for_cjk() -> None:
     assert markup("a\x00b\x1bc\ud800d\nＥ") == 'abcd<br/><font name="KapFallback">Ｅ</font>'
 
 
+@pytest.mark.slow  # lays out a PDF of up to 100 kB text several times
 def test_any_text_up_to_100kb_exports_or_fails_cleanly(
     data: SessionRecordData, tmp_path: Path
 ) -> None:

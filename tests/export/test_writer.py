@@ -19,7 +19,6 @@ from kapcompanion.export.pdfkit import PageFurniture, RecordDoc, styles
 from kapcompanion.export.writer import (
     ENCRYPTION_AES256,
     ENCRYPTION_NONE,
-    ENCRYPTION_RC4_128,
     aes_available,
     write_pdf,
 )
@@ -147,11 +146,17 @@ def test_aes256_accepts_a_non_latin_password(tmp_path: Path) -> None:
     assert PdfReader(out).decrypt("пароль-王")
 
 
-def test_rc4_fallback_protection(tmp_path: Path) -> None:
+def test_without_an_aes_backend_a_protected_export_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No weaker fallback: a missing AES backend is a broken install, said plainly."""
+    from kapcompanion.export import writer
+
     out = tmp_path / "locked.pdf"
-    assert write_pdf(_build(), out, SECRET, allow_aes=False).encryption == ENCRYPTION_RC4_128
-    _assert_locked(out, SECRET)
-    for unusable in ("пароль", "Zoë-42"):
-        with pytest.raises(ExportError, match="unaccented letters"):
-            write_pdf(_build(), tmp_path / "other.pdf", unusable, allow_aes=False)
-    assert _leftovers(tmp_path, "locked.pdf") == []
+    out.write_bytes(b"old file")
+    monkeypatch.setattr(writer, "aes_available", lambda: False)
+    with pytest.raises(ExportError, match="cannot protect a PDF with a password") as caught:
+        write_pdf(_build(), out, SECRET)
+    assert "Nothing was written" in str(caught.value)
+    assert out.read_bytes() == b"old file" and _leftovers(tmp_path, "locked.pdf") == []
+    assert write_pdf(_build(), out, None).encryption == ENCRYPTION_NONE  # unprotected still works

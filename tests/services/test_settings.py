@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ PASS = "correct horse battery"
 
 
 @pytest.fixture()
-def vault(tmp_path: Path) -> Vault:
+def vault(tmp_path: Path) -> Iterator[Vault]:
     v = Vault.create(tmp_path / "s.kapv", PASS, {"name": "Dr Test"})
     yield v
     v.close()

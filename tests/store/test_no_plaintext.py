@@ -81,9 +81,11 @@ def test_canary_absent_from_vault_wal_shm_backups_and_log(tmp_path: Path) -> Non
         )
     r.events.correct(ev, {"text": c("corrected")}, c("reason"), now, client.id)
     r.vitals.add(s.id, {"systolic": 120, "note": c("vitals"), "flags": [c("flag")]}, client.id)
-    for kind in ("screening", "intake", "checklist", "integration", "measure", "safety_plan"):
+    for doc_kind in ("screening", "intake", "checklist", "integration", "measure", "safety_plan"):
         doc = r.documents.save(
-            StoredDocument(kind=kind, client_id=client.id, session_id=s.id, data={"text": c(kind)})
+            StoredDocument(
+                kind=doc_kind, client_id=client.id, session_id=s.id, data={"text": c(doc_kind)}
+            )
         )
     assert doc.id is not None
     r.documents.attach(

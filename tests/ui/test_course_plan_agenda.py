@@ -15,6 +15,7 @@ from kapcompanion.core import serial
 from kapcompanion.core.course_plan import AppointmentKind, AppointmentStatus, plan_course
 from kapcompanion.core.integration import IntegrationEntry, IntegrationKind
 from kapcompanion.core.models import StoredDocument
+from kapcompanion.export.calendar import calendar_export
 from kapcompanion.ui.agenda import AgendaDialog
 from kapcompanion.ui.course_plan import CoursePlanDialog, CoursePlanPanel
 from kapcompanion.ui.course_plan_dialogs import NewPlanDialog
@@ -108,6 +109,19 @@ def test_create_move_done_missed(qtbot: QtBot, unlocked: MainWindow) -> None:
     assert statuses.count(AppointmentStatus.MISSED) == 1
     assert statuses.count(AppointmentStatus.MOVED) == 1
     assert statuses.count(AppointmentStatus.PLANNED) == 2 + 2  # 2 dosing + 2 integration
+    # the 12 it replaced stay on record as cancelled, and a calendar export cancels them
+    assert statuses.count(AppointmentStatus.CANCELLED) == 12
+    row = next(i for i, a in enumerate(panel.appts) if a.status is AppointmentStatus.CANCELLED)
+    cancelled = panel.table.item(row, 2)
+    assert cancelled is not None and cancelled.text() == "× cancelled"
+    found = calendar_export(unlocked.ctx.repos, client_ids=[cid], start=MONDAY)
+    assert (found.events, found.cancelled) == (4 + 1, 12)  # the moved one is still open
+    assert found.text.count("STATUS:CANCELLED") == 12
+    # the same plan again replaces nothing: its appointments are already there
+    assert panel.create_plan(plan_course(MONDAY + timedelta(weeks=4), 1, 2))
+    again = [a.status for a in load_plan(plan_document(unlocked.ctx.repos, cid))]
+    assert again.count(AppointmentStatus.CANCELLED) == 12
+    assert again.count(AppointmentStatus.PLANNED) == 4
 
 
 def test_due_panel_shows_the_next_appointment(qtbot: QtBot, unlocked: MainWindow) -> None:

@@ -86,10 +86,10 @@ def test_a_session_survives_sigkill(tmp_path: Path, template_vault: Path) -> Non
         repos = Repos(vault)
         sessions = {s.id: s for s in repos.sessions.for_client(1)}
         stored: dict[int, int] = {}
-        for sid in sessions:
-            for event in repos.events.for_session(sid or 0):
+        for key in sessions:
+            for event in repos.events.for_session(key or 0):
                 assert event.id is not None
-                stored[event.id] = sid or 0
+                stored[event.id] = key or 0
         missing = set(acknowledged) - set(stored)
         assert not missing, f"acknowledged but lost: {sorted(missing)[:10]}"
         for sid, at in doses.items():

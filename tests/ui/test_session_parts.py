@@ -247,7 +247,7 @@ def test_sessions_list_and_enter_opens_the_next_thing(
     from kapcompanion.ui.sections.sessions import SessionsSection
 
     assert isinstance(section, SessionsSection)
-    assert section.table.rowCount() == 2 and section.table.item(0, 2).text() == "Planned"
+    assert section.table.rowCount() == 2 and section.table.item(0, 2).text() == "Planned"  # type: ignore[union-attr]
     assert section.selected() is not None and section.selected().id == first.id  # type: ignore[union-attr]
     assert not section.summary_button.isEnabled() and section.edit_button.isEnabled()
     qtbot.waitUntil(section.isVisible)

@@ -15,7 +15,7 @@ import pytest
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from support import PASSPHRASE
 from ui.session_support import NAME, PSEUDONYM, add_checklist, add_client, unlock_again
@@ -96,7 +96,7 @@ def plan_through_the_dialog(qtbot: QtBot, section: SessionsSection) -> None:
     QTest.keyClicks(dialog.lot, "LOT-7")
     dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
     assert not dialog.isVisible()
-    assert section.table.rowCount() == 1 and "35 mg" in section.table.item(0, 4).text()
+    assert section.table.rowCount() == 1 and "35 mg" in section.table.item(0, 4).text()  # type: ignore[union-attr]
 
 
 def test_a_short_session_end_to_end(qtbot: QtBot, clinic: tuple[MainWindow, int]) -> None:
@@ -157,7 +157,7 @@ def test_a_short_session_end_to_end(qtbot: QtBot, clinic: tuple[MainWindow, int]
     # The dose starts the session clock.
     screen.events.timeline.setFocus()
     QTest.keyClick(screen.events.timeline, Qt.Key.Key_D, CTRL)
-    assert controller.status_kind is SessionStatus.DOSED
+    assert controller.status_kind is SessionStatus.DOSED  # type: ignore[comparison-overlap]
     assert screen.clock.big.text().startswith("+0:00:0")
     assert screen.clock.phase.text() == "Onset"
 
@@ -260,7 +260,7 @@ def test_a_short_session_end_to_end(qtbot: QtBot, clinic: tuple[MainWindow, int]
 
     # Back to the record: the list says the session ended.
     QTest.keyClick(resumed.leave_button, Qt.Key.Key_B, ALT)
-    section = window.workspace.record.show_section("sessions")  # type: ignore[union-attr]
+    section = window.workspace.record.show_section("sessions")
     assert isinstance(section, SessionsSection)
     assert section.table.item(0, 2).text() == "Ended"
 
@@ -468,6 +468,7 @@ def _alt_keys(window: MainWindow) -> list[str]:
         if (
             text.startswith("Alt+")
             and len(text) == 5
+            and isinstance(parent, QWidget)
             and parent.isVisible()
             and shortcut.isEnabled()
         ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 from support import PASSPHRASE
 
@@ -35,7 +36,7 @@ def _ctx(vault: Vault) -> object:
 def test_change_passphrase_dialog(
     qtbot: QtBot, vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(vault_actions.QMessageBox, "information", lambda *a, **k: 0)
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: 0)
     dialog = vault_actions.ChangePassphraseDialog(_ctx(vault))  # type: ignore[arg-type]
     qtbot.addWidget(dialog)
     dialog.current.setText("not it at all")
@@ -62,13 +63,9 @@ def test_back_up_now(
     qtbot: QtBot, vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "copy.kapbak"
-    monkeypatch.setattr(
-        vault_actions.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "")
-    )
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     shown: list[str] = []
-    monkeypatch.setattr(
-        vault_actions.QMessageBox, "information", lambda _p, _t, text: shown.append(text)
-    )
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: shown.append(text))
     from PySide6.QtWidgets import QWidget
 
     parent = QWidget()

@@ -9,28 +9,24 @@ the stored UTC times. The settings dialogs (music, vital thresholds) open from h
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.session.controller import KEEP_KEY, SessionController
 from kapcompanion.ui.session.screen import SessionScreen
-
-if TYPE_CHECKING:
-    from kapcompanion.ui.main_window import MainWindow
+from kapcompanion.ui.shell import Shell
 
 log = logging.getLogger(__name__)
 
 
-def main_window_of(widget: QWidget) -> MainWindow | None:
-    from kapcompanion.ui.main_window import MainWindow
-
+def main_window_of(widget: QWidget) -> Shell | None:
+    """The main window ``widget`` lives in, as the :class:`Shell` the host needs of it."""
     top = widget.window()
-    return top if isinstance(top, MainWindow) else None
+    return top if isinstance(top, Shell) else None
 
 
-def running_controller(window: MainWindow) -> SessionController | None:
+def running_controller(window: Shell) -> SessionController | None:
     if window.ctx is None:
         return None
     kept = window.ctx.keep_alive.get(KEEP_KEY)
@@ -39,7 +35,7 @@ def running_controller(window: MainWindow) -> SessionController | None:
     return None
 
 
-def open_session(window: MainWindow, session_id: int) -> SessionScreen | None:
+def open_session(window: Shell, session_id: int) -> SessionScreen | None:
     """Show ``session_id`` full-window (or the session already running, with a word why)."""
     ctx = window.ctx
     if ctx is None:
@@ -63,7 +59,7 @@ def open_session(window: MainWindow, session_id: int) -> SessionScreen | None:
     return screen
 
 
-def leave_session(window: MainWindow, screen: SessionScreen) -> None:
+def leave_session(window: Shell, screen: SessionScreen) -> None:
     """Back to the client's record; a running session goes on without its screen."""
     controller = screen.controller
     client_id = controller.runner.client_id
@@ -76,7 +72,7 @@ def leave_session(window: MainWindow, screen: SessionScreen) -> None:
     window.show_workspace(client_id, "sessions")
 
 
-def resume_running_session(window: MainWindow) -> SessionScreen | None:
+def resume_running_session(window: Shell) -> SessionScreen | None:
     """After an unlock: straight back into a running session, if there is one."""
     ctx = window.ctx
     if ctx is None:
@@ -102,7 +98,7 @@ def resume_running_session(window: MainWindow) -> SessionScreen | None:
     return open_session(window, latest.id)
 
 
-def open_music_settings(window: MainWindow, client_id: int | None = None) -> QWidget | None:
+def open_music_settings(window: Shell, client_id: int | None = None) -> QWidget | None:
     from kapcompanion.ui.session.music_dialog import MusicDialog
 
     if window.ctx is None:
@@ -112,16 +108,16 @@ def open_music_settings(window: MainWindow, client_id: int | None = None) -> QWi
     controller = running_controller(window)
     if client_id is None and controller is not None:
         client_id = controller.runner.client_id
-    dialog = MusicDialog(window.ctx, client_id, window)
+    dialog = MusicDialog(window.ctx, client_id, window.window())
     dialog.open()
     return dialog
 
 
-def open_thresholds(window: MainWindow) -> QWidget | None:
+def open_thresholds(window: Shell) -> QWidget | None:
     from kapcompanion.ui.session.thresholds_dialog import ThresholdsDialog
 
     if window.ctx is None:
         return None
-    dialog = ThresholdsDialog(window.ctx, window)
+    dialog = ThresholdsDialog(window.ctx, window.window())
     dialog.open()
     return dialog
