@@ -155,7 +155,9 @@ def test_maxima_cite_their_sources_and_are_settings() -> None:
 
 
 # ------------------------------------------------------------------ extra doses
-def _event(kind: EventKind, payload: dict[str, object], eid: int, corrects: int | None = None):
+def _event(
+    kind: EventKind, payload: dict[str, object], eid: int, corrects: int | None = None
+) -> SessionEvent:
     return SessionEvent(1, kind, datetime(2026, 12, 3, tzinfo=UTC), 0, payload, corrects, eid)
 
 

@@ -87,7 +87,7 @@ def test_ace_refuses_anything_but_yes_no_or_blank(stray: object, shown: str) -> 
 )
 def test_ace_4_or_more_is_marked(yes: int, high: bool) -> None:
     # Felitti et al. 1998: 4 or more categories came with markedly higher risk.
-    answers: list[bool | None] = [True] * yes + [False] * (10 - yes)
+    answers: list[bool | None] = [*([True] * yes), *([False] * (10 - yes))]
     result = ace_score(answers)
     assert (result.score, result.high) == (yes, high)
     words = ace_words(answers)

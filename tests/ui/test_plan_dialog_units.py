@@ -184,7 +184,7 @@ def test_three_levels_and_the_confirmation_that_names_the_dose(
     assert window.ctx is not None
     section = SessionsSection(window.ctx, cid)
     qtbot.addWidget(section)
-    assert "above the usual range" in section.table.item(0, 4).text()
+    assert "above the usual range" in section.table.item(0, 4).text()  # type: ignore[union-attr]
     # back in the usual range, the message says so and nothing else
     edit = PlanDialog(window.ctx, cid, session, window)
     qtbot.addWidget(edit)
