@@ -66,6 +66,69 @@ def cmd_export_course(args: argparse.Namespace) -> int:
     return _run(args, "course")
 
 
+# --------------------------------------------------------------------------- FHIR and CSV
+_PLAINTEXT = (
+    "kapcompanion: notice: {what} is not encrypted; keep it on an encrypted disk and delete "
+    "it once it has been handed over."
+)
+
+
+def _open_vault_from(args: argparse.Namespace) -> Any:
+    """The vault, its passphrase from the environment variable named by --passphrase-env
+    (never the command line), or else as every other verb reads it."""
+    from kapcompanion.cli import CliError, open_vault
+
+    name = args.passphrase_env
+    if not name:
+        return open_vault(args.vault)
+    value = os.environ.get(name)
+    if not value:
+        raise CliError(f"The environment variable {name} is not set or empty; nothing was written.")
+    from pathlib import Path
+
+    from kapcompanion.cli import _backup_dir
+    from kapcompanion.store.vault import Vault
+
+    return Vault.open(Path(args.vault), value, backup_dir=_backup_dir())
+
+
+def cmd_export_fhir(args: argparse.Namespace) -> int:
+    from kapcompanion.cli import EXIT_OK, CliError
+    from kapcompanion.export.errors import ExportError
+    from kapcompanion.export.fhir_export import export_fhir
+    from kapcompanion.store.repos import Repos
+
+    vault = _open_vault_from(args)
+    try:
+        repos = Repos(vault)
+        result = export_fhir(repos, args.out, None if args.all else [args.client])
+    except ExportError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        vault.close()
+    held = ", ".join(f"{n} {name}" for name, n in sorted(result.counts.items()))
+    print(f"FHIR R4 bundle of {result.clients} client(s) written to {result.path} ({held})")
+    print(_PLAINTEXT.format(what="The FHIR file"), file=sys.stderr)
+    return EXIT_OK
+
+
+def _add_fhir_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "fhir", help="a client's record (or every client's) as a FHIR R4 JSON bundle"
+    )
+    p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--client", type=int, metavar="ID", help="client id")
+    who.add_argument("--all", action="store_true", help="every client, one bundle each")
+    p.add_argument("--out", required=True, metavar="FILE.json", help="where to write the JSON")
+    p.add_argument(
+        "--passphrase-env",
+        metavar="NAME",
+        help="read the vault passphrase from environment variable NAME",
+    )
+    p.set_defaults(func=cmd_export_fhir)
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
@@ -78,7 +141,9 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def add_export_parser(subparsers: Any) -> None:
     """Register ``export session`` and ``export course`` on the main parser."""
-    parser = subparsers.add_parser("export", help="write a session record or course summary PDF")
+    parser = subparsers.add_parser(
+        "export", help="write a session record or course summary PDF, FHIR or research CSV"
+    )
     sub = parser.add_subparsers(dest="export_command", required=True)
     p = sub.add_parser("session", help="the signed record of one dosing session")
     _common(p)
@@ -88,3 +153,4 @@ def add_export_parser(subparsers: Any) -> None:
     _common(p)
     p.add_argument("--client", required=True, type=int, metavar="ID", help="client id")
     p.set_defaults(func=cmd_export_course)
+    _add_fhir_parser(sub)
