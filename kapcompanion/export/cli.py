@@ -1,9 +1,13 @@
-"""``kapcompanion export session|course``: PDFs from the command line.
+"""``kapcompanion export session|course|fhir|csv``: PDFs, FHIR and research CSV.
 
 The vault passphrase comes from ``KAPCOMPANION_PASSPHRASE`` or a prompt (``kapcompanion.cli``);
 a PDF password only from the environment variable named by ``--pdf-password-env``, never
 from the command line, where other users could read it in the process list. Without one
 the PDF is written unprotected and a one-line notice says so.
+
+``export fhir`` (``export.fhir_export``) and ``export csv`` (``export.csv_research``) can
+read the vault passphrase from the environment variable named by ``--passphrase-env``;
+their files are not encrypted, and a notice says so.
 """
 
 from __future__ import annotations
@@ -129,6 +133,95 @@ def _add_fhir_parser(sub: Any) -> None:
     p.set_defaults(func=cmd_export_fhir)
 
 
+def _date_shift(text: str) -> int | str:
+    if text.strip().lower() == "random":
+        return "random"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number of days or 'random'"
+        ) from None
+
+
+def _kinds(text: str) -> list[str]:
+    from kapcompanion.export.csv_research import KINDS
+
+    kinds = [k.strip().lower() for k in text.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(
+            f"choose one or more of {','.join(KINDS)} (comma-separated)"
+        )
+    return kinds
+
+
+def cmd_export_csv(args: argparse.Namespace) -> int:
+    from kapcompanion.cli import EXIT_OK, CliError
+    from kapcompanion.export.csv_research import ResearchOptions, export_research_csv
+    from kapcompanion.export.errors import ExportError
+    from kapcompanion.store.repos import Repos
+
+    options = ResearchOptions(
+        kinds=args.kinds,
+        client_ids=None if args.all else [args.client],
+        date_shift=args.date_shift,
+        include_names=args.include_names,
+        include_dob=args.include_dob,
+        include_notes=args.include_notes,
+    )
+    vault = _open_vault_from(args)
+    try:
+        result = export_research_csv(Repos(vault), args.out, options)
+    except ExportError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        vault.close()
+    names = ", ".join(p.name for p in result.files)
+    print(f"Research CSV of {result.subjects} subject(s) written to {result.folder}: {names}")
+    if args.date_shift is None:
+        print(
+            "kapcompanion: notice: the dates are real, so the files are a limited data set, "
+            "not de-identified; use --date-shift to move them.",
+            file=sys.stderr,
+        )
+    print(_PLAINTEXT.format(what="The CSV folder"), file=sys.stderr)
+    return EXIT_OK
+
+
+def _add_csv_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "csv", help="de-identified CSV for research: one file per record kind, with a dictionary"
+    )
+    p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--client", type=int, metavar="ID", help="client id")
+    who.add_argument("--all", action="store_true", help="every client")
+    p.add_argument("--out", required=True, metavar="FOLDER", help="folder for the CSV files")
+    p.add_argument(
+        "--kinds",
+        required=True,
+        type=_kinds,
+        metavar="LIST",
+        help="comma-separated: sessions,doses,vitals,events,measures",
+    )
+    p.add_argument(
+        "--date-shift",
+        type=_date_shift,
+        metavar="DAYS|random",
+        help="move every date earlier by DAYS, or by a secret number of days per subject",
+    )
+    p.add_argument("--include-names", action="store_true", help="add the client's name")
+    p.add_argument("--include-dob", action="store_true", help="add the date of birth")
+    p.add_argument("--include-notes", action="store_true", help="add free-text notes and quotes")
+    p.add_argument(
+        "--passphrase-env",
+        metavar="NAME",
+        help="read the vault passphrase from environment variable NAME",
+    )
+    p.set_defaults(func=cmd_export_csv)
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
@@ -154,3 +247,4 @@ def add_export_parser(subparsers: Any) -> None:
     p.add_argument("--client", required=True, type=int, metavar="ID", help="client id")
     p.set_defaults(func=cmd_export_course)
     _add_fhir_parser(sub)
+    _add_csv_parser(sub)
