@@ -53,6 +53,8 @@ def open_vault(path: str, env: str | None = None) -> Any:
     """Open ``path`` with the passphrase from ``env`` (default ``KAPCOMPANION_PASSPHRASE``)."""
     from kapcompanion.store.vault import Vault
 
+    if env and not os.environ.get(env):  # named on purpose: never fall back to a prompt
+        raise CliError(f"The environment variable {env} is not set or empty; nothing was done.")
     secret = passphrase(env) if env else passphrase()
     return Vault.open(Path(path), secret, backup_dir=_backup_dir())
 

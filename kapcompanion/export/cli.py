@@ -1,4 +1,5 @@
-"""``kapcompanion export session|course|calendar``: PDFs and the .ics calendar file.
+"""``kapcompanion export session|course|calendar|fhir|csv``: PDFs, the .ics calendar, FHIR R4
+and de-identified research CSV.
 
 The vault passphrase comes from ``KAPCOMPANION_PASSPHRASE`` or a prompt: ``kapcompanion.cli``
 hands its ``open_vault`` in when it registers these commands, so this module never imports
@@ -7,6 +8,10 @@ command line prints as one line (exit 1).
 a PDF password only from the environment variable named by ``--pdf-password-env``, never
 from the command line, where other users could read it in the process list. Without one
 the PDF is written unprotected and a one-line notice says so.
+
+``export fhir`` (``export.fhir_export``) and ``export csv`` (``export.csv_research``) can
+read the vault passphrase from the environment variable named by ``--passphrase-env``;
+their files are not encrypted, and a notice says so.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any
 from kapcompanion.export.errors import ExportError
 
 #: opens the vault at a path with the passphrase the command line found (``cli.open_vault``)
-OpenVault = Callable[[str], Any]
+OpenVault = Callable[..., Any]  # (path, env name or None) -> an open Vault
 
 _UNPROTECTED = (
     "kapcompanion: notice: the PDF is not password-protected; protect it with "
@@ -96,6 +101,137 @@ def cmd_export_calendar(args: argparse.Namespace, open_vault: OpenVault) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- FHIR and CSV
+_PLAINTEXT = (
+    "kapcompanion: notice: {what} is not encrypted; keep it on an encrypted disk and delete "
+    "it once it has been handed over."
+)
+
+
+def _open_vault_from(args: argparse.Namespace, open_vault: OpenVault) -> Any:
+    """The vault, its passphrase from the environment variable named by --passphrase-env
+    (never the command line), or else as every other verb reads it."""
+    return open_vault(args.vault, args.passphrase_env or None)
+
+
+def cmd_export_fhir(args: argparse.Namespace, open_vault: OpenVault) -> int:
+    from kapcompanion.export.fhir_export import export_fhir
+    from kapcompanion.store.repos import Repos
+
+    vault = _open_vault_from(args, open_vault)
+    try:
+        repos = Repos(vault)
+        result = export_fhir(repos, args.out, None if args.all else [args.client])
+    finally:
+        vault.close()
+    held = ", ".join(f"{n} {name}" for name, n in sorted(result.counts.items()))
+    print(f"FHIR R4 bundle of {result.clients} client(s) written to {result.path} ({held})")
+    print(_PLAINTEXT.format(what="The FHIR file"), file=sys.stderr)
+    return 0
+
+
+def _add_fhir_parser(sub: Any, open_vault: OpenVault) -> None:
+    p = sub.add_parser(
+        "fhir", help="a client's record (or every client's) as a FHIR R4 JSON bundle"
+    )
+    p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--client", type=int, metavar="ID", help="client id")
+    who.add_argument("--all", action="store_true", help="every client, one bundle each")
+    p.add_argument("--out", required=True, metavar="FILE.json", help="where to write the JSON")
+    p.add_argument(
+        "--passphrase-env",
+        metavar="NAME",
+        help="read the vault passphrase from environment variable NAME",
+    )
+    p.set_defaults(func=partial(cmd_export_fhir, open_vault=open_vault))
+
+
+def _date_shift(text: str) -> int | str:
+    if text.strip().lower() == "random":
+        return "random"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number of days or 'random'"
+        ) from None
+
+
+def _kinds(text: str) -> list[str]:
+    from kapcompanion.export.csv_research import KINDS
+
+    kinds = [k.strip().lower() for k in text.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(
+            f"choose one or more of {','.join(KINDS)} (comma-separated)"
+        )
+    return kinds
+
+
+def cmd_export_csv(args: argparse.Namespace, open_vault: OpenVault) -> int:
+    from kapcompanion.export.csv_research import ResearchOptions, export_research_csv
+    from kapcompanion.store.repos import Repos
+
+    options = ResearchOptions(
+        kinds=args.kinds,
+        client_ids=None if args.all else [args.client],
+        date_shift=args.date_shift,
+        include_names=args.include_names,
+        include_dob=args.include_dob,
+        include_notes=args.include_notes,
+    )
+    vault = _open_vault_from(args, open_vault)
+    try:
+        result = export_research_csv(Repos(vault), args.out, options)
+    finally:
+        vault.close()
+    names = ", ".join(p.name for p in result.files)
+    print(f"Research CSV of {result.subjects} subject(s) written to {result.folder}: {names}")
+    if args.date_shift is None:
+        print(
+            "kapcompanion: notice: the dates are real, so the files are a limited data set, "
+            "not de-identified; use --date-shift to move them.",
+            file=sys.stderr,
+        )
+    print(_PLAINTEXT.format(what="The CSV folder"), file=sys.stderr)
+    return 0
+
+
+def _add_csv_parser(sub: Any, open_vault: OpenVault) -> None:
+    p = sub.add_parser(
+        "csv", help="de-identified CSV for research: one file per record kind, with a dictionary"
+    )
+    p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--client", type=int, metavar="ID", help="client id")
+    who.add_argument("--all", action="store_true", help="every client")
+    p.add_argument("--out", required=True, metavar="FOLDER", help="folder for the CSV files")
+    p.add_argument(
+        "--kinds",
+        required=True,
+        type=_kinds,
+        metavar="LIST",
+        help="comma-separated: sessions,doses,vitals,events,measures",
+    )
+    p.add_argument(
+        "--date-shift",
+        type=_date_shift,
+        metavar="DAYS|random",
+        help="move every date earlier by DAYS, or by a secret number of days per subject",
+    )
+    p.add_argument("--include-names", action="store_true", help="add the client's name")
+    p.add_argument("--include-dob", action="store_true", help="add the date of birth")
+    p.add_argument("--include-notes", action="store_true", help="add free-text notes and quotes")
+    p.add_argument(
+        "--passphrase-env",
+        metavar="NAME",
+        help="read the vault passphrase from environment variable NAME",
+    )
+    p.set_defaults(func=partial(cmd_export_csv, open_vault=open_vault))
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
@@ -107,9 +243,10 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def add_export_parser(subparsers: Any, open_vault: OpenVault) -> None:
-    """Register ``export session``, ``export course`` and ``export calendar``."""
+    """Register ``export session|course|calendar|fhir|csv``."""
     parser = subparsers.add_parser(
-        "export", help="write a session record or course summary PDF, or a calendar file"
+        "export",
+        help="write a session record or course summary PDF, a calendar file, FHIR or research CSV",
     )
     sub = parser.add_subparsers(dest="export_command", required=True)
     p = sub.add_parser("session", help="the signed record of one dosing session")
@@ -139,3 +276,5 @@ def add_export_parser(subparsers: Any, open_vault: OpenVault) -> None:
         help="client names instead of pseudonyms (the file is not encrypted)",
     )
     p.set_defaults(func=partial(cmd_export_calendar, open_vault=open_vault))
+    _add_fhir_parser(sub, open_vault)
+    _add_csv_parser(sub, open_vault)

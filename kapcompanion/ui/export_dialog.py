@@ -13,6 +13,10 @@ One entry point per record, shared by the session screen and the documents secti
    protection, audited as ``export.session_pdf`` / ``export.course_pdf``);
 4. can print the previewed pages (audited as ``print.session_pdf`` / ``print.course_pdf``).
 
+The course dialog also saves the client's whole record as a FHIR R4 JSON bundle
+(``export.fhir_export``): it first says what the file will hold (counted in memory), then
+asks where to save; written atomically and audited as ``export.fhir``.
+
 The file name suggested carries the client's identifier, never their name.
 """
 
@@ -72,6 +76,21 @@ class ExportKind:
 
 SESSION = ExportKind("session", "Session record", "print.session_pdf")
 COURSE = ExportKind("course", "Course summary", "print.course_pdf")
+
+
+#: what each FHIR resource of the export holds, in the therapist's words
+_FHIR_WORDS = {
+    "Patient": "client",
+    "Practitioner": "practitioner",
+    "Organization": "clinic",
+    "Consent": "touch agreement(s)",
+    "EpisodeOfCare": "course(s)",
+    "Encounter": "dosing session(s)",
+    "MedicationAdministration": "dose(s) given",
+    "Observation": "vital sign and score reading(s)",
+    "QuestionnaireResponse": "questionnaire(s)",
+    "Provenance": "note of where the file comes from",
+}
 
 
 class _Progress(QObject):
@@ -146,6 +165,8 @@ class ExportDialog(QDialog):
         self.unprotected_button: QPushButton | None = None
         self.file_dialog: QFileDialog | None = None
         self.print_dialog: QPrintDialog | None = None
+        self.fhir_box: QMessageBox | None = None
+        self.fhir_result: Any = None
         self.setObjectName("exportDialog")
         self.setWindowTitle(ctx.title(f"{kind.title} PDF"))
         self.default_name = suggested_name(ctx, kind, record_id)
@@ -160,6 +181,13 @@ class ExportDialog(QDialog):
         self.print_button = QPushButton("&Print…")
         self.buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.fhir_button = QPushButton("Save as F&HIR…")
+        self.fhir_button.setToolTip(
+            "The client's whole record as a FHIR R4 JSON bundle, for an EHR or the client"
+        )
+        self.fhir_button.clicked.connect(self.fhir_clicked)
+        self.buttons.addButton(self.fhir_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.fhir_button.setVisible(kind is COURSE)  # after addButton, which shows it
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.save_button.clicked.connect(self.save_clicked)
         self.print_button.clicked.connect(self.print_clicked)
@@ -432,6 +460,94 @@ class ExportDialog(QDialog):
             sys.excepthook(type(exc), exc, exc.__traceback__)
             return
         self._problem(f"Nothing was saved: {message}")
+
+    # ------------------------------------------------------------------ FHIR
+    def fhir_clicked(self) -> Task | None:
+        """Count what the FHIR file would hold (in memory, off the GUI thread), then ask."""
+        if self.kind is not COURSE or self.busy.busy:
+            return None
+        from kapcompanion.export import fhir_export  # imported on the GUI thread (see above)
+
+        repos, client_id = self.ctx.repos, self.record_id
+
+        def work() -> Any:
+            return fhir_export.build_client_bundle(repos, client_id).counts
+
+        self._problem("")
+        self.fhir_button.setEnabled(False)
+        self.busy.start("Reading the record for FHIR…")
+        self.task = run_in_background(work, self._fhir_confirm, self._fhir_failed, owner=self)
+        return self.task
+
+    def _fhir_confirm(self, counts: dict[str, int]) -> None:
+        self.busy.stop()
+        self.fhir_button.setEnabled(True)
+        held = "\n".join(
+            f"• {n} {_FHIR_WORDS.get(name, name)} ({name})" for name, n in sorted(counts.items())
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            self.ctx.title("Save the record as FHIR?"),
+            "The FHIR file holds the client's whole record in a standard form that an EHR "
+            f"can read:\n\n{held}\n\nIt is plain JSON, not encrypted: keep it on an "
+            "encrypted disk and hand it over securely.",
+            parent=self,
+        )
+        self.fhir_save_button = box.addButton("Choose &file…", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda _r: self._fhir_answered(box))
+        self.fhir_box = box
+        box.open()
+
+    def _fhir_answered(self, box: QMessageBox) -> None:
+        if box.clickedButton() is not self.fhir_save_button:
+            return
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        dialog = QFileDialog(self, self.ctx.title("Save the record as FHIR"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+        dialog.setNameFilter("FHIR JSON (*.json)")
+        dialog.setDefaultSuffix("json")
+        if folder and Path(folder).is_dir():
+            dialog.setDirectory(folder)
+        dialog.selectFile(self.default_name.replace("course summary", "FHIR")[:-4] + ".json")
+        dialog.fileSelected.connect(self.write_fhir_to)
+        self.file_dialog = dialog
+        dialog.open()
+
+    def write_fhir_to(self, path: str) -> Task | None:
+        """Write the FHIR bundle to ``path`` (worker thread); atomic and audited."""
+        if not path or self.kind is not COURSE:
+            return None
+        from kapcompanion.export import fhir_export
+
+        target = Path(path)
+        if target.suffix.lower() != ".json":
+            target = target.with_name(target.name + ".json")
+        repos, client_id = self.ctx.repos, self.record_id
+
+        def work() -> Any:
+            return fhir_export.export_fhir(repos, target, [client_id])
+
+        self.fhir_button.setEnabled(False)
+        self.busy.start("Writing the FHIR file…")
+        self.task = run_in_background(work, self._fhir_written, self._fhir_failed, owner=self)
+        return self.task
+
+    def _fhir_written(self, result: Any) -> None:
+        self.busy.stop()
+        self.fhir_button.setEnabled(True)
+        self.fhir_result = result
+        self.ctx.notify(f"Saved {result.path.name} (FHIR, not encrypted).", 6000)
+
+    def _fhir_failed(self, exc: BaseException) -> None:
+        self.busy.stop()
+        self.fhir_button.setEnabled(True)
+        message = _plain(exc)
+        if message is None:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+            return
+        self._problem(f"No FHIR file was saved: {message}")
 
     # ------------------------------------------------------------------ print
     def print_clicked(self) -> QPrintDialog | None:
