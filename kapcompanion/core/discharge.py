@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from kapcompanion.core.reasons import reason_problem
+from kapcompanion.core.reasons import MIN_WORDS, reason_problem
 
 ALDRETE_PASS = 9
 
@@ -204,9 +204,10 @@ def discharge_ready(
                     "Aldrete is marked not scored but has scores: clear them, or untick "
                     "'not scored'"
                 )
-            problem = reason_problem(d.aldrete_not_scored_reason)
-            if problem:
-                missing.append("Why Aldrete is not scored: " + problem.rstrip("."))
+            if reason_problem(d.aldrete_not_scored_reason):
+                missing.append(
+                    f"Why Aldrete is not scored, in a sentence (at least {MIN_WORDS} words)"
+                )
         elif total is None and (require_aldrete or scored):
             unscored = [c.label for c in ALDRETE_CRITERIA if d.aldrete.get(c.key) is None]
             missing.append(f"Modified Aldrete score incomplete: {', '.join(unscored)}")
