@@ -106,7 +106,8 @@ class AlertBanner(QFrame):
         set_role(self.title, "error")
         self.title.setAccessibleName("Vitals alert")
         self.detail = QLabel(self)
-        self.detail.setWordWrap(True)
+        # one flag a line, unwrapped: a wrapped label in a nested layout can be cut short
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
         self.detail.setAccessibleName("What was flagged")
         self.recheck = QLabel(self)
         self.recheck.setAccessibleName("Recheck")
@@ -132,12 +133,12 @@ class AlertBanner(QFrame):
         self.setVisible(bool(alert) and ctl.running)
         if not alert:
             return
-        flags = [f for _vid, r in alert for f in r.flags]
+        flags = list(dict.fromkeys(f for _vid, r in alert for f in r.flags))
         n = len(alert)
         self.title.setText(
             "Vitals alert: a flagged reading" if n == 1 else f"Vitals alert: {n} flagged readings"
         )
-        self.detail.setText(" ".join(flags))
+        self.detail.setText("\n".join(flags))
         self._tick()
 
     def _tick(self) -> None:
