@@ -528,6 +528,9 @@ def _session(
         if run.safety_flag_active()
         else "",
     )
+    wait = run.dose_wait()  # discharge waits the clinic's minimum time after the dose
+    if wait is not None and wait.left_s > 0:
+        clock.advance(wait.left_s + 5 * 60)
     run.end(
         discharge,
         rng.choice(

@@ -249,6 +249,11 @@ class SessionClock:
         self._dose_utc = (at or self.now()).astimezone(UTC)
         return self._dose_utc
 
+    def restore_dose(self, dose_utc: datetime | None) -> None:
+        """Put the dose time back (an action whose transaction failed is undone in memory)."""
+        _require_aware(dose_utc, "dose time")
+        self._dose_utc = dose_utc
+
     def elapsed_s(self) -> float | None:
         """Seconds since the dose; None before the dose is given."""
         if self._dose_utc is None:

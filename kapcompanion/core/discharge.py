@@ -8,12 +8,21 @@ note (the safety plan) is required before discharge.
 The modified Aldrete score (Aldrete, J Clin Anesth 1995; the 1970 score with SpO2 in
 place of colour) rates five criteria 0-2, total 0-10. The descriptions below are the
 standard ones, in short wording.
+
+Aldrete may be left unscored for a session only with a reason of substance
+(``aldrete_not_scored`` with ``aldrete_not_scored_reason``, checked by
+:func:`core.reasons.reason_problem`); the record and the PDF then say "not scored" and why.
+
+Discharge also waits for a minimum time since the last dose (:func:`wait_left_s`); the
+clinic sets the minutes per route (``core.settings``, ``discharge_min_*``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from kapcompanion.core.reasons import MIN_WORDS, reason_problem
 
 ALDRETE_PASS = 9
 
@@ -87,6 +96,43 @@ class Discharge:
     safety_note: str = ""
     discharged_at: datetime | None = None
     escort_name: str = ""
+    aldrete_not_scored: bool = False
+    aldrete_not_scored_reason: str = ""
+
+
+@dataclass(frozen=True)
+class DoseWait:
+    """The minimum time after the last dose, and how much of it is left."""
+
+    last_dose_utc: datetime
+    minimum_min: float
+    route_label: str
+    now_utc: datetime
+
+    @property
+    def left_s(self) -> float:
+        return wait_left_s(self.last_dose_utc, self.now_utc, self.minimum_min)
+
+    @property
+    def until_utc(self) -> datetime:
+        return self.last_dose_utc + timedelta(minutes=self.minimum_min)
+
+    def message(self) -> str:
+        """'Too soon after the dose: 34 min left (at least 90 min after an IM dose, ...).'"""
+        left = self.left_s
+        minutes = max(1, int(-(-left // 60)))  # whole minutes, rounded up
+        until = self.until_utc.astimezone()
+        return (
+            f"Too soon after the dose: {minutes} min left (the clinic's minimum is "
+            f"{self.minimum_min:g} min after the last {self.route_label} dose; "
+            f"discharge from {until:%H:%M})"
+        )
+
+
+def wait_left_s(last_dose_utc: datetime, now_utc: datetime, minimum_min: float) -> float:
+    """Seconds still to wait before discharge (0 once the minimum time has passed)."""
+    waited = (now_utc - last_dose_utc).total_seconds()
+    return max(0.0, minimum_min * 60.0 - waited)
 
 
 @dataclass(frozen=True)
@@ -119,13 +165,17 @@ def aldrete_total(scores: dict[str, int | None]) -> int | None:
 
 
 def discharge_ready(
-    d: Discharge, safety_flag_active: bool, require_aldrete: bool = True
+    d: Discharge,
+    safety_flag_active: bool,
+    require_aldrete: bool = True,
+    wait: DoseWait | None = None,
 ) -> DischargeCheck:
     """What still stands between the client and going home (labels, in order).
 
-    ``require_aldrete=False`` is for clinics that do not score Aldrete (for example a
-    low-dose sublingual session without medical staff); a partly entered score is still
-    checked.
+    Aldrete is skipped only when ``d.aldrete_not_scored`` is set with a reason of substance
+    and no criterion is scored. ``require_aldrete=False`` only reads a stored record leniently
+    (the PDF of an old session); a session is never ended with it. ``wait`` adds the minimum
+    time since the last dose.
     """
     missing: list[str] = []
     if not d.alert_oriented:
@@ -147,11 +197,24 @@ def discharge_ready(
     else:
         total = aldrete_total(d.aldrete)
         scored = any(d.aldrete.get(k) is not None for k in ALDRETE_KEYS)
-        if total is None and (require_aldrete or scored):
+        if d.aldrete_not_scored:
+            total = None
+            if scored:
+                missing.append(
+                    "Aldrete is marked not scored but has scores: clear them, or untick "
+                    "'not scored'"
+                )
+            if reason_problem(d.aldrete_not_scored_reason):
+                missing.append(
+                    f"Why Aldrete is not scored, in a sentence (at least {MIN_WORDS} words)"
+                )
+        elif total is None and (require_aldrete or scored):
             unscored = [c.label for c in ALDRETE_CRITERIA if d.aldrete.get(c.key) is None]
             missing.append(f"Modified Aldrete score incomplete: {', '.join(unscored)}")
         elif total is not None and total < ALDRETE_PASS:
             missing.append(f"Modified Aldrete score {total} of 10 is below {ALDRETE_PASS}")
     if safety_flag_active and not d.safety_note.strip():
         missing.append("Safety note (a suicide-risk flag is active)")
+    if wait is not None and wait.left_s > 0:
+        missing.append(wait.message())
     return DischargeCheck(ready=not missing, missing=missing, aldrete_total=total)

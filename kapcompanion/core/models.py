@@ -148,6 +148,9 @@ class EventKind(StrEnum):
     MUSIC_CHANGE = "music_change"
     CORRECTION = "correction"
     SESSION_ENDED = "session_ended"
+    ALERT_ACKNOWLEDGED = "alert_acknowledged"
+    APP_INTERRUPTED = "app_interrupted"
+    APP_RESUMED = "app_resumed"
 
     @property
     def label(self) -> str:
@@ -176,6 +179,9 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.MUSIC_CHANGE: "Music changed",
     EventKind.CORRECTION: "Correction",
     EventKind.SESSION_ENDED: "Session ended",
+    EventKind.ALERT_ACKNOWLEDGED: "Vitals alert acknowledged",
+    EventKind.APP_INTERRUPTED: "App stopped unexpectedly",
+    EventKind.APP_RESUMED: "App closed and reopened",
 }
 
 

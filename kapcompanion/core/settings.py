@@ -155,6 +155,78 @@ PCL5_CUTPOINT = declare(
     )
 )
 
+# Minimum time from the last dose to discharge, per route. Defaults, not medical advice:
+# - intranasal: 120 min, the esketamine (Spravato) label's "monitor for at least 2 hours after
+#   administration"; the plan does not record the enantiomer, so it holds for racemic too;
+# - IV: 120 min from the start of the infusion: a 40-minute infusion (Andrade, J Clin Psychiatry
+#   2017;78:e852) whose dissociative effects peak at its end and fade over the next hour or so;
+#   the consensus statement (Sanacora et al., JAMA Psychiatry 2017;74:399) asks for monitoring
+#   until they have resolved, which this leaves room for;
+# - IM: 90 min: peak within minutes and an acute experience of about an hour in KAP sessions
+#   (Dore et al., J Psychoactive Drugs 2019;51:189), plus a return;
+# - sublingual or lozenge, and oral: 120 min: slow, variable absorption (oral bioavailability
+#   about 20%) with effects that start later and last longer than IM.
+DISCHARGE_MIN_IV = declare(
+    Setting(
+        "discharge_min_iv",
+        int,
+        120,
+        "Discharge no sooner than (IV)",
+        "Minutes from the last IV dose (the start of the infusion) before discharge.",
+        unit="min",
+        minimum=30,
+        maximum=480,
+    )
+)
+DISCHARGE_MIN_IM = declare(
+    Setting(
+        "discharge_min_im",
+        int,
+        90,
+        "Discharge no sooner than (IM)",
+        "Minutes from the last intramuscular dose before discharge.",
+        unit="min",
+        minimum=30,
+        maximum=480,
+    )
+)
+DISCHARGE_MIN_SUBLINGUAL = declare(
+    Setting(
+        "discharge_min_sublingual",
+        int,
+        120,
+        "Discharge no sooner than (sublingual)",
+        "Minutes from the last sublingual or lozenge dose before discharge.",
+        unit="min",
+        minimum=30,
+        maximum=480,
+    )
+)
+DISCHARGE_MIN_INTRANASAL = declare(
+    Setting(
+        "discharge_min_intranasal",
+        int,
+        120,
+        "Discharge no sooner than (intranasal)",
+        "Minutes from the last intranasal dose before discharge (the esketamine label: 2 h).",
+        unit="min",
+        minimum=30,
+        maximum=480,
+    )
+)
+DISCHARGE_MIN_ORAL = declare(
+    Setting(
+        "discharge_min_oral",
+        int,
+        120,
+        "Discharge no sooner than (oral)",
+        "Minutes from the last oral dose before discharge.",
+        unit="min",
+        minimum=30,
+        maximum=480,
+    )
+)
+
 
 # Dose maxima per route (issue 19): above the usual range a dose needs a reason of substance
 # and a confirmation naming the number; above these it is refused. Defaults and their sources

@@ -11,21 +11,36 @@ Thresholds (PRODUCT.md, clinic-editable through :class:`VitalThresholds`):
   run below 50 bpm at rest, so this asks for a look, nothing more). The heart-rate and
   SpO2 in-session thresholds also apply before dosing.
 
-Validation refuses what cannot be a real reading in an awake, walking client (a typing
-or probe error): systolic outside 50-300 mmHg, diastolic outside 20-200 mmHg, diastolic
-at or above systolic, heart rate outside 20-300 bpm, SpO2 outside 50-100%.
+Validation refuses only what is not a reading at all: an empty entry, a value that is not a
+whole number, half a blood pressure, a diastolic above the systolic, or a value no body can
+show (systolic above 400 mmHg, diastolic above 300 mmHg, heart rate above 350 bpm, SpO2
+above 100%). Every physically possible reading is stored, down to 0: a crisis must be
+recordable. Readings beyond the old plausibility limits (systolic below 50 or above 300 mmHg,
+diastolic below 20 or above 200 mmHg, heart rate below 20 or above 300 bpm, SpO2 below 50%)
+are flagged **critical** ("check the client at once, then the probe") in place of the
+ordinary flag for that value.
+
+A flagged reading puts the session in an alert state (``services.session``): a banner until
+it is acknowledged with a note, and a recheck due :func:`recheck_due` minutes later (the
+clinic's ``vitals_recheck_minutes``, 5 by default).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-SYSTOLIC_RANGE = (50, 300)
-DIASTOLIC_RANGE = (20, 200)
-HEART_RATE_RANGE = (20, 300)
-SPO2_RANGE = (50, 100)
+#: what can be stored at all (physically possible, from 0)
+SYSTOLIC_RANGE = (0, 400)
+DIASTOLIC_RANGE = (0, 300)
+HEART_RATE_RANGE = (0, 350)
+SPO2_RANGE = (0, 100)
+#: outside these a stored reading is flagged critical
+CRITICAL_SYSTOLIC = (50, 300)
+CRITICAL_DIASTOLIC = (20, 200)
+CRITICAL_HEART_RATE = (20, 300)
+CRITICAL_SPO2_BELOW = 50
 
 
 @dataclass
@@ -77,24 +92,50 @@ def validate_reading(reading: VitalReading) -> list[str]:
         if value is not None and not low <= value <= high:
             space = "" if unit == "%" else " "
             problems.append(
-                f"{name} {value}{space}{unit} is not possible; expected {low} to "
+                f"{name} {value}{space}{unit} is not possible; it can be {low} to "
                 f"{high}{space}{unit}. Check the entry or the device."
             )
-    if sys_ is not None and dia is not None and dia >= sys_:
+    if sys_ is not None and dia is not None and dia >= sys_ and not (sys_ == dia == 0):
         problems.append(
             f"Diastolic {dia} mmHg must be below systolic {sys_} mmHg; were they swapped?"
         )
     return problems
 
 
+def _critical(name: str, value: int | None, unit: str, low: int, high: int | None) -> str:
+    if value is None:
+        return ""
+    space = "" if unit == "%" else " "
+    if value < low:
+        where = f"below {low}{space}{unit}"
+    elif high is not None and value > high:
+        where = f"above {high}{space}{unit}"
+    else:
+        return ""
+    return (
+        f"{name} {value}{space}{unit} is critical ({where}): check the client at once, "
+        "then the probe."
+    )
+
+
 def flag_reading(reading: VitalReading, thresholds: VitalThresholds | None = None) -> list[str]:
-    """Human-readable flags (with units) for a valid reading; empty when nothing stands out."""
+    """Human-readable flags (with units) for a valid reading; empty when nothing stands out.
+
+    A critical value (module docstring) gets one critical flag in place of its ordinary ones.
+    """
     t = thresholds or VitalThresholds()
     flags: list[str] = []
     sys_, dia = reading.systolic, reading.diastolic
+    hr, spo2 = reading.heart_rate, reading.spo2
+    crit_sys = _critical("Systolic", sys_, "mmHg", *CRITICAL_SYSTOLIC)
+    crit_dia = _critical("Diastolic", dia, "mmHg", *CRITICAL_DIASTOLIC)
+    crit_hr = _critical("Heart rate", hr, "bpm", *CRITICAL_HEART_RATE)
+    crit_spo2 = _critical("SpO2", spo2, "%", CRITICAL_SPO2_BELOW, None)
+    flags.extend(c for c in (crit_sys, crit_dia) if c)
     if reading.pre_dose:
         if (
-            sys_ is not None
+            not (crit_sys or crit_dia)
+            and sys_ is not None
             and dia is not None
             and (sys_ > t.pre_systolic_above or dia > t.pre_diastolic_above)
         ):
@@ -103,20 +144,37 @@ def flag_reading(reading: VitalReading, thresholds: VitalThresholds | None = Non
                 f"{t.pre_systolic_above}/{t.pre_diastolic_above} mmHg."
             )
     else:
-        if sys_ is not None and sys_ >= t.systolic_at_or_above:
+        if not crit_sys and sys_ is not None and sys_ >= t.systolic_at_or_above:
             flags.append(f"Systolic {sys_} mmHg is {t.systolic_at_or_above} mmHg or more.")
-        if dia is not None and dia >= t.diastolic_at_or_above:
+        if not crit_dia and dia is not None and dia >= t.diastolic_at_or_above:
             flags.append(f"Diastolic {dia} mmHg is {t.diastolic_at_or_above} mmHg or more.")
-    if sys_ is not None and sys_ < t.systolic_below:
+    if not crit_sys and sys_ is not None and sys_ < t.systolic_below:
         flags.append(f"Systolic {sys_} mmHg is below {t.systolic_below} mmHg (low).")
-    hr = reading.heart_rate
-    if hr is not None and hr >= t.heart_rate_at_or_above:
+    if crit_hr:
+        flags.append(crit_hr)
+    elif hr is not None and hr >= t.heart_rate_at_or_above:
         flags.append(f"Heart rate {hr} bpm is {t.heart_rate_at_or_above} bpm or more.")
-    if hr is not None and hr < t.heart_rate_below:
+    elif hr is not None and hr < t.heart_rate_below:
         flags.append(f"Heart rate {hr} bpm is below {t.heart_rate_below} bpm (low).")
-    if reading.spo2 is not None and reading.spo2 < t.spo2_below:
-        flags.append(f"SpO2 {reading.spo2}% is below {t.spo2_below}%.")
+    if crit_spo2:
+        flags.append(crit_spo2)
+    elif spo2 is not None and spo2 < t.spo2_below:
+        flags.append(f"SpO2 {spo2}% is below {t.spo2_below}%.")
     return flags
+
+
+def is_critical(flags: Iterable[str]) -> bool:
+    return any(" is critical (" in f for f in flags)
+
+
+def recheck_due(readings: Sequence[VitalReading], minutes: float) -> datetime | None:
+    """When the next reading is due because the latest one was flagged (None otherwise)."""
+    if not readings:
+        return None
+    latest = max(readings, key=lambda r: r.taken_utc)
+    if not latest.flags:
+        return None
+    return latest.taken_utc + timedelta(minutes=minutes)
 
 
 # A reading taken up to this long before a scheduled time counts for it.

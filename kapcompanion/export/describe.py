@@ -20,7 +20,19 @@ from kapcompanion.core.touch import TouchKind, format_date
 from kapcompanion.core.units import WeightUnit, weight_text
 
 #: Events that the PDF marks as needing attention in the timeline.
-ALERT_KINDS = frozenset({EventKind.ADVERSE_EVENT, EventKind.DISTRESS, EventKind.NAUSEA})
+ALERT_KINDS = frozenset(
+    {EventKind.ADVERSE_EVENT, EventKind.DISTRESS, EventKind.NAUSEA, EventKind.APP_INTERRUPTED}
+)
+
+
+def _clock_time(value: Any) -> str:
+    """'10:41:07' in the computer's zone from a stored ISO UTC time ('unknown' if absent)."""
+    if isinstance(value, str) and value:
+        with contextlib.suppress(ValueError):
+            shown = local(datetime.fromisoformat(value), None)
+            if shown is not None:
+                return f"{shown:%H:%M:%S}"
+    return "unknown"
 
 
 def local(when: datetime | None, tz: tzinfo | None) -> datetime | None:
@@ -220,10 +232,40 @@ def event_text(kind: EventKind | str, payload: Mapping[str, Any] | None) -> str:
         if data.get("severity"):
             parts.append(f"Severity: {data['severity']}.")
     elif kind in (EventKind.DOSE_GIVEN, EventKind.EXTRA_DOSE):
-        used |= DOSE_KEYS
+        used |= DOSE_KEYS | {"flagged_reading", "flagged_reading_reason"}
         dose = dose_words(data)
         if dose:
             parts.append(", ".join(dose) + ".")
+        if data.get("flagged_reading_reason"):
+            flagged = data.get("flagged_reading")
+            what = " ".join(str(f) for f in flagged) if isinstance(flagged, list) else ""
+            parts.append(
+                "Given after a flagged reading"
+                + (f" ({what.rstrip('.')})" if what else "")
+                + f"; reason: {data['flagged_reading_reason']}"
+            )
+    elif kind in (EventKind.APP_INTERRUPTED, EventKind.APP_RESUMED):
+        used |= {"last_sign_of_life_utc", "resumed_utc", "basis"}
+        last = _clock_time(data.get("last_sign_of_life_utc"))
+        resumed = _clock_time(data.get("resumed_utc"))
+        what = (
+            "The app stopped unexpectedly"
+            if kind is EventKind.APP_INTERRUPTED
+            else "The app was closed (a lock or a quit, not a crash)"
+        )
+        parts.append(f"{what}; last sign of life {last}; resumed {resumed}.")
+    elif kind is EventKind.ALERT_ACKNOWLEDGED:
+        used |= {"vitals_ids", "flags"}
+        flags = data.get("flags")
+        if isinstance(flags, list) and flags:
+            parts.append("Flagged: " + " ".join(str(f) for f in flags))
+        if data.get("note"):
+            parts.append(f"Note: {data['note']}")
+        used.add("note")
+    elif kind is EventKind.SESSION_ENDED:
+        used |= {"aldrete_not_scored_reason"}
+        if data.get("aldrete_not_scored_reason"):
+            parts.append(f"Aldrete not scored: {data['aldrete_not_scored_reason']}")
     elif kind in (EventKind.MUSIC_STARTED, EventKind.MUSIC_ENDED, EventKind.MUSIC_CHANGE):
         used |= {"title", "artist", "location", "phase", "started_utc", "ended_utc"}
         title = str(data.get("title") or "").strip()

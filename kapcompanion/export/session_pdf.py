@@ -432,7 +432,10 @@ def _discharge(d: SessionRecordData, width: float) -> list[Flowable]:
         )
     )
     total = d.aldrete_total
-    if total is None:
+    if dc.aldrete_not_scored:
+        reason = dc.aldrete_not_scored_reason.strip() or "no reason recorded"
+        out.append(pk.para(f"Not scored for this session. Reason: {reason}", st.cell_bold))
+    elif total is None:
         out.append(pk.para("Total: not complete.", st.body))
     else:
         verdict = "meets" if total >= ALDRETE_PASS else "is below"

@@ -7,12 +7,16 @@ clock), so a restart after a crash resumes the clock exactly.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from kapcompanion.core import settings as clinic_settings
 from kapcompanion.core.checklist import Checklist
 from kapcompanion.core.clock import (
     ChangeKind,
@@ -23,8 +27,12 @@ from kapcompanion.core.clock import (
     SessionClock,
     default_phases,
 )
-from kapcompanion.core.discharge import Discharge, discharge_ready
-from kapcompanion.core.dose import DosePlan, DoseRefused
+from kapcompanion.core.discharge import Discharge, DischargeCheck, DoseWait, discharge_ready
+from kapcompanion.core.dose import (
+    DosePlan,
+    DoseRefused,
+    Route,
+)
 from kapcompanion.core.integration import IntegrationEntry, IntegrationKind
 from kapcompanion.core.models import (
     Course,
@@ -36,12 +44,21 @@ from kapcompanion.core.models import (
     SessionStatus,
     StoredDocument,
 )
+from kapcompanion.core.reasons import reason_problem
 from kapcompanion.core.serial import load, to_jsonable
 from kapcompanion.core.touch import TouchAgreement, TouchCheck, TouchKind, check_touch
-from kapcompanion.core.vitals import VitalReading, VitalThresholds, flag_reading, validate_reading
+from kapcompanion.core.vitals import (
+    VitalReading,
+    VitalThresholds,
+    flag_reading,
+    recheck_due,
+    validate_reading,
+)
 from kapcompanion.services import dose as dose_rules
+from kapcompanion.store import settings as stored_settings
 from kapcompanion.store.errors import VaultError
 from kapcompanion.store.repos import Repos
+from kapcompanion.store.vault import iso
 
 
 class SessionError(VaultError):
@@ -61,6 +78,50 @@ class TouchNeedsReason(SessionError):
     def __init__(self, check: TouchCheck) -> None:
         super().__init__(check.message)
         self.check = check
+
+
+class DoseNeedsConfirmation(SessionError):
+    """The latest reading before the dose is flagged: marking the dose needs a reason."""
+
+    def __init__(self, reading: VitalReading, message: str) -> None:
+        super().__init__(message)
+        self.reading = reading
+
+
+#: this process; a heartbeat written by another process that never closed cleanly is a crash
+RUN_ID = uuid.uuid4().hex
+#: meta key of a running session's heartbeat (no audit row: it is not a record)
+HEARTBEAT_PREFIX = "session_heartbeat."
+#: seconds between heartbeats while a session runs
+HEARTBEAT_EVERY_S = 30.0
+
+DISCHARGE_MINIMUM = {
+    Route.IV: clinic_settings.DISCHARGE_MIN_IV,
+    Route.IM: clinic_settings.DISCHARGE_MIN_IM,
+    Route.SUBLINGUAL: clinic_settings.DISCHARGE_MIN_SUBLINGUAL,
+    Route.INTRANASAL: clinic_settings.DISCHARGE_MIN_INTRANASAL,
+    Route.ORAL: clinic_settings.DISCHARGE_MIN_ORAL,
+}
+_ROUTE_WORD = {
+    Route.IV: "IV",
+    Route.IM: "IM",
+    Route.SUBLINGUAL: "sublingual",
+    Route.INTRANASAL: "intranasal",
+    Route.ORAL: "oral",
+}
+
+#: kinds that only their own method records (with their checks and payloads)
+_EXTRA_DOSE_AUDIT = ("total_mg", "route", "running_total_mg", "reason", "confirmed")
+_OWN_METHOD = {
+    EventKind.TOUCH_OFFERED: "record_touch",
+    EventKind.VITALS: "record_vitals",
+    EventKind.ALERT_ACKNOWLEDGED: "acknowledge_alert",
+    EventKind.APP_INTERRUPTED: "resume",
+    EventKind.APP_RESUMED: "resume",
+    EventKind.SESSION_STARTED: "start",
+    EventKind.DOSE_GIVEN: "give_dose",
+    EventKind.SESSION_ENDED: "end",
+}
 
 
 def _utc_now() -> datetime:
@@ -117,7 +178,12 @@ def plan_session(
 
 
 class SessionRunner:
-    """One session, start to discharge. Every method commits before it returns."""
+    """One session, start to discharge.
+
+    One action, one transaction: every method that records commits exactly once, with the
+    session row, its events, any flag and every audit row together (``_action``); if the
+    transaction fails, the in-memory session and clock are put back as they were.
+    """
 
     def __init__(
         self,
@@ -179,7 +245,29 @@ class SessionRunner:
     def safety_flag_active(self) -> bool:
         return any(f.kind is FlagKind.SUICIDE_RISK for f in self.repos.flags.active(self.client_id))
 
-    # ------------------------------------------------------------------ recording
+    # ------------------------------------------------------------------ one action
+    @contextlib.contextmanager
+    def _action(self) -> Iterator[None]:
+        """One transaction for one therapist action; on failure memory is restored too."""
+        session, clock, dose = self.session, self.clock, self.clock.dose_utc
+        try:
+            with self.repos.vault.transaction():
+                yield
+        except BaseException:
+            self.session = session
+            self.clock = clock
+            clock.restore_dose(dose)
+            raise
+
+    def _audit(self, action: str, detail: str) -> None:
+        self.repos.vault.audit(
+            action,
+            record_type="session",
+            record_id=self.id,
+            client_id=self.client_id,
+            detail=detail,
+        )
+
     def _event(self, kind: EventKind, payload: dict[str, Any] | None = None) -> SessionEvent:
         offset = self.clock.elapsed_s() if self.clock.dosed else self.offset_s()
         event = SessionEvent(
@@ -194,54 +282,198 @@ class SessionRunner:
     def _save(self, action: str) -> None:
         self.session = self.repos.sessions.save(self.session, action=action)
 
-    def start(self, *, bell: bool = True, readiness_override: str = "") -> SessionEvent:
+    def _stored_status(self) -> SessionStatus:
+        """The status on disk (another runner, or a resumed app, may have moved it on)."""
+        return self.repos.sessions.get(self.id).status
+
+    # ------------------------------------------------------------------ heartbeat
+    @property
+    def heartbeat_key(self) -> str:
+        return f"{HEARTBEAT_PREFIX}{self.id}"
+
+    def heartbeat(self, state: str = "running") -> None:
+        """The last sign of life of a running session (meta; no audit row, no record).
+
+        ``state`` is "running" while the app runs the session and "closed" when it locks or
+        quits cleanly; a "running" mark left by another process means it stopped unexpectedly.
+        """
+        self.repos.vault.set_json(
+            self.heartbeat_key, {"utc": iso(self.clock.now()), "state": state, "run": RUN_ID}
+        )
+
+    def close_cleanly(self) -> None:
+        """A lock or a quit: the heartbeat says closed, so the next start sees no crash."""
+        if self.session.running:
+            self.heartbeat("closed")
+
+    def last_sign_of_life(self) -> tuple[datetime | None, str]:
+        """The later of the last heartbeat and the last recorded event or reading."""
+        mark = self.repos.vault.get_json(self.heartbeat_key)
+        beat: datetime | None = None
+        if isinstance(mark, dict) and isinstance(mark.get("utc"), str):
+            with contextlib.suppress(ValueError):
+                beat = datetime.fromisoformat(mark["utc"])
+        events = self.events()
+        last_event = max((e.utc for e in events), default=None)
+        if beat is not None and (last_event is None or beat >= last_event):
+            return beat, "heartbeat"
+        return last_event, "last event"
+
+    def resume(self) -> SessionEvent | None:
+        """Called when the app finds this session running at start: record what happened.
+
+        A heartbeat still "running" from another process (or none at all) means the app
+        stopped unexpectedly: an ``app_interrupted`` event and an audit row with the last
+        sign of life and the time of resuming. A clean close (lock or quit) gets a plain
+        ``app_resumed`` event. The same process carrying on records nothing.
+        """
+        if not self.session.running:
+            return None
+        mark = self.repos.vault.get_json(self.heartbeat_key)
+        state = mark.get("state") if isinstance(mark, dict) else None
+        run = mark.get("run") if isinstance(mark, dict) else None
+        if run == RUN_ID and state == "running":
+            return None
+        last, basis = self.last_sign_of_life()
+        now = self.clock.now()
+        crashed = state != "closed"
+        kind = EventKind.APP_INTERRUPTED if crashed else EventKind.APP_RESUMED
+        payload: dict[str, Any] = {
+            "last_sign_of_life_utc": iso(last) if last else None,
+            "resumed_utc": iso(now),
+            "basis": basis,
+        }
+        with self._action():
+            event = self._event(kind, payload)
+            last_text = f"{last.astimezone():%H:%M:%S}" if last else "unknown"
+            what = "stopped unexpectedly" if crashed else "was closed (lock or quit)"
+            self._audit(
+                "session.interrupted" if crashed else "session.resumed",
+                f"The app {what}; last sign of life {last_text} ({basis}); "
+                f"resumed {now.astimezone():%H:%M:%S}",
+            )
+            self.heartbeat()
+        return event
+
+    # ------------------------------------------------------------------ recording
+    def start(
+        self,
+        *,
+        bell: bool = True,
+        readiness_override: str = "",
+        phases: list[PlannedPhase] | None = None,
+    ) -> SessionEvent:
         if self.session.status is not SessionStatus.PLANNED:
             raise SessionError("This session has already started.")
-        now = self.clock.now()
-        self.clock = SessionClock(None, now, now_utc=self._now_utc, monotonic=self._monotonic)
-        self.session = replace(
-            self.session,
-            status=SessionStatus.STARTED,
-            started_utc=now,
-            readiness_override=readiness_override.strip() or self.session.readiness_override,
-        )
-        self._save("session.start")
-        started = self._event(EventKind.SESSION_STARTED)
-        if bell:
-            self._event(EventKind.BELL, {"text": "Opening bell"})
+        with self._action():
+            if self._stored_status() is not SessionStatus.PLANNED:
+                raise SessionError("This session has already started.")
+            now = self.clock.now()
+            self.clock = SessionClock(None, now, now_utc=self._now_utc, monotonic=self._monotonic)
+            override = readiness_override.strip()
+            self.session = replace(
+                self.session,
+                status=SessionStatus.STARTED,
+                started_utc=now,
+                readiness_override=override or self.session.readiness_override,
+                phases=[to_jsonable(p) for p in phases] if phases else self.session.phases,
+            )
+            self._save("session.start")
+            if override:
+                self._audit("session.readiness_override", override)
+            started = self._event(EventKind.SESSION_STARTED)
+            if bell:
+                self._event(EventKind.BELL, {"text": "Opening bell"})
+            self.heartbeat()
         return started
 
-    def give_dose(self) -> SessionEvent:
+    def flagged_pre_dose(self) -> VitalReading | None:
+        """The latest reading before the dose, if it is flagged (the dose then needs a reason)."""
+        before = [r for _vid, r in self.vitals() if r.pre_dose]
+        if before and before[-1].flags:
+            return before[-1]
+        return None
+
+    def give_dose(self, *, flagged_reading_reason: str = "") -> SessionEvent:
         if self.session.status is not SessionStatus.STARTED:
             raise SessionError("Start the session before marking the dose.")
-        dose_at = self.clock.mark_dose()
-        self.session = replace(self.session, status=SessionStatus.DOSED, dose_utc=dose_at)
-        self._save("session.dose")
-        plan = self.plan
-        return self._event(
-            EventKind.DOSE_GIVEN,
-            {
-                "route": plan.route.value,
-                "mg_per_kg": plan.mg_per_kg,
-                "total_mg": plan.total_mg,
-                "weight_kg": plan.weight_kg,
-                "lot": plan.lot,
-                "infusion_minutes": plan.infusion_minutes,
-            },
-        )
+        flagged = self.flagged_pre_dose()
+        payload_extra: dict[str, Any] = {}
+        if flagged is not None:
+            problem = reason_problem(flagged_reading_reason)
+            if problem:
+                raise DoseNeedsConfirmation(
+                    flagged,
+                    "The last reading before the dose is flagged: "
+                    + " ".join(flagged.flags)
+                    + " To give the dose anyway, confirm with a reason. "
+                    + problem,
+                )
+            payload_extra = {
+                "flagged_reading": list(flagged.flags),
+                "flagged_reading_reason": " ".join(flagged_reading_reason.split()),
+            }
+        with self._action():
+            if self._stored_status() is not SessionStatus.STARTED:
+                raise SessionError("The dose is already marked for this session.")
+            dose_at = self.clock.mark_dose()
+            self.session = replace(self.session, status=SessionStatus.DOSED, dose_utc=dose_at)
+            self._save("session.dose")
+            plan = self.plan
+            event = self._event(
+                EventKind.DOSE_GIVEN,
+                {
+                    "route": plan.route.value,
+                    "mg_per_kg": plan.mg_per_kg,
+                    "total_mg": plan.total_mg,
+                    "weight_kg": plan.weight_kg,
+                    "lot": plan.lot,
+                    "infusion_minutes": plan.infusion_minutes,
+                    **payload_extra,
+                },
+            )
+            if payload_extra:
+                self._audit(
+                    "session.dose_after_flagged_reading",
+                    payload_extra["flagged_reading_reason"]
+                    + " | "
+                    + " ".join(payload_extra["flagged_reading"]),
+                )
+        return event
 
     def record(self, kind: EventKind, payload: dict[str, Any] | None = None) -> SessionEvent:
         if not self.session.running:
             raise SessionError("The session is not running.")
-        if kind is EventKind.TOUCH_OFFERED:
-            raise SessionError("Use record_touch for touch: it is checked against the agreement.")
+        kind = EventKind(kind)
+        if kind in _OWN_METHOD:
+            raise SessionError(
+                f"Use {_OWN_METHOD[kind]} for {kind.label.lower()}: it is checked there."
+            )
         if kind is EventKind.EXTRA_DOSE:
             payload = self._checked_extra_dose(payload or {})
-        event = self._event(kind, payload)
-        if kind is EventKind.DISTRESS and (payload or {}).get("suicide_risk"):
-            self.repos.flags.raise_flag(
-                self.client_id, FlagKind.SUICIDE_RISK, f"session {self.id}", "Distress event"
-            )
+        with self._action():
+            event = self._event(kind, payload)
+            if kind is EventKind.DISTRESS and (payload or {}).get("suicide_risk"):
+                self.repos.flags.raise_flag(
+                    self.client_id, FlagKind.SUICIDE_RISK, f"session {self.id}", "Distress event"
+                )
+            if kind is EventKind.EXTRA_DOSE and (payload or {}).get("above_usual"):
+                self._audit(
+                    "session.extra_dose_outside_usual",
+                    json.dumps(
+                        {
+                            k: (payload or {}).get(k)
+                            for k in (
+                                "total_mg",
+                                "route",
+                                "running_total_mg",
+                                "reason",
+                                "confirmed",
+                            )
+                        },
+                        ensure_ascii=False,
+                    ),
+                )
         return event
 
     def _checked_extra_dose(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -264,22 +496,27 @@ class SessionRunner:
         self, kind: TouchKind, *, asked: bool = False, reason: str = "", note: str = ""
     ) -> SessionEvent:
         """Touch is checked against the agreement; outside it, recording needs a reason."""
+        if not self.session.running:
+            raise SessionError("The session is not running.")
         check = self.check_touch(kind, asked)
         if check.needs_reason and not reason.strip():
             raise TouchNeedsReason(check)
-        return self._event(
-            EventKind.TOUCH_OFFERED,
-            {
-                "touch_kind": TouchKind(kind).value,
-                "asked": asked,
-                "within_agreement": check.allowed,
-                "check": check.message,
-                "reason": reason.strip(),
-                "text": note.strip(),
-            },
-        )
+        with self._action():
+            return self._event(
+                EventKind.TOUCH_OFFERED,
+                {
+                    "touch_kind": TouchKind(kind).value,
+                    "asked": asked,
+                    "within_agreement": check.allowed,
+                    "check": check.message,
+                    "reason": reason.strip(),
+                    "text": note.strip(),
+                },
+            )
 
     def record_vitals(self, reading: VitalReading) -> tuple[int, VitalReading]:
+        if not self.session.running:
+            raise SessionError("Start the session before recording vitals.")
         problems = validate_reading(reading)
         if problems:
             raise SessionError(" ".join(problems))
@@ -290,8 +527,9 @@ class SessionRunner:
             pre_dose=not self.clock.dosed,
         )
         reading = replace(reading, flags=flag_reading(reading, self.thresholds))
-        vid = self.repos.vitals.add(self.id, reading, self.client_id)
-        self._event(EventKind.VITALS, {"vitals_id": vid, **to_jsonable(reading)})
+        with self._action():
+            vid = self.repos.vitals.add(self.id, reading, self.client_id)
+            self._event(EventKind.VITALS, {"vitals_id": vid, **to_jsonable(reading)})
         return vid, reading
 
     def vitals(self) -> list[tuple[int, VitalReading]]:
@@ -300,18 +538,55 @@ class SessionRunner:
     def events(self) -> list[SessionEvent]:
         return self.repos.events.for_session(self.id)
 
+    # ------------------------------------------------------------------ vitals alert
+    def open_alert(self) -> list[tuple[int, VitalReading]]:
+        """Flagged readings not yet acknowledged: while any is open the session is in alert."""
+        acknowledged: set[int] = set()
+        for event in self.events():
+            if event.kind is EventKind.ALERT_ACKNOWLEDGED:
+                ids = event.payload.get("vitals_ids")
+                if isinstance(ids, list):
+                    acknowledged |= {int(i) for i in ids if isinstance(i, int)}
+        return [(vid, r) for vid, r in self.vitals() if r.flags and vid not in acknowledged]
+
+    def acknowledge_alert(self, note: str) -> SessionEvent:
+        """Close the alert with a note of what was seen and done (an audited event)."""
+        open_ = self.open_alert()
+        if not open_:
+            raise SessionError("There is no vitals alert to acknowledge.")
+        problem = reason_problem(note)
+        if problem:
+            raise SessionError("Say what you saw and did. " + problem)
+        text = " ".join(note.split())
+        flags = [f for _vid, r in open_ for f in r.flags]
+        with self._action():
+            event = self._event(
+                EventKind.ALERT_ACKNOWLEDGED,
+                {"vitals_ids": [vid for vid, _r in open_], "flags": flags, "note": text},
+            )
+            self._audit("vitals.alert_acknowledged", text)
+        return event
+
+    def recheck_due_utc(self, minutes: float) -> datetime | None:
+        """When the recheck after a flagged latest reading is due (None when not flagged)."""
+        return recheck_due([r for _vid, r in self.vitals()], minutes)
+
     def correct(self, event: SessionEvent, payload: dict[str, Any], reason: str) -> SessionEvent:
-        return self.repos.events.correct(event, payload, reason, self.clock.now(), self.client_id)
+        with self._action():
+            return self.repos.events.correct(
+                event, payload, reason, self.clock.now(), self.client_id
+            )
 
     # ------------------------------------------------------------------ phases
     def _phase_change(self, change: PhaseChange, kind: EventKind, text: str) -> SessionEvent:
         if not self.clock.dosed:
             raise SessionError("Phases after arrival follow the dose; mark the dose first.")
-        self.session = replace(
-            self.session, phase_changes=[*self.session.phase_changes, to_jsonable(change)]
-        )
-        self._save("session.phase_change")
-        return self._event(kind, {"text": text})
+        with self._action():
+            self.session = replace(
+                self.session, phase_changes=[*self.session.phase_changes, to_jsonable(change)]
+            )
+            self._save("session.phase_change")
+            return self._event(kind, {"text": text})
 
     def advance_phase(self) -> SessionEvent:
         current = self.status()
@@ -335,40 +610,82 @@ class SessionRunner:
         )
 
     # ------------------------------------------------------------------ ending
-    def end(self, discharge: Discharge, debrief: str, *, require_aldrete: bool = True) -> None:
-        """Discharge, store the debrief and open the same-day integration entry as a draft."""
-        check = discharge_ready(discharge, self.safety_flag_active(), require_aldrete)
+    def last_dose(self) -> tuple[datetime, Route] | None:
+        """The time and route of the last dose: the marked dose or a later extra dose."""
+        if self.session.dose_utc is None:
+            return None
+        route = self.plan.route
+        latest = (self.session.dose_utc, route)
+        for event in self.events():
+            if event.kind is EventKind.EXTRA_DOSE and event.utc > latest[0]:
+                try:
+                    extra_route = Route(event.payload.get("route") or route)
+                except ValueError:
+                    extra_route = route
+                latest = (event.utc, extra_route)
+        return latest
+
+    def dose_wait(self) -> DoseWait | None:
+        """The clinic's minimum time from the last dose to discharge, for its route."""
+        last = self.last_dose()
+        if last is None:
+            return None
+        at, route = last
+        minimum = stored_settings.read(self.repos.vault, DISCHARGE_MINIMUM[route])
+        return DoseWait(at, float(minimum), _ROUTE_WORD[route], self.clock.now())
+
+    def discharge_check(self, discharge: Discharge) -> DischargeCheck:
+        """What still stands between the client and going home, the time since the dose too."""
+        return discharge_ready(
+            discharge, self.safety_flag_active(), require_aldrete=True, wait=self.dose_wait()
+        )
+
+    def end(self, discharge: Discharge, debrief: str) -> SessionEvent:
+        """Discharge, the debrief and the same-day integration entry: one transaction."""
+        if not self.session.running:
+            raise SessionError("This session is not running; it cannot be ended again.")
+        check = self.discharge_check(discharge)
         if not check.ready:
             raise SessionError("Not ready for discharge: " + "; ".join(check.missing) + ".")
         now = self.clock.now()
         discharge = replace(discharge, discharged_at=discharge.discharged_at or now)
-        self._event(EventKind.SESSION_ENDED, {"aldrete_total": check.aldrete_total})
-        self.session = replace(
-            self.session,
-            status=SessionStatus.ENDED,
-            ended_utc=now,
-            discharge=to_jsonable(discharge),
-            debrief=debrief.strip(),
-        )
-        self._save("session.end")
-        entry = IntegrationEntry(
-            session_id=self.id,
-            kind=IntegrationKind.SAME_DAY_DEBRIEF,
-            entry_date=now.date(),
-            prompt_answers={},
-            free_text=debrief.strip(),
-            mood=None,
-            title=f"Debrief after session {self.session.number}",
-        )
-        self.repos.documents.save(
-            StoredDocument(
-                kind="integration",
-                client_id=self.client_id,
-                course_id=self.session.course_id,
-                session_id=self.id,
-                data=to_jsonable(entry),
+        with self._action():
+            if self._stored_status() not in (SessionStatus.STARTED, SessionStatus.DOSED):
+                raise SessionError("This session has already ended.")
+            payload: dict[str, Any] = {"aldrete_total": check.aldrete_total}
+            if discharge.aldrete_not_scored:
+                payload["aldrete_not_scored_reason"] = discharge.aldrete_not_scored_reason.strip()
+            ended = self._event(EventKind.SESSION_ENDED, payload)
+            self.session = replace(
+                self.session,
+                status=SessionStatus.ENDED,
+                ended_utc=now,
+                discharge=to_jsonable(discharge),
+                debrief=debrief.strip(),
             )
-        )
+            self._save("session.end")
+            if discharge.aldrete_not_scored:
+                self._audit("session.aldrete_not_scored", discharge.aldrete_not_scored_reason)
+            entry = IntegrationEntry(
+                session_id=self.id,
+                kind=IntegrationKind.SAME_DAY_DEBRIEF,
+                entry_date=now.date(),
+                prompt_answers={},
+                free_text=debrief.strip(),
+                mood=None,
+                title=f"Debrief after session {self.session.number}",
+            )
+            self.repos.documents.save(
+                StoredDocument(
+                    kind="integration",
+                    client_id=self.client_id,
+                    course_id=self.session.course_id,
+                    session_id=self.id,
+                    data=to_jsonable(entry),
+                )
+            )
+            self.repos.vault.set_json(self.heartbeat_key, None)
+        return ended
 
 
 def running_sessions(repos: Repos) -> list[DosingSession]:

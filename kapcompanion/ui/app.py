@@ -21,6 +21,7 @@ from kapcompanion.ui.errors import ErrorReporter
 from kapcompanion.ui.main_window import MainWindow, Services
 from kapcompanion.ui.settings import Settings
 from kapcompanion.ui.theme import apply_theme
+from kapcompanion.ui.widgets.wheel_guard import install_wheel_guard
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ def make_application(qt_args: Sequence[str] = ()) -> QApplication:
 def build_window(services: Services, app: QApplication) -> MainWindow:
     """Theme first, then the window (what the tests and the screenshot tool also call)."""
     apply_theme(app, services.settings.theme)
+    install_wheel_guard(app)  # a mouse wheel never changes an unfocused combo or spin box
     return MainWindow(services)
 
 

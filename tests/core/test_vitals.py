@@ -14,7 +14,9 @@ from kapcompanion.core.vitals import (
     VitalReading,
     VitalThresholds,
     flag_reading,
+    is_critical,
     next_due,
+    recheck_due,
     validate_reading,
     vitals_schedule,
 )
@@ -61,12 +63,12 @@ def test_diastolic_at_or_above_systolic_is_refused(systolic: int, diastolic: int
     ("values", "fragment"),
     [
         ({"systolic": 1200, "diastolic": 80}, "Systolic 1200 mmHg is not possible"),
-        ({"systolic": 49, "diastolic": 30}, "Systolic 49 mmHg"),
-        ({"systolic": 120, "diastolic": 19}, "Diastolic 19 mmHg"),
-        ({"heart_rate": 0}, "Heart rate 0 bpm"),
-        ({"heart_rate": 301}, "Heart rate 301 bpm"),
-        ({"spo2": 101}, "SpO2 101% is not possible; expected 50 to 100%"),
-        ({"spo2": 49}, "SpO2 49%"),
+        ({"systolic": 401, "diastolic": 80}, "it can be 0 to 400 mmHg"),
+        ({"systolic": 120, "diastolic": 301}, "Diastolic 301 mmHg is not possible"),
+        ({"heart_rate": 351}, "Heart rate 351 bpm is not possible"),
+        ({"heart_rate": -1}, "Heart rate -1 bpm is not possible"),
+        ({"spo2": 101}, "SpO2 101% is not possible; it can be 0 to 100%"),
+        ({"spo2": -3}, "SpO2 -3% is not possible"),
     ],
 )
 def test_impossible_values_are_refused(values: dict[str, int], fragment: str) -> None:
@@ -75,17 +77,61 @@ def test_impossible_values_are_refused(values: dict[str, int], fragment: str) ->
 
 
 @pytest.mark.parametrize(
+    ("values", "fragment"),
+    [
+        ({"systolic": 49, "diastolic": 30}, "Systolic 49 mmHg is critical (below 50 mmHg)"),
+        ({"systolic": 0, "diastolic": 0}, "Systolic 0 mmHg is critical"),
+        ({"systolic": 310, "diastolic": 150}, "Systolic 310 mmHg is critical (above 300 mmHg)"),
+        ({"systolic": 120, "diastolic": 19}, "Diastolic 19 mmHg is critical (below 20 mmHg)"),
+        ({"heart_rate": 0}, "Heart rate 0 bpm is critical (below 20 bpm)"),
+        ({"heart_rate": 301}, "Heart rate 301 bpm is critical (above 300 bpm)"),
+        ({"spo2": 49}, "SpO2 49% is critical (below 50%)"),
+        ({"spo2": 0}, "SpO2 0% is critical"),
+    ],
+)
+def test_crisis_readings_are_stored_and_flagged_critical(
+    values: dict[str, int], fragment: str
+) -> None:
+    """Issue 19: a real crisis reading can be recorded; it is flagged critical, not refused."""
+    r = reading(**values)  # type: ignore[arg-type]
+    assert validate_reading(r) == []
+    for pre in (False, True):
+        flags = flag_reading(reading(**values, pre_dose=pre))
+        assert any(fragment in f for f in flags), flags
+        assert is_critical(flags)
+        # the critical flag replaces the ordinary one for the same value
+        field = fragment.split(" ")[0]
+        assert sum(f.startswith(field) for f in flags) == 1, flags
+
+
+def test_ordinary_flags_are_not_critical() -> None:
+    flags = flag_reading(reading(165, 85, 72, 90))
+    assert flags and not is_critical(flags)
+
+
+def test_recheck_after_a_flagged_latest_reading() -> None:
+    quiet = VitalReading(120, 80, 72, 98, AT)
+    loud = VitalReading(185, 115, 72, 88, AT.replace(minute=40))
+    loud.flags = flag_reading(loud)
+    assert recheck_due([], 5) is None
+    assert recheck_due([quiet], 5) is None
+    assert recheck_due([quiet, loud], 5) == AT.replace(minute=45)
+    later = VitalReading(130, 80, 72, 97, AT.replace(minute=44))
+    assert recheck_due([quiet, loud, later], 5) is None  # the recheck was taken and is fine
+
+
+@pytest.mark.parametrize(
     "values",
     [
-        {"systolic": 50, "diastolic": 20},
-        {"systolic": 300, "diastolic": 200},
-        {"heart_rate": 20},
-        {"heart_rate": 300},
-        {"spo2": 50},
+        {"systolic": 0, "diastolic": 0},
+        {"systolic": 400, "diastolic": 300},
+        {"heart_rate": 0},
+        {"heart_rate": 350},
+        {"spo2": 0},
         {"spo2": 100},
     ],
 )
-def test_plausibility_edges_are_accepted(values: dict[str, int]) -> None:
+def test_physical_edges_are_accepted(values: dict[str, int]) -> None:
     assert validate_reading(reading(**values)) == []  # type: ignore[arg-type]
 
 

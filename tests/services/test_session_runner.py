@@ -14,6 +14,7 @@ from kapcompanion.core.serial import to_jsonable
 from kapcompanion.core.touch import DistressPreference, TouchAgreement, TouchKind
 from kapcompanion.core.vitals import VitalReading
 from kapcompanion.services.session import (
+    DoseNeedsConfirmation,
     SessionError,
     SessionRunner,
     TouchNeedsReason,
@@ -101,7 +102,14 @@ def test_full_session_with_restart_and_clock(repos: Repos) -> None:
     run.start(bell=True)
     t.advance(600)
     run.record_vitals(VitalReading(150, 95, 80, 98, taken_utc=t.now()))  # pre-dose: flagged
-    run.give_dose()
+    with pytest.raises(DoseNeedsConfirmation, match="150/95"):
+        run.give_dose()
+    with pytest.raises(DoseNeedsConfirmation, match="too short"):
+        run.give_dose(flagged_reading_reason="ok")
+    assert run.session.status is SessionStatus.STARTED and not run.clock.dosed
+    run.give_dose(flagged_reading_reason="Rechecked after rest; prescriber agreed to go on.")
+    (dose,) = [e for e in run.events() if e.kind is EventKind.DOSE_GIVEN]
+    assert dose.payload["flagged_reading_reason"].startswith("Rechecked after rest")
     assert run.clock.elapsed_s() == 0
     t.advance(3600 + 0.4)  # across the DST change: elapsed must stay pure
     assert run.clock.elapsed_s() == pytest.approx(3600.4)
@@ -143,7 +151,12 @@ def test_full_session_with_restart_and_clock(repos: Repos) -> None:
             "oxygen_saturation": 2,
         },
     )
+    with pytest.raises(SessionError, match=r"Too soon after the dose: 30 min left .*90 min"):
+        resumed.end(done, "Quiet return; grief softer.")
+    t2.advance(30 * 60)
     resumed.end(done, "Quiet return; grief softer.")
+    with pytest.raises(SessionError, match="not running"):
+        resumed.end(done, "Again.")
     assert repos.sessions.get(session.id).status is SessionStatus.ENDED
     entries = repos.documents.find("integration", session_id=session.id)
     assert entries and entries[0].data["free_text"] == "Quiet return; grief softer."

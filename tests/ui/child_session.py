@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import random
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -23,6 +24,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication
 
 from kapcompanion.audio import NullBackend, Player
+from kapcompanion.core.clock import SessionClock
 from kapcompanion.core.discharge import Discharge
 from kapcompanion.core.dose import DosePlan, Route
 from kapcompanion.core.models import Client, EventKind, SessionEvent, SessionStatus
@@ -96,8 +98,23 @@ def main() -> None:
         elif roll < 0.97:
             controller.extend_phase(1)
         else:
-            done = Discharge(True, True, True, True, True, escort_name="Sam Rivers")
-            controller.end(done, "Ended by the kill test.", require_aldrete=False)
+            done = Discharge(
+                True,
+                True,
+                True,
+                True,
+                True,
+                escort_name="Sam Rivers",
+                aldrete_not_scored=True,
+                aldrete_not_scored_reason="A kill test session without medical staff present.",
+            )
+            runner = controller.runner  # three hours on: past the minimum time after the dose
+            runner.clock = SessionClock(
+                runner.session.dose_utc,
+                runner.session.started_utc or datetime.now(UTC),
+                now_utc=lambda: datetime.now(UTC) + timedelta(hours=3),
+            )
+            controller.end(done, "Ended by the kill test.")
             say("ended", controller.session_id)
             return
         app.processEvents()

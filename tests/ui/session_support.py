@@ -78,3 +78,18 @@ def unlock_again(qtbot: QtBot, page: UnlockScreen, passphrase: str) -> None:
     QTest.keyClicks(page.passphrase.edit, passphrase)
     QTest.keyClick(page.passphrase.edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not shiboken6.isValid(page) or not page.busy.busy, timeout=10_000)
+
+
+def pass_time(controller: object, hours: float = 3.0) -> None:
+    """Let ``hours`` pass for a running session's clock (phases over, the dose long past)."""
+    from datetime import UTC, datetime, timedelta
+
+    from kapcompanion.core.clock import SessionClock
+
+    runner = controller.runner  # type: ignore[attr-defined]
+    session = runner.session
+    runner.clock = SessionClock(
+        session.dose_utc,
+        session.started_utc,
+        now_utc=lambda: datetime.now(UTC) + timedelta(hours=hours),
+    )

@@ -21,7 +21,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from support import PASSPHRASE
-from ui.session_support import unlock_again
+from ui.session_support import pass_time, unlock_again
 from ui.test_keyboard_layout import clipped, unnamed
 
 from kapcompanion.audio import NullBackend, Player
@@ -308,6 +308,7 @@ def test_a_whole_course_for_a_new_client(
     assert screen.findChild(SafetyFlagBanner) is not None
 
     # ------------------------------------------------------------- discharge
+    pass_time(controller)  # three hours on: the phases are over, the dose long past
     QTest.keyClick(screen.events.timeline, Qt.Key.Key_E, ALT)
     discharge = screen.dialog
     assert isinstance(discharge, DischargeDialog)

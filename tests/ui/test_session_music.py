@@ -11,7 +11,7 @@ import pytest
 from audio.audio_support import SILENT_OUTPUT, write_tone
 from pytestqt.qtbot import QtBot
 from support import PASSPHRASE
-from ui.session_support import add_checklist, add_client, plan_im
+from ui.session_support import add_checklist, add_client, pass_time, plan_im
 
 from kapcompanion.audio import Player, PlayerConfig, PlayerState, create_player
 from kapcompanion.core.discharge import Discharge
@@ -128,8 +128,11 @@ def test_bell_arrival_crossfade_avoid_list_and_closing_fade(
         escort_present=True,
         aftercare_reminded=True,
         escort_name="Sam Rivers",
+        aldrete_not_scored=True,
+        aldrete_not_scored_reason="Music test session without medical staff present.",
     )
-    screen.controller.end(discharge, "Quiet session.", require_aldrete=False)
+    pass_time(screen.controller)
+    screen.controller.end(discharge, "Quiet session.")
     last = events(repos, sid, EventKind.MUSIC_ENDED)[-1]
     assert last["title"] == "Own tone" and last["fade_s"] == 0.4
     assert player.state is PlayerState.ENDING

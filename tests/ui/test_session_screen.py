@@ -7,20 +7,30 @@ on, discharge with the debrief, and the summary. Keys are pressed as a therapist
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from support import PASSPHRASE
-from ui.session_support import NAME, PSEUDONYM, add_checklist, add_client, unlock_again
+from ui.session_support import (
+    NAME,
+    PSEUDONYM,
+    add_checklist,
+    add_client,
+    pass_time,
+    unlock_again,
+)
 
 from kapcompanion.audio import NullBackend, Player
+from kapcompanion.core.clock import SessionClock
 from kapcompanion.core.dose import Route
 from kapcompanion.core.integration import IntegrationEntry
 from kapcompanion.core.models import EventKind, FlagKind, SessionStatus
@@ -30,6 +40,7 @@ from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
 from kapcompanion.ui.main_window import MainWindow
 from kapcompanion.ui.sections.sessions import SessionsSection
+from kapcompanion.ui.session.alert import ReasonDialog
 from kapcompanion.ui.session.clock_panel import LockedStrip
 from kapcompanion.ui.session.controller import KEEP_KEY, SessionController
 from kapcompanion.ui.session.discharge import DischargeDialog
@@ -152,12 +163,34 @@ def test_a_short_session_end_to_end(qtbot: QtBot, clinic: tuple[MainWindow, int]
     assert "whole number" in screen.vitals.error.text() and screen.vitals.list.count() == 1
     screen.vitals.hr.clear()
     assert screen.vitals.reminder.property("role") == "hint"
-    assert screen.vitals.reminder.text() == "Next vitals at +0:15:00"
+    # a flagged reading is an alert: a recheck in 5 minutes and a banner that stays
+    assert screen.vitals.reminder.text().startswith("Recheck in 4:5")
+    assert screen.alert.isVisible() and "above 140/90 mmHg" in screen.alert.detail.text()
 
-    # The dose starts the session clock.
+    # The dose after a flagged pre-dose reading asks for a reason first.
     screen.events.timeline.setFocus()
     QTest.keyClick(screen.events.timeline, Qt.Key.Key_D, CTRL)
+    confirm = screen.dialog
+    assert isinstance(confirm, ReasonDialog) and "150/95" in confirm.findChild(QLabel).text()  # type: ignore[union-attr]
+    assert controller.status_kind is SessionStatus.STARTED
+    QTest.keyClicks(confirm.reason, "ok")
+    confirm.confirm.click()
+    assert "too short" in confirm.error.text() and controller.status_kind is SessionStatus.STARTED
+    confirm.reason.setPlainText("Rechecked after ten minutes of rest; the prescriber agreed.")
+    confirm.confirm.click()
     assert controller.status_kind is SessionStatus.DOSED  # type: ignore[comparison-overlap]
+    (dose,) = [e for e in repos.events.for_session(session.id) if e.kind is EventKind.DOSE_GIVEN]
+    assert dose.payload["flagged_reading_reason"].startswith("Rechecked after ten minutes")
+    # the alert stays until it is acknowledged with a note
+    assert screen.alert.isVisible()
+    ack = screen.alert.open_acknowledge()
+    ack.reason.setPlainText("Client rested ten minutes; prescriber informed before the dose.")
+    ack.confirm.click()
+    assert not screen.alert.isVisible()
+    assert repos.events.for_session(session.id)[-1].kind is EventKind.ALERT_ACKNOWLEDGED
+    window.activateWindow()  # the offscreen platform does not hand activation back itself
+    qtbot.waitUntil(window.isActiveWindow)
+    screen.events.timeline.setFocus()
     assert screen.clock.big.text().startswith("+0:00:0")
     assert screen.clock.phase.text() == "Onset"
 
@@ -212,12 +245,31 @@ def test_a_short_session_end_to_end(qtbot: QtBot, clinic: tuple[MainWindow, int]
     unlock_again(qtbot, page, PASSPHRASE)
     resumed = window.page
     assert isinstance(resumed, SessionScreen) and resumed.controller is controller
+    qtbot.waitUntil(lambda: resumed.isVisible(), timeout=2000)
     qtbot.waitUntil(lambda: resumed.isVisible() and resumed.events.timeline.hasFocus())
     elapsed_after = controller.runner.clock.elapsed_s()
     assert elapsed_after is not None and elapsed_after > elapsed_before + 0.9
     assert resumed.events.timeline.count() == len(repos_of(window).events.for_session(session.id))
 
-    # End: the discharge checklist lists what is missing, then the debrief; then the summary.
+    # Ending in Onset with planned minutes left asks first, naming them; "Keep going" stays.
+    QTest.keyClick(resumed.events.timeline, Qt.Key.Key_E, ALT)
+    box = resumed.dialog
+    assert isinstance(box, QMessageBox)
+    assert re.match(r"Onset has \d+ planned minutes left\. End the session now\?", box.text())
+    keep = next(b for b in box.buttons() if "Keep going" in b.text())
+    keep.click()
+    assert not isinstance(resumed.dialog, DischargeDialog)
+    assert controller.running
+
+    # Three hours on (the clock is moved): the phases are over and the minimum time after
+    # the dose has passed. The discharge checklist lists what is missing, then the debrief.
+    r = controller.runner
+    assert r.session.dose_utc is not None and r.session.started_utc is not None
+    r.clock = SessionClock(
+        r.session.dose_utc,
+        r.session.started_utc,
+        now_utc=lambda: datetime.now(UTC) + timedelta(hours=3),
+    )
     QTest.keyClick(resumed.events.timeline, Qt.Key.Key_E, ALT)
     dialog = resumed.dialog
     assert isinstance(dialog, DischargeDialog)
@@ -322,6 +374,7 @@ def test_distress_with_suicide_risk_requires_a_safety_note(
     QTest.keyClick(card.text, Qt.Key.Key_Return)
     assert "Suicide-risk flag raised" in screen.notice.text()
     assert [f.kind for f in repos.flags.active(cid)] == [FlagKind.SUICIDE_RISK]
+    pass_time(screen.controller)
     dialog = screen.open_discharge()
     assert dialog is not None and dialog.safety_box.isVisible()
     for check in dialog.checks.values():
@@ -329,6 +382,10 @@ def test_distress_with_suicide_risk_requires_a_safety_note(
     dialog.escort_name.setText("Jo Park")
     dialog.not_scored.setChecked(True)
     assert "Safety note" in dialog.missing.text()
+    assert "Why Aldrete is not scored" in dialog.missing.text()
+    dialog.not_scored_reason.setText(
+        "Low-dose session without medical staff, as the clinic's protocol."
+    )
     dialog.safety_note.setPlainText("Safety plan reviewed; crisis line on the card.")
     assert dialog.missing.text() == "Ready for discharge."
     assert dialog.finish()
@@ -434,6 +491,7 @@ def test_half_typed_words_survive_a_lock(qtbot: QtBot, clinic: tuple[MainWindow,
     assert words[-1].payload["text"] == "I forgot I was allowed to rest."
     assert repos_of(window).vault.get_json(f"session_entry_draft.{session.id}") is None
     # the discharge form is a draft too
+    pass_time(resumed.controller)
     dialog = resumed.open_discharge()
     assert dialog is not None
     dialog.checks["alert_oriented"].setChecked(True)

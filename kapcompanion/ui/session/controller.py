@@ -18,7 +18,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,13 +25,18 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from kapcompanion.core.clock import PhaseKind, PhaseStatus
-from kapcompanion.core.discharge import Discharge, discharge_ready
+from kapcompanion.core.discharge import Discharge, DischargeCheck
 from kapcompanion.core.models import EventKind, SessionEvent, SessionStatus
-from kapcompanion.core.serial import to_jsonable
+from kapcompanion.core.settings import VITALS_RECHECK_MIN
 from kapcompanion.core.touch import TouchCheck, TouchKind
 from kapcompanion.core.vitals import VitalReading
 from kapcompanion.services import clinic
-from kapcompanion.services.session import SessionError, SessionRunner
+from kapcompanion.services import settings as clinic_settings
+from kapcompanion.services.session import (
+    HEARTBEAT_EVERY_S,
+    SessionError,
+    SessionRunner,
+)
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.audio_bridge import AudioBridge
 from kapcompanion.ui.context import AppContext
@@ -75,6 +79,7 @@ class SessionController(QObject):
     reminder_changed = Signal(bool)  # vitals due now (True) or not
     problem = Signal(str)
     ended = Signal()
+    alert_changed = Signal()  # a flagged reading opened the alert, or it was acknowledged
 
     def __init__(
         self,
@@ -103,9 +108,21 @@ class SessionController(QObject):
         self.label = client.first_name or f"Client {client.id}"
         self.locked = False
         self.disposed = False
+        self._monotonic = monotonic
+        self._last_beat = monotonic()
+        #: what ``resume`` recorded when this controller found the session running (or None)
+        self.resumed_event: SessionEvent | None = None
+        if self.runner.session.running:
+            try:
+                self.resumed_event = self.runner.resume()
+            except VaultError as exc:
+                log.warning("interruption not recorded: %s", type(exc).__name__)
         self._pending: list[tuple[EventKind, dict[str, Any]]] = []
         self._seen = {e.id for e in self.runner.events()}
         self._taken = [self._offset_of(r) for _vid, r in self.runner.vitals()]
+        self._alert: list[tuple[int, VitalReading]] = []
+        self._recheck_utc: datetime | None = None
+        self._refresh_alert()
         self._phase: PhaseKind | None = None
         self._due_now = False
         self.bridge = shared_bridge(ctx, bridge_tick_ms)
@@ -147,7 +164,40 @@ class SessionController(QObject):
             r.changes,
             r.session.vitals_every_min,
             self._taken,
+            recheck_in_s=self.recheck_in_s(),
         )
+
+    # ------------------------------------------------------------------ vitals alert
+    @property
+    def recheck_minutes(self) -> int:
+        return int(clinic_settings.get(self.ctx.vault, VITALS_RECHECK_MIN))
+
+    def _refresh_alert(self) -> None:
+        if self.disposed or self.locked:
+            return
+        try:
+            self._alert = self.runner.open_alert()
+            self._recheck_utc = self.runner.recheck_due_utc(self.recheck_minutes)
+        except VaultError as exc:
+            log.warning("alert state not read: %s", type(exc).__name__)
+
+    def open_alert(self) -> list[tuple[int, VitalReading]]:
+        """Flagged readings not yet acknowledged (the banner shows while there are any)."""
+        return list(self._alert)
+
+    def recheck_in_s(self) -> float | None:
+        """Seconds to the recheck after a flagged latest reading (negative: overdue)."""
+        if self._recheck_utc is None or not self.running:
+            return None
+        return (self._recheck_utc - self.runner.clock.now()).total_seconds()
+
+    def acknowledge_alert(self, note: str) -> SessionEvent:
+        self._guard()
+        event = self.runner.acknowledge_alert(note)
+        self._refresh_alert()
+        self._sync()
+        self.alert_changed.emit()
+        return event
 
     @staticmethod
     def _offset_of(reading: VitalReading) -> float:
@@ -179,13 +229,11 @@ class SessionController(QObject):
 
     def start(self, *, bell: bool = True, readiness_override: str = "") -> SessionEvent:
         self._guard()
-        session = self.runner.session
-        if not session.phases:  # planned elsewhere (an import, an old demo): the defaults
+        phases = None
+        if not self.runner.session.phases:  # planned elsewhere (an import, an old demo)
             phases = clinic.phase_defaults(self.ctx.vault, self.runner.plan.route)
-            self.runner.session = self.ctx.repos.sessions.save(
-                replace(session, phases=[to_jsonable(p) for p in phases])
-            )
-        started = self.runner.start(bell=bell, readiness_override=readiness_override)
+        started = self.runner.start(bell=bell, readiness_override=readiness_override, phases=phases)
+        self._last_beat = self._monotonic()
         self._sync()
         self._phase = self.status().current
         self._register()
@@ -197,9 +245,11 @@ class SessionController(QObject):
         self.tick()
         return started
 
-    def give_dose(self) -> SessionEvent:
+    def give_dose(self, *, flagged_reading_reason: str = "") -> SessionEvent:
+        """Mark the dose; after a flagged pre-dose reading a reason is needed
+        (``DoseNeedsConfirmation`` says so)."""
         self._guard()
-        event = self.runner.give_dose()
+        event = self.runner.give_dose(flagged_reading_reason=flagged_reading_reason)
         self._sync()
         self.state_changed.emit()
         self.tick()
@@ -228,8 +278,11 @@ class SessionController(QObject):
             raise SessionError("Start the session before recording vitals.")
         vid, stored = self.runner.record_vitals(reading)
         self._taken.append(self._offset_of(stored))
+        self._refresh_alert()
         self.vitals_committed.emit(vid, stored)
         self._sync()
+        if stored.flags or self._alert:
+            self.alert_changed.emit()
         self.tick()
         return vid, stored
 
@@ -258,14 +311,26 @@ class SessionController(QObject):
     def safety_flag_active(self) -> bool:
         return self.runner.safety_flag_active()
 
-    def end(self, discharge: Discharge, debrief: str, *, require_aldrete: bool = True) -> None:
+    def discharge_check(self, discharge: Discharge) -> DischargeCheck:
+        return self.runner.discharge_check(discharge)
+
+    def minutes_left_in_phase(self) -> float | None:
+        """Planned minutes left in the current phase (None before the dose or after the plan)."""
+        if self.status_kind is not SessionStatus.DOSED:
+            return None
+        status = self.status()
+        if status.current is None or status.remaining_s <= 0:
+            return None
+        return status.remaining_s / 60.0
+
+    def end(self, discharge: Discharge, debrief: str) -> None:
         """Discharge: the music's end is recorded, the session ends, then the music fades."""
         self._guard()
-        check = discharge_ready(discharge, self.safety_flag_active(), require_aldrete)
+        check = self.discharge_check(discharge)
         if not check.ready:
             raise SessionError("Not ready for discharge: " + "; ".join(check.missing) + ".")
         self.music.finish_record()
-        self.runner.end(discharge, debrief, require_aldrete=require_aldrete)
+        self.runner.end(discharge, debrief)
         self._sync()
         self.music.fade_out()
         self._timer.stop()
@@ -287,7 +352,16 @@ class SessionController(QObject):
             if due != self._due_now:
                 self._due_now = due
                 self.reminder_changed.emit(due)
+            if not self.locked and self._monotonic() - self._last_beat >= HEARTBEAT_EVERY_S:
+                self._beat()
         self.ticked.emit()
+
+    def _beat(self, state: str = "running") -> None:
+        self._last_beat = self._monotonic()
+        try:
+            self.runner.heartbeat(state)
+        except VaultError as exc:
+            log.warning("heartbeat not written: %s", type(exc).__name__)
 
     @property
     def reminder_due(self) -> bool:
@@ -328,6 +402,8 @@ class SessionController(QObject):
 
     def _before_lock(self) -> None:
         if not self.disposed:
+            if self.running and not self.locked:
+                self._beat("closed")  # a lock or a quit is not a crash
             self.locked = True
 
     def _rebind(self, ctx: AppContext) -> None:
@@ -345,7 +421,9 @@ class SessionController(QObject):
         self.locked = False
         if self.running:
             self._register()
+            self._beat()
         self._flush_pending()
+        self._refresh_alert()
 
     def dispose(self, *, stop_music: bool = False) -> None:
         """Let go of the player and the signals (the session record stays as it is)."""

@@ -9,6 +9,7 @@ from kapcompanion.core.clock import format_offset
 from kapcompanion.core.dose import DosePlan, Route, fmt
 from kapcompanion.core.models import EventKind, SessionEvent
 from kapcompanion.core.touch import TouchKind
+from kapcompanion.export.describe import event_text
 
 
 def _text(payload: dict[str, Any]) -> str:
@@ -72,7 +73,10 @@ def detail(event: SessionEvent) -> str:
             )
         except (KeyError, TypeError, ValueError):
             return ""
-        return _join(dose_text(plan), f"lot {p['lot']}" if p.get("lot") else "")
+        given = _join(dose_text(plan), f"lot {p['lot']}" if p.get("lot") else "")
+        if p.get("flagged_reading_reason"):
+            given = _join(given, f"after a flagged reading; reason: {p['flagged_reading_reason']}")
+        return given
     if kind in (EventKind.MUSIC_STARTED, EventKind.MUSIC_ENDED):
         title = str(p.get("title") or "")
         artist = str(p.get("artist") or "")
@@ -90,7 +94,11 @@ def detail(event: SessionEvent) -> str:
         return _join(", ".join(bits), ("FLAGGED: " + " ".join(flags)) if flags else "")
     if kind is EventKind.SESSION_ENDED:
         total = p.get("aldrete_total")
+        if p.get("aldrete_not_scored_reason"):
+            return f"Aldrete not scored: {p['aldrete_not_scored_reason']}"
         return f"modified Aldrete {total} of 10" if total is not None else ""
+    if kind in (EventKind.APP_INTERRUPTED, EventKind.APP_RESUMED, EventKind.ALERT_ACKNOWLEDGED):
+        return event_text(kind, p)  # the PDF's wording, so screen and paper agree
     if kind is EventKind.CORRECTION:
         original = p.get("kind", "")
         label = EventKind(original).label if original in {k.value for k in EventKind} else ""

@@ -1,7 +1,10 @@
 """Ending the session: the discharge checklist, the modified Aldrete score and the debrief.
 
-What is still missing is listed live, in the core rule's own words (``discharge_ready``).
-A safety note is required while a suicide-risk flag is active. The form is a draft that
+What is still missing is listed live in one status line, in the core rule's own words
+(``SessionRunner.discharge_check``): recomputed from the current input on every change (and
+every few seconds while the minimum time after the dose runs), so it never goes stale. A
+refused ending shows its message in the same line. A safety note is required while a
+suicide-risk flag is active; "Aldrete not scored" needs a written reason. The form is a draft that
 autosaves into the vault (meta ``session_draft.<id>``), so a crash or a lock loses nothing.
 Ending records the music's end, discharges, stores the debrief and opens the same-day
 integration entry (``SessionRunner.end``).
@@ -12,7 +15,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kapcompanion.core.discharge import ALDRETE_CRITERIA, ALDRETE_PASS, Discharge, discharge_ready
+from kapcompanion.core.discharge import ALDRETE_CRITERIA, ALDRETE_PASS, Discharge
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.autosave import Autosaver
 from kapcompanion.ui.session.controller import SessionController
@@ -98,6 +101,14 @@ class DischargeDialog(QDialog):
             form.addRow(criterion.label, combo)
         self.not_scored = QCheckBox("Aldrete is not scored for this session", aldrete)
         form.addRow("", self.not_scored)
+        self.not_scored_reason = QLineEdit(aldrete)
+        self.not_scored_reason.setAccessibleName("Why Aldrete is not scored")
+        self.not_scored_reason.setPlaceholderText(
+            "Why not, in a sentence (kept in the record and the audit log)"
+        )
+        self.not_scored_label = QLabel("&Why not scored", aldrete)
+        self.not_scored_label.setBuddy(self.not_scored_reason)
+        form.addRow(self.not_scored_label, self.not_scored_reason)
         self.total = QLabel(aldrete)
         self.total.setAccessibleName("Aldrete total")
         form.addRow("Total", self.total)
@@ -132,11 +143,12 @@ class DischargeDialog(QDialog):
         scroll.setWidget(body)
         self.missing = QLabel(self)
         self.missing.setWordWrap(True)
-        self.missing.setAccessibleName("Still missing")
-        self.error = QLabel(self)
-        self.error.setWordWrap(True)
-        set_role(self.error, "error")
-        self.error.hide()
+        self.missing.setAccessibleName("Discharge status")
+        # room for three lines, so the buttons do not move as the message changes
+        self.missing.setMinimumHeight(self.fontMetrics().lineSpacing() * 3 + 4)
+        self.missing.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        #: a refused ending is shown in the same status line (one message, never a stale one)
+        self.error = self.missing
         self.buttons = QDialogButtonBox(self)
         self.end_button = self.buttons.addButton(
             "&Discharge and end session", QDialogButtonBox.ButtonRole.AcceptRole
@@ -148,7 +160,6 @@ class DischargeDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.missing)
-        layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
         self.autosaver = Autosaver(
@@ -160,11 +171,16 @@ class DischargeDialog(QDialog):
         for combo in self.aldrete.values():
             combo.currentIndexChanged.connect(self._changed)
         self.not_scored.toggled.connect(self._changed)
-        for edit in (self.escort_name,):
+        for edit in (self.escort_name, self.not_scored_reason):
             edit.textChanged.connect(self._changed)
         for plain in (self.safety_note, self.debrief):
             plain.textChanged.connect(self._changed)
         self._refresh()
+        # the minimum time after the dose runs down while the dialog is open
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(5000)
+        self.ticker.timeout.connect(self._refresh)
+        self.ticker.start()
         self.resize(760, 660)
         self.checks["alert_oriented"].setFocus()
 
@@ -199,6 +215,12 @@ class DischargeDialog(QDialog):
             aldrete=scores,
             safety_note=self.safety_note.toPlainText().strip(),
             escort_name=self.escort_name.text().strip(),
+            aldrete_not_scored=self.not_scored.isChecked(),
+            aldrete_not_scored_reason=(
+                " ".join(self.not_scored_reason.text().split())
+                if self.not_scored.isChecked()
+                else ""
+            ),
         )
 
     def _changed(self) -> None:
@@ -206,8 +228,21 @@ class DischargeDialog(QDialog):
         self.autosaver.touch()
 
     def _refresh(self) -> None:
-        check = discharge_ready(self.discharge(), self.flag_active, not self.not_scored.isChecked())
-        if check.aldrete_total is None:
+        if self.done_ok or not self.ctx.vault.is_open:
+            return
+        not_scored = self.not_scored.isChecked()
+        self.not_scored_reason.setVisible(not_scored)
+        self.not_scored_label.setVisible(not_scored)
+        try:
+            check = self.controller.discharge_check(self.discharge())
+        except VaultError as exc:
+            self.missing.setText(exc.message)
+            set_role(self.missing, "error")
+            return
+        if not_scored:
+            self.total.setText("Not scored (reason below)")
+            set_role(self.total, "hint")
+        elif check.aldrete_total is None:
             self.total.setText("Not complete")
             set_role(self.total, "hint")
         else:
@@ -230,6 +265,7 @@ class DischargeDialog(QDialog):
             "escort_name": self.escort_name.text(),
             "aldrete": {k: c.currentData() for k, c in self.aldrete.items()},
             "not_scored": self.not_scored.isChecked(),
+            "not_scored_reason": self.not_scored_reason.text(),
             "safety_note": self.safety_note.toPlainText(),
             "debrief": self.debrief.toPlainText(),
         }
@@ -253,22 +289,20 @@ class DischargeDialog(QDialog):
                 combo = self.aldrete[key]
                 combo.setCurrentIndex(max(0, combo.findData(value)))
         self.not_scored.setChecked(bool(data.get("not_scored")))
+        self.not_scored_reason.setText(str(data.get("not_scored_reason") or ""))
         self.safety_note.setPlainText(str(data.get("safety_note") or ""))
         self.debrief.setPlainText(str(data.get("debrief") or ""))
 
     # ------------------------------------------------------------------ ending
     def finish(self) -> bool:
         try:
-            self.controller.end(
-                self.discharge(),
-                self.debrief.toPlainText(),
-                require_aldrete=not self.not_scored.isChecked(),
-            )
+            self.controller.end(self.discharge(), self.debrief.toPlainText())
         except VaultError as exc:
-            self.error.setText(exc.message)
-            self.error.show()
+            self.missing.setText(exc.message)
+            set_role(self.missing, "error")
             return False
         self.done_ok = True
+        self.ticker.stop()
         with_draft = draft_key(self.controller.session_id)
         with contextlib.suppress(VaultError):
             self.ctx.vault.set_json(with_draft, None)

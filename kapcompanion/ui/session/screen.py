@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -30,8 +31,10 @@ from PySide6.QtWidgets import (
 
 from kapcompanion.core.dose import plan_summary
 from kapcompanion.core.models import SessionStatus
+from kapcompanion.services.session import DoseNeedsConfirmation
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
+from kapcompanion.ui.session.alert import AlertBanner, ReasonDialog
 from kapcompanion.ui.session.clock_panel import ClockPanel
 from kapcompanion.ui.session.controller import SessionController
 from kapcompanion.ui.session.discharge import DischargeDialog
@@ -143,7 +146,7 @@ class SessionScreen(QWidget):
         self.setObjectName("sessionScreen")
         self.ctx = ctx
         self.controller = controller
-        self.dialog: QDialog | None = None
+        self.dialog: QDialog | QMessageBox | None = None
         runner = controller.runner
 
         self.header = QLabel(self)
@@ -161,6 +164,9 @@ class SessionScreen(QWidget):
         banner_cls = override_banner_class()
         if banner_cls is not None:
             top.addWidget(banner_cls(ctx, runner.client_id))
+        # a flagged reading: stays until acknowledged with a note, with the recheck time
+        self.alert = AlertBanner(controller, self)
+        top.addWidget(self.alert)
 
         self.prestart = PreStartCard(controller, self)
         self.prestart.prepare_button.clicked.connect(self.open_preparation)
@@ -300,6 +306,7 @@ class SessionScreen(QWidget):
             w.setVisible(status is SessionStatus.DOSED)
         self.end_button.setVisible(ctl.running)
         self.vitals.setEnabled(ctl.running)
+        self.alert.refresh()
 
     def say(self, text: str) -> None:
         if text:
@@ -354,7 +361,44 @@ class SessionScreen(QWidget):
     def give_dose(self) -> bool:
         if self.controller.status_kind is not SessionStatus.STARTED:
             return False
-        return self._act(self.controller.give_dose, "Dose given: the session clock runs from now.")
+        done = "Dose given: the session clock runs from now."
+        try:
+            self.controller.give_dose()
+        except DoseNeedsConfirmation as exc:
+            self._confirm_dose(exc)
+            return False
+        except VaultError as exc:
+            self.say(exc.message)
+            set_role(self.notice, "error")
+            return False
+        set_role(self.notice, "hint")
+        self.say(done)
+        return True
+
+    def _confirm_dose(self, exc: DoseNeedsConfirmation) -> ReasonDialog:
+        """The last reading before the dose is flagged: give it only with a reason."""
+        reading = exc.reading
+
+        def act(reason: str) -> None:
+            self.controller.give_dose(flagged_reading_reason=reason)
+            set_role(self.notice, "hint")
+            self.say("Dose given after a flagged reading; the reason is in the record.")
+
+        dialog = ReasonDialog(
+            self.ctx.title("Give the dose after a flagged reading?"),
+            "The last reading before the dose is flagged:\n"
+            + "\n".join(reading.flags)
+            + "\n\nGive the dose only if that is a decision you can explain.",
+            "&Why the dose is given anyway (kept with the dose, in the record and the audit log)",
+            "&Give the dose",
+            act,
+            self,
+            placeholder="e.g. Rechecked after ten minutes of rest at 138/88; prescriber agreed.",
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
 
     def advance(self) -> bool:
         return self._act(self.controller.advance_phase, "Moved to the next phase.")
@@ -366,6 +410,40 @@ class SessionScreen(QWidget):
         )
 
     def open_discharge(self) -> DischargeDialog | None:
+        """End the session; before the planned end of the current phase, ask first."""
+        if not self.controller.running:
+            return None
+        left = self.controller.minutes_left_in_phase()
+        if left is not None and left >= 1:
+            self._confirm_end_early(left)
+            return None
+        return self._open_discharge_dialog()
+
+    def _confirm_end_early(self, minutes_left: float) -> QMessageBox:
+        phase = self.controller.status().current
+        label = phase.label if phase is not None else "The current phase"
+        whole = int(minutes_left)
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.ctx.title("End the session early?"))
+        box.setText(
+            f"{label} has {whole} planned minute{'s' if whole != 1 else ''} left. "
+            "End the session now?"
+        )
+        box.setInformativeText(
+            "The discharge checklist opens next; nothing is recorded until you discharge."
+        )
+        end_now = box.addButton("&End now…", QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton("&Keep going", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        end_now.clicked.connect(self._open_discharge_dialog)
+        self.dialog = box
+        box.open()
+        return box
+
+    def _open_discharge_dialog(self) -> DischargeDialog | None:
         if not self.controller.running:
             return None
         dialog = DischargeDialog(self.controller, self)

@@ -81,6 +81,29 @@ class ClockView:
     vitals: VitalsDue
 
 
+def with_recheck(due: VitalsDue, recheck_in_s: float | None, offset_s: float) -> VitalsDue:
+    """A flagged latest reading moves the next reading to its recheck, if that comes first."""
+    if recheck_in_s is None:
+        return due
+    if due.now and recheck_in_s > 0:
+        return due  # a scheduled reading is already due: take it now
+    if due.due_at is not None and not due.now and due.due_at - offset_s <= recheck_in_s:
+        return due  # the schedule comes first anyway
+    if recheck_in_s <= 0:
+        late = -recheck_in_s
+        text = (
+            "Recheck due now (flagged reading)"
+            if late < 60
+            else f"Recheck overdue by {minutes_seconds(late)} (flagged reading)"
+        )
+        return VitalsDue(offset_s + recheck_in_s, True, text)
+    return VitalsDue(
+        offset_s + recheck_in_s,
+        False,
+        f"Recheck in {minutes_seconds(recheck_in_s)} (flagged reading)",
+    )
+
+
 def clock_view(
     status: SessionStatus,
     clock: SessionClock,
@@ -88,6 +111,7 @@ def clock_view(
     changes: Sequence[PhaseChange],
     every_min: float,
     taken: Sequence[float],
+    recheck_in_s: float | None = None,
 ) -> ClockView:
     if status is SessionStatus.PLANNED:
         return ClockView(
@@ -97,7 +121,9 @@ def clock_view(
         return ClockView(status, True, "Ended", "", "", "", "", VitalsDue(None, False, ""))
     offset = clock.offset_s(phases)
     current = phase_at(offset, phases, changes, dosed=clock.dosed)
-    due = vitals_due(phases, changes, every_min, taken, offset, clock.dosed)
+    due = with_recheck(
+        vitals_due(phases, changes, every_min, taken, offset, clock.dosed), recheck_in_s, offset
+    )
     nxt = f"Next: {current.next.label}" if current.next else "Next: the end of the plan"
     if not clock.dosed:
         since = minutes_seconds(clock.since_start_s())

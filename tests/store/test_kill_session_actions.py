@@ -1,0 +1,166 @@
+"""SIGKILL between every pair of statements of start, dose, vitals and end (issue 20 item 3).
+
+For each action a base vault is prepared in the state just before it; then, for N = 1, 2, ...
+a child process opens a copy of that vault and kills itself just before its N-th SQL statement
+of the action (``child_session_action.py``), until the action completes. Each copy must be
+sound (``vault check``) and hold the action whole or not at all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from support import PASSPHRASE, ROOT
+
+from kapcompanion.core.dose import DosePlan, Route
+from kapcompanion.core.models import Client, EventKind, SessionStatus
+from kapcompanion.core.settings import DISCHARGE_MIN_IM
+from kapcompanion.core.vitals import VitalReading
+from kapcompanion.services.session import SessionRunner, plan_session
+from kapcompanion.services.settings import set_value
+from kapcompanion.store.repos import Repos
+from kapcompanion.store.vault import Vault
+
+HERE = Path(__file__).parent
+
+
+def _env(kill_at: int) -> dict[str, str]:
+    return dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        KAPCOMPANION_PASSPHRASE=PASSPHRASE,
+        KAP_KILL_AT=str(kill_at),
+    )
+
+
+def _base(tmp: Path, upto: str) -> tuple[Path, int]:
+    """A vault with one session brought to just before ``upto``."""
+    path = tmp / f"base-{upto}.kapv"
+    repos = Repos(Vault.create(path, PASSPHRASE, {"name": "Dr Test"}))
+    client = repos.clients.add(Client(name="Kill Test", pseudonym="Heron"))
+    assert client.id is not None
+    s = plan_session(repos, client.id, DosePlan(route=Route.IM, weight_kg=70, mg_per_kg=0.5))
+    assert s.id is not None
+    if upto != "start":
+        # started two hours ago, so the end is past the minimum wait after the dose
+        past = datetime.now(UTC) - timedelta(hours=2)
+        run = SessionRunner(repos, s.id, now_utc=lambda: past)
+        run.start()
+        run.record_vitals(VitalReading(122, 80, 70, 98, past))
+        if upto in ("vitals", "end"):
+            run.give_dose()
+    set_value(repos.vault, DISCHARGE_MIN_IM, 60)
+    repos.vault.close()
+    return path, s.id
+
+
+def _state(path: Path, sid: int) -> dict[str, object]:
+    vault = Vault.open(path, PASSPHRASE)
+    repos = Repos(vault)
+    try:
+        report = vault.check()
+        assert report.ok, report.lines()
+        events = [e.kind for e in repos.events.for_session(sid)]
+        return {
+            "status": repos.sessions.get(sid).status,
+            "events": events,
+            "vitals": len(repos.vitals.for_session(sid, VitalReading)),
+            "debriefs": len(repos.documents.find("integration", session_id=sid)),
+            "audit": [r.action for r in vault.audit_entries()],
+        }
+    finally:
+        vault.close()
+
+
+def _whole_start(before: dict[str, object], after: dict[str, object]) -> bool:
+    if after == before:
+        return False
+    ev = after["events"]
+    assert isinstance(ev, list)
+    assert after["status"] is SessionStatus.STARTED
+    assert ev == [EventKind.SESSION_STARTED, EventKind.BELL]
+    audit = after["audit"]
+    assert isinstance(audit, list)
+    assert "session.start" in audit and "session.readiness_override" in audit
+    return True
+
+
+def _whole_dose(before: dict[str, object], after: dict[str, object]) -> bool:
+    if after == before:
+        return False
+    ev = after["events"]
+    assert isinstance(ev, list)
+    assert after["status"] is SessionStatus.DOSED
+    assert ev[-1] is EventKind.DOSE_GIVEN and ev.count(EventKind.DOSE_GIVEN) == 1
+    return True
+
+
+def _whole_vitals(before: dict[str, object], after: dict[str, object]) -> bool:
+    if after == before:
+        return False
+    ev = after["events"]
+    assert isinstance(ev, list) and isinstance(before["vitals"], int)
+    assert after["vitals"] == before["vitals"] + 1
+    assert ev.count(EventKind.VITALS) == after["vitals"]
+    return True
+
+
+def _whole_end(before: dict[str, object], after: dict[str, object]) -> bool:
+    if after == before:
+        return False
+    ev = after["events"]
+    assert isinstance(ev, list)
+    assert after["status"] is SessionStatus.ENDED
+    assert ev.count(EventKind.SESSION_ENDED) == 1 and after["debriefs"] == 1
+    return True
+
+
+CHECKS: dict[str, Callable[[dict[str, object], dict[str, object]], bool]] = {
+    "start": _whole_start,
+    "dose": _whole_dose,
+    "vitals": _whole_vitals,
+    "end": _whole_end,
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("action", list(CHECKS))
+def test_every_statement_kill_leaves_the_action_whole_or_absent(
+    tmp_path: Path, action: str
+) -> None:
+    base, sid = _base(tmp_path, action)
+    before = _state(base, sid)
+    whole = absent = 0
+    for kill_at in range(1, 200):
+        copy = tmp_path / f"{action}-{kill_at}.kapv"
+        shutil.copyfile(base, copy)
+        proc = subprocess.run(
+            [sys.executable, str(HERE / "child_session_action.py"), str(copy), str(sid), action],
+            capture_output=True,
+            text=True,
+            env=_env(kill_at),
+            timeout=60,
+        )
+        finished = proc.returncode == 0 and proc.stdout.startswith("done")
+        assert finished or proc.returncode == -9, proc.stderr[-2000:]
+        after = _state(copy, sid)
+        if CHECKS[action](before, after):
+            whole += 1
+        else:
+            assert not finished, "the action reported done but left nothing"
+            absent += 1
+        for leftover in tmp_path.glob(f"{action}-{kill_at}.kapv*"):
+            leftover.unlink()
+        if finished:
+            break
+    else:
+        pytest.fail("the action never finished within 200 statements")
+    # every statement before the commit was a kill point that left nothing
+    assert absent >= 5 and whole >= 1, (absent, whole)
