@@ -1,8 +1,12 @@
 """The command line: vault administration, export, demo data, playlists.
 
 Passphrases come from ``KAPCOMPANION_PASSPHRASE`` (``KAPCOMPANION_NEW_PASSPHRASE`` for rekey) or an
-interactive prompt, never from the command line. Exit codes: 0 success, 1 usage or other error,
-2 wrong passphrase or unreadable vault, 3 integrity problem found. Messages are one line.
+interactive prompt, never from the command line. Exit codes: 0 success, 1 usage or other error
+(a full disk, read-only media), 2 wrong passphrase or unreadable vault, 3 integrity problem found,
+4 the vault is open for writing elsewhere (the app or another command). Messages are one line.
+
+The reading verbs (``check``, ``stats``, ``list``, ``anchor``) open the vault read-only, so they
+work beside a running app; the writing verbs take the vault's writer lock.
 """
 
 from __future__ import annotations
@@ -48,10 +52,10 @@ def new_passphrase(env: str) -> str:
     return first
 
 
-def open_vault(path: str) -> Any:
+def open_vault(path: str, *, read_only: bool = False) -> Any:
     from kapcompanion.store.vault import Vault
 
-    return Vault.open(Path(path), passphrase(), backup_dir=_backup_dir())
+    return Vault.open(Path(path), passphrase(), backup_dir=_backup_dir(), read_only=read_only)
 
 
 def _backup_dir() -> Path:
@@ -82,7 +86,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         given = [anchors.parse(text) for text in args.anchor or []]
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    vault = open_vault(args.path)
+    vault = open_vault(args.path, read_only=True)
     try:
         print("Checking the vault (a large vault takes a little while) ...", file=sys.stderr)
         report = vault.check(given)
@@ -95,7 +99,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_anchor(args: argparse.Namespace) -> int:
-    vault = open_vault(args.path)
+    vault = open_vault(args.path, read_only=True)
     try:
         anchor = vault.anchor()
         if anchor is not None:
@@ -138,7 +142,7 @@ def cmd_rekey(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    vault = open_vault(args.path)
+    vault = open_vault(args.path, read_only=True)
     try:
         stats = vault.stats()
     finally:
@@ -157,7 +161,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from kapcompanion.store.repos import Repos
 
-    vault = open_vault(args.path)
+    vault = open_vault(args.path, read_only=True)
     try:
         repos = Repos(vault)
         rows: list[dict[str, Any]] = []
@@ -211,6 +215,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from kapcompanion.audio.factory import create_backend
     from kapcompanion.audio.vlc_backend import configure_bundled_vlc
     from kapcompanion.paths import app_dirs, playlists_dir, resource
+    from kapcompanion.services.environment import disk_report
 
     configure_bundled_vlc()
     conn = sqlcipher3.connect(":memory:")
@@ -230,6 +235,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         "playlists": len(list(playlists_dir().glob("*.m3u8"))),
         "fonts": len(list(resource("fonts").glob("*.ttf"))),
         "data_folder": str(app_dirs().data),
+        "free_space": disk_report(app_dirs().data),
     }
     if args.json:
         _print_json(report)
@@ -323,6 +329,7 @@ def _extensions() -> list[Callable[[Any], Any]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from kapcompanion.store.dbapi import DatabaseError
     from kapcompanion.store.errors import VaultError
 
     parser = build_parser()
@@ -343,5 +350,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("kapcompanion: interrupted", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:
+        fault = _environment_fault(args, exc)
+        if fault is not None:
+            print(f"kapcompanion: {fault.message}", file=sys.stderr)
+            return int(fault.exit_code)
         print(f"kapcompanion: {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
         return EXIT_ERROR
+    except DatabaseError as exc:  # not turned into a VaultError below: say it, no traceback
+        fault = _environment_fault(args, exc)
+        if fault is not None:
+            print(f"kapcompanion: {fault.message}", file=sys.stderr)
+            return int(fault.exit_code)
+        print(f"kapcompanion: the vault reported an error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _environment_fault(args: argparse.Namespace, exc: BaseException) -> Any:
+    """A full disk, read-only media or a permission problem where the command was writing."""
+    from kapcompanion.store.files import environment_fault
+
+    for name in ("dest", "path"):
+        where = getattr(args, name, None)
+        if isinstance(where, str):
+            target = Path(where)
+            fault = environment_fault(
+                target if target.is_dir() else target.parent, exc, "nothing was changed."
+            )
+            if fault is not None:
+                return fault
+    return None
