@@ -112,9 +112,13 @@ class HeldFile:
                     os.unlink(self.path)
         os.close(fd)
 
-    def __del__(self) -> None:  # dropped without release (a leaked Vault): like its connection
-        with contextlib.suppress(Exception):
-            self.release()
+    def __del__(self) -> None:
+        # dropped without release (a leaked Vault): the lock goes, like its connection; the
+        # file stays (a demo mark left behind still says which folder to remove)
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     def __enter__(self) -> HeldFile:
         return self
