@@ -42,8 +42,11 @@ def disk(tmp_path: Path) -> Iterator[Path]:
     mount.mkdir()
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root")
+    mount_cmd, umount_cmd = shutil.which("mount"), shutil.which("umount")
+    if not mount_cmd or not umount_cmd:
+        pytest.skip("no mount command here")
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=512k,mode=0700", "tmpfs", str(mount)],
+        [mount_cmd, "-t", "tmpfs", "-o", "size=512k,mode=0700", "tmpfs", str(mount)],
         capture_output=True,
         text=True,
     )
@@ -52,7 +55,7 @@ def disk(tmp_path: Path) -> Iterator[Path]:
     try:
         yield mount
     finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
+        subprocess.run([umount_cmd, "-l", str(mount)], check=False)
 
 
 def fill(disk: Path, leave: int = 0) -> Path:

@@ -425,6 +425,8 @@ class MainWindow(QMainWindow):
         unlocked = self.ctx is not None
         self.banner.setVisible(demo)
         title = APP_TITLE + (" — DEMO (invented data)" if demo else "")
+        if self.ctx is not None and self.ctx.vault.read_only:  # open elsewhere for writing
+            title += " — read-only"
         if self.vault_path is not None and not unlocked and isinstance(self.page, UnlockScreen):
             title += " — locked"
         self.setWindowTitle(title)

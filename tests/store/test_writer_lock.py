@@ -199,7 +199,7 @@ def test_temporaries_are_private_from_the_start(
     path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: dict[str, int] = {}
-    real_publish = vault_module.publish_new
+    real_publish = vault_module.publish_new  # type: ignore[attr-defined]
 
     def spy(tmp: Path, target: Path) -> None:
         seen[tmp.name] = stat.S_IMODE(tmp.stat().st_mode)
