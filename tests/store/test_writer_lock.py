@@ -234,3 +234,41 @@ def test_a_killed_demo_is_removed_at_the_next_start(tmp_path: Path, child: list[
     assert len(list(runtime.glob("demo-*.json"))) == 1
     child[1].stop()
     assert lock.sweep_demos(runtime) == [living]
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        KAPCOMPANION_PASSPHRASE=PASSPHRASE,
+        KAPCOMPANION_NEW_PASSPHRASE="a brand new passphrase",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "kapcompanion", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+
+
+def test_cli_beside_a_running_writer(path: Path, tmp_path: Path, child: list[Child]) -> None:
+    holder = Child("vault", str(path))
+    child.append(holder)
+    before = digest(path)
+    for verb in (("rekey", str(path)), ("backup", str(path), str(tmp_path / "b.kapbak"))):
+        out = _cli("vault", *verb)
+        assert out.returncode == 4, out.stderr
+        assert f"The vault is open in KAP Companion (process {holder.pid}, since " in out.stderr
+        assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert _cli("vault", "init", str(path)).returncode != 0  # never over an existing vault
+    assert digest(path) == before and not (tmp_path / "b.kapbak").exists()
+    # the reading verbs open read-only and work beside it
+    stats = _cli("vault", "stats", str(path), "--json")
+    assert stats.returncode == 0, stats.stderr
+    assert '"clients": 1' in stats.stdout
+    check = _cli("vault", "check", str(path))
+    assert check.returncode == 0 and "Vault check: OK" in check.stdout, check.stderr
+    holder.kill()
+    assert _cli("vault", "rekey", str(path)).returncode == 0

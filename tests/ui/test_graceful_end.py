@@ -171,3 +171,28 @@ def test_a_second_app_on_the_same_vault_defers_to_the_first(
     first.send_signal(signal.SIGTERM)
     first.communicate(timeout=60)
     assert first.returncode == 0
+
+
+def test_start_tidies_what_killed_runs_left(tmp_path: Path) -> None:
+    from kapcompanion.ui.app import tidy_at_start
+
+    dirs = app_dirs(tmp_path / "home").ensure()
+    orphan = dirs.backups / ".vault-20260101.kapbak.partial-0badf00d"
+    orphan.write_bytes(b"junk")
+    Path(f"{orphan}-journal").write_bytes(b"junk")
+    creating = dirs.data / ".vault.kapv.creating-0badf00d"
+    creating.write_bytes(b"junk")
+    kept = dirs.backups / "vault-20260101.kapbak"
+    kept.write_bytes(b"a real backup")
+    demo = tmp_path / "kapcompanion-demo-killed"
+    demo.mkdir()
+    (demo / "demo.kapv").write_bytes(b"encrypted")
+    mark = lock.register_demo(demo, dirs.runtime)
+    assert mark._fd is not None
+    os.close(mark._fd)  # the owner dies without cleaning up: the lock goes, the mark stays
+    mark._fd = None
+    tidy_at_start(dirs)
+    assert not orphan.exists() and not Path(f"{orphan}-journal").exists()
+    assert not creating.exists() and not demo.exists()
+    assert kept.read_bytes() == b"a real backup"
+    assert not list(dirs.runtime.glob("demo-*"))
