@@ -167,3 +167,24 @@ def test_doctor_shows_free_space() -> None:
     out = cli("doctor")
     assert out.returncode == 0, out.stderr
     assert re.search(r"free_space: [\d,]+ MB free on ", out.stdout), out.stdout
+
+
+def test_read_only_media_is_said_as_such(disk: Path, template: Path, tmp_path: Path) -> None:
+    path = disk / "clinic.kapv"
+    shutil.copyfile(template, path)
+    mount_cmd = shutil.which("mount")
+    assert mount_cmd
+    subprocess.run([mount_cmd, "-o", "remount,ro", str(disk)], check=True)
+    for args in (
+        ("vault", "check", str(path)),
+        ("vault", "rekey", str(path)),
+        ("vault", "init", str(disk / "new.kapv")),
+    ):
+        out = cli(*args, KAPCOMPANION_NEW_PASSPHRASE="a new long passphrase")
+        assert out.returncode != 0
+        assert "is on read-only media" in out.stderr, (args, out.stderr)
+        assert "Traceback" not in out.stderr and "passphrase" not in out.stderr.lower()
+    source = tmp_path / "clinic.kapv"
+    shutil.copyfile(template, source)
+    out = cli("vault", "backup", str(source), str(disk / "b.kapbak"))
+    assert "is on read-only media" in out.stderr and "Traceback" not in out.stderr

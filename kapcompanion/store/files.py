@@ -106,25 +106,22 @@ def environment_fault(folder: Path, exc: BaseException | None, outcome: str) -> 
     ``outcome`` says what did not happen, as a sentence ("The vault was not changed.")."""
     code = _errno_of(exc)
     text = str(exc).lower() if exc is not None else ""
-    free = free_bytes(folder)
-    if (
-        code in _FULL_ERRNOS
-        or "full" in text
-        or "no space" in text
-        or (free is not None and free < LOW_SPACE_BYTES)
-    ):
+    if code in _FULL_ERRNOS:
         return disk_full(folder, outcome)
     where = existing_folder(folder)
     if code == errno.EROFS or _read_only_media(where):
         return NoWriteAccess(
             f"The folder {where} is on read-only media (a locked card or a read-only drive): "
-            f"{outcome} Copy the vault to a writable folder, or open it read-only."
+            f"{outcome} Copy it to a writable folder and open it from there."
         )
     if code in (errno.EACCES, errno.EPERM) or not os.access(where, os.W_OK | os.X_OK):
         return NoWriteAccess(
             f"You do not have permission to write in {where}: {outcome} "
             "Ask whoever manages this computer, or use a folder of your own."
         )
+    free = free_bytes(folder)
+    if "full" in text or "no space" in text or (free is not None and free < LOW_SPACE_BYTES):
+        return disk_full(folder, outcome)
     return None
 
 
