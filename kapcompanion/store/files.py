@@ -103,7 +103,8 @@ def environment_fault(folder: Path, exc: BaseException | None, outcome: str) -> 
     """The plain error when the environment explains ``exc``: a full disk, read-only media, no
     permission to write in ``folder``. None when it does not (then ``exc`` is something else).
 
-    ``outcome`` says what did not happen, as a sentence ("The vault was not changed.")."""
+    ``outcome`` says what did not happen, as the end of a sentence ("the backup was not
+    written.")."""
     code = _errno_of(exc)
     text = str(exc).lower() if exc is not None else ""
     if code in _FULL_ERRNOS:
@@ -112,7 +113,7 @@ def environment_fault(folder: Path, exc: BaseException | None, outcome: str) -> 
     if code == errno.EROFS or _read_only_media(where):
         return NoWriteAccess(
             f"The folder {where} is on read-only media (a locked card or a read-only drive): "
-            f"{outcome} Copy it to a writable folder and open it from there."
+            f"{outcome} Use a writable folder (copy the vault there if it is on this media)."
         )
     if code in (errno.EACCES, errno.EPERM) or not os.access(where, os.W_OK | os.X_OK):
         return NoWriteAccess(
