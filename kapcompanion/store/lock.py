@@ -13,6 +13,7 @@ vault's ``.creating-``): a temporary nobody holds is an orphan of a killed proce
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -28,6 +29,7 @@ LOCK_SUFFIX = ".lock"
 #: the app's own temporaries (see ``files.temp_beside``): nothing else is ever removed
 ORPHAN_PATTERNS = (".*.kapbak.partial-*", ".*.kapv.creating-*")
 SIDECARS = ("-journal", "-wal", "-shm")
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS}
 
 
 def _try_lock(fd: int) -> bool:
@@ -35,8 +37,8 @@ def _try_lock(fd: int) -> bool:
     if sys.platform == "win32":
         import msvcrt
 
-        try:
-            os.lseek(fd, 0, os.SEEK_SET)
+        try:  # a byte far past the text, so that others can still read who holds it
+            os.lseek(fd, 1 << 30, os.SEEK_SET)
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         except OSError:
             return False
@@ -47,6 +49,12 @@ def _try_lock(fd: int) -> bool:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
+    except OSError as exc:
+        # a filesystem without locks (some network shares): the vault still opens, as before
+        # there were locks, rather than never; every other failure is reported
+        if exc.errno in _NO_LOCKS:
+            return True
+        raise
     return True
 
 
