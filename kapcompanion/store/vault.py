@@ -378,7 +378,36 @@ class Vault:
         _remove_stale_temporaries(path)
         if version < SCHEMA_VERSION:
             vault._migrate(version, backup_dir or path.parent)
+        vault._record_read_only_views()
         return vault
+
+    def _record_read_only_views(self) -> None:
+        """Views made read-only while another copy wrote: into the trail, then forget them."""
+        notes = _views_path(self.path)
+        try:
+            lines = notes.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return
+        except OSError:
+            return  # kept for the next open; never a reason not to open
+        with self.transaction() as tx:
+            for line in lines:
+                try:
+                    view = json.loads(line)
+                    audit_trail.append(
+                        tx,
+                        utc=str(view["utc"]),
+                        who=str(view.get("who", "")),
+                        action=str(view["action"]),
+                        record_type=str(view.get("record_type", "")),
+                        record_id=view.get("record_id"),
+                        client_id=view.get("client_id"),
+                        detail="viewed read-only (recorded at the next writing open)",
+                    )
+                except (ValueError, KeyError, TypeError):
+                    continue  # a line cut short by a kill
+        with contextlib.suppress(OSError):
+            notes.unlink()
 
     def _migrate(self, version: int, backup_dir: Path) -> None:
         stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
@@ -492,7 +521,13 @@ class Vault:
         """Append to the audit trail, inside ``conn``'s transaction or in a new one.
 
         ``records``: the (table, id) of each record this change wrote or deleted; the row
-        carries their content hashes as committed (``store.audit``)."""
+        carries their content hashes as committed (``store.audit``).
+
+        Read-only, a view (``*.view``) cannot enter the trail now: it is noted beside the vault
+        (ids and time only) and written into the trail by the next writing open."""
+        if self.read_only and conn is None and action.endswith(".view"):
+            _note_read_only_view(self.path, action, record_type, record_id, client_id, self.who)
+            return 0
         if conn is not None:
             return audit_trail.append(
                 conn,
@@ -784,6 +819,42 @@ class Vault:
         if self._passphrase is None:
             raise VaultClosed("The vault is locked.")
         return self._passphrase
+
+
+def _views_path(vault: Path) -> Path:
+    return vault.with_name(vault.name + ".read-only-views")
+
+
+def _note_read_only_view(
+    vault: Path,
+    action: str,
+    record_type: str,
+    record_id: int | None,
+    client_id: int | None,
+    who: str,
+) -> None:
+    """One line (ids and time, no client data) appended beside the vault, 0600."""
+    line = json.dumps(
+        {
+            "utc": iso(utc_now()),
+            "who": who,
+            "action": action,
+            "record_type": record_type,
+            "record_id": record_id,
+            "client_id": client_id,
+        }
+    )
+    try:
+        fd = os.open(_views_path(vault), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    except OSError as exc:
+        raise VaultReadOnly(
+            "This vault is open read-only and the view could not be noted for the audit trail "
+            f"({exc.strerror or exc}): the record is not shown."
+        ) from exc
+    try:
+        os.write(fd, (line + "\n").encode("utf-8"))
+    finally:
+        os.close(fd)
 
 
 def _noted(anchor: anchors.Anchor) -> str:

@@ -60,6 +60,13 @@ def test_unlock_beside_a_writer_names_it_and_opens_read_only(
         assert [c.name for c in ctx.repos.clients.search()] == ["Ada Lovelace"]
         with pytest.raises(VaultReadOnly):
             ctx.repos.clients.add(Client(name="Not written", pseudonym="No"))
+        ws = window.workspace
+        assert ws is not None and "read-only" in window.windowTitle()
+        ada = ctx.repos.clients.search()[0]
+        ws.open_client(ada.id)  # reading a record works; nothing in it writes on its own
+        qtbot.wait(200)
+        if SHOTS:
+            window.grab().save(str(SHOTS / "workspace-read-only.png"))
         window.close()
         # the writer was never disturbed and sees no stray change
         Repos(writer).clients.add(Client(name="Grace Hopper", pseudonym="Birch"))
@@ -67,6 +74,14 @@ def test_unlock_beside_a_writer_names_it_and_opens_read_only(
         assert names == ["Ada Lovelace", "Grace Hopper"]
     finally:
         writer.close()
+    # the read-only views reach the audit trail at the next writing open
+    again = Vault.open(path, PASSPHRASE)
+    try:
+        views = [r for r in again.audit_entries() if r.action == "client.view"]
+        assert any("viewed read-only" in r.detail for r in views), views
+    finally:
+        again.close()
+    assert not Path(f"{path}.read-only-views").exists()
 
 
 def test_low_disk_warning_follows_the_clinic_floor(
