@@ -2,8 +2,13 @@
 
 Passphrases come from ``KAPCOMPANION_PASSPHRASE`` (``KAPCOMPANION_NEW_PASSPHRASE`` for rekey;
 ``--passphrase-env NAME`` where a command offers it) or an interactive prompt, never from the
-command line. Exit codes: 0 success, 1 error, 2 unknown command or option (with the usage) or a
-wrong passphrase or unreadable vault, 3 integrity problem found. Messages are one line.
+command line. Exit codes: 0 success, 1 error (a full disk, read-only media, ...), 2 unknown
+command or option (with the usage) or a wrong passphrase or unreadable vault, 3 integrity problem
+found, 4 the vault is open for writing elsewhere (the app or another command). Messages are one
+line.
+
+The reading verbs (``check``, ``stats``, ``list``, ``anchor``) open the vault read-only, so they
+work beside a running app; the writing verbs take the vault's writer lock.
 """
 
 from __future__ import annotations
@@ -49,14 +54,14 @@ def new_passphrase(env: str) -> str:
     return first
 
 
-def open_vault(path: str, env: str | None = None) -> Any:
+def open_vault(path: str, env: str | None = None, *, read_only: bool = False) -> Any:
     """Open ``path`` with the passphrase from ``env`` (default ``KAPCOMPANION_PASSPHRASE``)."""
     from kapcompanion.store.vault import Vault
 
     if env and not os.environ.get(env):  # named on purpose: never fall back to a prompt
         raise CliError(f"The environment variable {env} is not set or empty; nothing was done.")
     secret = passphrase(env) if env else passphrase()
-    return Vault.open(Path(path), secret, backup_dir=_backup_dir())
+    return Vault.open(Path(path), secret, backup_dir=_backup_dir(), read_only=read_only)
 
 
 def _backup_dir() -> Path:
@@ -87,7 +92,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         given = [anchors.parse(text) for text in args.anchor or []]
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    vault = open_vault(args.path)
+    vault = open_vault(args.path, read_only=True)
     try:
         print("Checking the vault (a large vault takes a little while) ...", file=sys.stderr)
         report = vault.check(given)
@@ -100,7 +105,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_anchor(args: argparse.Namespace) -> int:
-    vault = open_vault(args.path)
+    vault = open_vault(args.path, read_only=True)
     try:
         anchor = vault.anchor()
         if anchor is not None:
@@ -143,7 +148,7 @@ def cmd_rekey(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    vault = open_vault(args.path)
+    vault = open_vault(args.path, read_only=True)
     try:
         stats = vault.stats()
     finally:
@@ -162,7 +167,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from kapcompanion.store.repos import Repos
 
-    vault = open_vault(args.path)
+    vault = open_vault(args.path, read_only=True)
     try:
         repos = Repos(vault)
         rows: list[dict[str, Any]] = []
@@ -216,6 +221,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from kapcompanion.audio.factory import create_backend
     from kapcompanion.audio.vlc_backend import configure_bundled_vlc
     from kapcompanion.paths import app_dirs, playlists_dir, resource
+    from kapcompanion.services.environment import disk_report
 
     configure_bundled_vlc()
     conn = sqlcipher3.connect(":memory:")
@@ -235,6 +241,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         "playlists": len(list(playlists_dir().glob("*.m3u8"))),
         "fonts": len(list(resource("fonts").glob("*.ttf"))),
         "data_folder": str(app_dirs().data),
+        "free_space": disk_report(app_dirs().data),
     }
     if args.json:
         _print_json(report)
@@ -258,7 +265,7 @@ def cmd_settings_show(args: argparse.Namespace) -> int:
     from kapcompanion.core.settings import all_settings
     from kapcompanion.services.settings import snapshot
 
-    vault = open_vault(args.vault, args.passphrase_env)
+    vault = open_vault(args.vault, args.passphrase_env, read_only=True)
     try:
         values = snapshot(vault)
     finally:
@@ -397,6 +404,7 @@ def _extensions() -> list[Callable[[Any], Any]]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; an unknown verb or option prints usage and returns 2."""
     from kapcompanion.export.errors import ExportError
+    from kapcompanion.store.dbapi import DatabaseError
     from kapcompanion.store.errors import VaultError
 
     try:
@@ -427,5 +435,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("kapcompanion: interrupted", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:
+        fault = _environment_fault(args, exc)
+        if fault is not None:
+            print(f"kapcompanion: {fault.message}", file=sys.stderr)
+            return int(fault.exit_code)
         print(f"kapcompanion: {exc.strerror or exc} ({exc.filename or ''})", file=sys.stderr)
         return EXIT_ERROR
+    except DatabaseError as exc:  # not turned into a VaultError below: say it, no traceback
+        fault = _environment_fault(args, exc)
+        if fault is not None:
+            print(f"kapcompanion: {fault.message}", file=sys.stderr)
+            return int(fault.exit_code)
+        print(f"kapcompanion: the vault reported an error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _environment_fault(args: argparse.Namespace, exc: BaseException) -> Any:
+    """A full disk, read-only media or a permission problem where the command was writing."""
+    from kapcompanion.store.files import environment_fault
+
+    for name in ("dest", "path"):
+        where = getattr(args, name, None)
+        if isinstance(where, str):
+            target = Path(where)
+            fault = environment_fault(
+                target if target.is_dir() else target.parent, exc, "nothing was changed."
+            )
+            if fault is not None:
+                return fault
+    return None

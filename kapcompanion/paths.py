@@ -52,6 +52,11 @@ class AppDirs:
         return self.config / "settings.json"
 
     @property
+    def runtime(self) -> Path:
+        """Marks held by running copies (a demo vault's owner): removed with their owner."""
+        return self.data / "runtime"
+
+    @property
     def templates(self) -> Path:
         """Clinic-edited copies of shipped templates (checklists, prompts, phases)."""
         return self.data / "templates"

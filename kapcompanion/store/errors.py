@@ -54,6 +54,25 @@ class DiskFull(VaultError):
     pass
 
 
+class NoWriteAccess(VaultError):
+    """Read-only media or missing permissions: the vault's folder or file cannot be written."""
+
+
+class VaultInUse(VaultError):
+    """Another process holds the vault's writer lock (``store.lock``)."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, holder: object | None = None) -> None:
+        super().__init__(message)
+        #: a ``store.lock.Holder`` (process, computer, since when), when the lock file says
+        self.holder = holder
+
+
+class VaultReadOnly(VaultError):
+    """The vault was opened read-only; this change needs it opened for writing."""
+
+
 class VaultClosed(VaultError):
     pass
 

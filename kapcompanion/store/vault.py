@@ -3,6 +3,11 @@
 Key derivation is SQLCipher 4's own PBKDF2-HMAC-SHA512 with its default iteration count
 (recorded in ``meta`` as ``kdf``). Every write goes through :meth:`Vault.transaction`; the
 connection runs in WAL mode with ``synchronous=FULL``, so a commit that returned is on disk.
+
+One writer per vault: opening for writing takes the OS lock beside the vault (``store.lock``)
+and holds it until :meth:`Vault.close`; a second opener gets :class:`VaultInUse` naming the
+holder, and may open read-only instead (no lock, every write refused with a plain message).
+A full disk, read-only media or a missing permission is reported as what it is.
 """
 
 from __future__ import annotations
@@ -22,24 +27,27 @@ from typing import Any
 from kapcompanion import __version__
 from kapcompanion.store import anchors, seals
 from kapcompanion.store import audit as audit_trail
+from kapcompanion.store import lock as writer_lock
 from kapcompanion.store.dbapi import Connection, DatabaseError, OperationalError, connect, quote_key
 from kapcompanion.store.errors import (
-    DiskFull,
     PassphraseTooWeak,
     VaultClosed,
     VaultDamaged,
     VaultError,
     VaultExists,
     VaultNotFound,
+    VaultReadOnly,
     VaultTooNew,
     WrongPassphraseOrDamaged,
 )
 from kapcompanion.store.files import (
+    disk_full,
+    environment_fault,
     fsync_dir,
     fsync_file,
+    private_temp_beside,
     publish_new,
     replace_atomically,
-    temp_beside,
 )
 from kapcompanion.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -71,14 +79,32 @@ def _is_disk_full(exc: BaseException) -> bool:
     return "full" in text or "no space" in text
 
 
+NOT_OPENED = "the vault was not opened (it was not changed)."
+READ_ONLY = (
+    "This vault is open read-only (another copy of KAP Companion may be writing to it): "
+    "nothing was changed. Close the other copy and open the vault again to make changes."
+)
+
+
 def _keyed(path: Path, passphrase: str) -> Connection:
-    """Connect and key; a read right after keying tells a wrong key at once."""
-    conn = connect(str(path))
+    """Connect and key; a read right after keying tells a wrong key at once.
+
+    SQLite cannot read a WAL vault without room for its ``-shm`` file, so a full disk (or a
+    folder it may not write in) fails here too: that is said as what it is, not as a wrong
+    passphrase."""
+    try:
+        conn = connect(str(path))
+    except DatabaseError as exc:
+        raise environment_fault(path.parent, exc, NOT_OPENED) or WrongPassphraseOrDamaged() from exc
     try:
         conn.execute(f"PRAGMA key = {quote_key(passphrase)}")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except DatabaseError as exc:
         conn.close()
+        if "not a database" not in str(exc):
+            fault = environment_fault(path.parent, exc, NOT_OPENED)
+            if fault is not None:
+                raise fault from exc
         raise WrongPassphraseOrDamaged() from exc
     except BaseException:
         conn.close()
@@ -86,14 +112,45 @@ def _keyed(path: Path, passphrase: str) -> Connection:
     return conn
 
 
-def _apply_pragmas(conn: Connection) -> None:
+def _apply_pragmas(conn: Connection, *, read_only: bool = False) -> None:
     conn.execute("PRAGMA cipher_memory_security = ON")
-    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-    if str(mode).lower() != "wal":
-        raise VaultError(f"The vault could not switch to write-ahead logging (got {mode}).")
+    if read_only:  # the writer sets the journal mode; a reader changes nothing
+        conn.execute("PRAGMA query_only = ON")
+    else:
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise VaultError(f"The vault could not switch to write-ahead logging (got {mode}).")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA temp_store = MEMORY")
+
+
+def _connect_checked(path: Path, passphrase: str, *, read_only: bool) -> tuple[Connection, int]:
+    """A keyed connection to a vault of ours that this app can read, and its schema version."""
+    conn = _keyed(path, passphrase)
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        has_meta = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        ).fetchone()
+        if version == 0 or not has_meta:
+            raise VaultDamaged(
+                f"{path.name} is an encrypted database but not a KAP Companion vault."
+            )
+        if version > SCHEMA_VERSION:
+            raise VaultTooNew(
+                f"This vault was written by a newer KAP Companion (schema {version}; "
+                f"this app understands up to {SCHEMA_VERSION}). Update the app to open it; "
+                "the vault was not changed."
+            )
+        _apply_pragmas(conn, read_only=read_only)
+    except DatabaseError as exc:
+        conn.close()
+        raise environment_fault(path.parent, exc, NOT_OPENED) or WrongPassphraseOrDamaged() from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn, version
 
 
 @dataclass
@@ -165,12 +222,23 @@ class CheckReport:
 class Vault:
     """An unlocked vault. Thread-safe through one lock; the GUI and workers share it."""
 
-    def __init__(self, path: Path, conn: Connection, passphrase: str) -> None:
+    def __init__(
+        self,
+        path: Path,
+        conn: Connection,
+        passphrase: str,
+        *,
+        read_only: bool = False,
+        writer: writer_lock.HeldFile | None = None,
+    ) -> None:
         self.path = path
         self._conn: Connection | None = conn
         self._passphrase: str | None = passphrase
         self._lock = threading.RLock()
         self._in_tx = 0
+        #: opened without the writer lock: every write is refused (``VaultReadOnly``)
+        self.read_only = read_only
+        self._writer = writer
         row = conn.execute("SELECT value FROM meta WHERE key = 'practitioner'").fetchone()
         self.practitioner: dict[str, Any] = json.loads(row[0]) if row else {}
 
@@ -186,9 +254,21 @@ class Vault:
             raise VaultExists(
                 f"There is already a file at {path}; a new vault is never written over it."
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = temp_beside(path, "creating")
-        conn = connect(str(tmp))
+        not_created = "the vault was not created."
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer_lock.remove_orphans(path.parent)
+            tmp, held = private_temp_beside(path, "creating")
+        except OSError as exc:
+            raise environment_fault(path.parent, exc, not_created) or VaultError(
+                f"The vault could not be created in {path.parent}: {exc.strerror or exc}."
+            ) from exc
+        try:
+            conn = connect(str(tmp))
+        except BaseException:
+            held.release()
+            tmp.unlink()
+            raise
         try:
             conn.execute(f"PRAGMA key = {quote_key(passphrase)}")
             _apply_pragmas(conn)
@@ -214,64 +294,120 @@ class Vault:
             )
             conn.execute("COMMIT")
             conn.execute("PRAGMA journal_mode = DELETE")  # fold the WAL in before publishing
-        except BaseException:
             conn.close()
-            for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
-                with contextlib.suppress(FileNotFoundError):
-                    leftover.unlink()
-            raise
-        conn.close()
-        os.chmod(tmp, 0o600)
-        try:
+            os.chmod(tmp, 0o600)
             publish_new(tmp, path)
         except FileExistsError:
             tmp.unlink()
             raise VaultExists(f"There is already a file at {path}.") from None
+        except BaseException as exc:
+            conn.close()
+            for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+            if isinstance(exc, DatabaseError | OSError):
+                fault = environment_fault(path.parent, exc, not_created)
+                if fault is not None:
+                    raise fault from exc
+            raise
+        finally:
+            held.release()
         return cls.open(path, passphrase)
 
     @classmethod
-    def open(cls, path: Path, passphrase: str, backup_dir: Path | None = None) -> Vault:
-        """Unlock an existing vault. Nothing is written unless the key is right and it is ours."""
+    def open(
+        cls,
+        path: Path,
+        passphrase: str,
+        backup_dir: Path | None = None,
+        *,
+        read_only: bool = False,
+    ) -> Vault:
+        """Unlock an existing vault. Nothing is written unless the key is right and it is ours.
+
+        For writing (the default) this process must get the vault's writer lock, else
+        :class:`VaultInUse` says who has it. ``read_only`` takes no lock and refuses writes."""
         path = Path(path)
         if not path.is_file():
             raise VaultNotFound(f"No vault file at {path}.")
         if path.stat().st_size == 0:
             raise VaultDamaged(f"{path.name} is empty: it is not a KAP Companion vault.")
-        conn = _keyed(path, passphrase)
+        writer: writer_lock.HeldFile | None = None
+        if not read_only:
+            try:
+                writer = writer_lock.acquire_vault_lock(path)
+            except OSError as exc:
+                raise environment_fault(path.parent, exc, NOT_OPENED) or VaultError(
+                    f"The vault's lock file could not be made beside it: {exc.strerror or exc}."
+                ) from exc
         try:
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            has_meta = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
-            ).fetchone()
-            if version == 0 or not has_meta:
-                raise VaultDamaged(
-                    f"{path.name} is an encrypted database but not a KAP Companion vault."
-                )
-            if version > SCHEMA_VERSION:
-                raise VaultTooNew(
-                    f"This vault was written by a newer KAP Companion (schema {version}; "
-                    f"this app understands up to {SCHEMA_VERSION}). Update the app to open it; "
-                    "the vault was not changed."
-                )
-            _apply_pragmas(conn)
-        except DatabaseError as exc:
-            conn.close()
-            raise WrongPassphraseOrDamaged() from exc
+            vault = cls._open_locked(path, passphrase, backup_dir, read_only, writer)
         except BaseException:
-            conn.close()
+            if writer is not None:
+                writer.release()
             raise
+        return vault
+
+    @classmethod
+    def _open_locked(
+        cls,
+        path: Path,
+        passphrase: str,
+        backup_dir: Path | None,
+        read_only: bool,
+        writer: writer_lock.HeldFile | None,
+    ) -> Vault:
+        conn, version = _connect_checked(path, passphrase, read_only=read_only)
         try:
-            vault = cls(path, conn, passphrase)
+            vault = cls(path, conn, passphrase, read_only=read_only, writer=writer)
         except DatabaseError as exc:
             conn.close()
             raise VaultDamaged(
                 f"{path.name} opened with this passphrase but is damaged ({exc}). "
                 "Restore the latest backup; the damaged file was not changed."
             ) from exc
+        if read_only:
+            if version < SCHEMA_VERSION:
+                vault._conn = None
+                conn.close()
+                raise VaultReadOnly(
+                    "This vault needs a one-time update before this version of KAP Companion "
+                    "can read it, and it is open read-only: open it for writing once."
+                )
+            return vault
         _remove_stale_temporaries(path)
         if version < SCHEMA_VERSION:
             vault._migrate(version, backup_dir or path.parent)
+        vault._record_read_only_views()
         return vault
+
+    def _record_read_only_views(self) -> None:
+        """Views made read-only while another copy wrote: into the trail, then forget them."""
+        notes = _views_path(self.path)
+        try:
+            lines = notes.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return
+        except OSError:
+            return  # kept for the next open; never a reason not to open
+        with self.transaction() as tx:
+            for line in lines:
+                try:
+                    view = json.loads(line)
+                    audit_trail.append(
+                        tx,
+                        utc=str(view["utc"]),
+                        who=str(view.get("who", "")),
+                        action=str(view["action"]),
+                        record_type=str(view.get("record_type", "")),
+                        record_id=view.get("record_id"),
+                        client_id=view.get("client_id"),
+                        detail="viewed read-only (recorded at the next writing open)",
+                    )
+                except (ValueError, KeyError, TypeError):
+                    continue  # a line cut short by a kill
+        with contextlib.suppress(OSError):
+            notes.unlink()
 
     def _migrate(self, version: int, backup_dir: Path) -> None:
         stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
@@ -289,12 +425,16 @@ class Vault:
         """Close the connection and drop the passphrase from this object."""
         with self._lock:
             if self._conn is not None:
-                self.record_anchor("lock")
-                with contextlib.suppress(DatabaseError):
-                    self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                if not self.read_only:
+                    self.record_anchor("lock")
+                    with contextlib.suppress(DatabaseError):
+                        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 self._conn.close()
             self._conn = None
             self._passphrase = None
+            if self._writer is not None:  # after the connection: the next writer finds it shut
+                self._writer.release()
+                self._writer = None
 
     @property
     def is_open(self) -> bool:
@@ -322,6 +462,8 @@ class Vault:
         """A write transaction; nested use joins the outer one. Commit returns after fsync."""
         with self._lock:
             conn = self.conn
+            if self.read_only:
+                raise VaultReadOnly(READ_ONLY)
             if self._in_tx:
                 self._in_tx += 1
                 try:
@@ -329,17 +471,22 @@ class Vault:
                 finally:
                     self._in_tx -= 1
                 return
+            not_saved = "the last change was not saved."
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except OperationalError as exc:
-                raise VaultError(f"The vault is busy or read-only: {exc}") from exc
+                raise environment_fault(self.path.parent, exc, not_saved) or VaultError(
+                    f"The vault is busy or read-only: {exc}"
+                ) from exc
             self._in_tx = 1
             try:
                 yield conn
-            except BaseException:
+            except BaseException as exc:
                 self._in_tx = 0
                 with contextlib.suppress(DatabaseError):
                     conn.execute("ROLLBACK")
+                if isinstance(exc, DatabaseError) and _is_disk_full(exc):
+                    raise disk_full(self.path.parent, not_saved) from exc
                 raise
             self._in_tx = 0
             try:
@@ -347,9 +494,9 @@ class Vault:
             except DatabaseError as exc:
                 with contextlib.suppress(DatabaseError):
                     conn.execute("ROLLBACK")
-                if _is_disk_full(exc):
-                    raise DiskFull("The disk is full: the last change was not saved.") from exc
-                raise VaultError(f"The change could not be saved: {exc}") from exc
+                raise environment_fault(self.path.parent, exc, not_saved) or VaultError(
+                    f"The change could not be saved: {exc}"
+                ) from exc
 
     def read(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -374,7 +521,13 @@ class Vault:
         """Append to the audit trail, inside ``conn``'s transaction or in a new one.
 
         ``records``: the (table, id) of each record this change wrote or deleted; the row
-        carries their content hashes as committed (``store.audit``)."""
+        carries their content hashes as committed (``store.audit``).
+
+        Read-only, a view (``*.view``) cannot enter the trail now: it is noted beside the vault
+        (ids and time only) and written into the trail by the next writing open."""
+        if self.read_only and conn is None and action.endswith(".view"):
+            _note_read_only_view(self.path, action, record_type, record_id, client_id, self.who)
+            return 0
         if conn is not None:
             return audit_trail.append(
                 conn,
@@ -440,19 +593,32 @@ class Vault:
     # ----------------------------------------------------------------- backup, rekey, check
     def _export(self, target: Path, passphrase: str) -> None:
         """Copy the whole vault into a new encrypted file (``sqlcipher_export``)."""
+        not_written = "the copy was not written."
         with self._lock:
             conn = self.conn
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            conn.execute("ATTACH DATABASE ? AS export KEY ?", (str(target), passphrase))
             try:
+                if not self.read_only:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                conn.execute("ATTACH DATABASE ? AS export KEY ?", (str(target), passphrase))
+            except DatabaseError as exc:
+                fault = environment_fault(self.path.parent, exc, not_written)
+                fault = fault or environment_fault(target.parent, exc, not_written)
+                if fault is None:
+                    raise
+                raise fault from exc
+            try:
+                if self.read_only:  # the export writes through the main connection's pragma
+                    conn.execute("PRAGMA query_only = OFF")
                 conn.execute("SELECT sqlcipher_export('export')")
                 version = int(conn.execute("PRAGMA main.user_version").fetchone()[0])
                 conn.execute(f"PRAGMA export.user_version = {version}")
             except DatabaseError as exc:
                 if _is_disk_full(exc):
-                    raise DiskFull("The disk is full: the copy was not written.") from exc
+                    raise disk_full(target.parent, not_written) from exc
                 raise
             finally:
+                if self.read_only:
+                    conn.execute("PRAGMA query_only = ON")
                 conn.execute("DETACH DATABASE export")
         fsync_file(target)
 
@@ -463,17 +629,33 @@ class Vault:
             raise VaultExists(f"There is already a file at {dest}.")
         if not dest.parent.is_dir():
             raise VaultError(f"The folder {dest.parent} does not exist; nothing was written.")
-        tmp = temp_beside(dest, "partial")
+        if self.read_only:
+            raise VaultReadOnly(READ_ONLY)
+        not_written = "the backup was not written."
+        writer_lock.remove_orphans(dest.parent)
         anchor = self.anchor()
         try:
+            # 0600 from the start (encrypted, but only the practitioner's account needs it),
+            # and locked while it is written: a partial nobody holds is a killed backup's
+            tmp, held = private_temp_beside(dest, "partial")
+        except OSError as exc:
+            raise environment_fault(dest.parent, exc, not_written) or VaultError(
+                f"The backup could not be written in {dest.parent}: {exc.strerror or exc}."
+            ) from exc
+        try:
             self._export(tmp, self._passphrase_or_fail())
-            os.chmod(tmp, 0o600)  # encrypted, but only the practitioner's account needs it
             publish_new(tmp, dest)
         except FileExistsError:
             raise VaultExists(f"There is already a file at {dest}.") from None
+        except OSError as exc:
+            raise environment_fault(dest.parent, exc, not_written) or VaultError(
+                f"The backup could not be written: {exc.strerror or exc}."
+            ) from exc
         finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+            for leftover in (tmp, Path(f"{tmp}-journal")):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+            held.release()
         # the backup holds the chain up to ``anchor``: the log and the trail both say so
         self.audit("vault.backup", record_type="vault", detail=f"{dest.name}; anchor {anchor}")
         self.record_anchor("backup", anchor)
@@ -497,8 +679,16 @@ class Vault:
         and the new file is renamed over the old one in one atomic step.
         """
         check_passphrase(new_passphrase)
+        if self.read_only:
+            raise VaultReadOnly(READ_ONLY)
+        not_changed = "the passphrase was not changed."
         with self._lock:
-            tmp = temp_beside(self.path, "rekey")
+            try:
+                tmp, held = private_temp_beside(self.path, "rekey")
+            except OSError as exc:
+                raise environment_fault(self.path.parent, exc, not_changed) or VaultError(
+                    f"The passphrase could not be changed: {exc.strerror or exc}."
+                ) from exc
             try:
                 self.audit("vault.rekey", record_type="vault")
                 self._export(tmp, new_passphrase)
@@ -509,12 +699,18 @@ class Vault:
                 conn.close()
                 self._conn = None
                 replace_atomically(tmp, self.path)
+            except (DatabaseError, OSError) as exc:
+                fault = environment_fault(self.path.parent, exc, not_changed)
+                if fault is None:
+                    raise
+                raise fault from exc
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     tmp.unlink()
-            reopened = Vault.open(self.path, new_passphrase)
-            self._conn, self._passphrase = reopened._conn, new_passphrase
-            reopened._conn = None
+                held.release()
+            # the writer lock stays with this object throughout: nobody slips in between
+            conn, _version = _connect_checked(self.path, new_passphrase, read_only=False)
+            self._conn, self._passphrase = conn, new_passphrase
 
     # ----------------------------------------------------------------- anchors
     def anchor(self) -> anchors.Anchor | None:
@@ -625,6 +821,42 @@ class Vault:
         return self._passphrase
 
 
+def _views_path(vault: Path) -> Path:
+    return vault.with_name(vault.name + ".read-only-views")
+
+
+def _note_read_only_view(
+    vault: Path,
+    action: str,
+    record_type: str,
+    record_id: int | None,
+    client_id: int | None,
+    who: str,
+) -> None:
+    """One line (ids and time, no client data) appended beside the vault, 0600."""
+    line = json.dumps(
+        {
+            "utc": iso(utc_now()),
+            "who": who,
+            "action": action,
+            "record_type": record_type,
+            "record_id": record_id,
+            "client_id": client_id,
+        }
+    )
+    try:
+        fd = os.open(_views_path(vault), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    except OSError as exc:
+        raise VaultReadOnly(
+            "This vault is open read-only and the view could not be noted for the audit trail "
+            f"({exc.strerror or exc}): the record is not shown."
+        ) from exc
+    try:
+        os.write(fd, (line + "\n").encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
 def _noted(anchor: anchors.Anchor) -> str:
     if anchor.utc:
         return f" (noted {anchor.utc}{', ' + anchor.why if anchor.why else ''})"
@@ -632,12 +864,11 @@ def _noted(anchor: anchors.Anchor) -> str:
 
 
 def _remove_stale_temporaries(path: Path) -> None:
-    """Leftovers of an interrupted create, backup or rekey are encrypted junk: remove them."""
-    for pattern in (f".{path.name}.rekey-*", f".{path.name}.creating-*"):
-        for stale in path.parent.glob(pattern):
-            if not stale.name.endswith(("-wal", "-shm")):
-                with contextlib.suppress(OSError):
-                    stale.unlink()
+    """Leftovers of an interrupted create, backup or rekey are encrypted junk: remove them.
+
+    Called with the vault's writer lock held, so no other process is rekeying this vault; a
+    temporary still locked by a live writer is left alone (``store.lock.remove_orphans``)."""
+    writer_lock.remove_orphans(path.parent, (f".{path.name}.rekey-*", *writer_lock.ORPHAN_PATTERNS))
 
 
 def verify_backup(backup: Path, passphrase: str) -> CheckReport:
@@ -672,20 +903,35 @@ def restore(backup: Path, target: Path, passphrase: str) -> Path | None:
     """Replace ``target`` with a verified copy of ``backup``; the replaced vault is kept aside.
 
     Returns where the replaced vault now lives (None if there was none). The vault at
-    ``target`` must be closed. The restored vault opens with the backup's passphrase.
+    ``target`` must be closed (its writer lock is taken: :class:`VaultInUse` if it is open
+    anywhere). The restored vault opens with the backup's passphrase.
     """
     report = verify_backup(backup, passphrase)
     if not report.ok:
         raise VaultDamaged(f"{backup.name} failed its check: " + " / ".join(report.lines()[1:]))
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_beside(target, "restoring")
+    writer = writer_lock.acquire_vault_lock(target)
+    try:
+        kept = _replace_with(backup, target)
+        restored = Vault._open_locked(target, passphrase, None, False, writer)
+    except BaseException:
+        writer.release()
+        raise
+    try:
+        restored.audit("vault.restore", record_type="vault", detail=backup.name)
+    finally:
+        restored.close()
+    return kept
+
+
+def _replace_with(backup: Path, target: Path) -> Path | None:
+    tmp, held = private_temp_beside(target, "restoring")
     try:
         with open(backup, "rb") as src, open(tmp, "wb") as dst:
             while chunk := src.read(1 << 20):
                 dst.write(chunk)
             dst.flush()
             os.fsync(dst.fileno())
-        os.chmod(tmp, 0o600)
         kept: Path | None = None
         if target.exists():
             stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
@@ -702,11 +948,7 @@ def restore(backup: Path, target: Path, passphrase: str) -> Path | None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-    restored = Vault.open(target, passphrase)
-    try:
-        restored.audit("vault.restore", record_type="vault", detail=backup.name)
-    finally:
-        restored.close()
+        held.release()
     return kept
 
 

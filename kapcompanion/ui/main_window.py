@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QW
 
 from kapcompanion.paths import AppDirs
 from kapcompanion.store.errors import VaultError
+from kapcompanion.store.lock import HeldFile, register_demo
 from kapcompanion.store.vault import Vault, latest_backup
 from kapcompanion.ui import menus
 from kapcompanion.ui.client_record import SectionRegistry, default_registry
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.page: QWidget | None = None
         self.vault_path: Path | None = None
         self.demo_dirs: list[Path] = []
+        self._demo_marks: list[HeldFile] = []  # held while we live: a kill leaves them free
         self.demo_passphrase: str | None = None
         self._carry_overlay: LockedOverlayFactory | None = None
         self._carry_keep: dict[str, Any] = {}
@@ -305,6 +307,8 @@ class MainWindow(QMainWindow):
             return
         folder = Path(tempfile.mkdtemp(prefix="kapcompanion-demo-"))
         self.demo_dirs.append(folder)
+        with contextlib.suppress(OSError):  # the next start removes it if we are killed
+            self._demo_marks.append(register_demo(folder, self.dirs.runtime))
         passphrase = secrets.token_urlsafe(12)
         welcome = self.page if isinstance(self.page, WelcomeScreen) else None
         builder = self.services.demo_builder or load_demo_builder()
@@ -318,7 +322,11 @@ class MainWindow(QMainWindow):
         def failed(exc: BaseException) -> None:
             if welcome is not None:
                 welcome.set_busy(None)
-                welcome.show_error("The demo could not be built. See the log for details.")
+                welcome.show_error(
+                    exc.message
+                    if isinstance(exc, VaultError)
+                    else "The demo could not be built. See the log for details."
+                )
             if not isinstance(exc, VaultError):
                 raise exc
 
@@ -418,6 +426,8 @@ class MainWindow(QMainWindow):
         unlocked = self.ctx is not None
         self.banner.setVisible(demo)
         title = APP_TITLE + (" — DEMO (invented data)" if demo else "")
+        if self.ctx is not None and self.ctx.vault.read_only:  # open elsewhere for writing
+            title += " — read-only"
         if self.vault_path is not None and not unlocked and isinstance(self.page, UnlockScreen):
             title += " — locked"
         self.setWindowTitle(title)
@@ -435,3 +445,6 @@ class MainWindow(QMainWindow):
             with contextlib.suppress(OSError):
                 shutil.rmtree(folder)
         self.demo_dirs.clear()
+        for mark in self._demo_marks:
+            mark.release()
+        self._demo_marks.clear()

@@ -5,6 +5,9 @@ page look the same to SQLCipher, so the message says both, and after the second 
 at once when the file is known to be damaged) it offers the latest automatic backup.
 Repeated failures make the next attempt wait longer, across restarts (``throttle``); the
 failures are written to the vault's audit trail at the next successful unlock.
+
+A vault open for writing elsewhere (another copy of the app, a command) is said at once, with
+the process that holds it, and can be opened read-only instead.
 """
 
 from __future__ import annotations
@@ -23,7 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kapcompanion.store.errors import VaultDamaged, VaultError, WrongPassphraseOrDamaged
+from kapcompanion.store.errors import (
+    VaultDamaged,
+    VaultError,
+    VaultInUse,
+    WrongPassphraseOrDamaged,
+)
+from kapcompanion.store.lock import holder, in_use_error
 from kapcompanion.store.vault import Vault, latest_backup, restore
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.throttle import UnlockThrottle
@@ -37,8 +46,19 @@ WRONG = (
 )
 
 
-def open_and_audit(path: Path, passphrase: str, backups: Path, failed_at: list[str]) -> Vault:
-    """Open the vault and record this unlock (and the failures before it) in its audit trail."""
+READ_ONLY_NOTE = (
+    "Read-only: you can look but not change anything here while the vault is open elsewhere."
+)
+
+
+def open_and_audit(
+    path: Path, passphrase: str, backups: Path, failed_at: list[str], *, read_only: bool = False
+) -> Vault:
+    """Open the vault and record this unlock (and the failures before it) in its audit trail.
+
+    ``read_only``: no lock, nothing written (the failures are audited at a writing unlock)."""
+    if read_only:
+        return Vault.open(path, passphrase, backup_dir=backups, read_only=True)
     vault = Vault.open(path, passphrase, backup_dir=backups)
     try:
         for stamp in failed_at:
@@ -138,10 +158,16 @@ class UnlockScreen(QWidget):
         self.restore_button.hide()
         box.addLayout(restore_row)
 
+        self.read_only_button = QPushButton("Open &read-only")
+        self.read_only_button.setAccessibleName("Open the vault read-only")
+        self.read_only_button.setToolTip(READ_ONLY_NOTE)
+        self.read_only_button.clicked.connect(lambda: self.attempt(read_only=True))
+        self.read_only_button.hide()
         self.switch_button = QPushButton("Use a &different vault…")
         self.switch_button.setAccessibleName("Use a different vault")
         self.switch_button.clicked.connect(self.switch_requested)
         switch_row = QHBoxLayout()
+        switch_row.addWidget(self.read_only_button)
         switch_row.addWidget(self.switch_button)
         switch_row.addStretch(1)
         box.addLayout(switch_row)
@@ -156,6 +182,21 @@ class UnlockScreen(QWidget):
         self._tick.setInterval(500)
         self._tick.timeout.connect(self._refresh_wait)
         self._refresh_wait()
+        self.note_in_use()
+
+    def note_in_use(self) -> bool:
+        """Say so now if another process has the vault open for writing (True if it has)."""
+        try:
+            held = holder(self.vault_path) is not None
+        except OSError:
+            return False
+        if held:
+            self._show_in_use(in_use_error(self.vault_path))
+        return held
+
+    def _show_in_use(self, exc: VaultInUse) -> None:
+        self._show_message(exc.message)
+        self.read_only_button.show()
 
     # ------------------------------------------------------------------ overlay, reason
     def set_overlay(self, widget: QWidget | None) -> None:
@@ -185,17 +226,20 @@ class UnlockScreen(QWidget):
         self.unlock_button.setEnabled(left <= 0 and not self.busy.busy)
 
     # ------------------------------------------------------------------ unlock
-    def attempt(self) -> None:
+    def attempt(self, *, read_only: bool = False) -> None:
         if self.busy.busy or not self.passphrase.text():
+            if read_only and not self.passphrase.text():
+                self._show_message("Type the passphrase first, then open read-only.")
+                self.passphrase.setFocus()
             return
         if self.throttle.remaining(self.vault_path) > 0:
             self._refresh_wait()
             return
         path, passphrase, backups = self.vault_path, self.passphrase.text(), self.backups
         pending = self.throttle.pending(path)
-        self._set_busy("Unlocking…")
+        self._set_busy("Opening read-only…" if read_only else "Unlocking…")
         self.task = run_in_background(
-            lambda: open_and_audit(path, passphrase, backups, pending),
+            lambda: open_and_audit(path, passphrase, backups, pending, read_only=read_only),
             self._on_unlocked,
             self._on_failed,
             owner=self,
@@ -205,6 +249,7 @@ class UnlockScreen(QWidget):
     def _set_busy(self, text: str | None) -> None:
         self.passphrase.setEnabled(text is None)
         self.restore_button.setEnabled(text is None)
+        self.read_only_button.setEnabled(text is None)
         self.switch_button.setEnabled(text is None)
         if text is None:
             self.busy.stop()
@@ -214,7 +259,8 @@ class UnlockScreen(QWidget):
         self._refresh_wait()
 
     def _on_unlocked(self, vault: Vault) -> None:
-        self.throttle.reset(self.vault_path)
+        if not vault.read_only:  # the failures are audited by a writing unlock
+            self.throttle.reset(self.vault_path)
         self._set_busy(None)
         self.passphrase.clear()
         self.unlocked.emit(vault)
@@ -228,6 +274,8 @@ class UnlockScreen(QWidget):
                 self._offer_backup()
             self.passphrase.edit.selectAll()
             self.passphrase.setFocus()
+        elif isinstance(exc, VaultInUse):
+            self._show_in_use(exc)
         elif isinstance(exc, VaultError):
             self._show_message(exc.message)
             if isinstance(exc, VaultDamaged) or not self.vault_path.exists():

@@ -10,17 +10,30 @@ from pypdf import PdfReader
 from support import PASSPHRASE
 
 from kapcompanion.cli import main
+from kapcompanion.store.vault import Vault
 
 Built = Any
 
 
+@pytest.fixture(scope="module")
+def built(built: Built) -> Built:
+    """The command opens the vault for writing (it audits the export) and so takes the vault's
+    writer lock: the fixture's own connection steps aside, as the app would have to."""
+    built.vault.close()
+    return built
+
+
 def _export_actions(built: Built) -> list[tuple[str, str]]:
-    return [
-        (str(a), str(d))
-        for a, d in built.vault.read(
-            "SELECT action, detail FROM audit WHERE action LIKE 'export.%' ORDER BY id"
-        )
-    ]
+    vault = Vault.open(built.path, PASSPHRASE, read_only=True)
+    try:
+        return [
+            (str(a), str(d))
+            for a, d in vault.read(
+                "SELECT action, detail FROM audit WHERE action LIKE 'export.%' ORDER BY id"
+            )
+        ]
+    finally:
+        vault.close()
 
 
 def test_session_export_unprotected_prints_a_notice(

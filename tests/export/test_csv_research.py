@@ -272,9 +272,11 @@ def test_cli_csv_verb(
 ) -> None:
     monkeypatch.setenv("RESEARCH_PW", PASSPHRASE)
     out = tmp_path / "cli"
+    # the command takes the writer lock that the fixture's open vault holds: use a copy
+    copy = demo.vault.backup_to(tmp_path / "copy.kapv")
     code = main(
         [
-            "export", "csv", "--vault", str(demo.vault.path), "--all", "--out", str(out),
+            "export", "csv", "--vault", str(copy), "--all", "--out", str(out),
             "--kinds", "doses,measures", "--date-shift", "random",
             "--passphrase-env", "RESEARCH_PW",
         ]
@@ -291,7 +293,7 @@ def test_cli_csv_verb(
     assert main(["export", "csv", "--vault", "x", "--all", "--out", "y", "--kinds", "notes"]) == 2
     code = main(
         [
-            "export", "csv", "--vault", str(demo.vault.path), "--client", "1",
+            "export", "csv", "--vault", str(copy), "--client", "1",
             "--out", str(tmp_path / "one"), "--kinds", "vitals", "--passphrase-env", "RESEARCH_PW",
         ]
     )  # fmt: skip

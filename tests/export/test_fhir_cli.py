@@ -10,17 +10,30 @@ from fhir.resources.R4B.bundle import Bundle
 from support import PASSPHRASE
 
 from kapcompanion.cli import main
+from kapcompanion.store.vault import Vault
 
 Built = Any
 
 
+@pytest.fixture(scope="module")
+def built(built: Built) -> Built:
+    """The command audits the export, so it takes the vault's writer lock: the fixture's own
+    connection steps aside, as the app would have to."""
+    built.vault.close()
+    return built
+
+
 def _fhir_audits(built: Built) -> list[tuple[str, Any]]:
-    return [
-        (str(d), cid)
-        for d, cid in built.vault.read(
-            "SELECT detail, client_id FROM audit WHERE action = 'export.fhir' ORDER BY id"
-        )
-    ]
+    vault = Vault.open(built.path, PASSPHRASE, read_only=True)
+    try:
+        return [
+            (str(d), cid)
+            for d, cid in vault.read(
+                "SELECT detail, client_id FROM audit WHERE action = 'export.fhir' ORDER BY id"
+            )
+        ]
+    finally:
+        vault.close()
 
 
 def test_one_client_with_the_passphrase_from_the_named_variable(

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from kapcompanion.core.dose import plan_summary
 from kapcompanion.core.models import SessionStatus
+from kapcompanion.services.environment import low_disk_warning
 from kapcompanion.services.session import DoseNeedsConfirmation
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
@@ -275,6 +276,10 @@ class SessionScreen(QWidget):
         controller.ended.connect(self._ended)
         ctx.signals.about_to_lock.connect(self._before_lock)
         self.refresh()
+        low = low_disk_warning(ctx.vault) if not controller.runner.session.started_utc else None
+        if low:  # before a session starts: a full disk mid-session would lose the next entry
+            self.say(low)
+            set_role(self.notice, "warning")
 
     def _shortcut(self, keys: str, slot: object) -> QShortcut:
         shortcut = QShortcut(QKeySequence(keys), self)
