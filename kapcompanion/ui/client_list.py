@@ -89,6 +89,9 @@ class ClientListPanel(QWidget):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # columns fit the rows on screen, not up to 1,000 of them: measuring every row's cells
+        # took most of each keystroke's time on a clinic-sized list (bench/README.md)
+        header.setResizeContentsPrecision(0)
         header.setSectionResizeMode(ClientTableModel.INDICATION, QHeaderView.ResizeMode.Stretch)
         # indications last: when the pane is narrow they elide at the row's end ("depres…", full
         # text in the tooltip) instead of squeezing a column between name and date
@@ -124,13 +127,13 @@ class ClientListPanel(QWidget):
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(SEARCH_DELAY_MS)
-        self._debounce.timeout.connect(self.refresh)
+        self._debounce.timeout.connect(self._search_changed)
         self.search.textChanged.connect(self._debounce.start)
         self.search.returnPressed.connect(self._open_first)
         self.search.down.connect(self._into_table)
-        self.active_only.toggled.connect(self.refresh)
-        self.archived.toggled.connect(self.refresh)
-        self.sort.currentIndexChanged.connect(self.refresh)
+        self.active_only.toggled.connect(lambda _on: self.refresh())
+        self.archived.toggled.connect(lambda _on: self.refresh())
+        self.sort.currentIndexChanged.connect(lambda _i: self.refresh())
         ctx.signals.client_changed.connect(self._on_changed)
         ctx.signals.client_deleted.connect(lambda _cid: self.refresh())
         self.setTabOrder(self.search, self.new_button)
@@ -149,10 +152,20 @@ class ClientListPanel(QWidget):
             sort=str(self.sort.currentData()),
         )
 
-    def refresh(self) -> None:
+    def _search_changed(self) -> None:
+        """Typing: the model filters the clients it holds (nothing is read per keystroke)."""
+        self.refresh(reload=False)
+
+    def refresh(self, reload: bool = True) -> None:
+        """Show the current search and filters; ``reload`` reads the clients again (filters
+        or a client changed), otherwise the model filters what it holds."""
         self._debounce.stop()
         selected = self.selected_id()
-        self.model.set_query(self.current_query())
+        if reload:
+            self.model.query = self.current_query()
+            self.model.refresh()
+        else:
+            self.model.set_query(self.current_query())
         self.table.setColumnHidden(ClientTableModel.STATUS, not self.archived.isChecked())
         n = self.model.rowCount()
         self.count.setText("1 client" if n == 1 else f"{n} clients")
@@ -206,7 +219,7 @@ class ClientListPanel(QWidget):
             self.table.setFocus()
 
     def _open_first(self) -> None:
-        self.refresh()
+        self.refresh(reload=False)
         if self.model.rowCount():
             self.table.setCurrentIndex(self.model.index(0, 0))
             self.client_activated.emit(self.model.client_id(0))
