@@ -379,9 +379,7 @@ def main() -> int:
     out = CACHE / "latest.json"
     CACHE.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()
-    print(
-        f"load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} ({os.cpu_count()} cores)"
-    )
+    print(f"load average at the end: {load[0]:.1f} ({os.cpu_count()} cores)")
     text = json.dumps(
         {
             "when": datetime.now(UTC).isoformat(),
