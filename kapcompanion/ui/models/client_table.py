@@ -82,6 +82,8 @@ class ClientTableModel(QAbstractTableModel):
         self._pool_filters: tuple[bool, bool, str] | None = None
         self._words: list[str] = []  # the folded words the shown rows match
         self.query = ClientQuery()
+        #: counts the times the pool was read (the view fits its columns to each pool)
+        self.pool_version = 0
 
     # ------------------------------------------------------------------ loading
     def set_query(self, query: ClientQuery) -> None:
@@ -107,6 +109,7 @@ class ClientTableModel(QAbstractTableModel):
         )
         self._pool = [_row(c) for c in clients]
         self._pool_filters = self._filters(q)
+        self.pool_version += 1
         self._words = []
         self._rows = self._pool
         self._show(fold(q.text).split(), reset=True)
@@ -138,8 +141,20 @@ class ClientTableModel(QAbstractTableModel):
         self._rows = []
         self._pool = None
         self._pool_filters = None
+        self.pool_version += 1
         self._repos = None
         self.endResetModel()
+
+    def pool_texts(self, column: int) -> set[tuple[str, bool]]:
+        """Every distinct text ``column`` shows for the clients held (filtered or not), with
+        whether it is shown in italics (archived): what the view sizes its columns by."""
+        found: set[tuple[str, bool]] = set()
+        for entry in self._pool or []:
+            text = entry.texts[column]
+            if column == self.NEXT and not text:
+                text = "not booked"
+            found.add((text, entry.client.status == ClientStatus.ARCHIVED))
+        return found
 
     # ------------------------------------------------------------------ access
     def client_at(self, row: int) -> Client:
