@@ -296,7 +296,7 @@ def compare(reference_path: Path, results: list[dict[str, Any]]) -> int:
     known = {f.get("key", f["figure"]): f for f in reference["figures"]}
     print(
         f"\ncompared with {reference_path} ({reference.get('when', '?')[:16]},"
-        f" load {reference.get('load_at_start', ['?'])[0]}):"
+        f" load {reference.get('load_at_start', [float('nan')])[0]:.1f}):"
     )
     worse = 0
     for fig in results:
