@@ -53,6 +53,9 @@ def clinic_vault(clients: int = 1000, sessions_per_client: int = 12) -> Path:
     fill_demo(repos, clients=1, seed=40, sessions_per_client=40, events_per_session=40)
     vault.close()
     partial.rename(path)
+    log = Path(f"{partial}.anchors")  # the anchor log noted at close goes with the vault
+    if log.exists():
+        log.rename(Path(f"{path}.anchors"))
     return path
 
 

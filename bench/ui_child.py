@@ -4,10 +4,13 @@
 is idle; `bare-start` does the same with a bare PySide6 window. `app-rss VAULT` unlocks the
 clinic-scale vault into the main window (client list showing) and prints the resident memory;
 `bare-rss` prints a bare window's. Started the same way, so the ratios compare like with like.
+`client-search VAULT` unlocks the vault into the main window and types "mara quinn" into the
+client list key by key, printing the seconds each key took (model update, layout and paint).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -71,9 +74,51 @@ def app_mode(mode: str, vault_path: str | None) -> None:
     app.exec()
 
 
+def client_search(vault_path: str) -> None:
+    from PySide6.QtCore import QCoreApplication
+
+    from kapcompanion.paths import app_dirs
+    from kapcompanion.store.vault import Vault
+    from kapcompanion.ui.app import build_window, make_application
+    from kapcompanion.ui.main_window import Services
+    from kapcompanion.ui.settings import Settings
+
+    app = make_application()
+    dirs = app_dirs().ensure()
+    services = Services(
+        dirs=dirs,
+        settings=Settings.load(dirs.settings_file),
+        watch_os_lock=False,
+        auto_backup=False,
+    )
+    window = build_window(services, app)
+    window.start()
+    window.resize(1366, 768)
+    window.show()
+    ws = window.enter(Vault.open(Path(vault_path), os.environ["KAP_BENCH_PASSPHRASE"]))
+    panel = ws.clients
+    QCoreApplication.processEvents()
+    typed = "mara quinn"
+    per_key: list[float] = []
+    for _ in range(5):
+        panel.search.clear()
+        panel._search_changed()
+        QCoreApplication.processEvents()
+        for k in range(1, len(typed) + 1):
+            t = time.perf_counter()
+            panel.search.setText(typed[:k])
+            panel._search_changed()  # what the debounce timer calls once typing pauses
+            QCoreApplication.processEvents()  # layout and paint
+            per_key.append(time.perf_counter() - t)
+    print(json.dumps({"per_key": per_key, "rows": panel.model.rowCount()}), flush=True)
+    window.close()
+
+
 if __name__ == "__main__":
     which = sys.argv[1]
     if which.startswith("bare"):
         bare(which)
+    elif which == "client-search":
+        client_search(sys.argv[2])
     else:
         app_mode(which, sys.argv[2] if len(sys.argv) > 2 else None)

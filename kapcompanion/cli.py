@@ -85,6 +85,27 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_progress(out: Any) -> Callable[[str, int, int], None]:
+    """One progress line for ``vault check`` on stderr: rewritten in place on a terminal,
+    one line per step (and per quarter of a long step) otherwise."""
+    live = bool(getattr(out, "isatty", lambda: False)())
+    shown: dict[str, int] = {}
+
+    def progress(step: str, done: int, total: int) -> None:
+        whole = total > 1
+        text = f"  {step}: {done:,} of {total:,}" if whole else f"  {step} ..."
+        if live:
+            end = "\n" if 0 < total <= done else ""
+            print(f"\r{text:<60}", end=end, file=out, flush=True)
+            return
+        quarter = 4 * done // total if whole else 0
+        if shown.get(step) != quarter:
+            shown[step] = quarter
+            print(text, file=out, flush=True)
+
+    return progress
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from kapcompanion.store import anchors
 
@@ -95,7 +116,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     vault = open_vault(args.path, read_only=True)
     try:
         print("Checking the vault (a large vault takes a little while) ...", file=sys.stderr)
-        report = vault.check(given)
+        report = vault.check(given, progress=_check_progress(sys.stderr))
     finally:
         vault.close()
     for line in report.lines():

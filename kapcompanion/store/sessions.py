@@ -14,13 +14,18 @@ from kapcompanion.core.models import (
     SessionStatus,
 )
 from kapcompanion.core.serial import load, to_jsonable
-from kapcompanion.store import seals
+from kapcompanion.store import audit, seals
 from kapcompanion.store.dbapi import Connection
 from kapcompanion.store.errors import RecordLocked, RecordNotFound, VaultError
 from kapcompanion.store.rowcodec import _dt, _dump, _load
 from kapcompanion.store.vault import Vault, iso, utc_now
 
 T = TypeVar("T")
+
+
+def _columns(vault: Vault, table: str) -> tuple[tuple[str, str], ...]:
+    """A table's (name, declared type) in order: what ``audit.plan`` needs (read once)."""
+    return tuple((str(r[1]), str(r[2])) for r in vault.read(f"PRAGMA table_info({table})"))
 
 
 def _client_of(tx: Connection, session_id: int) -> int | None:
@@ -157,35 +162,44 @@ class Sessions:
 class Events:
     """Session events. ``add`` returns only after the commit is on disk."""
 
+    _INSERT = (
+        "INSERT INTO events (session_id, kind, utc, offset_s, corrects_id, payload)"
+        " VALUES (?,?,?,?,?,?)"
+    )
+
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
+        self._columns: tuple[tuple[str, str], ...] | None = None
 
     def add(self, event: SessionEvent, client_id: int | None = None) -> SessionEvent:
+        # everything that needs no id is worked out before the write lock is taken: the
+        # payload's JSON, the record's canonical JSON for its content hash, the action
+        values = {
+            "session_id": event.session_id,
+            "kind": event.kind.value,
+            "utc": iso(event.utc),
+            "offset_s": event.offset_s,
+            "corrects_id": event.corrects_id,
+            "payload": json.dumps(to_jsonable(event.payload), ensure_ascii=False),
+        }
+        if self._columns is None:
+            self._columns = _columns(self.vault, "events")
+        planned = audit.plan("events", self._columns, values)
+        action = f"event.{event.kind.value}"
         with self.vault.transaction() as tx:
-            cur = tx.execute(
-                "INSERT INTO events (session_id, kind, utc, offset_s, corrects_id, payload)"
-                " VALUES (?,?,?,?,?,?)",
-                (
-                    event.session_id,
-                    event.kind.value,
-                    iso(event.utc),
-                    event.offset_s,
-                    event.corrects_id,
-                    json.dumps(to_jsonable(event.payload), ensure_ascii=False),
-                ),
-            )
-            event = replace(event, id=int(cur.lastrowid))
+            event_id = int(tx.execute(self._INSERT, tuple(values.values())).lastrowid)
             if client_id is None:
                 client_id = _client_of(tx, event.session_id)
             self.vault.audit(
-                f"event.{event.kind.value}",
+                action,
                 record_type="event",
-                record_id=event.id,
+                record_id=event_id,
                 client_id=client_id,
                 conn=tx,
-                records=(("events", int(event.id or 0)),),
+                records=(("events", event_id),),
+                known={("events", event_id): planned.digest(event_id)} if planned else None,
             )
-        return event
+        return replace(event, id=event_id)
 
     def correct(
         self,
@@ -234,24 +248,27 @@ class Events:
 class Vitals:
     """Vital readings as data (``core.vitals.VitalReading`` through ``core.serial``)."""
 
+    _INSERT = "INSERT INTO vitals (session_id, utc, offset_s, flagged, data) VALUES (?,?,?,?,?)"
+
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
+        self._columns: tuple[tuple[str, str], ...] | None = None
 
     def add(self, session_id: int, reading: Any, client_id: int | None = None) -> int:
         data = to_jsonable(reading)
         flagged = bool(data.get("flags"))
+        values = {
+            "session_id": session_id,
+            "utc": data.get("taken_utc") or iso(utc_now()),
+            "offset_s": data.get("offset_s"),
+            "flagged": int(flagged),
+            "data": json.dumps(data, ensure_ascii=False),
+        }
+        if self._columns is None:
+            self._columns = _columns(self.vault, "vitals")
+        planned = audit.plan("vitals", self._columns, values)
         with self.vault.transaction() as tx:
-            cur = tx.execute(
-                "INSERT INTO vitals (session_id, utc, offset_s, flagged, data) VALUES (?,?,?,?,?)",
-                (
-                    session_id,
-                    data.get("taken_utc") or iso(utc_now()),
-                    data.get("offset_s"),
-                    int(flagged),
-                    json.dumps(data, ensure_ascii=False),
-                ),
-            )
-            vid = int(cur.lastrowid)
+            vid = int(tx.execute(self._INSERT, tuple(values.values())).lastrowid)
             if client_id is None:
                 client_id = _client_of(tx, session_id)
             self.vault.audit(
@@ -262,6 +279,7 @@ class Vitals:
                 detail="flagged" if flagged else "",
                 conn=tx,
                 records=(("vitals", vid),),
+                known={("vitals", vid): planned.digest(vid)} if planned else None,
             )
         return vid
 

@@ -18,7 +18,7 @@ import json
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,6 +153,12 @@ def _connect_checked(path: Path, passphrase: str, *, read_only: bool) -> tuple[C
     return conn, version
 
 
+#: the steps of ``Vault.check``, in order, as its ``progress`` callback names them
+CHECK_STEPS = ("audit trail", "records", "seals", "encryption pages and structure")
+#: ``progress(step, done, total)``: see :meth:`Vault.check`
+CheckProgress = Callable[[str, int, int], None]
+
+
 @dataclass
 class CheckReport:
     schema_version: int
@@ -239,6 +245,8 @@ class Vault:
         #: opened without the writer lock: every write is refused (``VaultReadOnly``)
         self.read_only = read_only
         self._writer = writer
+        #: the audit chain's head, kept between appends (forgotten on any rollback)
+        self._chain = audit_trail.ChainHead()
         row = conn.execute("SELECT value FROM meta WHERE key = 'practitioner'").fetchone()
         self.practitioner: dict[str, Any] = json.loads(row[0]) if row else {}
 
@@ -483,6 +491,7 @@ class Vault:
                 yield conn
             except BaseException as exc:
                 self._in_tx = 0
+                self._chain.forget()
                 with contextlib.suppress(DatabaseError):
                     conn.execute("ROLLBACK")
                 if isinstance(exc, DatabaseError) and _is_disk_full(exc):
@@ -492,6 +501,7 @@ class Vault:
             try:
                 conn.execute("COMMIT")
             except DatabaseError as exc:
+                self._chain.forget()
                 with contextlib.suppress(DatabaseError):
                     conn.execute("ROLLBACK")
                 raise environment_fault(self.path.parent, exc, not_saved) or VaultError(
@@ -517,11 +527,14 @@ class Vault:
         detail: str = "",
         conn: Connection | None = None,
         records: tuple[tuple[str, int], ...] = (),
+        known: dict[tuple[str, int], str] | None = None,
     ) -> int:
         """Append to the audit trail, inside ``conn``'s transaction or in a new one.
 
         ``records``: the (table, id) of each record this change wrote or deleted; the row
-        carries their content hashes as committed (``store.audit``).
+        carries their content hashes as committed (``store.audit``); ``known`` holds those
+        worked out before the transaction (``audit.plan``). The chain head is kept in memory
+        between appends (read again after any rollback or failed commit).
 
         Read-only, a view (``*.view``) cannot enter the trail now: it is noted beside the vault
         (ids and time only) and written into the trail by the next writing open."""
@@ -539,6 +552,8 @@ class Vault:
                 client_id=client_id,
                 detail=detail,
                 records=records,
+                known=known,
+                chain=self._chain if conn is self._conn else None,
             )
         with self.transaction() as tx:
             return self.audit(
@@ -549,6 +564,7 @@ class Vault:
                 detail=detail,
                 conn=tx,
                 records=records,
+                known=known,
             )
 
     def audit_entries(self, **filters: Any) -> list[audit_trail.AuditRow]:
@@ -732,60 +748,87 @@ class Vault:
             return None
         return anchor
 
-    def check(self, given: list[anchors.Anchor] | tuple[anchors.Anchor, ...] = ()) -> CheckReport:
+    def check(
+        self,
+        given: list[anchors.Anchor] | tuple[anchors.Anchor, ...] = (),
+        progress: CheckProgress | None = None,
+    ) -> CheckReport:
         """Encryption pages, structure, the audit chain, every record against the trail, every
-        seal, and every anchor (``given`` ones and those of the log beside the vault)."""
+        seal, and every anchor (``given`` ones and those of the log beside the vault).
+
+        ``progress(step, done, total)`` names each step as it starts (done 0) and reports the
+        long walks as they go (audit entries, records); it runs on the checking thread."""
+
+        def step(name: str) -> audit_trail.Progress:
+            def report_step(done: int, total: int) -> None:
+                if progress is not None:
+                    progress(name, done, total)
+
+            return report_step
+
         with self._lock:
             conn = self.conn
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             report = CheckReport(schema_version=version)
             known = [*given, *anchors.read_log(self.path)]
+            pages = _PageChecks(self.path, self._passphrase_or_fail())
             try:
-                report.cipher_problems = [
-                    str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()
-                ]
-            except DatabaseError as exc:
-                report.cipher_problems = [str(exc)]
+                return self._check_trail(conn, report, known, step)
+            finally:
+                step(CHECK_STEPS[3])(0, 1)
+                report.cipher_problems, report.sqlite_problems = pages.result(conn)
+                step(CHECK_STEPS[3])(1, 1)
+
+    def _check_trail(
+        self,
+        conn: Connection,
+        report: CheckReport,
+        known: list[anchors.Anchor],
+        step: Callable[[str], audit_trail.Progress],
+    ) -> CheckReport:
+        """The audit chain, records, seals and anchors (``check``; the lock is held)."""
+        version = report.schema_version
+        recorded = audit_trail.Recorded()
+        try:
+            chain = audit_trail.verify_chain(
+                conn, recorded, keep=[a.row for a in known], progress=step(CHECK_STEPS[0])
+            )
+            report.audit_rows = chain.rows
+            report.audit_problem = chain.problem
+            report.audit_first_broken = chain.first_broken_id
+        except DatabaseError as exc:
+            report.audit_problem = str(exc)
+            return report
+        report.anchors_checked = len({(a.row, a.hash) for a in known})
+        for a in sorted(known, key=lambda a: a.row):
+            if chain.first_broken_id is not None and a.row >= chain.first_broken_id:
+                report.anchor_problem = (
+                    f"anchor {a} cannot be verified: the trail is broken before it"
+                )
+                break
+            if a.row > chain.rows:
+                report.anchor_problem = (
+                    f"anchor {a}{_noted(a)} fails: the trail now ends at entry {chain.rows}"
+                    " (entries after it were removed)"
+                )
+                break
+            if chain.hashes.get(a.row) != a.hash:
+                report.anchor_problem = (
+                    f"anchor {a}{_noted(a)} fails: entry {a.row} is no longer the one"
+                    " anchored (the trail up to it was rewritten)"
+                )
+                break
+        if version >= 3 and chain.ok:
             try:
-                rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
-                report.sqlite_problems = [] if rows == ["ok"] else rows
+                report.content_problems = audit_trail.verify_contents(
+                    conn, recorded, progress=step(CHECK_STEPS[1])
+                )
+                del recorded  # the packed trail of a large vault: free it before the seals
+                step(CHECK_STEPS[2])(0, 1)
+                report.seal_problems = seals.verify(conn)
+                report.seals = int(conn.execute("SELECT count(*) FROM seals").fetchone()[0])
             except DatabaseError as exc:
-                report.sqlite_problems = [str(exc)]
-            recorded = audit_trail.Recorded()
-            try:
-                chain = audit_trail.verify_chain(conn, recorded, keep=[a.row for a in known])
-                report.audit_rows = chain.rows
-                report.audit_problem = chain.problem
-                report.audit_first_broken = chain.first_broken_id
-            except DatabaseError as exc:
-                report.audit_problem = str(exc)
-                return report
-            report.anchors_checked = len({(a.row, a.hash) for a in known})
-            for a in sorted(known, key=lambda a: a.row):
-                if chain.first_broken_id is not None and a.row >= chain.first_broken_id:
-                    report.anchor_problem = (
-                        f"anchor {a} cannot be verified: the trail is broken before it"
-                    )
-                    break
-                if a.row > chain.rows:
-                    report.anchor_problem = (
-                        f"anchor {a}{_noted(a)} fails: the trail now ends at entry {chain.rows}"
-                        " (entries after it were removed)"
-                    )
-                    break
-                if chain.hashes.get(a.row) != a.hash:
-                    report.anchor_problem = (
-                        f"anchor {a}{_noted(a)} fails: entry {a.row} is no longer the one"
-                        " anchored (the trail up to it was rewritten)"
-                    )
-                    break
-            if version >= 3 and chain.ok:
-                try:
-                    report.content_problems = audit_trail.verify_contents(conn, recorded)
-                    report.seal_problems = seals.verify(conn)
-                    report.seals = int(conn.execute("SELECT count(*) FROM seals").fetchone()[0])
-                except DatabaseError as exc:
-                    report.content_problems = [str(exc)]
+                report.content_problems = [str(exc)]
         return report
 
     def stats(self) -> dict[str, Any]:
@@ -855,6 +898,51 @@ def _note_read_only_view(
         os.write(fd, (line + "\n").encode("utf-8"))
     finally:
         os.close(fd)
+
+
+def _page_checks(conn: Connection) -> tuple[list[str], list[str]]:
+    """SQLCipher's page check (every page's HMAC) and SQLite's structure check."""
+    try:
+        cipher = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+    except DatabaseError as exc:
+        cipher = [str(exc)]
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
+        structure = [] if rows == ["ok"] else rows
+    except DatabaseError as exc:
+        structure = [str(exc)]
+    return cipher, structure
+
+
+class _PageChecks:
+    """The page-level checks on a read-only connection of their own, on a thread, while the
+    vault's connection walks the trail: both are mostly SQLite's work without the GIL, so two
+    cores do them side by side (about 7 s less on the clinic-scale vault). If that connection
+    cannot be opened, :meth:`result` runs them on the vault's own connection instead."""
+
+    def __init__(self, path: Path, passphrase: str) -> None:
+        self._found: tuple[list[str], list[str]] | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(path, passphrase), name="vault-check-pages", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, path: Path, passphrase: str) -> None:
+        try:
+            conn = _keyed(path, passphrase)
+        except (VaultError, DatabaseError, OSError):
+            return
+        try:
+            conn.execute("PRAGMA query_only = ON")
+            self._found = _page_checks(conn)
+        except DatabaseError:
+            return
+        finally:
+            conn.close()
+
+    def result(self, conn: Connection) -> tuple[list[str], list[str]]:
+        self._thread.join()
+        return self._found if self._found is not None else _page_checks(conn)
 
 
 def _noted(anchor: anchors.Anchor) -> str:

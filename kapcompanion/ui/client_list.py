@@ -7,7 +7,7 @@ the list with the arrow keys does not, so browsing does not open (and audit) eve
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -18,11 +18,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QStackedWidget,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from kapcompanion.core.models import ClientStatus
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.models.client_table import (
     SORT_NAME,
@@ -59,6 +61,7 @@ class ClientListPanel(QWidget):
         self.setObjectName("clientList")
         self.ctx = ctx
         self.model = ClientTableModel(ctx.repos, self)
+        self._fitted = -1  # the model's pool_version the column widths were fitted to
 
         self.search = _SearchField(self)
         self.search.setPlaceholderText("Search name, pseudonym, indication")
@@ -88,7 +91,10 @@ class ClientListPanel(QWidget):
         self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # widths fit every client the list holds, measured once when it is read (_fit_columns):
+        # ResizeToContents measured up to 1,000 rows' cells after every keystroke, most of each
+        # key's time on a clinic-sized list (bench/README.md); and the columns no longer jump
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(ClientTableModel.INDICATION, QHeaderView.ResizeMode.Stretch)
         # indications last: when the pane is narrow they elide at the row's end ("depres…", full
         # text in the tooltip) instead of squeezing a column between name and date
@@ -124,13 +130,13 @@ class ClientListPanel(QWidget):
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(SEARCH_DELAY_MS)
-        self._debounce.timeout.connect(self.refresh)
+        self._debounce.timeout.connect(self._search_changed)
         self.search.textChanged.connect(self._debounce.start)
         self.search.returnPressed.connect(self._open_first)
         self.search.down.connect(self._into_table)
-        self.active_only.toggled.connect(self.refresh)
-        self.archived.toggled.connect(self.refresh)
-        self.sort.currentIndexChanged.connect(self.refresh)
+        self.active_only.toggled.connect(lambda _on: self.refresh())
+        self.archived.toggled.connect(lambda _on: self.refresh())
+        self.sort.currentIndexChanged.connect(lambda _i: self.refresh())
         ctx.signals.client_changed.connect(self._on_changed)
         ctx.signals.client_deleted.connect(lambda _cid: self.refresh())
         self.setTabOrder(self.search, self.new_button)
@@ -149,11 +155,23 @@ class ClientListPanel(QWidget):
             sort=str(self.sort.currentData()),
         )
 
-    def refresh(self) -> None:
+    def _search_changed(self) -> None:
+        """Typing: the model filters the clients it holds (nothing is read per keystroke)."""
+        self.refresh(reload=False)
+
+    def refresh(self, reload: bool = True) -> None:
+        """Show the current search and filters; ``reload`` reads the clients again (filters
+        or a client changed), otherwise the model filters what it holds."""
         self._debounce.stop()
         selected = self.selected_id()
-        self.model.set_query(self.current_query())
+        if reload:
+            self.model.query = self.current_query()
+            self.model.refresh()
+        else:
+            self.model.set_query(self.current_query())
         self.table.setColumnHidden(ClientTableModel.STATUS, not self.archived.isChecked())
+        if self.model.pool_version != self._fitted:
+            self._fit_columns()
         n = self.model.rowCount()
         self.count.setText("1 client" if n == 1 else f"{n} clients")
         if n:
@@ -162,6 +180,37 @@ class ClientListPanel(QWidget):
                 self.select(selected)
         else:
             self._show_empty()
+
+    def _fit_columns(self) -> None:
+        """Each column but the indications as wide as its widest text among all the clients
+        the list holds (archived ones in italics), or its header."""
+        self._fitted = self.model.pool_version
+        header = self.table.horizontalHeader()
+        plain = self.table.fontMetrics()
+        italic_font = QFont(self.table.font())
+        italic_font.setItalic(True)
+        italic = QFontMetrics(italic_font)
+        margin = self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin)
+        grid = 1 if self.table.showGrid() else 0
+        for column in (
+            ClientTableModel.NAME,
+            ClientTableModel.PSEUDONYM,
+            ClientTableModel.NEXT,
+            ClientTableModel.STATUS,
+        ):
+            pad = 2 * (margin + 1)
+            if self.model.rowCount():  # what the delegate adds around the text, asked of Qt
+                first = self.model.index(0, column)
+                metrics = (
+                    italic if self.model.client_at(0).status == ClientStatus.ARCHIVED else plain
+                )
+                text = str(self.model.data(first) or "")
+                pad = self.table.sizeHintForIndex(first).width() - metrics.horizontalAdvance(text)
+            widest = header.sectionSizeHint(column)
+            for text, archived in self.model.pool_texts(column):
+                metrics = italic if archived else plain
+                widest = max(widest, metrics.horizontalAdvance(text) + pad + grid)
+            header.resizeSection(column, widest)
 
     def _show_empty(self) -> None:
         q = self.model.query
@@ -206,7 +255,7 @@ class ClientListPanel(QWidget):
             self.table.setFocus()
 
     def _open_first(self) -> None:
-        self.refresh()
+        self.refresh(reload=False)
         if self.model.rowCount():
             self.table.setCurrentIndex(self.model.index(0, 0))
             self.client_activated.emit(self.model.client_id(0))

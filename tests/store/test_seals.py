@@ -271,7 +271,7 @@ def test_a_v2_vault_migrates_and_gets_its_content_hashes_once(
     with monkeypatch.context() as m:  # write a vault as version 2 of the app did
         m.setattr(vault_module, "MIGRATIONS", schema.MIGRATIONS[:2])
         m.setattr(vault_module, "SCHEMA_VERSION", 2)
-        m.setattr(audit, "content_of", lambda _conn, _records: "")
+        m.setattr(audit, "content_of", lambda *_args: "")
         m.setattr("kapcompanion.store.seals.freeze_session", lambda *_a: [])
         m.setattr("kapcompanion.store.seals.seal_document", lambda *_a: 0)
         m.setattr("kapcompanion.store.seals.seal_addendum", lambda *_a: 0)

@@ -1,6 +1,10 @@
 """The client list as a table model over ``Repos.clients.search``.
 
-The model holds the rows of the last query and nothing else; ``clear()`` drops them (on lock).
+Search as you type is incremental: the model reads every client the filters allow once (a
+*pool*, in the chosen sort order, each with its cell texts and its search text worked out
+then), and each keystroke only filters that pool in memory, narrowing the rows already shown
+when the text grows. Nothing is re-read or re-sorted per keystroke. ``refresh()`` reads the
+pool again (filters changed, a client changed); ``clear()`` drops everything (on lock).
 Role ``CLIENT_ID_ROLE`` gives a row's client id in every column.
 """
 
@@ -15,7 +19,9 @@ from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from kapcompanion.core.intake import indication_label
 from kapcompanion.core.models import Client, ClientStatus
+from kapcompanion.store.clients import _client_search as search_text
 from kapcompanion.store.repos import Repos
+from kapcompanion.store.rowcodec import fold
 
 CLIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_NAME = "name"
@@ -46,6 +52,24 @@ def indication_text(indications: list[str]) -> str:
     return ", ".join(indication_label(i) for i in indications)
 
 
+@dataclass(frozen=True)
+class _Row:
+    client: Client
+    texts: tuple[str, str, str, str, str]  # the five columns' text, worked out once
+    search: str  # folded as the vault folds it (``store.clients``), so matches are the same
+
+
+def _row(client: Client) -> _Row:
+    texts = (
+        client.name or client.pseudonym,
+        client.pseudonym,
+        indication_text(client.indications),
+        format_when(client.next_session),
+        "Archived" if client.status == ClientStatus.ARCHIVED else "Active",
+    )
+    return _Row(client, texts, search_text(client))
+
+
 class ClientTableModel(QAbstractTableModel):
     COLUMNS = ("Name", "Pseudonym", "Indication", "Next session", "Status")
     NAME, PSEUDONYM, INDICATION, NEXT, STATUS = range(5)
@@ -53,25 +77,60 @@ class ClientTableModel(QAbstractTableModel):
     def __init__(self, repos: Repos | None, parent: Any = None) -> None:
         super().__init__(parent)
         self._repos = repos
-        self._rows: list[Client] = []
+        self._rows: list[_Row] = []
+        self._pool: list[_Row] | None = None  # every client the filters allow, in order
+        self._pool_filters: tuple[bool, bool, str] | None = None
+        self._words: list[str] = []  # the folded words the shown rows match
         self.query = ClientQuery()
+        #: counts the times the pool was read (the view fits its columns to each pool)
+        self.pool_version = 0
 
     # ------------------------------------------------------------------ loading
     def set_query(self, query: ClientQuery) -> None:
+        """Show ``query``: filters the pool in memory when only the text changed."""
         self.query = query
-        self.refresh()
+        if self._pool is None or self._pool_filters != self._filters(query):
+            self.refresh()
+            return
+        self._show(fold(query.text).split())
 
     def refresh(self) -> None:
-        rows = (
+        """Read the pool again from the vault (the filters or a client changed)."""
+        q = self.query
+        clients = (
             []
             if self._repos is None
             else self._repos.clients.search(
-                self.query.text,
-                include_archived=self.query.include_archived,
-                active_course_only=self.query.active_course_only,
-                sort=self.query.sort,
+                "",
+                include_archived=q.include_archived,
+                active_course_only=q.active_course_only,
+                sort=q.sort,
             )
         )
+        self._pool = [_row(c) for c in clients]
+        self._pool_filters = self._filters(q)
+        self.pool_version += 1
+        self._words = []
+        self._rows = self._pool
+        self._show(fold(q.text).split(), reset=True)
+
+    @staticmethod
+    def _filters(query: ClientQuery) -> tuple[bool, bool, str]:
+        return (query.include_archived, query.active_course_only, query.sort)
+
+    def _show(self, words: list[str], reset: bool = False) -> None:
+        """Rows matching every word (as the vault's LIKE '%word%' on its folded search text).
+        When the new words only add to the old (typing on), the shown rows are narrowed."""
+        assert self._pool is not None
+        narrowing = " ".join(words).startswith(" ".join(self._words)) and not reset
+        source = self._rows if narrowing else self._pool
+        if words:
+            rows = [r for r in source if all(w in r.search for w in words)]
+        else:
+            rows = list(self._pool)
+        self._words = words
+        if narrowing and len(rows) == len(self._rows):
+            return  # the same rows (a narrowing that removed nothing)
         self.beginResetModel()
         self._rows = rows
         self.endResetModel()
@@ -80,21 +139,35 @@ class ClientTableModel(QAbstractTableModel):
         """Forget every row and the repositories (the vault is closing)."""
         self.beginResetModel()
         self._rows = []
+        self._pool = None
+        self._pool_filters = None
+        self.pool_version += 1
         self._repos = None
         self.endResetModel()
 
+    def pool_texts(self, column: int) -> set[tuple[str, bool]]:
+        """Every distinct text ``column`` shows for the clients held (filtered or not), with
+        whether it is shown in italics (archived): what the view sizes its columns by."""
+        found: set[tuple[str, bool]] = set()
+        for entry in self._pool or []:
+            text = entry.texts[column]
+            if column == self.NEXT and not text:
+                text = "not booked"
+            found.add((text, entry.client.status == ClientStatus.ARCHIVED))
+        return found
+
     # ------------------------------------------------------------------ access
     def client_at(self, row: int) -> Client:
-        return self._rows[row]
+        return self._rows[row].client
 
     def client_id(self, row: int) -> int:
-        cid = self._rows[row].id
+        cid = self._rows[row].client.id
         assert cid is not None
         return cid
 
     def row_of(self, client_id: int) -> int | None:
-        for i, client in enumerate(self._rows):
-            if client.id == client_id:
+        for i, row in enumerate(self._rows):
+            if row.client.id == client_id:
                 return i
         return None
 
@@ -112,41 +185,29 @@ class ClientTableModel(QAbstractTableModel):
             return self.COLUMNS[section]
         return None
 
-    def _text(self, client: Client, column: int) -> str:
-        if column == self.NAME:
-            return client.name or client.pseudonym
-        if column == self.PSEUDONYM:
-            return client.pseudonym
-        if column == self.INDICATION:
-            return indication_text(client.indications)
-        if column == self.NEXT:
-            return format_when(client.next_session)
-        if column == self.STATUS:
-            return "Archived" if client.status == ClientStatus.ARCHIVED else "Active"
-        return ""
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        row = index.row()
+        if not 0 <= row < len(self._rows) or not index.isValid():
             return None
-        client = self._rows[index.row()]
+        entry = self._rows[row]
         column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            text = self._text(client, column)
-            if role == Qt.ItemDataRole.DisplayRole and column == self.NEXT and not text:
-                return "not booked"
-            return text
+        if role == Qt.ItemDataRole.DisplayRole:
+            text = entry.texts[column]
+            return "not booked" if column == self.NEXT and not text else text
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return entry.texts[column]
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return self._text(client, column) or "none"
+            return entry.texts[column] or "none"
         if role == CLIENT_ID_ROLE:
-            return client.id
-        if role == Qt.ItemDataRole.FontRole and client.status == ClientStatus.ARCHIVED:
+            return entry.client.id
+        if role == Qt.ItemDataRole.FontRole and entry.client.status == ClientStatus.ARCHIVED:
             font = QFont()
             font.setItalic(True)
             return font
         if (
             role == Qt.ItemDataRole.ForegroundRole
             and column == self.NEXT
-            and (client.next_session is None)
+            and (entry.client.next_session is None)
         ):
             return QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
         return None
