@@ -372,9 +372,7 @@ def person_problem(name: str, role: str) -> str | None:
     return None
 
 
-def check_take(
-    state: ContainerState, mg: Decimal, *, what: str, override_reason: str = ""
-) -> None:
+def check_take(state: ContainerState, mg: Decimal, *, what: str, override_reason: str = "") -> None:
     """Refuse a draw or waste the container cannot give.
 
     Beyond the balance: always refused. An expired container, or an opened vial past its
@@ -492,8 +490,7 @@ def estimate_problem(state: ContainerState) -> str | None:
         return f"Container {label} is Schedule {state.product.schedule}: count it exactly."
     if state.product.container_units > ESTIMATE_LIMIT_UNITS:
         return (
-            f"Container {label} holds more than {ESTIMATE_LIMIT_UNITS:,} units: "
-            "count it exactly."
+            f"Container {label} holds more than {ESTIMATE_LIMIT_UNITS:,} units: count it exactly."
         )
     return None
 
