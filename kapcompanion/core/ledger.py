@@ -52,8 +52,10 @@ class LedgerError(ValueError):
 
 
 # --------------------------------------------------------------------------- numbers
-def amount(value: object, what: str = "The amount", unit: str = "mg") -> Decimal:
-    """A positive amount from what was typed (``"35"``, ``"0.7"``, a Decimal), exactly."""
+def amount(
+    value: object, what: str = "The amount", unit: str = "mg", *, allow_zero: bool = False
+) -> Decimal:
+    """A positive amount (or zero, for a count) from what was typed, exactly."""
     if isinstance(value, bool) or value is None:
         raise LedgerError(f"{what} is a number of {unit}.")
     if isinstance(value, float):
@@ -64,7 +66,7 @@ def amount(value: object, what: str = "The amount", unit: str = "mg") -> Decimal
         raise LedgerError(f"{what} is a number of {unit}, not {value!r}.") from None
     if not number.is_finite():
         raise LedgerError(f"{what} is a number of {unit}, not {value!r}.")
-    if number <= 0:
+    if number < 0 or (number == 0 and not allow_zero):
         raise LedgerError(f"{what} must be more than 0 {unit}.")
     exponent = number.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MG_PLACES:
