@@ -537,3 +537,111 @@ class Reminder:
     overdue: bool = False
     entry_id: int | None = None
     container_id: int | None = None
+
+
+# --------------------------------------------------------------------------- open items
+def awaiting_witness(entries: Iterable[Entry]) -> list[Entry]:
+    """Wastes recorded without a witness and not witnessed since."""
+    entries = list(entries)
+    witnessed = {e.refers_id for e in entries if e.kind is EntryKind.WITNESS}
+    return [
+        e
+        for e in entries
+        if e.kind is EntryKind.WASTE and not e.detail.get("witness") and e.id not in witnessed
+    ]
+
+
+def open_discrepancies(entries: Iterable[Entry]) -> list[tuple[Entry, dict[str, Any]]]:
+    """Count lines with a difference not yet explained or reported as a loss."""
+    entries = list(entries)
+    settled = {(e.refers_id, e.container_id) for e in entries if e.kind is EntryKind.ADJUST}
+    out = []
+    for c in entries:
+        if c.kind is not EntryKind.COUNT:
+            continue
+        for line in c.detail.get("lines", []):
+            if dec(line["difference_mg"]) != 0 and (c.id, line["container_id"]) not in settled:
+                out.append((c, line))
+    return out
+
+
+def open_items(
+    entries: Sequence[Entry], states: Sequence[ContainerState], today: date
+) -> list[Reminder]:
+    """What the ledger asks of the practice: witnesses, discrepancies, the loss report steps,
+    expired or opened-too-long stock, the initial and the biennial inventory.
+
+    ``entries``: every ledger entry, oldest first; ``states``: the containers in stock."""
+    out: list[Reminder] = []
+    for e in awaiting_witness(entries):
+        out.append(
+            Reminder(
+                f"Waste of {text(-e.mg)} mg on {e.utc.date().isoformat()} by {e.who} is "
+                "awaiting a witness.",
+                entry_id=e.id,
+                container_id=e.container_id,
+            )
+        )
+    for c, line in open_discrepancies(entries):
+        out.append(
+            Reminder(
+                f"Count {c.id} found {line['found_mg']} mg in {line['label']} against "
+                f"{line['expected_mg']} mg in the ledger: explain the difference or report a "
+                "loss.",
+                entry_id=c.id,
+                container_id=int(line["container_id"]),
+            )
+        )
+    steps: dict[int | None, set[str]] = {}
+    for e in entries:
+        if e.kind is EntryKind.LOSS_STEP:
+            steps.setdefault(e.refers_id, set()).add(str(e.detail.get("step")))
+    for loss in (e for e in entries if e.kind is EntryKind.LOSS):
+        done = steps.get(loss.id, set())
+        due = date.fromisoformat(loss.detail["notice_due"])
+        if LossStep.FIELD_OFFICE.value not in done:
+            out.append(
+                Reminder(
+                    f"Loss {loss.id}: notify the DEA Field Division Office in writing by "
+                    f"{due.isoformat()} (one business day after discovery, 21 CFR 1301.76(b)).",
+                    due=due,
+                    overdue=today > due,
+                    entry_id=loss.id,
+                )
+            )
+        if LossStep.FORM_106.value not in done:
+            out.append(
+                Reminder(
+                    f"Loss {loss.id}: file DEA Form 106 with the Field Division Office.",
+                    entry_id=loss.id,
+                )
+            )
+    for s in states:
+        for flag in s.flags():
+            out.append(
+                Reminder(
+                    f"Container {s.container.label} ({s.balance_text()}) {flag}: waste it "
+                    "with a witness.",
+                    container_id=s.container.id,
+                )
+            )
+    inventories = [
+        e
+        for e in entries
+        if e.kind is EntryKind.COUNT
+        and e.detail.get("count_kind") in (CountKind.INITIAL.value, CountKind.BIENNIAL.value)
+    ]
+    if any(e.kind is EntryKind.RECEIVE for e in entries):
+        if not inventories:
+            out.append(Reminder("Take the initial inventory (21 CFR 1304.11(b))."))
+        else:
+            due = inventories[-1].utc.date() + timedelta(days=BIENNIAL_DAYS)
+            if today >= due - timedelta(days=60):
+                out.append(
+                    Reminder(
+                        f"The biennial inventory is due by {due.isoformat()} (21 CFR 1304.11(c)).",
+                        due=due,
+                        overdue=today > due,
+                    )
+                )
+    return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -317,12 +317,7 @@ def waste(
 
 
 def awaiting_witness(repos: Repos) -> list[Entry]:
-    witnessed = {e.refers_id for e in repos.ledger.entries(kinds=[EntryKind.WITNESS])}
-    return [
-        e
-        for e in repos.ledger.entries(kinds=[EntryKind.WASTE])
-        if not e.detail.get("witness") and e.id not in witnessed
-    ]
+    return lg.awaiting_witness(repos.ledger.entries(kinds=[EntryKind.WASTE, EntryKind.WITNESS]))
 
 
 def witness_waste(
@@ -421,15 +416,7 @@ def count(
 
 def open_discrepancies(repos: Repos) -> list[tuple[Entry, dict[str, Any]]]:
     """Count lines whose difference is not yet explained or reported as a loss."""
-    settled = {
-        (e.refers_id, e.container_id) for e in repos.ledger.entries(kinds=[EntryKind.ADJUST])
-    }
-    out = []
-    for c in repos.ledger.entries(kinds=[EntryKind.COUNT]):
-        for line in c.detail.get("lines", []):
-            if Decimal(line["difference_mg"]) != 0 and (c.id, line["container_id"]) not in settled:
-                out.append((c, line))
-    return out
+    return lg.open_discrepancies(repos.ledger.entries(kinds=[EntryKind.COUNT, EntryKind.ADJUST]))
 
 
 def _discrepancy(repos: Repos, count_id: int, container_id: int) -> dict[str, Any]:
@@ -640,79 +627,9 @@ def correct(
 
 # --------------------------------------------------------------------------- open items
 def open_items(repos: Repos, now: datetime | None = None) -> list[Reminder]:
-    """What the ledger asks of the practice now: witnesses, discrepancies, loss report steps,
-    expired or opened-too-long stock, the initial and the biennial inventory."""
+    """What the ledger asks of the practice now (``core.ledger.open_items``)."""
     when = _now(now)
-    today = when.date()
-    out: list[Reminder] = []
-    for e in awaiting_witness(repos):
-        out.append(
-            Reminder(
-                f"Waste of {lg.text(-e.mg)} mg on {e.utc.date().isoformat()} by {e.who} is "
-                "awaiting a witness.",
-                entry_id=e.id,
-                container_id=e.container_id,
-            )
-        )
-    for c, line in open_discrepancies(repos):
-        out.append(
-            Reminder(
-                f"Count {c.id} found {line['found_mg']} mg in {line['label']} against "
-                f"{line['expected_mg']} mg in the ledger: explain the difference or report a "
-                "loss.",
-                entry_id=c.id,
-                container_id=int(line["container_id"]),
-            )
-        )
-    for loss in repos.ledger.entries(kinds=[EntryKind.LOSS]):
-        steps = {e.detail.get("step") for e in repos.ledger.entries(refers_id=loss.id)}
-        due = date.fromisoformat(loss.detail["notice_due"])
-        if LossStep.FIELD_OFFICE.value not in steps:
-            out.append(
-                Reminder(
-                    f"Loss {loss.id}: notify the DEA Field Division Office in writing by "
-                    f"{due.isoformat()} (one business day after discovery, 21 CFR 1301.76(b)).",
-                    due=due,
-                    overdue=today > due,
-                    entry_id=loss.id,
-                )
-            )
-        if LossStep.FORM_106.value not in steps:
-            out.append(
-                Reminder(
-                    f"Loss {loss.id}: file DEA Form 106 with the Field Division Office.",
-                    entry_id=loss.id,
-                )
-            )
-    for s in stock(repos, when):
-        for flag in s.flags():
-            out.append(
-                Reminder(
-                    f"Container {s.container.label} ({s.balance_text()}) {flag}: waste it "
-                    "with a witness.",
-                    container_id=s.container.id,
-                )
-            )
-    inventories = [
-        e
-        for e in repos.ledger.entries(kinds=[EntryKind.COUNT])
-        if e.detail.get("count_kind") in (CountKind.INITIAL.value, CountKind.BIENNIAL.value)
-    ]
-    if repos.ledger.containers():
-        if not inventories:
-            out.append(Reminder("Take the initial inventory (21 CFR 1304.11(b))."))
-        else:
-            last = inventories[-1].utc.date()
-            due = last + timedelta(days=lg.BIENNIAL_DAYS)
-            if today >= due - timedelta(days=60):
-                out.append(
-                    Reminder(
-                        f"The biennial inventory is due by {due.isoformat()} (21 CFR 1304.11(c)).",
-                        due=due,
-                        overdue=today > due,
-                    )
-                )
-    return out
+    return lg.open_items(repos.ledger.entries(), stock(repos, when), when.date())
 
 
 def session_draws(repos: Repos, session_id: int) -> list[Entry]:
