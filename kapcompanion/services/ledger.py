@@ -85,6 +85,14 @@ def stock(
     return out
 
 
+def products(repos: Repos) -> list[Product]:
+    return repos.ledger.products()
+
+
+def entry(repos: Repos, entry_id: int) -> Entry:
+    return repos.ledger.entry(entry_id)
+
+
 # --------------------------------------------------------------------------- products, receipts
 def add_product(repos: Repos, product: Product) -> Product:
     _refuse(lg.product_problems(product))
