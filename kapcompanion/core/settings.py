@@ -277,6 +277,24 @@ DOSE_MAXIMA: dict[Route, tuple[Setting | None, Setting | None]] = {
 }
 
 
+# Controlled-substance ledger (issue 23): how long an opened vial may be drawn from.
+OPENED_VIAL_HOURS = declare(
+    Setting(
+        "ledger_opened_vial_hours",
+        int,
+        672,
+        "Beyond-use time of an opened vial",
+        "After its first draw a vial is flagged once this time has passed, and a draw from it "
+        "then needs a reason. USP <797>: a multiple-dose vial (ketamine vials are) up to 28 "
+        "days (672 h) after it is first punctured unless the manufacturer says less; a "
+        "single-dose vial 12 h when punctured in ISO Class 5 air.",
+        unit="h",
+        minimum=1,
+        maximum=672,
+    )
+)
+
+
 def all_settings() -> Iterator[Setting]:
     yield from _REGISTRY.values()
 

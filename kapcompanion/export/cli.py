@@ -232,6 +232,51 @@ def _add_csv_parser(sub: Any, open_vault: OpenVault) -> None:
     p.set_defaults(func=partial(cmd_export_csv, open_vault=open_vault))
 
 
+def cmd_export_ledger(args: argparse.Namespace, open_vault: OpenVault) -> int:
+    from kapcompanion.export.ledger import export_ledger
+    from kapcompanion.store.repos import Repos
+
+    password = _pdf_password(args)
+    vault = _open_vault_from(args, open_vault)
+    try:
+        result = export_ledger(Repos(vault), args.out, password)
+    finally:
+        vault.close()
+    names = " and ".join(str(p) for p in result.paths)
+    print(
+        f"Controlled-substance ledger ({result.containers} container(s), {result.entries} "
+        f"entries) written to {names}"
+    )
+    if password is None:
+        print(_PLAINTEXT.format(what="The ledger export"), file=sys.stderr)
+    return 0
+
+
+def _add_ledger_parser(sub: Any, open_vault: OpenVault) -> None:
+    p = sub.add_parser(
+        "ledger",
+        help="the controlled-substance ledger: inventory and dispensing log (PDF or CSV)",
+    )
+    p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE.pdf|FILE.csv",
+        help="a PDF, or a CSV log (the inventory goes beside it as FILE-inventory.csv)",
+    )
+    p.add_argument(
+        "--passphrase-env",
+        metavar="NAME",
+        help="read the vault passphrase from environment variable NAME",
+    )
+    p.add_argument(
+        "--pdf-password-env",
+        metavar="NAME",
+        help="protect the PDF with the password in environment variable NAME",
+    )
+    p.set_defaults(func=partial(cmd_export_ledger, open_vault=open_vault))
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
@@ -278,3 +323,4 @@ def add_export_parser(subparsers: Any, open_vault: OpenVault) -> None:
     p.set_defaults(func=partial(cmd_export_calendar, open_vault=open_vault))
     _add_fhir_parser(sub, open_vault)
     _add_csv_parser(sub, open_vault)
+    _add_ledger_parser(sub, open_vault)

@@ -40,6 +40,9 @@ TRACKED: tuple[str, ...] = (
     "addenda",
     "flags",
     "seals",
+    "ledger_products",
+    "ledger_containers",
+    "ledger_entries",
 )
 #: Columns that are caches derived from other records (not part of the record itself).
 DERIVED: dict[str, frozenset[str]] = {"clients": frozenset({"next_session"})}
@@ -55,6 +58,9 @@ KIND_NAMES = {
     "addenda": "addendum",
     "flags": "flag",
     "seals": "seal",
+    "ledger_products": "ledger product",
+    "ledger_containers": "ledger container",
+    "ledger_entries": "ledger entry",
 }
 
 

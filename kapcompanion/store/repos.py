@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from kapcompanion.store.clients import Clients, Courses, validate_client
 from kapcompanion.store.documents import Addenda, Documents, Flags, content_hash
+from kapcompanion.store.ledger import Ledger
 from kapcompanion.store.rowcodec import fold
 from kapcompanion.store.sessions import Events, Sessions, Vitals
 from kapcompanion.store.vault import Vault
@@ -40,3 +41,4 @@ class Repos:
         self.documents = Documents(vault)
         self.addenda = Addenda(vault)
         self.flags = Flags(vault)
+        self.ledger = Ledger(vault)

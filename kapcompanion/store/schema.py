@@ -215,7 +215,7 @@ def _to_v3(conn: Connection) -> None:
         "flags": "client_id",
         "seals": "client_id",
     }
-    for table in audit.TRACKED:
+    for table in owner:  # the tables of v3 (later versions track more: audit.TRACKED)
         rows = conn.execute(f"SELECT id, {owner[table]} FROM {table} ORDER BY id").fetchall()
         for row_id, client_id in rows:
             audit.append(
@@ -231,7 +231,68 @@ def _to_v3(conn: Connection) -> None:
             )
 
 
+V4 = """
+CREATE TABLE ledger_products (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    substance TEXT NOT NULL,
+    form TEXT NOT NULL,
+    strength_mg TEXT NOT NULL,
+    container_ml TEXT,
+    schedule TEXT NOT NULL DEFAULT 'III',
+    created_utc TEXT NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE ledger_entries (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    utc TEXT NOT NULL,
+    who TEXT NOT NULL,
+    container_id INTEGER REFERENCES ledger_containers(id),
+    mg TEXT NOT NULL DEFAULT '0',
+    session_id INTEGER,
+    refers_id INTEGER REFERENCES ledger_entries(id),
+    data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX ledger_entries_container ON ledger_entries(container_id, id);
+CREATE INDEX ledger_entries_session ON ledger_entries(session_id);
+CREATE INDEX ledger_entries_refers ON ledger_entries(refers_id);
+CREATE TABLE ledger_containers (
+    id INTEGER PRIMARY KEY,
+    product_id INTEGER NOT NULL REFERENCES ledger_products(id),
+    label TEXT NOT NULL UNIQUE,
+    lot TEXT NOT NULL,
+    expiry TEXT NOT NULL,
+    receipt_id INTEGER NOT NULL REFERENCES ledger_entries(id),
+    created_utc TEXT NOT NULL
+);
+CREATE INDEX ledger_containers_product ON ledger_containers(product_id);
+"""
+
+#: the ledger's tables take no UPDATE or DELETE: a correction is a new row (issue 23)
+LEDGER_TABLES = ("ledger_products", "ledger_entries", "ledger_containers")
+
+
+def _to_v4(conn: Connection) -> None:
+    """The controlled-substance ledger (issue 23): products, containers and entries.
+
+    ``session_id`` is a plain number, not a foreign key: records of controlled substances are
+    kept for at least two years (21 CFR 1304.04) and outlive a client deleted from the vault,
+    so each administration also keeps the patient's name and address as they were. The
+    tables are append-only, enforced by triggers; ``vault check`` covers them through the
+    content hashes of the audit trail (``store.audit.TRACKED``)."""
+    for statement in V4.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    for table in LEDGER_TABLES:
+        for verb in ("UPDATE", "DELETE"):
+            conn.execute(
+                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} BEGIN"
+                f" SELECT RAISE(ABORT, 'ledger records are append-only'); END"
+            )
+
+
 #: MIGRATIONS[n] upgrades a vault at version n to version n + 1.
-MIGRATIONS: list[Migration] = [_to_v1, _to_v2, _to_v3]
+MIGRATIONS: list[Migration] = [_to_v1, _to_v2, _to_v3, _to_v4]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QMainWindow, QMessageBox, QToolBar
 
 from kapcompanion import __version__
+from kapcompanion.ui import ledger as ledger_screen
 from kapcompanion.ui.settings import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES
 from kapcompanion.ui.shell import Shell
 
@@ -35,6 +36,7 @@ NEEDS_VAULT = (
     "thresholds",
     "clinic_settings",
     "agenda",
+    "ledger",
 )
 
 SHORTCUTS = [
@@ -151,6 +153,7 @@ def build(main: QMainWindow, window: Shell) -> dict[str, QAction]:
         tip="Paper size, the 42 CFR Part 2 notice, units and the other settings of this vault",
     )
     act("agenda", "A&genda…", lambda: _open_agenda(window), "Ctrl+G", "Today and this week")
+    act("ledger", "Controlled-substance &ledger…", lambda: ledger_screen.open_from(window), "Ctrl+Shift+L")  # fmt: skip  # noqa: E501
 
     act("backup", "&Back up the vault now…", lambda: _vault_call(window, "back_up_now"))
     act("backups_keep", "Automatic &backups to keep…", lambda: ask_backups_keep(window))
@@ -171,6 +174,7 @@ def build(main: QMainWindow, window: Shell) -> dict[str, QAction]:
     m.addAction(acts["theme"])
     m.addAction(acts["audit"])
     m.addAction(acts["agenda"])
+    m.addAction(acts["ledger"])
     m = bar.addMenu("&Settings")
     m.addAction(acts["clinic_settings"])
     m.addSeparator()
