@@ -26,6 +26,7 @@ from kapcompanion.demo import PRACTITIONER, fill_demo
 from kapcompanion.export import transfer as transfer_format
 from kapcompanion.services import transfer
 from kapcompanion.store import idmap, seals
+from kapcompanion.store.audit import canonical
 from kapcompanion.store.client_rows import TABLES, client_rows
 from kapcompanion.store.errors import RecordLocked
 from kapcompanion.store.repos import Repos
@@ -226,7 +227,7 @@ def test_a_record_changed_after_import_or_a_forged_original_is_caught_in_the_tar
         ).fetchone()
         snap = json.loads(text)
         snap["original"]["snapshot"] = snap["original"]["snapshot"].replace("ended", "ENDED", 1)
-        forged = seals.canonical(snap)
+        forged = canonical(snap)
         raw.execute(
             "UPDATE seals SET snapshot = ?, hash = ? WHERE id = ?",
             (forged, seals._sha256(forged), seal_id),
