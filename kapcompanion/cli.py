@@ -322,7 +322,7 @@ _TRANSFER_EXIT = {"passphrase": EXIT_UNREADABLE, "integrity": EXIT_INTEGRITY}
 
 def cmd_import_client(args: argparse.Namespace) -> int:
     """Bring a transfer bundle into a vault as a new client (``services.transfer``)."""
-    from kapcompanion.services.transfer import TransferError, import_client
+    from kapcompanion.services.transfer import TransferError, describe, import_client
 
     name = args.bundle_passphrase_env
     if name and not os.environ.get(name):
@@ -337,8 +337,7 @@ def cmd_import_client(args: argparse.Namespace) -> int:
         raise CliError(str(exc), _TRANSFER_EXIT.get(exc.kind, EXIT_ERROR)) from None
     finally:
         vault.close()
-    held = ", ".join(f"{n} {t}" for t, n in result.counts.items())
-    print(f"Imported as new client {result.client_id} ({held})")
+    print(f"Imported as new client {result.client_id} ({describe(result.counts, ('clients',))})")
     print(f"from vault {result.source_vault or 'unknown'}; bundle SHA-256 {result.sha256}")
     return EXIT_OK
 

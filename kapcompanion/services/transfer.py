@@ -40,6 +40,7 @@ __all__ = [
     "ImportResult",
     "TransferError",
     "TransferResult",
+    "describe",
     "export_client",
     "import_client",
     "preview",
@@ -216,6 +217,30 @@ def import_client(
         ids=ids,
         same_clients=same,
     )
+
+
+_NAMES = {
+    "clients": ("client", "clients"),
+    "courses": ("course", "courses"),
+    "sessions": ("session", "sessions"),
+    "events": ("session event", "session events"),
+    "vitals": ("vital-sign reading", "vital-sign readings"),
+    "documents": ("document", "documents"),
+    "attachments": ("attached file", "attached files"),
+    "addenda": ("addendum", "addenda"),
+    "flags": ("safety flag", "safety flags"),
+    "seals": ("signature seal", "signature seals"),
+}
+
+
+def describe(counts: dict[str, int], skip: tuple[str, ...] = ()) -> str:
+    """``1 course, 3 sessions, 33 session events, ...`` (the kinds that are there)."""
+    parts = []
+    for table, n in counts.items():
+        if n and table not in skip:
+            one, many = _NAMES.get(table, (table, table))
+            parts.append(f"{n} {one if n == 1 else many}")
+    return ", ".join(parts) or "nothing"
 
 
 def default_bundle_name(client: Any) -> str:
