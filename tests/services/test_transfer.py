@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import sqlcipher3
+from pypdf import PdfReader
 from support import PASSPHRASE
 
 from kapcompanion.cli import main
@@ -24,6 +25,7 @@ from kapcompanion.core.models import FlagKind, StoredDocument
 from kapcompanion.core.passwords import WORDS, entropy_bits, one_time_passphrase
 from kapcompanion.demo import PRACTITIONER, fill_demo
 from kapcompanion.export import transfer as transfer_format
+from kapcompanion.export.api import export_session_pdf
 from kapcompanion.services import transfer
 from kapcompanion.store import idmap, seals
 from kapcompanion.store.audit import canonical
@@ -188,6 +190,11 @@ def test_what_a_carried_seal_covers_stays_locked_and_prints_as_signed(
     assert [e.id for e in view.events.for_session(signed[0].id or 0)] == [
         e.id for e in repos.events.for_session(signed[0].id or 0)
     ]
+    # the signed record's PDF in the new vault comes from the carried seal, as signed
+    written = export_session_pdf(repos, signed[0].id or 0, tmp_path / "session.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(str(written.path)).pages)
+    assert f"signed electronically by {PRACTITIONER['name']}" in text  # not the receiver
+    assert "Dr. Receiving on" not in text
 
 
 def test_a_record_changed_after_import_or_a_forged_original_is_caught_in_the_target(
