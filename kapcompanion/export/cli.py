@@ -1,5 +1,5 @@
-"""``kapcompanion export session|course|calendar|fhir|csv``: PDFs, the .ics calendar, FHIR R4
-and de-identified research CSV.
+"""``kapcompanion export session|course|calendar|fhir|csv|client``: PDFs, the .ics calendar,
+FHIR R4, de-identified research CSV and a client's encrypted transfer bundle.
 
 The vault passphrase comes from ``KAPCOMPANION_PASSPHRASE`` or a prompt: ``kapcompanion.cli``
 hands its ``open_vault`` in when it registers these commands, so this module never imports
@@ -147,6 +147,58 @@ def _add_fhir_parser(sub: Any, open_vault: OpenVault) -> None:
     p.set_defaults(func=partial(cmd_export_fhir, open_vault=open_vault))
 
 
+def cmd_export_client(args: argparse.Namespace, open_vault: OpenVault) -> int:
+    from kapcompanion.export.transfer import TransferError, export_client_bundle
+    from kapcompanion.store.repos import Repos
+
+    secret = None
+    if args.bundle_passphrase_env:
+        secret = os.environ.get(args.bundle_passphrase_env)
+        if not secret:
+            raise TransferError(
+                f"The environment variable {args.bundle_passphrase_env} is not set or empty; "
+                "no bundle was written."
+            )
+    vault = _open_vault_from(args, open_vault)
+    try:
+        result = export_client_bundle(Repos(vault), args.client, args.out, secret)
+    finally:
+        vault.close()
+    held = ", ".join(f"{n} {name}" for name, n in result.counts.items() if n)
+    print(f"Encrypted transfer bundle written to {result.path} ({held})")
+    print(f"SHA-256 of the bundle: {result.sha256}")
+    if result.generated:
+        print(
+            f"One-time bundle passphrase ({result.words} words; shown only now, write it down "
+            "and give it to the receiving clinic by another route than the file):"
+        )
+        print(f"    {result.passphrase}")
+    return 0
+
+
+def _add_client_parser(sub: Any, open_vault: OpenVault) -> None:
+    p = sub.add_parser(
+        "client",
+        help="transfer of care: a client's whole record as an encrypted bundle (.kapx) for "
+        "another vault",
+    )
+    p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
+    p.add_argument("--client", required=True, type=int, metavar="ID", help="client id")
+    p.add_argument("--out", required=True, metavar="FILE.kapx", help="where to write the bundle")
+    p.add_argument(
+        "--passphrase-env",
+        metavar="NAME",
+        help="read the vault passphrase from environment variable NAME",
+    )
+    p.add_argument(
+        "--bundle-passphrase-env",
+        metavar="NAME",
+        help="protect the bundle with the one-time passphrase in environment variable NAME "
+        "(default: six random words, printed once)",
+    )
+    p.set_defaults(func=partial(cmd_export_client, open_vault=open_vault))
+
+
 def _date_shift(text: str) -> int | str:
     if text.strip().lower() == "random":
         return "random"
@@ -288,7 +340,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def add_export_parser(subparsers: Any, open_vault: OpenVault) -> None:
-    """Register ``export session|course|calendar|fhir|csv``."""
+    """Register ``export session|course|calendar|fhir|csv|client``."""
     parser = subparsers.add_parser(
         "export",
         help="write a session record or course summary PDF, a calendar file, FHIR or research CSV",
@@ -324,3 +376,4 @@ def add_export_parser(subparsers: Any, open_vault: OpenVault) -> None:
     _add_fhir_parser(sub, open_vault)
     _add_csv_parser(sub, open_vault)
     _add_ledger_parser(sub, open_vault)
+    _add_client_parser(sub, open_vault)

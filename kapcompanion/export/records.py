@@ -251,11 +251,18 @@ def _session_signer(repos: Any, session: DosingSession) -> Signature:
     if session.signed_utc is None:
         return Signature()
     by = ""
+    with contextlib.suppress(Exception), repos.vault._lock:  # the seal names its signer
+        seal = seals.signature_seal(repos.vault.conn, "session", session.id or 0)
+        by = seal.signer if seal is not None else ""  # (a session signed in another vault too)
     with contextlib.suppress(Exception):  # the audit table is the lead's; tolerate changes
-        rows = repos.vault.read(
-            "SELECT detail, who FROM audit WHERE action = 'session.sign'"
-            " AND record_type = 'session' AND record_id = ? ORDER BY id DESC LIMIT 1",
-            (session.id,),
+        rows = (
+            []
+            if by
+            else repos.vault.read(
+                "SELECT detail, who FROM audit WHERE action = 'session.sign'"
+                " AND record_type = 'session' AND record_id = ? ORDER BY id DESC LIMIT 1",
+                (session.id,),
+            )
         )
         if rows:
             by = str(rows[0][0] or rows[0][1] or "")

@@ -11,9 +11,10 @@ from kapcompanion.core.models import (
     ClientStatus,
     Course,
 )
+from kapcompanion.core.search import client_search_text, fold
 from kapcompanion.store.dbapi import Connection
 from kapcompanion.store.errors import RecordNotFound, VaultError
-from kapcompanion.store.rowcodec import _dt, _dump, _load, fold
+from kapcompanion.store.rowcodec import _dt, _dump, _load
 from kapcompanion.store.vault import Vault, iso, utc_now
 
 T = TypeVar("T")
@@ -32,8 +33,7 @@ _CLIENT_COLS = (
 )
 
 
-def _client_search(c: Client) -> str:
-    return fold(" ".join([c.name, c.pseudonym, c.identifier, *c.indications]))
+_client_search = client_search_text
 
 
 class Clients:

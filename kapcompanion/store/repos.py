@@ -5,10 +5,10 @@ Indexed facts are columns; the rest of a record is JSON (``core.serial``) in ``d
 
 from __future__ import annotations
 
+from kapcompanion.core.search import fold
 from kapcompanion.store.clients import Clients, Courses, validate_client
 from kapcompanion.store.documents import Addenda, Documents, Flags, content_hash
 from kapcompanion.store.ledger import Ledger
-from kapcompanion.store.rowcodec import fold
 from kapcompanion.store.sessions import Events, Sessions, Vitals
 from kapcompanion.store.vault import Vault
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -12,12 +11,6 @@ from kapcompanion.core.serial import load, to_jsonable
 from kapcompanion.store.vault import iso
 
 T = TypeVar("T")
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents, for search as you type."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _dump(obj: Any, columns: Iterable[str]) -> str:

@@ -14,6 +14,7 @@ live rows it covers must still be the rows it froze.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterator
@@ -21,10 +22,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kapcompanion.store import idmap
 from kapcompanion.store.audit import canonical, row_dict
 from kapcompanion.store.dbapi import Connection
 
 DEBRIEF_KIND = "same_day_debrief"
+#: A seal carried from another vault (transfer of care): the original seal, unchanged, and the
+#: map from the source vault's ids to this vault's (``store.idmap``).
+TRANSFERRED = "transferred"
 #: The parts of a session snapshot that must stay exactly as signed, in their fixed order.
 FROZEN_PARTS: tuple[str, ...] = ("session", "events", "vitals", "documents")
 _PART_TABLE = {
@@ -179,8 +184,8 @@ def covers(conn: Connection, session_id: int, doc_id: int) -> bool:
     if row is None:
         return False
     try:
-        docs = json.loads(row[0]).get("documents", [])
-    except ValueError:
+        docs = effective(json.loads(row[0])).get("documents", [])
+    except (ValueError, TypeError, KeyError, AttributeError):
         return True  # an unreadable seal locks rather than unlocks
     return any(int(d.get("id", -1)) == doc_id for d in docs)
 
@@ -244,6 +249,100 @@ def seal_addendum(
     )
 
 
+# --------------------------------------------------------------------------- carried seals
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def effective(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The frozen copy in this vault's ids: a carried seal's original, renumbered by its map
+    (a seal carried twice is renumbered twice); any other seal as it is."""
+    if snapshot.get("kind") != TRANSFERRED:
+        return snapshot
+    inner = effective(json.loads(snapshot["original"]["snapshot"]))
+    ids = idmap.ids_from_json(snapshot.get("ids"))
+    return idmap.remap_snapshot(inner, idmap.lookup_in(ids))
+
+
+def carried_problem(snapshot: dict[str, Any]) -> str:
+    """Why a carried seal's original no longer holds ('' when it holds, or is not carried)."""
+    while snapshot.get("kind") == TRANSFERRED:
+        original = snapshot.get("original") or {}
+        text = str(original.get("snapshot", ""))
+        if _sha256(text) != original.get("hash"):
+            return "the original seal carried from another vault was altered"
+        try:
+            snapshot = json.loads(text)
+        except ValueError:
+            return "the original seal carried from another vault cannot be read"
+    return ""
+
+
+def _hash_chain(digest: str, snapshot: dict[str, Any]) -> set[str]:
+    """A seal's own hash and, for a carried seal, the hashes it had in earlier vaults."""
+    found = {digest}
+    while snapshot.get("kind") == TRANSFERRED:
+        original = snapshot.get("original") or {}
+        found.add(str(original.get("hash", "")))
+        try:
+            snapshot = json.loads(str(original.get("snapshot", "")))
+        except ValueError:
+            break
+    return found
+
+
+def carried_snapshot(
+    original: dict[str, Any], ids: idmap.IdMap, origin: dict[str, Any]
+) -> dict[str, Any]:
+    """The frozen copy of a seal carried into this vault: ``original`` is the source vault's
+    seal row (as ``row_dict`` gives it, snapshot text and hash unchanged), ``ids`` the full
+    old-to-new map of the transfer (only the ids the original uses are kept), ``origin``
+    names the source vault and the transfer."""
+    used: set[tuple[str, int]] = set()
+    idmap.remap_snapshot(effective(json.loads(original["snapshot"])), idmap.lookup_in(ids, used))
+    subset: idmap.IdMap = {}
+    for table, old in used:
+        new = ids.get(table, {}).get(old)
+        if new is not None:
+            subset.setdefault(table, {})[old] = new
+    return {
+        "kind": TRANSFERRED,
+        "from": origin,
+        "original": {k: original[k] for k in sorted(original)},
+        "ids": idmap.ids_to_json(subset),
+    }
+
+
+def insert_carried(
+    conn: Connection,
+    *,
+    new_id: int,
+    row: dict[str, Any],
+    original: dict[str, Any],
+    ids: idmap.IdMap,
+    origin: dict[str, Any],
+) -> int:
+    """Write a carried seal with the id the transfer gave it (``row`` already renumbered)."""
+    text = canonical(carried_snapshot(original, ids, origin))
+    conn.execute(
+        "INSERT INTO seals (id, client_id, record_type, record_id, addendum_id, utc, signer,"
+        " extends_id, hash, snapshot) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (
+            new_id,
+            row["client_id"],
+            row["record_type"],
+            row["record_id"],
+            row["addendum_id"],
+            row["utc"],
+            row["signer"],
+            row["extends_id"],
+            _sha256(text),
+            text,
+        ),
+    )
+    return new_id
+
+
 _COLS = (
     "id, client_id, record_type, record_id, addendum_id, utc, signer, extends_id, hash, snapshot"
 )
@@ -260,7 +359,7 @@ def _seal(row: tuple[Any, ...]) -> Seal:
         signer=str(row[6]),
         extends_id=row[7],
         hash=str(row[8]),
-        snapshot=json.loads(row[9]),
+        snapshot=effective(json.loads(row[9])),
     )
 
 
@@ -302,28 +401,40 @@ def _compare(label: str, part: str, sealed: Any, live: Any) -> Iterator[str]:
         yield f"{label}: {what} was changed after signing" if live else f"{label}: {what} is gone"
 
 
-def verify(conn: Connection) -> list[str]:
-    """Re-derive every seal; one plain line per problem."""
+def verify(conn: Connection, only: set[int] | None = None) -> list[str]:
+    """Re-derive every seal (or the seals whose ids are in ``only``); one plain line per
+    problem. A carried seal (:data:`TRANSFERRED`) must still hash to its original, and its
+    original, renumbered, must match the live rows."""
     problems: list[str] = []
-    hashes: dict[int, str] = {}
+    hashes: dict[int, set[str]] = {}
     for row in conn.execute(f"SELECT {_COLS} FROM seals ORDER BY id").fetchall():
         seal_id, text, digest = int(row[0]), str(row[9]), str(row[8])
-        hashes[seal_id] = digest
+        hashes[seal_id] = {digest}
+        if only is not None and seal_id not in only:
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                hashes[seal_id] = _hash_chain(digest, json.loads(text))
+            continue
         label = f"seal {seal_id} of {row[2]} {row[3]} (signed {str(row[5])[:16].replace('T', ' ')})"
         if row[4] is not None:
             label = f"seal {seal_id} of addendum {row[4]} to {row[2]} {row[3]}"
-        if hashlib.sha256(text.encode("utf-8")).hexdigest() != digest:
+        if _sha256(text) != digest:
             problems.append(f"{label}: the sealed copy was altered")
             continue
         try:
+            raw = json.loads(text)
+            carried = carried_problem(raw)
+            if carried:
+                problems.append(f"{label}: {carried}")
+                continue
+            hashes[seal_id] = _hash_chain(digest, raw)
             seal = _seal(row)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, KeyError, AttributeError):
             problems.append(f"{label}: the sealed copy cannot be read")
             continue
         snap = seal.snapshot
         kind = snap.get("kind")
         if kind == "session":
-            doc_ids = [int(d["id"]) for d in snap.get("documents", [])]
+            doc_ids = [int(d["id"]) for d in snap.get("documents", []) if d.get("id") is not None]
             live = _session_parts(conn, seal.record_id, doc_ids)
             for part in FROZEN_PARTS:
                 problems.extend(_compare(label, part, snap.get(part), live[part]))
@@ -341,7 +452,9 @@ def verify(conn: Connection) -> list[str]:
                 )
             )
             ext = snap.get("extends")
-            if ext is not None and hashes.get(int(ext["seal"])) != ext["hash"]:
+            if ext is not None and (
+                ext.get("seal") is None or ext["hash"] not in hashes.get(int(ext["seal"]), set())
+            ):
                 problems.append(f"{label}: the seal it extends ({ext['seal']}) no longer matches")
         else:
             problems.append(f"{label}: unknown kind of seal")

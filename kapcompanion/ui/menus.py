@@ -37,6 +37,8 @@ NEEDS_VAULT = (
     "clinic_settings",
     "agenda",
     "ledger",
+    "transfer_out",
+    "transfer_in",
 )
 
 SHORTCUTS = [
@@ -155,6 +157,12 @@ def build(main: QMainWindow, window: Shell) -> dict[str, QAction]:
     act("agenda", "A&genda…", lambda: _open_agenda(window), "Ctrl+G", "Today and this week")
     act("ledger", "Controlled-substance &ledger…", lambda: ledger_screen.open_from(window), "Ctrl+Shift+L")  # fmt: skip  # noqa: E501
 
+    act(
+        "transfer_out",
+        "&Transfer this client…",
+        lambda: _transfer(window, "transfer_current_client"),
+    )
+    act("transfer_in", "&Import a transferred client…", lambda: _transfer(window, "import_client"))
     act("backup", "&Back up the vault now…", lambda: _vault_call(window, "back_up_now"))
     act("backups_keep", "Automatic &backups to keep…", lambda: ask_backups_keep(window))
     act("rekey", "Change the &passphrase…", lambda: _vault_call(window, "change_passphrase"))
@@ -164,6 +172,8 @@ def build(main: QMainWindow, window: Shell) -> dict[str, QAction]:
     m.addActions([acts["new"], acts["lock"]])
     m.addSeparator()
     m.addActions([acts["backup"], acts["rekey"]])
+    m.addSeparator()
+    m.addActions([acts["transfer_out"], acts["transfer_in"]])
     m.addSeparator()
     m.addAction(acts["quit"])
     m = bar.addMenu("&Client")
@@ -198,6 +208,12 @@ def update(acts: dict[str, QAction], *, unlocked: bool, dim: bool) -> None:
     for key in NEEDS_VAULT:
         acts[key].setEnabled(unlocked)
     acts["theme"].setChecked(dim)
+
+
+def _transfer(window: Shell, name: str) -> None:
+    from kapcompanion.ui import transfer_dialog
+
+    getattr(transfer_dialog, name)(window)
 
 
 def _open_templates(window: Shell) -> None:

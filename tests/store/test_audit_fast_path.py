@@ -103,7 +103,7 @@ def test_events_and_vitals_carry_the_content_hash_of_the_committed_row(repos: Re
                 session_id=sid,
                 kind=EventKind.OBSERVATION,
                 utc=datetime.now(UTC),
-                offset_s=offset,  # type: ignore[arg-type]  # ints and None reach here too
+                offset_s=offset,  # ints and None reach here too
                 payload={"text": f"note {i}", "n": i},
             ),
             client_id if i % 2 else None,
@@ -137,6 +137,7 @@ def test_the_chain_head_is_read_again_after_a_failed_commit(repos: Repos) -> Non
     _client_id, sid = _session(repos)
     vault = repos.vault
     real = vault._conn
+    assert real is not None
 
     class FailingCommit:
         def execute(self, sql: str, *args: Any) -> Any:

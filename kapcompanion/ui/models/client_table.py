@@ -19,9 +19,9 @@ from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from kapcompanion.core.intake import indication_label
 from kapcompanion.core.models import Client, ClientStatus
-from kapcompanion.store.clients import _client_search as search_text
+from kapcompanion.core.search import client_search_text as search_text
+from kapcompanion.core.search import fold
 from kapcompanion.store.repos import Repos
-from kapcompanion.store.rowcodec import fold
 
 CLIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_NAME = "name"
