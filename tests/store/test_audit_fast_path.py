@@ -136,7 +136,7 @@ def test_the_chain_head_is_read_again_after_a_rollback(repos: Repos) -> None:
 def test_the_chain_head_is_read_again_after_a_failed_commit(repos: Repos) -> None:
     _client_id, sid = _session(repos)
     vault = repos.vault
-    real = vault._conn
+    real: Any = vault._conn
     assert real is not None
 
     class FailingCommit:
