@@ -16,7 +16,7 @@ from kapcompanion.core.models import Client, DosingSession, EventKind, SessionEv
 from kapcompanion.store import audit
 from kapcompanion.store.errors import VaultError
 from kapcompanion.store.repos import Repos
-from kapcompanion.store.vault import Vault
+from kapcompanion.store.vault import Vault, _keyed, iso, utc_now
 
 EVENT_COLUMNS = (
     ("id", "INTEGER"),
@@ -161,21 +161,28 @@ def test_the_chain_head_is_read_again_after_a_failed_commit(repos: Repos) -> Non
 
 
 def test_rows_appended_by_another_connection_are_followed(tmp_path: Path) -> None:
+    """The writer lock keeps a second copy of the app out; a filesystem without locks (or a
+    tool that ignores them) could still append: the in-memory chain head must follow."""
     path = tmp_path / "two.kapv"
     first = Vault.create(path, PASSPHRASE, {"name": "Dr One"})
     repos = Repos(first)
     _client_id, sid = _session(repos)
-    second = Vault.open(path, PASSPHRASE)  # e.g. the command line while the app is open
+    other = _keyed(path, PASSPHRASE)  # a second connection, past the lock
     try:
-        second.audit("vault.backup", record_type="vault", detail="from the other process")
-        second.audit("vault.backup", record_type="vault", detail="and again")
+        for detail in ("from the other process", "and again"):
+            other.execute("BEGIN IMMEDIATE")
+            audit.append(
+                other, utc=iso(utc_now()), who="CLI", action="vault.backup",
+                record_type="vault", detail=detail,
+            )  # fmt: skip
+            other.execute("COMMIT")
         repos.events.add(SessionEvent(session_id=sid, kind=EventKind.NOTE, utc=datetime.now(UTC)))
         chain = audit.verify_chain(first.conn)
         assert chain.ok
         actions = [r.action for r in audit.query(first.conn, limit=3)]
         assert actions == ["event.note", "vault.backup", "vault.backup"]
     finally:
-        second.close()
+        other.close()
         first.close()
 
 
