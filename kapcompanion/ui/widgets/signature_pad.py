@@ -113,8 +113,10 @@ class SignaturePad(QWidget):
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, "PNG")
+        saved = image.save(buffer, "PNG")  # type: ignore[call-overload]  # str at runtime
         buffer.close()
+        if not saved:
+            raise RuntimeError("The signature image could not be made.")
         return bytes(data.data())
 
     # ----------------------------------------------------------------- input
