@@ -11,7 +11,6 @@ from pytestqt.qtbot import QtBot
 from kapcompanion.core.consent import signature_problem
 from kapcompanion.ui.widgets.signature_pad import MIN_SIZE, SignatureField, SignaturePad
 
-
 NONE = Qt.KeyboardModifier.NoModifier
 LEFT = Qt.MouseButton.LeftButton
 
