@@ -29,6 +29,7 @@ from typing import Any
 from kapcompanion.core import serial
 from kapcompanion.core.data import read_json, resource_path
 from kapcompanion.core.dose import DoseBand, Route
+from kapcompanion.core.touch import format_date
 
 #: document kinds in the vault
 CONSENT_KIND = "consent"
@@ -405,7 +406,8 @@ class ConsentStatus:
     def describe(self) -> str:
         text = f"{self.title}: {STATE_WORDS[self.state]}"
         if self.state is ConsentState.WITHDRAWN and self.withdrawn_utc is not None:
-            text += f" on {self.withdrawn_utc.astimezone().strftime('%Y-%m-%d %H:%M')}"
+            local = self.withdrawn_utc.astimezone()
+            text += f" on {format_date(local.date())} {local:%H:%M}"
         return text + (f" ({self.detail})" if self.detail else "") + "."
 
 

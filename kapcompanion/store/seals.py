@@ -4,7 +4,8 @@ Signing a session seals, in a fixed order, the session row, all its events (corr
 included), its vital readings, and the documents the session record consists of: its
 preparation checklist (with the touch agreement and the music plan) and its same-day debrief.
 The client's safety flags and screening as they stood at signing are kept with them as
-context, so the signed record prints as it was signed. Signing a document seals its row; an
+context, so the signed record prints as it was signed. Signing a document seals its row (a
+consent also its attachments: the signature images, ``SEALS_ATTACHMENTS``); an
 addendum seals itself and names the seal it extends.
 
 The snapshot is stored as canonical JSON and ``hash`` is its SHA-256. ``vault check``
