@@ -4,7 +4,8 @@ Signing a session seals, in a fixed order, the session row, all its events (corr
 included), its vital readings, and the documents the session record consists of: its
 preparation checklist (with the touch agreement and the music plan) and its same-day debrief.
 The client's safety flags and screening as they stood at signing are kept with them as
-context, so the signed record prints as it was signed. Signing a document seals its row; an
+context, so the signed record prints as it was signed. Signing a document seals its row (a
+consent also its attachments: the signature images, ``SEALS_ATTACHMENTS``); an
 addendum seals itself and names the seal it extends.
 
 The snapshot is stored as canonical JSON and ``hash`` is its SHA-256. ``vault check``
@@ -47,6 +48,7 @@ _PART_NAME = {
     "events": "event",
     "vitals": "vital reading",
     "documents": "document",
+    "attachments": "signature image",
 }
 
 
@@ -190,8 +192,20 @@ def covers(conn: Connection, session_id: int, doc_id: int) -> bool:
     return any(int(d.get("id", -1)) == doc_id for d in docs)
 
 
+#: document kinds whose seal also covers their attachments: a signed consent's seal covers
+#: its text and stroke data (in the row) and the rendered signature images (attachments)
+SEALS_ATTACHMENTS = frozenset({"consent"})
+
+
+def _attachments(conn: Connection, doc_id: int) -> list[dict[str, Any]]:
+    return _rows(conn, "attachments", "document_id = ?", (doc_id,))
+
+
 def seal_document(conn: Connection, doc_id: int, signer: str, utc: str) -> int:
     row = _one(conn, "documents", doc_id)
+    snapshot: dict[str, Any] = {"kind": "document", "document": row}
+    if row is not None and row.get("kind") in SEALS_ATTACHMENTS:
+        snapshot["attachments"] = _attachments(conn, doc_id)
     return _insert(
         conn,
         client_id=row["client_id"] if row else None,
@@ -201,7 +215,7 @@ def seal_document(conn: Connection, doc_id: int, signer: str, utc: str) -> int:
         utc=utc,
         signer=signer,
         extends=None,
-        snapshot={"kind": "document", "document": row},
+        snapshot=snapshot,
     )
 
 
@@ -444,6 +458,15 @@ def verify(conn: Connection, only: set[int] | None = None) -> list[str]:
                     label, "document", snap.get("document"), _one(conn, "documents", seal.record_id)
                 )
             )
+            if "attachments" in snap:
+                problems.extend(
+                    _compare(
+                        label,
+                        "attachments",
+                        snap["attachments"],
+                        _attachments(conn, seal.record_id),
+                    )
+                )
         elif kind == "addendum":
             sealed = snap.get("addendum") or {}
             problems.extend(

@@ -116,6 +116,13 @@ STANDARD_SECTIONS: tuple[tuple[str, str, str, str], ...] = (
         "PDF exports of a session record or a course summary.",
         "Export or attach documents here.",
     ),
+    (
+        "consent",
+        "Consent",
+        "The consents the clinic asks for, signed by the client on screen and countersigned: "
+        "informed consent, the touch agreement, music and recording.",
+        "Sign one here with Sign with the client.",
+    ),
 )
 
 NOT_BUILT = (
