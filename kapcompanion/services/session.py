@@ -40,6 +40,7 @@ from kapcompanion.core.serial import load, to_jsonable
 from kapcompanion.core.touch import TouchAgreement, TouchCheck, TouchKind, check_touch
 from kapcompanion.core.vitals import VitalReading, VitalThresholds, flag_reading, validate_reading
 from kapcompanion.services import dose as dose_rules
+from kapcompanion.services import preparation
 from kapcompanion.store.errors import VaultError
 from kapcompanion.store.repos import Repos
 
@@ -197,6 +198,7 @@ class SessionRunner:
     def start(self, *, bell: bool = True, readiness_override: str = "") -> SessionEvent:
         if self.session.status is not SessionStatus.PLANNED:
             raise SessionError("This session has already started.")
+        preparation.gate_session_start(self.repos, self.session, readiness_override)
         now = self.clock.now()
         self.clock = SessionClock(None, now, now_utc=self._now_utc, monotonic=self._monotonic)
         self.session = replace(
