@@ -464,11 +464,11 @@ def override_lapse(screening: Screening, findings: list[Finding]) -> str:
 
 
 def override_author(screening: Screening) -> str:
-    """'Dr Lee (MD), the prescriber' or the therapist's name."""
+    """'the prescriber Dr Lee (MD)', or the therapist's name."""
     who = screening.override_by or "unknown"
     if screening.override_role is OverrideRole.PRESCRIBER:
         credential = f" ({screening.override_credential})" if screening.override_credential else ""
-        return f"{who}{credential}, the prescriber"
+        return f"the prescriber {who}{credential}"
     return who
 
 

@@ -263,9 +263,8 @@ def readiness_gate(
     protected = protected_missing(checklist, template)
     if protected:
         raise ReadinessRefused(
-            f"The session cannot start without {_listed(protected)}. No override can skip "
-            "informed consent or the touch agreement: complete them in the preparation "
-            "checklist first."
+            "No override can skip informed consent or the touch agreement. Complete these in "
+            f"the preparation checklist first: {_listed(protected)}."
         )
     given = (reason or "").strip()
     if not given:

@@ -300,11 +300,8 @@ def notice_for(screening: Screening, context: ScreeningContext | None) -> Overri
         (r for r in reversed(result.reasons) if r.startswith("The override")),
         "The override no longer applies.",
     )
-    return OverrideNotice(
-        False,
-        f"The screening override by {who}{when} does not apply now. {lapse} "
-        f"Outcome: {result.outcome.label}.",
-    )
+    said = lapse.replace("The override", f"The screening override by {who}{when}", 1)
+    return OverrideNotice(False, f"{said} Outcome: {result.outcome.label}.")
 
 
 def override_notice(

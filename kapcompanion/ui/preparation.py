@@ -385,8 +385,8 @@ class PreparationView(QWidget):
         self.override_confirm.setEnabled(not protected)
         if protected:
             self.override_error.setText(
-                f"Complete {'; '.join(protected)} first: no override can skip informed "
-                "consent or the touch agreement."
+                "No override can skip informed consent or the touch agreement. Complete these "
+                f"first: {'; '.join(protected)}."
             )
             return
         self.override_reason.setFocus()

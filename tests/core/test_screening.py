@@ -192,9 +192,7 @@ def test_a_label_contraindication_needs_the_prescriber(key: str, given: Answer |
     assert done.override_entered_by == "Kim Ames" and not done.override_confirmed
     result = evaluate(done)
     assert result.overridden and result.outcome is Outcome.ELIGIBLE
-    assert (
-        result.reasons[-1] == f"Overridden by Dr Lee (MD), the prescriber on 2025-03-04: {REASON}"
-    )
+    assert result.reasons[-1] == f"Overridden by the prescriber Dr Lee (MD) on 2025-03-04: {REASON}"
 
 
 @pytest.mark.parametrize("key", FLAGS)
@@ -235,7 +233,7 @@ def test_override_life_cycle() -> None:
     assert result.outcome is Outcome.ELIGIBLE
     assert result.overridden
     assert result.reasons[-1] == (
-        "Overridden by Dr Ames (MD), the prescriber on 2025-03-04: "
+        "Overridden by the prescriber Dr Ames (MD) on 2025-03-04: "
         "Confirmed not pregnant by a blood test today."
     )
     assert any("Pregnancy" in r for r in result.reasons)  # findings stay visible

@@ -106,7 +106,7 @@ def test_a_label_contraindication_is_not_the_therapists_to_override(repos: Repos
     notice = override_notice(repos, cid)
     assert notice is not None and notice.active
     assert notice.text == (
-        "Screening overridden by Dr Priya Lee (MD), the prescriber on 2026-03-02 "
+        "Screening overridden by the prescriber Dr Priya Lee (MD) on 2026-03-02 "
         f"(entered by Dr Test). Reason: {REASON}"
     )
 

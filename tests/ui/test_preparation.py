@@ -197,7 +197,7 @@ def test_readiness_override_never_skips_consent_or_touch_and_needs_a_sentence(
     view.override_button.click()
     assert view.override_panel.isVisible()
     assert "Informed consent reviewed and signed" in view.override_covers.text()
-    assert "no override can skip informed consent" in view.override_error.text()
+    assert "No override can skip informed consent" in view.override_error.text()
     assert not view.override_confirm.isEnabled()
     QTest.keyClicks(view.override_reason, "Urgent: prescriber present and agrees to start")
     assert not view.confirm_override()  # the service refuses too

@@ -103,7 +103,9 @@ def test_screening_by_keyboard_outcome_and_override(
     assert not dialog.isVisible() and not form.override_button.isVisible()
     assert section.banner.isVisible()
     assert "Reviewed with the neurologist" in section.banner.text()
-    assert section.banner.text().startswith("Screening overridden by Dr Priya Lee (MD), the")
+    assert section.banner.text().startswith(
+        "Screening overridden by the prescriber Dr Priya Lee (MD)"
+    )
 
     assert unlocked.ctx is not None
     repos = unlocked.ctx.repos
