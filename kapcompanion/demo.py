@@ -44,7 +44,14 @@ from kapcompanion.core.models import (
     EventKind,
     StoredDocument,
 )
-from kapcompanion.core.screening import SCREENING_ITEMS, Answer, Screening, answer, apply_override
+from kapcompanion.core.screening import (
+    SCREENING_ITEMS,
+    Answer,
+    Prescriber,
+    Screening,
+    answer,
+    apply_override,
+)
 from kapcompanion.core.serial import to_jsonable
 from kapcompanion.core.settings import PART2_NOTICE
 from kapcompanion.core.touch import DistressPreference, TouchAgreement, TouchKind
@@ -280,6 +287,7 @@ def _screening_and_intake(
             "Hypertension now controlled on amlodipine; cleared by Dr Lee (cardiology) in writing.",
             PRACTITIONER["name"],
             datetime.now(UTC),
+            prescriber=Prescriber("Dr Lee", "MD"),  # a label contraindication: the prescriber's
         )
     repos.documents.save(
         StoredDocument(kind="screening", client_id=cid, data=to_jsonable(screening))

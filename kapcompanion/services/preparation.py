@@ -9,6 +9,12 @@ never beside the shipped files: every saved version is kept, because an old chec
 still render with the exact version it used. The stored value is
 ``{"current": <template id or null>, "templates": [<template as JSON>, ...]}``; a null
 current means the shipped default.
+
+The readiness gate (:func:`readiness_gate`, :func:`gate_session_start`): a session starts when
+every required item is complete, or when a written override covers what is missing. No
+override ever skips informed consent or the touch agreement (:func:`protected_items`), and
+the override's reason must be a sentence (``core.reasons``). The override's audit detail names
+who made it, the reason and the items it covers.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from kapcompanion.core.checklist import (
     template_to_json,
 )
 from kapcompanion.core.models import DosingSession, StoredDocument
+from kapcompanion.core.reasons import reason_problem
 from kapcompanion.core.serial import load, to_jsonable
 from kapcompanion.store.errors import VaultError
 from kapcompanion.store.repos import Repos
@@ -181,6 +188,7 @@ def save_checklist(
     checklist: Checklist,
     *,
     audit_action: str | None = None,
+    audit_detail: str = "",
 ) -> StoredDocument:
     """Insert or update the session's checklist document (signed ones raise RecordLocked)."""
     data = to_jsonable(checklist)
@@ -194,15 +202,105 @@ def save_checklist(
         )
     else:
         doc = dataclasses.replace(doc, data=data)
-    return repos.documents.save(doc, audit_action=audit_action)
+    return repos.documents.save(doc, audit_action=audit_action, audit_detail=audit_detail)
+
+
+# --------------------------------------------------------------------------- readiness gate
+#: item keys of the shipped templates that are informed consent
+CONSENT_KEYS = frozenset({"consent_signed"})
+
+
+class ReadinessRefused(VaultError):
+    """The session cannot start: what is missing, and why no override covers it."""
+
+
+def protected_items(template: ChecklistTemplate) -> list[TemplateItem]:
+    """Items no override can skip: informed consent (the shipped key, or any item whose key or
+    label says consent) and the touch agreement (every item of kind "touch")."""
+    return [
+        item
+        for item in template.items
+        if ItemKind(item.kind) is ItemKind.TOUCH
+        or item.key in CONSENT_KEYS
+        or "consent" in item.key.casefold()
+        or "consent" in item.label.casefold()
+    ]
+
+
+def protected_missing(checklist: Checklist, template: ChecklistTemplate) -> list[str]:
+    """Labels of the consent and touch items not complete (required or not in the template)."""
+    return [item.label for item in protected_items(template) if not is_complete(checklist, item)]
+
+
+def _listed(labels: list[str]) -> str:
+    return "; ".join(labels)
+
+
+def readiness_state(checklist: Checklist, template: ChecklistTemplate) -> Readiness:
+    """Readiness as the gate sees it: like ``core.checklist.readiness``, but a recorded
+    override counts only while nothing protected is missing and its reason is a sentence."""
+    base = readiness(checklist, template)
+    protected = protected_missing(checklist, template)
+    missing = list(dict.fromkeys([*protected, *base.missing]))
+    if not missing:
+        return Readiness(ready=True, missing=[], overridden=False)
+    valid = (
+        base.overridden and not protected and reason_problem(checklist.readiness_override) is None
+    )
+    return Readiness(ready=valid, missing=missing, overridden=valid)
+
+
+def readiness_gate(
+    checklist: Checklist, template: ChecklistTemplate, reason: str | None = None
+) -> Readiness:
+    """May the session start now? ``reason``: an override given at the start (else the one
+    recorded on the checklist counts). Raises :class:`ReadinessRefused` with a plain message
+    when it may not: informed consent or the touch agreement missing (no override skips
+    them), or other items missing without a reason of substance."""
+    state = readiness_state(checklist, template)
+    if not state.missing:
+        return state
+    protected = protected_missing(checklist, template)
+    if protected:
+        raise ReadinessRefused(
+            "No override can skip informed consent or the touch agreement. Complete these in "
+            f"the preparation checklist first: {_listed(protected)}."
+        )
+    given = (reason or "").strip()
+    if not given:
+        if state.overridden:
+            return state
+        count = len(state.missing)
+        items = "item is" if count == 1 else "items are"
+        raise ReadinessRefused(
+            f"Not ready: {count} required {items} not done: {_listed(state.missing)}. "
+            "Complete them, or write why the session starts without them."
+        )
+    problem = reason_problem(given)
+    if problem:
+        raise ReadinessRefused(problem)
+    return Readiness(ready=True, missing=state.missing, overridden=True)
 
 
 def readiness_for_session(repos: Repos, session_id: int) -> Readiness:
-    """Can this session start? Missing required items, and whether a written override
-    covers them. A session without a checklist is not ready."""
+    """Can this session start? Missing required items (consent and touch always among them
+    when not complete), and whether a valid written override covers them. A session
+    without a checklist is not ready."""
     _doc, checklist = load_checklist(repos, session_id)
     template, _exact = template_for_checklist(repos.vault, checklist)
-    return readiness(checklist, template)
+    return readiness_state(checklist, template)
+
+
+def _override_detail(checklist: Checklist, missing: list[str]) -> str:
+    return json.dumps(
+        {
+            "reason": checklist.readiness_override or "",
+            "by": checklist.readiness_override_by or "",
+            "items": missing,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
 
 
 def record_readiness_override(
@@ -214,12 +312,50 @@ def record_readiness_override(
     *,
     at: datetime | None = None,
 ) -> tuple[StoredDocument, Checklist]:
-    """Let the session start with items missing; audited as ``checklist.readiness_override``."""
-    changed = override_readiness(checklist, reason, repos.vault.who, at or datetime.now(UTC))
+    """Let the session start with items missing; audited as ``checklist.readiness_override``
+    with the reason, who and the items it covers in the detail. :class:`ReadinessRefused`
+    when consent or the touch agreement is missing, the reason is not a sentence, or nothing
+    is missing."""
+    template, _exact = template_for_checklist(repos.vault, checklist)
+    state = readiness_state(checklist, template)
+    if not state.missing:
+        raise ReadinessRefused("Every required item is done; there is nothing to override.")
+    protected = protected_missing(checklist, template)
+    if protected:
+        readiness_gate(checklist, template, reason)  # raises: consent or touch missing
+    problem = reason_problem(reason)
+    if problem:
+        raise ReadinessRefused(problem)
+    who = repos.vault.who.strip()
+    if not who:
+        raise ReadinessRefused(
+            "The vault has no practitioner name; an override must name its author."
+        )
+    changed = override_readiness(checklist, reason, who, at or datetime.now(UTC))
     saved = save_checklist(
-        repos, session, doc, changed, audit_action="checklist.readiness_override"
+        repos,
+        session,
+        doc,
+        changed,
+        audit_action="checklist.readiness_override",
+        audit_detail=_override_detail(changed, state.missing),
     )
     return saved, changed
+
+
+def gate_session_start(repos: Repos, session: DosingSession, reason: str = "") -> Readiness:
+    """The gate the session start calls: raises :class:`ReadinessRefused` unless the session
+    may start. A new ``reason`` that opens the gate is recorded on the checklist first, as
+    :func:`record_readiness_override` does (audited with who and the items)."""
+    if session.id is None:
+        raise ReadinessRefused("The session is not saved yet.")
+    doc, checklist = load_checklist(repos, session.id)
+    template, _exact = template_for_checklist(repos.vault, checklist)
+    given = reason.strip()
+    state = readiness_gate(checklist, template, given or None)
+    if given and state.overridden and checklist.readiness_override != given:
+        record_readiness_override(repos, session, doc, checklist, given)
+    return state
 
 
 def previous_session(repos: Repos, session: DosingSession) -> DosingSession | None:

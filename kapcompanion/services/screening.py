@@ -3,24 +3,45 @@
 One screening and one intake per client are current: the latest document of that kind
 (highest id). A signed one is read-only; editing starts a new draft copied from it. Qt-free,
 so the session screen, the exporter and the tests use the same reading of "current".
+
+The screening is always read with its :class:`~kapcompanion.core.screening.ScreeningContext`
+(:func:`screening_context`): the intake's interacting medication and the client's suicide-risk
+signals (an active flag, a positive PHQ-9 item 9). Every write here is one user action in one
+transaction, with the audit row beside the record; an override's and a reconciliation's audit
+detail is a JSON object with the reason, who decided, who entered it and what it covers.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
-from kapcompanion.core.intake import Intake
-from kapcompanion.core.models import StoredDocument
+from kapcompanion.core.intake import Contact, Intake, medication_flags
+from kapcompanion.core.models import FlagKind, StoredDocument
 from kapcompanion.core.screening import (
+    Finding,
+    OverrideRole,
+    Prescriber,
     Screening,
+    ScreeningContext,
+    ScreeningResult,
     apply_override,
     clear_override,
     evaluate,
+    override_author,
+    reconcile_medication,
 )
 from kapcompanion.core.serial import load, to_jsonable
+from kapcompanion.services import measures as measure_service
 from kapcompanion.store.errors import VaultError
 from kapcompanion.store.repos import Repos
+
+#: the PHQ-9 item that asks about thoughts of death or self-harm
+PHQ9 = "phq9"
+PHQ9_SUICIDE_ITEM = 9
+PHQ9_FREQUENCY = {1: "several days", 2: "more than half the days", 3: "nearly every day"}
 
 SCREENING = "screening"
 INTAKE = "intake"
@@ -49,13 +70,98 @@ def save_record(
     record: object,
     *,
     audit_action: str | None = None,
+    audit_detail: str = "",
 ) -> StoredDocument:
     """Save ``record`` into ``doc`` (a new draft when there is none, or it is signed)."""
     data = to_jsonable(record)
-    if doc is None or doc.signed:
-        fresh = StoredDocument(kind=kind, client_id=client_id, data=data)
-        return repos.documents.save(fresh, audit_action=audit_action)
-    return repos.documents.save(replace(doc, data=data), audit_action=audit_action)
+    target = (
+        StoredDocument(kind=kind, client_id=client_id, data=data)
+        if doc is None or doc.signed
+        else replace(doc, data=data)
+    )
+    return repos.documents.save(target, audit_action=audit_action, audit_detail=audit_detail)
+
+
+def client_escort(repos: Repos, client_id: int) -> Contact | None:
+    """The escort on the client's record (the intake form offers it)."""
+    return repos.clients.get(client_id).escort
+
+
+# --------------------------------------------------------------------------- context
+def _suicide_risk(repos: Repos, client_id: int) -> str:
+    """What the record says about suicide risk, in words ("" when nothing)."""
+    parts: list[str] = []
+    for flag in repos.flags.active(client_id):
+        if flag.kind is FlagKind.SUICIDE_RISK:
+            source = f" ({flag.source})" if flag.source else ""
+            parts.append(f"A suicide-risk flag is active since {flag.raised_utc:%Y-%m-%d}{source}.")
+            break
+    phq9 = [
+        s for s in measure_service.responses(repos, client_id) if s.response.instrument_id == PHQ9
+    ]
+    if phq9:
+        latest = phq9[-1].response
+        value = latest.answers.get(PHQ9_SUICIDE_ITEM)
+        if value:
+            how = PHQ9_FREQUENCY.get(value, str(value))
+            parts.append(
+                f"PHQ-9 item 9 (thoughts of being better off dead or of self-harm) was answered "
+                f"\u201c{how}\u201d ({value} of 3) on {latest.taken_on:%Y-%m-%d}."
+            )
+    return " ".join(parts)
+
+
+def screening_context(
+    repos: Repos, client_id: int, intake: Intake | None = None
+) -> ScreeningContext:
+    """What the rest of the record says that the screening must count (``intake``: the one
+    on screen, when the form has unsaved edits; else the stored current intake)."""
+    if intake is None:
+        _doc, intake = current_intake(repos, client_id)
+    flagged = medication_flags(intake.medications)
+    return ScreeningContext(
+        interacting=tuple((name, tuple(groups)) for name, groups in flagged.items()),
+        suicide_risk=_suicide_risk(repos, client_id),
+    )
+
+
+def evaluate_current(repos: Repos, client_id: int) -> ScreeningResult:
+    """The client's current screening, evaluated with its context."""
+    _doc, screening = current_screening(repos, client_id)
+    return evaluate(screening, screening_context(repos, client_id))
+
+
+# --------------------------------------------------------------------------- writes
+def _detail(**fields: Any) -> str:
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True)
+
+
+def _finding_words(findings: tuple[Finding, ...] | list[Finding]) -> list[dict[str, str]]:
+    return [
+        {"item": f.key, "label": f.label, "answer": f.answer, "level": f.level.value}
+        for f in findings
+    ]
+
+
+def save_screening(
+    repos: Repos, client_id: int, doc: StoredDocument | None, screening: Screening
+) -> StoredDocument:
+    """Save the screening draft (the form's autosave)."""
+    return save_record(repos, SCREENING, client_id, doc, screening)
+
+
+def save_intake(
+    repos: Repos, client_id: int, doc: StoredDocument | None, intake: Intake
+) -> StoredDocument:
+    """Save the intake draft (the form's autosave)."""
+    return save_record(repos, INTAKE, client_id, doc, intake)
+
+
+def _who(repos: Repos) -> str:
+    who = repos.vault.who.strip()
+    if not who:
+        raise VaultError("The vault has no practitioner name; an override must name its author.")
+    return who
 
 
 def record_override(
@@ -65,20 +171,43 @@ def record_override(
     screening: Screening,
     reason: str,
     *,
+    prescriber: Prescriber | None = None,
+    context: ScreeningContext | None = None,
     at: datetime | None = None,
 ) -> tuple[StoredDocument, Screening]:
     """Override the outcome with a written reason, audited as ``screening.override``.
 
-    Screens show it with ``widgets/override_banner.py`` (no safety flag is raised: a flag
-    could be resolved while the override stands). ``ValueError`` (blank reason, nothing to
-    override) and ``VaultError`` reach the caller with a message fit to show.
+    A label contraindication needs ``prescriber`` (``OverrideNeedsPrescriber`` otherwise): the
+    override is recorded as the prescriber's decision, entered by the vault's practitioner.
+    The screening and its audit row (detail: reason, who, role, credential, entered by, the
+    findings covered) are one transaction. Screens show it with ``widgets/override_banner.py``.
+    ``ValueError`` (a token for a reason, nothing to override) and ``VaultError`` reach the
+    caller with a message fit to show.
     """
-    who = repos.vault.who.strip()
-    if not who:
-        raise VaultError("The vault has no practitioner name; an override must name its author.")
-    overridden = apply_override(screening, reason, who, at or datetime.now(UTC))
-    saved = save_record(
-        repos, SCREENING, client_id, doc, overridden, audit_action="screening.override"
+    who = _who(repos)
+    ctx = context if context is not None else screening_context(repos, client_id)
+    overridden = apply_override(
+        screening, reason, who, at or datetime.now(UTC), prescriber=prescriber, context=ctx
+    )
+    result = evaluate(overridden, ctx)
+    detail = _detail(
+        reason=overridden.override_reason,
+        decided_by=overridden.override_by,
+        role=(overridden.override_role or OverrideRole.THERAPIST).value,
+        credential=overridden.override_credential or "",
+        entered_by=who,
+        # A seam: once practice members exist the prescriber confirms with their own PIN.
+        confirmed_by_prescriber_pin=overridden.override_confirmed,
+        findings=_finding_words(result.findings),
+    )
+    saved = save_record(  # one transaction: the document and its audit row with the detail
+        repos,
+        SCREENING,
+        client_id,
+        doc,
+        overridden,
+        audit_action="screening.override",
+        audit_detail=detail,
     )
     return saved, overridden
 
@@ -86,12 +215,61 @@ def record_override(
 def withdraw_override(
     repos: Repos, client_id: int, doc: StoredDocument | None, screening: Screening
 ) -> tuple[StoredDocument, Screening]:
-    """Remove the override (audited as ``screening.override_withdrawn``)."""
+    """Remove the override (audited as ``screening.override_withdrawn``, naming whose)."""
+    detail = _detail(
+        withdrawn_by=repos.vault.who,
+        override_by=screening.override_by or "",
+        reason=screening.override_reason or "",
+    )
     cleared = clear_override(screening)
     saved = save_record(
-        repos, SCREENING, client_id, doc, cleared, audit_action="screening.override_withdrawn"
+        repos,
+        SCREENING,
+        client_id,
+        doc,
+        cleared,
+        audit_action="screening.override_withdrawn",
+        audit_detail=detail,
     )
     return saved, cleared
+
+
+def reconcile_medication_list(
+    repos: Repos,
+    client_id: int,
+    doc: StoredDocument | None,
+    screening: Screening,
+    prescriber: Prescriber,
+    reason: str,
+    *,
+    context: ScreeningContext | None = None,
+    at: datetime | None = None,
+) -> tuple[StoredDocument, Screening]:
+    """The prescriber reconciled the intake's interacting medication with the screening,
+    audited as ``screening.medication_reconciled`` (detail: prescriber, credential, reason,
+    medications, entered by) in the screening's transaction."""
+    who = _who(repos)
+    ctx = context if context is not None else screening_context(repos, client_id)
+    reconciled = reconcile_medication(
+        screening, ctx, prescriber, reason, who, at or datetime.now(UTC)
+    )
+    detail = _detail(
+        prescriber=prescriber.name.strip(),
+        credential=prescriber.credential.strip(),
+        reason=" ".join(reason.split()),
+        medications=[{"name": name, "groups": list(groups)} for name, groups in ctx.interacting],
+        entered_by=who,
+    )
+    saved = save_record(
+        repos,
+        SCREENING,
+        client_id,
+        doc,
+        reconciled,
+        audit_action="screening.medication_reconciled",
+        audit_detail=detail,
+    )
+    return saved, reconciled
 
 
 @dataclass(frozen=True)
@@ -103,19 +281,36 @@ class OverrideNotice:
     text: str
 
 
-def override_notice(repos: Repos, client_id: int) -> OverrideNotice | None:
-    """The override of the client's current screening, in words; None without one."""
-    _doc, screening = current_screening(repos, client_id)
+def notice_for(screening: Screening, context: ScreeningContext | None) -> OverrideNotice | None:
+    """The override of ``screening`` in words, agreeing with :func:`evaluate`; None without one."""
     reason = (screening.override_reason or "").strip()
     if not reason:
         return None
-    result = evaluate(screening)
+    result = evaluate(screening, context)
     when = f" on {screening.override_at:%Y-%m-%d}" if screening.override_at else ""
-    who = screening.override_by or "unknown"
+    who = override_author(screening)
     if result.overridden:
-        return OverrideNotice(True, f"Screening overridden by {who}{when}. Reason: {reason}")
-    return OverrideNotice(
-        False,
-        f"The screening override by {who}{when} no longer applies: there are new findings "
-        f"since. Outcome: {result.outcome.label}.",
+        entered = ""
+        if screening.override_role is OverrideRole.PRESCRIBER and screening.override_entered_by:
+            entered = f" (entered by {screening.override_entered_by})"
+        return OverrideNotice(
+            True, f"Screening overridden by {who}{when}{entered}. Reason: {reason}"
+        )
+    lapse = next(
+        (r for r in reversed(result.reasons) if r.startswith("The override")),
+        "The override no longer applies.",
     )
+    said = lapse.replace("The override", f"The screening override by {who}{when}", 1)
+    return OverrideNotice(False, f"{said} Outcome: {result.outcome.label}.")
+
+
+def override_notice(
+    repos: Repos, client_id: int, screening: Screening | None = None
+) -> OverrideNotice | None:
+    """The override of the client's current screening (or of ``screening``, the one on
+    screen with unsaved answers), in words; None without one."""
+    if screening is None:
+        _doc, screening = current_screening(repos, client_id)
+    if not (screening.override_reason or "").strip():
+        return None
+    return notice_for(screening, screening_context(repos, client_id))

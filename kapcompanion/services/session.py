@@ -55,6 +55,7 @@ from kapcompanion.core.vitals import (
     validate_reading,
 )
 from kapcompanion.services import dose as dose_rules
+from kapcompanion.services import preparation
 from kapcompanion.store import settings as stored_settings
 from kapcompanion.store.errors import VaultError
 from kapcompanion.store.repos import Repos
@@ -368,6 +369,9 @@ class SessionRunner:
         with self._action():
             if self._stored_status() is not SessionStatus.PLANNED:
                 raise SessionError("This session has already started.")
+            # the readiness gate (consent and touch never skipped; a new override reason is
+            # recorded on the checklist with who and which items) commits with the start
+            preparation.gate_session_start(self.repos, self.session, readiness_override)
             now = self.clock.now()
             self.clock = SessionClock(None, now, now_utc=self._now_utc, monotonic=self._monotonic)
             override = readiness_override.strip()
@@ -379,8 +383,6 @@ class SessionRunner:
                 phases=[to_jsonable(p) for p in phases] if phases else self.session.phases,
             )
             self._save("session.start")
-            if override:
-                self._audit("session.readiness_override", override)
             started = self._event(EventKind.SESSION_STARTED)
             if bell:
                 self._event(EventKind.BELL, {"text": "Opening bell"})

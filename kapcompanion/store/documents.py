@@ -68,8 +68,11 @@ class Documents:
             data=json.loads(r[10]),
         )
 
-    def save(self, doc: StoredDocument, *, audit_action: str | None = None) -> StoredDocument:
-        """Insert or update a draft. Signed documents are locked."""
+    def save(
+        self, doc: StoredDocument, *, audit_action: str | None = None, audit_detail: str = ""
+    ) -> StoredDocument:
+        """Insert or update a draft. Signed documents are locked. ``audit_detail`` goes into
+        the audit row (an override's reason, author and findings, say)."""
         now = utc_now()
         body = json.dumps(to_jsonable(doc.data), ensure_ascii=False)
         with self.vault.transaction() as tx:
@@ -111,6 +114,7 @@ class Documents:
                 record_type=doc.kind,
                 record_id=doc.id,
                 client_id=doc.client_id,
+                detail=audit_detail,
                 conn=tx,
                 records=(("documents", int(doc.id or 0)),),
             )

@@ -38,17 +38,20 @@ from kapcompanion.core.checklist import (
     Readiness,
     new_checklist,
     prefill_feedback,
-    readiness,
     update_item,
 )
 from kapcompanion.core.models import DosingSession, SessionStatus
+from kapcompanion.core.reasons import REASON_RULE
 from kapcompanion.services.preparation import (
+    ReadinessRefused,
     carry_over_from,
     describe_readiness,
     item_problem,
     load_checklist,
     previous_checklist,
     previous_session,
+    protected_missing,
+    readiness_state,
     record_readiness_override,
     save_checklist,
     template_for_checklist,
@@ -145,8 +148,17 @@ class PreparationView(QWidget):
         self.override_panel = QFrame()
         self.override_panel.setProperty("role", "card")
         panel = QVBoxLayout(self.override_panel)
-        panel.addWidget(QLabel("Start with items missing. The written reason is recorded:"))
+        self.override_covers = QLabel()
+        self.override_covers.setWordWrap(True)
+        self.override_covers.setAccessibleName("Items the override covers")
+        rule = QLabel(
+            "Informed consent and the touch agreement can never be skipped. " + REASON_RULE
+        )
+        rule.setWordWrap(True)
+        set_role(rule, "hint")
+        panel.addWidget(self.override_covers)
         panel.addWidget(self.override_reason)
+        panel.addWidget(rule)
         panel.addWidget(self.override_error)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -363,7 +375,20 @@ class PreparationView(QWidget):
     # ------------------------------------------------------------------ readiness
     def ask_override(self) -> None:
         self.override_error.clear()
+        result = self.current_readiness()
+        protected = protected_missing(self.checklist, self.template)
+        self.override_covers.setText(
+            "Start with these items not done (the reason, your name and the items are "
+            "recorded): " + "; ".join(result.missing) + "."
+        )
         self.override_panel.show()
+        self.override_confirm.setEnabled(not protected)
+        if protected:
+            self.override_error.setText(
+                "No override can skip informed consent or the touch agreement. Complete these "
+                f"first: {'; '.join(protected)}."
+            )
+            return
         self.override_reason.setFocus()
 
     def _hide_override(self) -> None:
@@ -377,6 +402,10 @@ class PreparationView(QWidget):
             self.doc, self.checklist = record_readiness_override(
                 self.ctx.repos, self.session, self.doc, self.checklist, reason
             )
+        except ReadinessRefused as exc:
+            self.override_error.setText(exc.message)
+            self.override_reason.setFocus()
+            return False
         except ValueError as exc:
             self.override_error.setText(str(exc))
             self.override_reason.setFocus()
@@ -387,17 +416,19 @@ class PreparationView(QWidget):
         self._hide_override()
         self._refresh_state()
         self._saved(f"Saved {datetime.now():%H:%M:%S}")
-        self._show_message("The override and its reason are recorded.", "ok")
+        self._show_message("The override, its reason and the items it covers are recorded.", "ok")
         return True
 
     def current_readiness(self) -> Readiness:
-        return readiness(self.checklist, self.template)
+        return readiness_state(self.checklist, self.template)
 
     def _refresh_state(self) -> None:
         result = self.current_readiness()
         text = describe_readiness(result, limit=READINESS_NAMES)
         if result.overridden and self.checklist.readiness_override:
             text += f" Reason: {self.checklist.readiness_override}"
+        elif protected_missing(self.checklist, self.template):
+            text += " Informed consent and the touch agreement cannot be overridden."
         self.readiness_label.setText(text)
         set_role(
             self.readiness_label, "ok" if result.ready and not result.overridden else "warning"

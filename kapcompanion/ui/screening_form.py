@@ -1,23 +1,31 @@
 """The screening form: every item yes / no / unknown with a note, and the outcome at once.
 
-Items come from ``core.screening.SCREENING_ITEMS`` in two groups (contraindications, flags
-for physician review). The outcome and its reasons (``core.screening.evaluate``) stay in
-view above the items and change with every answer. An override needs a written reason; it
-is committed at once, audited as ``screening.override``, and shown on the client's later
-screens (``widgets/override_banner.py``). Saving is the section's job (``edited`` asks for
-an autosave, ``override_requested`` for an immediate save).
+Items come from ``core.screening.SCREENING_ITEMS`` in two groups (label contraindications,
+relative findings). The outcome and its reasons (``core.screening.evaluate``, with the
+record's context: the intake's interacting medication, a suicide-risk flag or a positive
+PHQ-9 item 9) stay in view above the items and change with every answer.
+
+An override opens :class:`DecisionDialog`: it lists the findings it covers and asks for a
+reason that is a sentence; with a label contraindication among them it also asks for the
+prescriber's name and credential, and the override is recorded as the prescriber's decision.
+The medication list is reconciled the same way, by the prescriber. Saving is the section's
+job (``edited`` asks for an autosave, ``override_requested`` and ``reconcile_requested`` for
+an immediate, audited save through ``services.screening``).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -25,15 +33,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core.intake import group_label
+from kapcompanion.core.reasons import REASON_RULE, reason_problem
 from kapcompanion.core.screening import (
+    INTERACTING,
     SCREENING_ITEMS,
+    SUICIDALITY,
     Answer,
+    Finding,
     ItemGroup,
     Outcome,
+    Prescriber,
     Screening,
+    ScreeningContext,
     ScreeningResponse,
     answer,
     evaluate,
+    unreconciled,
 )
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.answer_row import AnswerRow, Option
@@ -46,14 +62,15 @@ OPTIONS: list[Option] = [
 GROUPS = (
     (
         ItemGroup.CONTRAINDICATION,
-        "Contraindications",
-        "Any \u201cyes\u201d makes the client not eligible; \u201cunknown\u201d needs a "
-        "physician's review.",
+        "Label contraindications",
+        "Any \u201cyes\u201d makes the client not eligible; \u201cunknown\u201d needs the "
+        "prescriber's review. Only the prescriber can override these.",
     ),
     (
         ItemGroup.PHYSICIAN_REVIEW,
-        "Flags for physician review",
-        "A \u201cyes\u201d or \u201cunknown\u201d here needs a physician's review.",
+        "Relative findings",
+        "A \u201cyes\u201d or \u201cunknown\u201d here needs a physician's review; the "
+        "therapist may override with a written reason.",
     ),
 )
 KEYS_HINT = (
@@ -65,14 +82,137 @@ ROLE_FOR = {
     Outcome.PHYSICIAN_REVIEW: "warning",
     Outcome.NOT_ELIGIBLE: "error",
 }
-INTERACTING = "interacting_medication"
+CREDENTIAL_HINT = "MD, DO, NP or PA"
+PRESCRIBER_ONLY = (
+    "A label contraindication can be overridden only by the prescriber. Record the "
+    "prescriber's decision: their name, credential and reason."
+)
+
+__all__ = ["INTERACTING", "DecisionDialog", "ScreeningForm"]
+
+
+def finding_line(finding: Finding) -> str:
+    said = {"yes": "yes", "unknown": "not known", "unanswered": "not answered"}[finding.answer]
+    source = ", from the record" if finding.source else ""
+    return f"\u2022 {finding.label}: {said}{source} ({finding.level.label})"
+
+
+class DecisionDialog(QDialog):
+    """A decision that needs a reason of substance, and with ``prescriber`` the prescriber's
+    name and credential: the screening override, the medication reconciliation."""
+
+    #: (reason, prescriber or None)
+    submitted = Signal(str, object)
+
+    def __init__(
+        self,
+        title: str,
+        intro: str,
+        lines: list[str],
+        *,
+        prescriber: bool,
+        confirm_text: str,
+        placeholder: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setObjectName("decisionDialog")
+        self.needs_prescriber = prescriber
+        layout = QVBoxLayout(self)
+        self.intro = QLabel(intro)
+        self.intro.setWordWrap(True)
+        layout.addWidget(self.intro)
+        self.covers = QLabel("\n".join(lines))
+        self.covers.setWordWrap(True)
+        self.covers.setAccessibleName("What this decision covers")
+        self.covers.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.covers)
+        self.prescriber_note = QLabel(PRESCRIBER_ONLY)
+        self.prescriber_note.setWordWrap(True)
+        set_role(self.prescriber_note, "warning")
+        self.prescriber_name = QLineEdit()
+        self.prescriber_name.setAccessibleName("Prescriber's name")
+        self.prescriber_name.setPlaceholderText("As the prescriber signs, e.g. Dr Priya Lee")
+        self.credential = QLineEdit()
+        self.credential.setAccessibleName("Prescriber's credential")
+        self.credential.setPlaceholderText(CREDENTIAL_HINT)
+        self.credential.setMaxLength(20)
+        form = QFormLayout()
+        form.addRow("Prescriber's &name", self.prescriber_name)
+        form.addRow("&Credential", self.credential)
+        self.prescriber_box = QWidget()
+        box = QVBoxLayout(self.prescriber_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.prescriber_note)
+        box.addLayout(form)
+        self.prescriber_box.setVisible(prescriber)
+        layout.addWidget(self.prescriber_box)
+        reason_label = QLabel("&Reason")
+        self.reason = QPlainTextEdit()
+        self.reason.setAccessibleName("Reason")
+        self.reason.setPlaceholderText(placeholder)
+        self.reason.setTabChangesFocus(True)
+        self.reason.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 14)
+        reason_label.setBuddy(self.reason)
+        layout.addWidget(reason_label)
+        layout.addWidget(self.reason)
+        rule = QLabel(REASON_RULE)
+        rule.setWordWrap(True)
+        set_role(rule, "hint")
+        layout.addWidget(rule)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setAccessibleName("Problem")
+        set_role(self.error, "error")
+        layout.addWidget(self.error)
+        self.confirm = QPushButton(confirm_text)
+        self.confirm.setProperty("primary", True)
+        self.confirm.setDefault(True)
+        self.confirm.clicked.connect(self.submit)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.confirm)
+        buttons.addWidget(cancel)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(560)
+        (self.prescriber_name if prescriber else self.reason).setFocus()
+
+    def submit(self) -> None:
+        """Check what can be checked here; the section records it (and may still refuse)."""
+        prescriber: Prescriber | None = None
+        if self.needs_prescriber:
+            name, credential = self.prescriber_name.text().strip(), self.credential.text().strip()
+            if not name:
+                self.show_error("Write the prescriber's name.", self.prescriber_name)
+                return
+            if not credential:
+                self.show_error(
+                    f"Write the prescriber's credential ({CREDENTIAL_HINT}).", self.credential
+                )
+                return
+            prescriber = Prescriber(name, credential)
+        problem = reason_problem(self.reason.toPlainText())
+        if problem:
+            self.show_error(problem, self.reason)
+            return
+        self.error.clear()
+        self.submitted.emit(" ".join(self.reason.toPlainText().split()), prescriber)
+
+    def show_error(self, text: str, focus: QWidget | None = None) -> None:
+        self.error.setText(text)
+        (focus or self.reason).setFocus()
 
 
 class ScreeningForm(QWidget):
     edited = Signal()
-    #: (reason) the user asks to record an override
-    override_requested = Signal(str)
+    #: (reason, Prescriber or None) the user asks to record an override
+    override_requested = Signal(str, object)
     override_withdraw_requested = Signal()
+    #: (reason, Prescriber) the prescriber reconciled the intake's medication list
+    reconcile_requested = Signal(str, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,34 +239,9 @@ class ScreeningForm(QWidget):
         self.override_button.clicked.connect(self.ask_override)
         self.withdraw_button = QPushButton("Withdraw override")
         self.withdraw_button.clicked.connect(self.override_withdraw_requested.emit)
-        self.override_reason = QPlainTextEdit()
-        self.override_reason.setAccessibleName("Written reason for the override")
-        self.override_reason.setPlaceholderText(
-            "Why the client may go ahead despite this outcome (who reviewed it, what changed)"
-        )
-        self.override_reason.setTabChangesFocus(True)
-        self.override_reason.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 14)
-        self.override_error = QLabel()
-        self.override_error.setWordWrap(True)
-        set_role(self.override_error, "error")
-        confirm = QPushButton("Record override")
-        confirm.setProperty("primary", True)
-        confirm.setAccessibleName("Record the override")
-        confirm.clicked.connect(self._confirm_override)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.hide_override)
-        self.override_panel = QFrame()
-        panel = QVBoxLayout(self.override_panel)
-        panel.setContentsMargins(0, 4, 0, 0)
-        panel.addWidget(QLabel("Override with a written reason (recorded in the audit trail):"))
-        panel.addWidget(self.override_reason)
-        panel.addWidget(self.override_error)
-        actions = QHBoxLayout()
-        actions.addStretch(1)
-        actions.addWidget(confirm)
-        actions.addWidget(cancel)
-        panel.addLayout(actions)
-        self.override_panel.hide()
+        self.override_dialog: DecisionDialog | None = None
+        self.reconcile_dialog: DecisionDialog | None = None
+        self.context = ScreeningContext()
 
         head = QHBoxLayout()
         head.addWidget(self.outcome, 1)
@@ -137,13 +252,29 @@ class ScreeningForm(QWidget):
         box = QVBoxLayout(card)
         box.addLayout(head)
         box.addWidget(self.reasons_scroll)
-        box.addWidget(self.override_panel)
 
         self.rows: dict[str, AnswerRow] = {}
         self.medication_hint = QLabel()
         self.medication_hint.setWordWrap(True)
+        self.medication_hint.setAccessibleName("Interacting medication on the intake")
         set_role(self.medication_hint, "warning")
-        self.medication_hint.hide()
+        self.reconcile_button = QPushButton("&Reconcile medication…")
+        self.reconcile_button.setAccessibleName(
+            "Record the prescriber's reconciliation of the medication list"
+        )
+        self.reconcile_button.clicked.connect(self.ask_reconcile)
+        self.medication_box = QWidget()
+        med_row = QHBoxLayout(self.medication_box)
+        med_row.setContentsMargins(24, 0, 0, 4)
+        med_row.addWidget(self.medication_hint, 1)
+        med_row.addWidget(self.reconcile_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.medication_box.hide()
+        self.suicide_hint = QLabel()
+        self.suicide_hint.setWordWrap(True)
+        self.suicide_hint.setAccessibleName("Suicide risk in the record")
+        self.suicide_hint.setContentsMargins(24, 0, 0, 4)
+        set_role(self.suicide_hint, "warning")
+        self.suicide_hint.hide()
         body = QWidget()
         column = QVBoxLayout(body)
         column.setSpacing(2)
@@ -167,7 +298,9 @@ class ScreeningForm(QWidget):
                 self.rows[item.key] = row
                 column.addWidget(row)
                 if item.key == INTERACTING:
-                    column.addWidget(self.medication_hint)
+                    column.addWidget(self.medication_box)
+                if item.key == SUICIDALITY:
+                    column.addWidget(self.suicide_hint)
         column.addStretch(1)
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
@@ -218,13 +351,25 @@ class ScreeningForm(QWidget):
         self.scroll_area.ensureWidgetVisible(row)
         row.setFocus()
 
-    def set_medication_hint(self, text: str) -> None:
-        self.medication_hint.setText(text)
-        self.medication_hint.setVisible(bool(text))
+    def set_context(self, context: ScreeningContext) -> None:
+        """What the rest of the record says (the intake's medication, suicide risk)."""
+        self.context = context
+        self._show_outcome()
+
+    def _show_notes(self, notes: dict[str, str]) -> None:
+        med = notes.get(INTERACTING, "")
+        self.medication_hint.setText(med)
+        self.medication_box.setVisible(bool(med))
+        pending = bool(unreconciled(self.screening, self.context))
+        self.reconcile_button.setVisible(pending)
+        self.reconcile_button.setEnabled(pending and not self._read_only)
+        risk = notes.get(SUICIDALITY, "")
+        self.suicide_hint.setText(risk)
+        self.suicide_hint.setVisible(bool(risk))
 
     # ------------------------------------------------------------------ outcome
     def _show_outcome(self) -> None:
-        result = evaluate(self.screening)
+        result = evaluate(self.screening, self.context)
         label = result.outcome.label
         if result.overridden:
             label = "Eligible by override"
@@ -240,8 +385,14 @@ class ScreeningForm(QWidget):
         self.override_button.setEnabled(can_override and not self._read_only)
         self.withdraw_button.setVisible(has_override)
         self.withdraw_button.setEnabled(has_override and not self._read_only)
-        if not can_override:
-            self.override_panel.hide()
+        self.override_button.setAccessibleName(
+            "Override the screening outcome (the prescriber's decision)"
+            if result.needs_prescriber
+            else "Override the screening outcome"
+        )
+        if not can_override and self.override_dialog is not None:
+            self.override_dialog.reject()
+        self._show_notes(result.notes)
         self._fit_reasons()
 
     def _fit_reasons(self) -> None:
@@ -255,27 +406,74 @@ class ScreeningForm(QWidget):
         super().resizeEvent(event)
         self._fit_reasons()
 
-    def ask_override(self) -> None:
-        self.override_error.clear()
-        self.override_panel.show()
-        self.override_reason.setFocus()
+    def ask_override(self) -> DecisionDialog:
+        """Open the override dialog for the current findings."""
+        result = evaluate(self.screening, self.context)
+        label = result.needs_prescriber
+        intro = (
+            f"The outcome is \u201c{result.outcome.label}\u201d. An override lets the client "
+            "go ahead; it covers only these findings, and any new finding ends it:"
+        )
+        dialog = DecisionDialog(
+            "Override the screening outcome",
+            intro,
+            [finding_line(f) for f in result.findings],
+            prescriber=label,
+            confirm_text="Record the prescriber's override" if label else "Record override",
+            placeholder="Why the client may go ahead despite these findings (who reviewed "
+            "them, what changed)",
+            parent=self,
+        )
+        dialog.setObjectName("screeningOverrideDialog")
+        dialog.submitted.connect(self.override_requested.emit)
+        self.override_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def ask_reconcile(self) -> DecisionDialog:
+        """Open the prescriber's reconciliation of the intake's interacting medication."""
+        meds = unreconciled(self.screening, self.context)
+        dialog = DecisionDialog(
+            "Reconcile the medication list",
+            "The intake lists medication that interacts with ketamine. The prescriber "
+            "reviews it; until then the \u201cInteracting medication\u201d item counts as "
+            "\u201cyes\u201d. The reconciliation covers:",
+            [
+                f"\u2022 {name}: {', '.join(group_label(g) for g in groups)}"
+                for name, groups in meds
+            ],
+            prescriber=True,
+            confirm_text="Record the reconciliation",
+            placeholder="What the prescriber decided (held before sessions, dose changed, "
+            "no interaction at this dose)",
+            parent=self,
+        )
+        dialog.prescriber_note.setText(
+            "Only the prescriber reconciles medication. Record their name, credential and decision."
+        )
+        dialog.setObjectName("reconcileDialog")
+        dialog.submitted.connect(lambda reason, who: self.reconcile_requested.emit(reason, who))
+        self.reconcile_dialog = dialog
+        dialog.open()
+        return dialog
 
     def hide_override(self) -> None:
-        self.override_panel.hide()
-        self.override_reason.clear()
-        self.override_error.clear()
+        if self.override_dialog is not None:
+            self.override_dialog.accept()
+            self.override_dialog = None
 
-    def _confirm_override(self) -> None:
-        reason = self.override_reason.toPlainText()
-        if not reason.strip():
-            self.override_error.setText("Write the reason for the override; it cannot be blank.")
-            self.override_reason.setFocus()
-            return
-        self.override_requested.emit(reason)
+    def hide_reconcile(self) -> None:
+        if self.reconcile_dialog is not None:
+            self.reconcile_dialog.accept()
+            self.reconcile_dialog = None
 
     def show_override_error(self, text: str) -> None:
-        self.override_error.setText(text)
-        self.override_panel.show()
+        if self.override_dialog is not None:
+            self.override_dialog.show_error(text)
+
+    def show_reconcile_error(self, text: str) -> None:
+        if self.reconcile_dialog is not None:
+            self.reconcile_dialog.show_error(text)
 
     def outcome_text(self) -> str:
         return f"{self.outcome.text()}\n{self.reasons.text()}"

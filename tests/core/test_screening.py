@@ -12,13 +12,19 @@ from kapcompanion.core.screening import (
     SCREENING_ITEMS,
     Answer,
     ItemGroup,
+    Level,
     Outcome,
+    OverrideNeedsPrescriber,
+    OverrideRole,
+    Prescriber,
     Screening,
+    ScreeningContext,
     ScreeningResponse,
     answer,
     apply_override,
     clear_override,
     evaluate,
+    reconcile_medication,
 )
 
 CONTRAINDICATIONS = [i.key for i in SCREENING_ITEMS if i.group is ItemGroup.CONTRAINDICATION]
@@ -140,37 +146,95 @@ def test_plain_string_answers_are_understood() -> None:
     assert evaluate(screening).outcome is Outcome.NOT_ELIGIBLE
 
 
-@pytest.mark.parametrize("reason", ["", "   ", "\n\t"])
-def test_override_needs_a_written_reason(reason: str) -> None:
-    with pytest.raises(ValueError, match="written reason"):
-        apply_override(all_no(kidney_failure=Answer.YES), reason, "Dr Ames", AT)
+REASON = "Reviewed with the client and the prescriber; risk accepted."
+DR_LEE = Prescriber("Dr Lee", "MD")
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\n\t", "ok", "x", "typo test"])
+def test_override_needs_a_reason_of_substance(reason: str) -> None:
+    with pytest.raises(ValueError, match="reason"):
+        apply_override(all_no(hiv=Answer.YES), reason, "Kim Ames", AT)
+    with pytest.raises(ValueError, match="reason"):
+        apply_override(all_no(kidney_failure=Answer.YES), reason, "Kim Ames", AT, prescriber=DR_LEE)
 
 
 def test_override_needs_a_person_and_an_aware_time() -> None:
-    screening = all_no(kidney_failure=Answer.YES)
+    screening = all_no(hiv=Answer.YES)
     with pytest.raises(ValueError, match="name of the person"):
-        apply_override(screening, "reviewed", " ", AT)
+        apply_override(screening, REASON, " ", AT)
     with pytest.raises(ValueError, match="time zone"):
-        apply_override(screening, "reviewed", "Dr Ames", datetime(2025, 3, 4, 10, 30))
+        apply_override(screening, REASON, "Kim Ames", datetime(2025, 3, 4, 10, 30))
 
 
 def test_override_of_eligible_is_refused() -> None:
     with pytest.raises(ValueError, match="nothing to override"):
-        apply_override(all_no(), "because", "Dr Ames", AT)
+        apply_override(all_no(), REASON, "Kim Ames", AT)
+
+
+@pytest.mark.parametrize("key", CONTRAINDICATIONS)
+@pytest.mark.parametrize("given", [Answer.YES, Answer.UNKNOWN, None])
+def test_a_label_contraindication_needs_the_prescriber(key: str, given: Answer | None) -> None:
+    screening = all_no(**({key: given} if given else {}))
+    if given is None:
+        del screening.responses[key]
+    result = evaluate(screening)
+    assert result.needs_prescriber
+    assert [f.level for f in result.findings] == [Level.LABEL]
+    with pytest.raises(OverrideNeedsPrescriber, match="only by the prescriber"):
+        apply_override(screening, REASON, "Kim Ames", AT)
+    with pytest.raises(ValueError, match="credential"):
+        apply_override(screening, REASON, "Kim Ames", AT, prescriber=Prescriber("Dr Lee", " "))
+    with pytest.raises(ValueError, match="prescriber's name"):
+        apply_override(screening, REASON, "Kim Ames", AT, prescriber=Prescriber("", "MD"))
+    done = apply_override(screening, REASON, "Kim Ames", AT, prescriber=DR_LEE)
+    assert done.override_role is OverrideRole.PRESCRIBER
+    assert (done.override_by, done.override_credential) == ("Dr Lee", "MD")
+    assert done.override_entered_by == "Kim Ames" and not done.override_confirmed
+    result = evaluate(done)
+    assert result.overridden and result.outcome is Outcome.ELIGIBLE
+    assert result.reasons[-1] == f"Overridden by the prescriber Dr Lee (MD) on 2025-03-04: {REASON}"
+
+
+@pytest.mark.parametrize("key", FLAGS)
+def test_a_relative_finding_the_therapist_may_override(key: str) -> None:
+    screening = all_no(**{key: Answer.YES})
+    result = evaluate(screening)
+    assert not result.needs_prescriber
+    assert [f.level for f in result.findings] == [Level.RELATIVE]
+    done = apply_override(screening, REASON, "Kim Ames", AT)
+    assert done.override_role is OverrideRole.THERAPIST and done.override_by == "Kim Ames"
+    assert evaluate(done).overridden
+
+
+def test_a_therapists_override_from_before_the_levels_does_not_cover_a_contraindication() -> None:
+    # Stored before this rule: a therapist's override over uncontrolled hypertension ("ok").
+    old = all_no(uncontrolled_hypertension=Answer.YES)
+    old.override_reason, old.override_by, old.override_at = "ok", "Kim Ames", AT
+    old.override_keys = ["uncontrolled_hypertension:yes"]
+    result = evaluate(serial.load(Screening, serial.to_jsonable(old)))
+    assert result.outcome is Outcome.NOT_ELIGIBLE and not result.overridden
+    assert "recorded without the prescriber" in result.reasons[-1]
 
 
 def test_override_life_cycle() -> None:
     screening = all_no(pregnancy_breastfeeding=Answer.YES, hiv=Answer.UNKNOWN)
     assert evaluate(screening).outcome is Outcome.NOT_ELIGIBLE
 
-    overridden = apply_override(screening, "  Confirmed not pregnant by test.  ", "Dr Ames", AT)
+    overridden = apply_override(
+        screening,
+        "  Confirmed not pregnant by a blood test today.  ",
+        "Kim Ames",
+        AT,
+        prescriber=Prescriber("Dr Ames", "MD"),
+    )
     assert screening.override_reason is None  # the original is untouched
-    assert overridden.override_reason == "Confirmed not pregnant by test."
+    assert overridden.override_reason == "Confirmed not pregnant by a blood test today."
     result = evaluate(overridden)
     assert result.outcome is Outcome.ELIGIBLE
     assert result.overridden
     assert result.reasons[-1] == (
-        "Overridden by Dr Ames on 2025-03-04: Confirmed not pregnant by test."
+        "Overridden by the prescriber Dr Ames (MD) on 2025-03-04: "
+        "Confirmed not pregnant by a blood test today."
     )
     assert any("Pregnancy" in r for r in result.reasons)  # findings stay visible
 
@@ -203,10 +267,72 @@ def test_override_life_cycle() -> None:
 
 def test_override_of_physician_review() -> None:
     screening = all_no(acute_suicidality=Answer.YES)
-    result = evaluate(apply_override(screening, "Safety plan in place", "Dr Ames", AT))
+    result = evaluate(
+        apply_override(screening, "Safety plan in place and reviewed", "Kim Ames", AT)
+    )
     assert result.outcome is Outcome.ELIGIBLE and result.overridden
 
 
 def test_outcome_labels() -> None:
     assert Outcome.PHYSICIAN_REVIEW.label == "Needs physician review"
     assert Outcome.NOT_ELIGIBLE.label == "Not eligible"
+
+
+# ------------------------------------------------------------------ the rest of the record
+LORAZEPAM = ScreeningContext(interacting=(("Lorazepam 1 mg", ("benzodiazepines",)),))
+
+
+def test_an_interacting_medication_on_the_intake_makes_the_item_yes() -> None:
+    screening = all_no()  # "no" to interacting medication
+    assert evaluate(screening).outcome is Outcome.ELIGIBLE
+    result = evaluate(screening, LORAZEPAM)
+    assert result.outcome is Outcome.PHYSICIAN_REVIEW
+    [finding] = result.findings
+    assert finding.key == "interacting_medication" and finding.answer == "yes"
+    assert "Lorazepam 1 mg (Benzodiazepines)" in result.notes["interacting_medication"]
+    assert "until the prescriber reconciles" in result.notes["interacting_medication"]
+    assert "(from the record)" in result.reasons[0]
+
+
+def test_the_prescriber_reconciles_the_medication_list() -> None:
+    screening = all_no()
+    with pytest.raises(ValueError, match="reason"):
+        reconcile_medication(screening, LORAZEPAM, DR_LEE, "fine", "Kim Ames", AT)
+    with pytest.raises(ValueError, match="credential"):
+        reconcile_medication(screening, LORAZEPAM, Prescriber("Dr Lee", ""), REASON, "Kim", AT)
+    with pytest.raises(ValueError, match="nothing to reconcile"):
+        reconcile_medication(screening, ScreeningContext(), DR_LEE, REASON, "Kim Ames", AT)
+    done = reconcile_medication(
+        screening, LORAZEPAM, DR_LEE, "Lorazepam held for 24 hours before each session.", "Kim", AT
+    )
+    result = evaluate(done, LORAZEPAM)
+    assert result.outcome is Outcome.ELIGIBLE  # the therapist's "no" counts again
+    assert "reconciled by Dr Lee (MD) on 2025-03-04" in result.notes["interacting_medication"]
+    assert serial.load(Screening, serial.to_jsonable(done)) == done
+    # A medication added after the reconciliation is not covered by it.
+    more = ScreeningContext(interacting=(*LORAZEPAM.interacting, ("Tramadol", ("opioids",))))
+    result = evaluate(done, more)
+    assert result.outcome is Outcome.PHYSICIAN_REVIEW
+    assert "Tramadol (Opioids)" in result.notes["interacting_medication"]
+    assert "Lorazepam" not in result.notes["interacting_medication"]
+
+
+def test_suicide_risk_in_the_record_flags_the_suicidality_item() -> None:
+    risk = ScreeningContext(suicide_risk="PHQ-9 item 9 was answered 2 of 3 on 2025-03-01.")
+    result = evaluate(all_no(), risk)
+    assert result.outcome is Outcome.PHYSICIAN_REVIEW
+    assert [f.token for f in result.findings] == ["acute_suicidality:yes"]
+    assert result.notes["acute_suicidality"].startswith("PHQ-9 item 9 was answered 2 of 3")
+    # The therapist may override it (a relative finding); the override covers it.
+    done = apply_override(all_no(), REASON, "Kim Ames", AT, context=risk)
+    assert evaluate(done, risk).overridden
+    # Without the context the override covers nothing new: still eligible.
+    assert evaluate(done).outcome is Outcome.ELIGIBLE
+
+
+def test_a_new_finding_from_the_record_voids_an_override() -> None:
+    done = apply_override(all_no(hiv=Answer.YES), REASON, "Kim Ames", AT)
+    assert evaluate(done).overridden
+    result = evaluate(done, LORAZEPAM)
+    assert not result.overridden and result.outcome is Outcome.PHYSICIAN_REVIEW
+    assert "Interacting medication" in result.reasons[-1]

@@ -7,6 +7,7 @@ from datetime import UTC
 from pathlib import Path
 
 from pypdf import PdfReader
+from readiness_support import prepare
 
 from kapcompanion.core.dose import DosePlan, Route, confirmation_question
 from kapcompanion.core.models import Client, EventKind
@@ -34,6 +35,7 @@ def test_the_pdf_shows_both_units_and_the_mark(repos: Repos, tmp_path: Path) -> 
     question = confirmation_question(plan)
     assert question == "Give 190.4 mg IM (2.8 mg/kg)? This is above the usual range."
     session = plan_session(repos, client.id or 0, plan, confirmation=question)
+    prepare(repos, session)
     runner = SessionRunner(repos, session.id or 0)
     runner.start(bell=False)
     runner.give_dose()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from readiness_support import prepare
 from support import PASSPHRASE
 
 from kapcompanion.core.discharge import Discharge
@@ -41,8 +42,10 @@ def test_the_pdf_tells_what_happened(tmp_path: Path, monkeypatch: pytest.MonkeyP
     repos = Repos(Vault.create(tmp_path / "pdf.kapv", PASSPHRASE, {"name": "Dr Test"}))
     client = repos.clients.add(Client(name="Ada North", pseudonym="Wren"))
     assert client.id is not None
-    sid = plan_session(repos, client.id, DosePlan(route=Route.IM, weight_kg=70, mg_per_kg=0.5)).id
+    session = plan_session(repos, client.id, DosePlan(route=Route.IM, weight_kg=70, mg_per_kg=0.5))
+    sid = session.id
     assert sid is not None
+    prepare(repos, session)
     t = FakeTime()
     run = SessionRunner(repos, sid, now_utc=t.now, monotonic=t.monotonic)
     run.start()

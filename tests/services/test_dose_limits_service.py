@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from readiness_support import prepare
 
 from kapcompanion.core.dose import DosePlan, Route, confirmation_question
 from kapcompanion.core.models import Client, EventKind
@@ -133,6 +134,7 @@ def test_client_record_keeps_a_dated_weight_and_height(repos: Repos) -> None:
 def _running(repos: Repos) -> SessionRunner:
     cid = _client(repos)
     session = plan_session(repos, cid, DosePlan(Route.IM, 70, 1.0, lot="L1"))  # 70 mg
+    prepare(repos, session)
     runner = SessionRunner(repos, session.id or 0)
     runner.start(bell=False)
     runner.give_dose()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlcipher3
+from readiness_support import prepare
 from support import PASSPHRASE
 
 from kapcompanion.core import ledger as lg
@@ -313,6 +314,7 @@ def test_a_dose_and_its_draw_commit_together(repos: Repos) -> None:
         repos, client.id, DosePlan(route=Route.IM, weight_kg=70, mg_per_kg=0.5, lot="A123")
     )
     assert session.id is not None
+    prepare(repos, session)
     runner = SessionRunner(repos, session.id)
     runner.start(bell=False)
     offered = svc.offered_container(repos, runner.plan.lot)

@@ -4,6 +4,7 @@ every version, readiness for a session, carry-over that never overwrites, the ov
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -29,6 +30,7 @@ from kapcompanion.core.models import Client
 from kapcompanion.core.screening import SCREENING_ITEMS, Answer, Screening, answer
 from kapcompanion.core.touch import DistressPreference, TouchAgreement, TouchKind
 from kapcompanion.services.preparation import (
+    ReadinessRefused,
     carry_over_from,
     current_template,
     describe_readiness,
@@ -148,12 +150,15 @@ def test_readiness_for_a_session(repos: Repos) -> None:
     result = readiness_for_session(repos, sid)
     assert not result.ready and result.missing == ["Hydrated"]
     assert describe_readiness(result) == "Not ready: 1 required item is not done: Hydrated."
-    with pytest.raises(ValueError, match="reason"):
-        record_readiness_override(repos, session, doc, checklist, "  ")
+    for token in ("  ", "x", "ok"):
+        with pytest.raises(ReadinessRefused, match="reason"):
+            record_readiness_override(repos, session, doc, checklist, token)
     record_readiness_override(repos, session, doc, checklist, "Client drank at the desk", at=AT)
     result = readiness_for_session(repos, sid)
     assert result.ready and result.overridden and result.missing == ["Hydrated"]
-    assert _audit(repos, "checklist.readiness_override") == ["checklist.readiness_override:"]
+    [entry] = _audit(repos, "checklist.readiness_override")
+    detail = json.loads(entry.partition(":")[2])
+    assert detail == {"by": "Dr Test", "items": ["Hydrated"], "reason": "Client drank at the desk"}
 
 
 def test_carry_over_fills_only_what_is_empty(repos: Repos) -> None:
@@ -204,22 +209,22 @@ def test_screening_override_is_audited_and_withdrawn(repos: Repos) -> None:
     assert override_notice(repos, cid) is None
     with pytest.raises(ValueError, match="reason"):
         record_override(repos, cid, doc, screening, " ")
-    doc, overridden = record_override(repos, cid, doc, screening, "Reviewed by Dr Lee", at=AT)
+    reason = "Reviewed by Dr Lee, who agreed in writing."
+    doc, overridden = record_override(repos, cid, doc, screening, reason, at=AT)
     notice = override_notice(repos, cid)
     assert notice is not None and notice.active
-    assert (
-        notice.text == "Screening overridden by Dr Test on 2026-03-02. Reason: Reviewed by Dr Lee"
-    )
+    assert notice.text == f"Screening overridden by Dr Test on 2026-03-02. Reason: {reason}"
     # a new finding after the override: it no longer applies, and the banner says so
     later = answer(overridden, "acute_suicidality", Answer.UNKNOWN)
     doc = save_record(repos, SCREENING, cid, doc, later)
     notice = override_notice(repos, cid)
     assert notice is not None and not notice.active and "no longer applies" in notice.text
+    assert "Screening overridden" not in notice.text
     doc, cleared = withdraw_override(repos, cid, doc, later)
     assert override_notice(repos, cid) is None
-    assert _audit(repos, "screening.") == [
-        "screening.override:",
-        "screening.update:",
-        "screening.override_withdrawn:",
+    assert [a.partition(":")[0] for a in _audit(repos, "screening.")] == [
+        "screening.override",
+        "screening.update",
+        "screening.override_withdrawn",
     ]
     assert current_screening(repos, cid)[1] == cleared

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from readiness_support import prepare
 from support import PASSPHRASE
 
 from kapcompanion.core.discharge import ALDRETE_KEYS, Discharge
@@ -55,6 +56,7 @@ def _session(repos: Repos, route: Route = Route.IM) -> int:
     )
     s = plan_session(repos, client.id, plan)
     assert s.id is not None
+    prepare(repos, s)  # a complete preparation checklist: the start is not gated
     return s.id
 
 

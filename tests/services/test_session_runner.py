@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from readiness_support import complete_checklist
 
-from kapcompanion.core.checklist import Checklist
 from kapcompanion.core.discharge import Discharge
 from kapcompanion.core.dose import DosePlan, Route
 from kapcompanion.core.models import Client, EventKind, SessionStatus, StoredDocument
@@ -86,13 +86,7 @@ def test_full_session_with_restart_and_clock(repos: Repos) -> None:
         withdrawn_at=None,
         withdrawn_note="",
     )
-    checklist = Checklist(
-        template_id="kap-default",
-        template_version=1,
-        items={},
-        intention="To meet my grief",
-        touch=agreement,
-    )
+    checklist = complete_checklist(intention="To meet my grief", touch=agreement)
     repos.documents.save(
         StoredDocument(
             kind="checklist", client_id=cid, session_id=session.id, data=to_jsonable(checklist)

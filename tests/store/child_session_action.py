@@ -46,7 +46,7 @@ def main() -> None:
 
     vault.conn.set_trace_callback(trace)
     if action == "start":
-        runner.start(readiness_override="Consent form signed on paper this morning.")
+        runner.start(readiness_override="Client slept badly but feels settled; wants to go on.")
     elif action == "dose":
         runner.give_dose()
     elif action == "vitals":

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from readiness_support import complete_checklist, prepare
 from support import PASSPHRASE, ROOT
 
 from kapcompanion.core.dose import DosePlan, Route
@@ -48,11 +49,13 @@ def _base(tmp: Path, upto: str) -> tuple[Path, int]:
     assert client.id is not None
     s = plan_session(repos, client.id, DosePlan(route=Route.IM, weight_kg=70, mg_per_kg=0.5))
     assert s.id is not None
+    # prepared except one ordinary item, so the start's written override is part of the action
+    prepare(repos, s, complete_checklist(skip=("rested",)))
     if upto != "start":
         # started two hours ago, so the end is past the minimum wait after the dose
         past = datetime.now(UTC) - timedelta(hours=2)
         run = SessionRunner(repos, s.id, now_utc=lambda: past)
-        run.start()
+        run.start(readiness_override="Client slept badly but feels settled and wants to go ahead.")
         run.record_vitals(VitalReading(122, 80, 70, 98, past))
         if upto in ("vitals", "end"):
             run.give_dose()
@@ -88,7 +91,7 @@ def _whole_start(before: dict[str, object], after: dict[str, object]) -> bool:
     assert ev == [EventKind.SESSION_STARTED, EventKind.BELL]
     audit = after["audit"]
     assert isinstance(audit, list)
-    assert "session.start" in audit and "session.readiness_override" in audit
+    assert "session.start" in audit and "checklist.readiness_override" in audit
     return True
 
 

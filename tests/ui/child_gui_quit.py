@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
 
 from PySide6.QtCore import QTimer
+from readiness_support import prepare
 
 from kapcompanion.audio import NullBackend, Player
 from kapcompanion.core.dose import DosePlan, Route
@@ -43,6 +45,7 @@ def main() -> int:
     assert client.id is not None
     session = plan_session(repos, client.id, DosePlan(route=Route.IM, weight_kg=70, mg_per_kg=0.5))
     assert session.id is not None
+    prepare(repos, session)  # a complete preparation checklist
     runner = SessionRunner(repos, session.id)
     runner.start(bell=False)
     runner.give_dose()

@@ -76,6 +76,10 @@ def main() -> None:
     else:
         plan = DosePlan(route=Route.IM, weight_kg=70, mg_per_kg=0.5)
         session = plan_session(repos, client_id, plan)
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from readiness_support import prepare
+
+        prepare(repos, session)  # a session starts only when prepared (or overridden)
         controller = SessionController(ctx, session.id or 0, tick_ms=50)
         controller.event_committed.connect(announce)
         controller.start(bell=rng.random() < 0.5)

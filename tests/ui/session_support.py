@@ -10,7 +10,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from kapcompanion.core.checklist import MusicPreferences, default_template, new_checklist
+from kapcompanion.core.checklist import (
+    MusicPreferences,
+    default_template,
+    new_checklist,
+    update_item,
+)
 from kapcompanion.core.dose import DosePlan, Route
 from kapcompanion.core.models import Client, DosingSession, StoredDocument
 from kapcompanion.core.serial import to_jsonable
@@ -19,6 +24,8 @@ from kapcompanion.services.session import plan_session
 from kapcompanion.store.repos import Repos
 from kapcompanion.ui.unlock import UnlockScreen
 
+#: a reason of substance for starting with preparation items missing
+START_REASON = "Preparation reviewed aloud with the client in the room today."
 NAME = "Ada Lovelace"
 PSEUDONYM = "Heron"
 
@@ -38,8 +45,13 @@ def add_checklist(
     avoid: tuple[str, ...] = (),
     volume: int | None = None,
 ) -> None:
-    """A checklist with a touch agreement and music preferences (other items left open)."""
+    """A checklist with informed consent, a touch agreement and music preferences done (other
+    items left open: starting needs a written override, which can never skip consent or
+    touch)."""
     checklist = new_checklist(default_template())
+    at = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+    checklist = update_item(checklist, "consent_signed", at, done=True, value="2025-01-06")
+    checklist = update_item(checklist, "touch_agreement", at, done=True)
     checklist.touch = TouchAgreement(
         welcome=list(welcome),
         other_detail="",

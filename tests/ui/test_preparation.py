@@ -3,6 +3,7 @@ the readiness override and withdrawing the touch agreement during a session."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -11,6 +12,7 @@ import shiboken6
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
+from readiness_support import complete_checklist
 from support import PASSPHRASE
 
 from kapcompanion.core.checklist import (
@@ -183,26 +185,52 @@ def test_carry_over_from_the_last_session(qtbot: QtBot, unlocked: MainWindow) ->
     assert not readiness_for_session(repos, second).ready
 
 
-def test_readiness_override_needs_a_reason(
+def test_readiness_override_never_skips_consent_or_touch_and_needs_a_sentence(
     qtbot: QtBot, unlocked: MainWindow, audit_of: AuditOf
 ) -> None:
     ctx = ctx_of(unlocked)
     sid = new_session(ctx.repos)
     view = view_for(qtbot, ctx, sid)
+    assert "Informed consent and the touch agreement cannot be overridden" in (
+        view.readiness_label.text()
+    )
     view.override_button.click()
     assert view.override_panel.isVisible()
+    assert "Informed consent reviewed and signed" in view.override_covers.text()
+    assert "No override can skip informed consent" in view.override_error.text()
+    assert not view.override_confirm.isEnabled()
+    QTest.keyClicks(view.override_reason, "Urgent: prescriber present and agrees to start")
+    assert not view.confirm_override()  # the service refuses too
+    assert "No override can skip" in view.override_error.text()
+    assert not readiness_for_session(ctx.repos, sid).ready
+
+    # With consent and the touch agreement done, the rest can be overridden with a sentence.
+    session = ctx.repos.sessions.get(sid)
+    save_checklist(ctx.repos, session, view.doc, complete_checklist(skip=("hydrated", "rested")))
+    view = view_for(qtbot, ctx, sid)
+    view.override_button.click()
+    assert view.override_confirm.isEnabled() and view.override_error.text() == ""
+    assert view.override_covers.text().endswith("Rested; Hydrated.")
+    QTest.keyClicks(view.override_reason, "x")
     assert not view.confirm_override()
-    assert "reason" in view.override_error.text()
-    QTest.keyClicks(view.override_reason, "Urgent: prescriber present and agrees")
+    assert "too short to be a reason" in view.override_error.text()
+    view.override_reason.clear()
+    QTest.keyClicks(view.override_reason, "Client arrived from work; water and rest in the room.")
     assert view.confirm_override()
-    assert view.readiness_label.text().startswith("Overridden: may start although 20")
-    assert "prescriber present" in view.readiness_label.text()
+    assert view.readiness_label.text().startswith("Overridden: may start although 2")
+    assert "water and rest" in view.readiness_label.text()
     assert not view.override_button.isEnabled()
     result = readiness_for_session(ctx.repos, sid)
     assert result.ready and result.overridden
     path = ctx.vault.path
     unlocked.close()
-    assert [a for a, _ in audit_of(path, "checklist.")] == ["checklist.readiness_override"]
+    [(action, detail)] = [(a, d) for a, d in audit_of(path, "checklist.") if "override" in a]
+    assert action == "checklist.readiness_override"
+    assert json.loads(detail) == {
+        "by": "Dr Test",
+        "items": ["Rested", "Hydrated"],
+        "reason": "Client arrived from work; water and rest in the room.",
+    }
 
 
 def test_touch_agreement_is_frozen_while_running_but_can_be_withdrawn(

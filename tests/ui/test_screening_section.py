@@ -66,25 +66,46 @@ def test_screening_by_keyboard_outcome_and_override(
     assert form.rows["hiv"].accessibleName() == "HIV: no"
     key_on(form.rows["recent_stroke"], "y")
     assert form.outcome.text() == "Outcome: Not eligible"
-    assert "Recent stroke: answered yes. This is a contraindication." in form.reasons.text()
+    assert (
+        "Recent stroke: answered yes. This is a label contraindication; only the prescriber "
+        "can override it." in form.reasons.text()
+    )
     note = form.rows["recent_stroke"].note
     assert note is not None and note.isEnabled()
     QTest.keyClicks(note, "TIA in 2019, cleared by neurology")
     key_on(form.rows["family_psychosis"], "u")
     assert "Needs physician review" in form.reasons.text()
 
-    # override: the reason is required, then it is committed and shown at once
+    # override: a label contraindication (recent stroke) needs the prescriber, and a sentence
     assert form.override_button.isVisible()
+    assert form.override_button.accessibleName().endswith("(the prescriber's decision)")
     form.override_button.click()
-    assert form.override_panel.isVisible()
-    form._confirm_override()
-    assert "cannot be blank" in form.override_error.text()
-    QTest.keyClicks(form.override_reason, "Reviewed with the neurologist; risk accepted.")
-    form._confirm_override()
+    dialog = form.override_dialog
+    assert dialog is not None and dialog.isVisible() and dialog.prescriber_box.isVisible()
+    assert "Recent stroke: yes (label contraindication)" in dialog.covers.text()
+    assert "Psychotic disorder in a first-degree relative: not known (relative finding)" in (
+        dialog.covers.text()
+    )
+    dialog.confirm.click()
+    assert dialog.error.text() == "Write the prescriber's name."
+    QTest.keyClicks(dialog.prescriber_name, "Dr Priya Lee")
+    dialog.confirm.click()
+    assert "credential" in dialog.error.text()
+    QTest.keyClicks(dialog.credential, "MD")
+    QTest.keyClicks(dialog.reason, "ok")
+    dialog.confirm.click()
+    assert "too short to be a reason" in dialog.error.text()
+    assert dialog.isVisible() and form.outcome.text() == "Outcome: Not eligible"
+    dialog.reason.clear()
+    QTest.keyClicks(dialog.reason, "Reviewed with the neurologist; risk accepted.")
+    dialog.confirm.click()
     assert form.outcome.text() == "Outcome: Eligible by override"
-    assert not form.override_panel.isVisible() and not form.override_button.isVisible()
+    assert not dialog.isVisible() and not form.override_button.isVisible()
     assert section.banner.isVisible()
     assert "Reviewed with the neurologist" in section.banner.text()
+    assert section.banner.text().startswith(
+        "Screening overridden by the prescriber Dr Priya Lee (MD)"
+    )
 
     assert unlocked.ctx is not None
     repos = unlocked.ctx.repos
@@ -92,7 +113,8 @@ def test_screening_by_keyboard_outcome_and_override(
     doc, stored = current_screening(repos, cid)
     assert doc is not None and evaluate(stored).overridden
     assert stored.responses["recent_stroke"].note == "TIA in 2019, cleared by neurology"
-    assert stored.override_by == "Dr Test"
+    assert (stored.override_by, stored.override_credential) == ("Dr Priya Lee", "MD")
+    assert stored.override_entered_by == "Dr Test"
     assert repos.flags.active(cid) == []  # a banner, not a flag that could be resolved alone
 
     # the banner is on other screens of the client too, and a new finding voids the override
@@ -102,6 +124,10 @@ def test_screening_by_keyboard_outcome_and_override(
     key_on(form.rows["acute_suicidality"], "y")
     assert form.outcome.text() == "Outcome: Not eligible"
     assert "no longer applies" in form.reasons.text()
+    # the banner on this screen agrees at once, before the autosave
+    assert not section.banner.text().startswith("Screening overridden")
+    assert "Acute suicidality" in section.banner.text()
+    assert "Outcome: Not eligible." in section.banner.text()
     assert section.flush()
     unlocked.ctx.signals.client_changed.emit(cid)
     assert "no longer applies" in other.text()
@@ -131,13 +157,14 @@ def test_intake_ace_score_and_interacting_medication(qtbot: QtBot, unlocked: Mai
     assert line.note.text() == "Interacts: Benzodiazepines"
     assert "Xanax XR (Benzodiazepines)" in intake.medication_summary.text()
     hint = section.screening.medication_hint
-    assert "this item is not answered yet" in hint.text()
+    assert "The intake lists Xanax XR (Benzodiazepines)" in hint.text()
+    assert "until the prescriber reconciles" in hint.text()
     intake.go_screening.click()
     assert section.tabs.currentIndex() == 0
+    assert hint.isVisible() and section.screening.reconcile_button.isVisible()
     row = section.screening.rows["interacting_medication"]
     qtbot.waitUntil(row.hasFocus)
     QTest.keyClicks(row, "y")
-    assert not hint.isVisible()
     section.tabs.setCurrentIndex(1)
     intake.substances.add_button.click()
     sub = intake.substances.lines[0].edits

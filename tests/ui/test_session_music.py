@@ -11,7 +11,7 @@ import pytest
 from audio.audio_support import SILENT_OUTPUT, write_tone
 from pytestqt.qtbot import QtBot
 from support import PASSPHRASE
-from ui.session_support import add_checklist, add_client, pass_time, plan_im
+from ui.session_support import START_REASON, add_checklist, add_client, pass_time, plan_im
 
 from kapcompanion.audio import Player, PlayerConfig, PlayerState, create_player
 from kapcompanion.core.discharge import Discharge
@@ -98,7 +98,7 @@ def test_bell_arrival_crossfade_avoid_list_and_closing_fade(
     flagged = screen.prestart.music.text()
     assert "1 track(s) flagged and left out" in flagged and "Forbidden Song" in flagged
 
-    screen.prestart.override.setText("Music test")
+    screen.prestart.override.setText(START_REASON)
     assert screen.start()
     assert player.volume == 40  # the client's volume from the preparation
     # The bell rings first; the arrival music (without the flagged track) follows it.

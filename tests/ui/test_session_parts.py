@@ -13,6 +13,7 @@ from audio.audio_support import write_tone
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
+from readiness_support import prepare
 from support import PASSPHRASE
 from ui.session_support import add_client, plan_im
 
@@ -186,6 +187,7 @@ def test_thresholds_dialog_changes_what_is_flagged(
     from kapcompanion.ui.session.controller import SessionController
 
     session = plan_im(window.ctx.repos, cid)
+    prepare(window.ctx.repos, session)
     controller = SessionController(window.ctx, session.id or 0)
     controller.start(bell=False)
     _vid, reading = controller.record_vitals(

@@ -19,10 +19,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
+from readiness_support import prepare
 from support import PASSPHRASE
 from ui.session_support import (
     NAME,
     PSEUDONYM,
+    START_REASON,
     add_checklist,
     add_client,
     pass_time,
@@ -336,7 +338,7 @@ def test_distress_with_suicide_risk_requires_a_safety_note(
     screen = open_session(window, session.id or 0)
     assert screen is not None
     qtbot.waitUntil(screen.isVisible)
-    screen.prestart.override.setText("Test")
+    screen.prestart.override.setText(START_REASON)
     assert screen.start() and screen.give_dose()
     screen.events.timeline.setFocus()
     QTest.keyClick(screen.events.timeline, Qt.Key.Key_T)
@@ -408,6 +410,7 @@ def test_a_running_session_comes_back_at_unlock(
     repos = Repos(vault)
     cid = add_client(repos)
     session = plan_im(repos, cid)
+    prepare(repos, session)  # consent and the rest done: it starts
     dose_at = datetime.now(UTC) - timedelta(minutes=12, seconds=30)
     runner = SessionRunner(repos, session.id or 0, now_utc=lambda: dose_at - timedelta(minutes=10))
     runner.start(bell=False)
@@ -451,7 +454,7 @@ def test_the_running_screen_fits_and_names_its_controls(
     qtbot.waitUntil(screen.isVisible)
     qtbot.wait(30)
     assert clipped(window) == [], "before the start"
-    screen.prestart.override.setText("Layout test")
+    screen.prestart.override.setText(START_REASON)
     assert screen.start() and screen.give_dose()
     controller = screen.controller
     controller.record_vitals(
@@ -472,9 +475,10 @@ def test_half_typed_words_survive_a_lock(qtbot: QtBot, clinic: tuple[MainWindow,
     window, cid = clinic
     repos = repos_of(window)
     session = plan_im(repos, cid)
+    prepare(repos, session)  # consent and the rest done: it starts
     screen = open_session(window, session.id or 0)
     assert screen is not None
-    screen.prestart.override.setText("Draft test")
+    screen.prestart.override.setText(START_REASON)
     assert screen.start() and screen.give_dose()
     screen.events.begin(EventKind.CLIENT_WORDS)
     QTest.keyClicks(screen.events.card.text, "I forgot I was allowed")
@@ -543,12 +547,13 @@ def test_no_two_controls_answer_to_the_same_alt_key(
 
     window, cid = clinic
     session = plan_im(repos_of(window), cid)
+    prepare(repos_of(window), session)  # consent and the rest done: it starts
     screen = open_session(window, session.id or 0)
     assert screen is not None
     qtbot.waitUntil(screen.isVisible)
     before = _alt_keys(window)
     assert len(before) == len(set(before)), sorted(before)
-    screen.prestart.override.setText("Keys")
+    screen.prestart.override.setText(START_REASON)
     assert screen.start() and screen.give_dose()
     screen.events.begin(EventKind.MEDICATION_GIVEN)
     qtbot.wait(20)

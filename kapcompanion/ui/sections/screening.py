@@ -24,14 +24,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kapcompanion.core.screening import Answer
+from kapcompanion.core.screening import Prescriber
 from kapcompanion.services.screening import (
-    INTAKE,
-    SCREENING,
+    client_escort,
     current_intake,
     current_screening,
+    reconcile_medication_list,
     record_override,
-    save_record,
+    save_intake,
+    save_screening,
+    screening_context,
     withdraw_override,
 )
 from kapcompanion.store.errors import VaultError
@@ -79,7 +81,7 @@ class ScreeningSection(QWidget):
         self.screening.set_screening(screening)
         self.intake = IntakeForm(self)
         self.intake.set_intake(intake)
-        self.intake.set_record_escort(ctx.repos.clients.get(client_id).escort)
+        self.intake.set_record_escort(client_escort(ctx.repos, client_id))
         self.screening_signed = self._signed_bar("screening", self._new_screening_draft)
         self.intake_signed = self._signed_bar("intake", self._new_intake_draft)
 
@@ -115,6 +117,7 @@ class ScreeningSection(QWidget):
         self.screening.edited.connect(self._screening_edited)
         self.screening.override_requested.connect(self.record_override)
         self.screening.override_withdraw_requested.connect(self.withdraw_override)
+        self.screening.reconcile_requested.connect(self.reconcile_medication)
         self.intake.edited.connect(self._intake_edited)
         self.intake.answer_interacting.connect(self.go_to_interacting)
         self._apply_signed()
@@ -144,16 +147,16 @@ class ScreeningSection(QWidget):
 
     def _new_screening_draft(self) -> None:
         def store() -> None:
-            self.screening_doc = save_record(
-                self.ctx.repos, SCREENING, self.client_id, None, self.screening.screening
+            self.screening_doc = save_screening(
+                self.ctx.repos, self.client_id, None, self.screening.screening
             )
 
         self._commit(store, "A new screening draft was started.")
 
     def _new_intake_draft(self) -> None:
         def store() -> None:
-            self.intake_doc = save_record(
-                self.ctx.repos, INTAKE, self.client_id, None, self.intake.intake()
+            self.intake_doc = save_intake(
+                self.ctx.repos, self.client_id, None, self.intake.intake()
             )
 
         self._commit(store, "A new intake draft was started.")
@@ -172,15 +175,15 @@ class ScreeningSection(QWidget):
     def _save_screening(self) -> None:
         if self.screening_doc is not None and self.screening_doc.signed:
             return
-        self.screening_doc = save_record(
-            self.ctx.repos, SCREENING, self.client_id, self.screening_doc, self.screening.screening
+        self.screening_doc = save_screening(
+            self.ctx.repos, self.client_id, self.screening_doc, self.screening.screening
         )
 
     def _save_intake(self) -> None:
         if self.intake_doc is not None and self.intake_doc.signed:
             return
-        self.intake_doc = save_record(
-            self.ctx.repos, INTAKE, self.client_id, self.intake_doc, self.intake.intake()
+        self.intake_doc = save_intake(
+            self.ctx.repos, self.client_id, self.intake_doc, self.intake.intake()
         )
 
     def _screening_edited(self) -> None:
@@ -208,11 +211,17 @@ class ScreeningSection(QWidget):
         return self.screening_saver.flush() and self.intake_saver.flush()
 
     # ------------------------------------------------------------------ override
-    def record_override(self, reason: str) -> bool:
+    def record_override(self, reason: str, prescriber: Prescriber | None = None) -> bool:
         self.screening_saver.flush()
         try:
             self.screening_doc, overridden = record_override(
-                self.ctx.repos, self.client_id, self.screening_doc, self.screening.screening, reason
+                self.ctx.repos,
+                self.client_id,
+                self.screening_doc,
+                self.screening.screening,
+                reason,
+                prescriber=prescriber,
+                context=self.screening.context,
             )
         except ValueError as exc:
             self.screening.show_override_error(str(exc))
@@ -222,9 +231,7 @@ class ScreeningSection(QWidget):
             return False
         self.screening.set_screening(overridden)
         self.screening.hide_override()
-        self._saved(f"Saved {datetime.now():%H:%M:%S}")
-        self._say("The override and its reason are recorded in the audit trail.", "ok")
-        self.ctx.signals.client_changed.emit(self.client_id)
+        self._after_decision("The override, its reason and the findings it covers are recorded.")
         return True
 
     def withdraw_override(self) -> bool:
@@ -237,22 +244,51 @@ class ScreeningSection(QWidget):
             self._say(f"Not saved: {exc.message}", "error")
             return False
         self.screening.set_screening(cleared)
-        self._saved(f"Saved {datetime.now():%H:%M:%S}")
-        self._say("The override was withdrawn; the screening outcome stands as evaluated.", "ok")
-        self.ctx.signals.client_changed.emit(self.client_id)
+        self._after_decision(
+            "The override was withdrawn; the screening outcome stands as evaluated."
+        )
         return True
+
+    def reconcile_medication(self, reason: str, prescriber: Prescriber) -> bool:
+        self.screening_saver.flush()
+        self.intake_saver.flush()  # the reconciliation covers the medication as saved
+        try:
+            self.screening_doc, reconciled = reconcile_medication_list(
+                self.ctx.repos,
+                self.client_id,
+                self.screening_doc,
+                self.screening.screening,
+                prescriber,
+                reason,
+                context=self.screening.context,
+            )
+        except ValueError as exc:
+            self.screening.show_reconcile_error(str(exc))
+            return False
+        except VaultError as exc:
+            self.screening.show_reconcile_error(f"Not saved: {exc.message}")
+            return False
+        self.screening.set_screening(reconciled)
+        self.screening.hide_reconcile()
+        self._after_decision("The prescriber's reconciliation of the medication list is recorded.")
+        return True
+
+    def _after_decision(self, done: str) -> None:
+        self._saved(f"Saved {datetime.now():%H:%M:%S}")
+        self._say(done, "ok")
+        self.banner.follow(self.screening.screening)
+        self.ctx.signals.client_changed.emit(self.client_id)
 
     # ------------------------------------------------------------------ links
     def _cross_check(self) -> None:
-        """Interacting medication in the intake, and what the screening says about it."""
-        text = self.intake.interaction_text()
-        response = self.screening.screening.responses.get(INTERACTING)
-        given = Answer(response.answer) if response else None
-        hint = ""
-        if text and given is not Answer.YES:
-            said = "not answered yet" if given is None else f"answered \u201c{given.value}\u201d"
-            hint = f"The intake lists interacting medication; this item is {said}. {text}"
-        self.screening.set_medication_hint(hint)
+        """The record's context for the screening (the intake on screen, suicide risk), and
+        the banner on the screening on screen: the outcome, the notes and the banner agree."""
+        try:
+            context = screening_context(self.ctx.repos, self.client_id, self.intake.intake())
+        except VaultError:  # locked meanwhile: the widget is about to go
+            return
+        self.screening.set_context(context)
+        self.banner.follow(self.screening.screening)
 
     def go_to_interacting(self) -> None:
         self.tabs.setCurrentIndex(0)

@@ -3,7 +3,8 @@
 Shows nothing when the current screening has no override. When an override no longer covers
 the findings (a new "yes" since), it says so: the original outcome stands again. It follows
 ``ctx.signals.client_changed`` (emitted when an override is recorded or withdrawn) and
-re-reads the vault each time it is shown.
+re-reads the vault each time it is shown. The screening screen hands it the screening on
+screen (:meth:`follow`), so it agrees with the outcome there before the autosave.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from kapcompanion.core.screening import Screening
 from kapcompanion.services.screening import OverrideNotice, override_notice
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
@@ -25,6 +27,7 @@ class ScreeningOverrideBanner(QWidget):
         self.ctx = ctx
         self.client_id = client_id
         self.notice: OverrideNotice | None = None
+        self.screening: Screening | None = None  # the one on screen, when there is one
         self.label = QLabel(self)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -39,9 +42,14 @@ class ScreeningOverrideBanner(QWidget):
         if client_id == self.client_id:
             self.refresh()
 
+    def follow(self, screening: Screening) -> None:
+        """Speak about ``screening`` (the one on screen, maybe not saved yet)."""
+        self.screening = screening
+        self.refresh()
+
     def refresh(self) -> None:
         try:
-            self.notice = override_notice(self.ctx.repos, self.client_id)
+            self.notice = override_notice(self.ctx.repos, self.client_id, self.screening)
         except VaultError:  # locked meanwhile: the widget is about to go
             self.notice = None
         notice = self.notice
