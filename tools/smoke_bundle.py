@@ -126,6 +126,19 @@ def main() -> int:
         text = "".join(page.extract_text() or "" for page in PdfReader(pdf).pages)
         if "session record" not in text.lower() or "Page 1 of" not in text:
             fail("export session", "the PDF does not read back as a session record")
+        fhir = tmp / "record.json"  # fhir.resources imports element models lazily: prove they froze
+        run(
+            "export fhir",
+            [
+                str(exe), "export", "fhir", "--vault", str(vault),
+                "--client", str(ended[0]["client_id"]), "--out", str(fhir),
+            ],
+            env,
+        )  # fmt: skip
+        if '"resourceType": "Bundle"' not in fhir.read_text(encoding="utf-8").replace(
+            '":"', '": "'
+        ):
+            fail("export fhir", "the file is not a FHIR Bundle")
         bundle = exe.parent / "_internal"
         playlist = json.loads(
             run(
