@@ -184,6 +184,25 @@ class CheckReport:
             or self.anchor_problem
         ) and (self.schema_version == SCHEMA_VERSION)
 
+    def problems(self) -> list[str]:
+        """Only what is wrong, one line each (empty when the check passed)."""
+        out: list[str] = []
+        if self.schema_version != SCHEMA_VERSION:
+            out.append(f"schema version {self.schema_version} (this app: {SCHEMA_VERSION})")
+        if self.cipher_problems:
+            out.append(f"{len(self.cipher_problems)} damaged encryption page(s)")
+        if self.sqlite_problems:
+            out.append("database structure: " + "; ".join(self.sqlite_problems[:3]))
+        if self.audit_problem:
+            out.append(
+                f"audit trail broken at entry {self.audit_first_broken}: {self.audit_problem}"
+            )
+        out.extend(self.content_problems)
+        out.extend(self.seal_problems)
+        if self.anchor_problem:
+            out.append(f"anchor failed: {self.anchor_problem}")
+        return out
+
     def lines(self) -> list[str]:
         out = [f"schema version {self.schema_version} (this app: {SCHEMA_VERSION})"]
         out.append(
@@ -857,6 +876,11 @@ class Vault:
             "file_size_bytes": size + (wal.stat().st_size if wal.exists() else 0),
             "counts": counts,
         }
+
+    def open_reader(self) -> Vault:
+        """A second, read-only connection to this vault (no writer lock, no migration), for a
+        long read such as the whole-vault check, so this connection stays free meanwhile."""
+        return Vault.open(self.path, self._passphrase_or_fail(), read_only=True)
 
     def _passphrase_or_fail(self) -> str:
         if self._passphrase is None:

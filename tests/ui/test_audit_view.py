@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from records_support import records_template, records_window  # noqa: F401
 
 from kapcompanion.store.audit import AuditRow, ChainReport
+from kapcompanion.store.vault import CHECK_STEPS
 from kapcompanion.ui.audit_view import AuditView
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.models.audit_table import (
@@ -172,3 +173,25 @@ def test_menu_shortcut_opens_the_view(qtbot: QtBot, records_window: Any) -> None
     assert len(views) == 1 and views[0].isVisible()
     records_window.lock()
     assert not records_window.actions_["audit"].isEnabled()
+
+
+def test_the_whole_vault_check_runs_off_the_gui_thread_with_progress(
+    qtbot: QtBot,
+    records_window: Any,  # noqa: F811
+) -> None:
+    ctx = ctx_of(records_window)
+    view = open_view(qtbot, records_window)
+    task = view.check_whole()
+    assert view.whole_progress is not None and not view.whole_button.isEnabled()
+    qtbot.waitUntil(lambda: task.done, timeout=30_000)
+    assert view.whole_button.isEnabled() and view.whole_progress is None
+    assert view.whole_steps == list(CHECK_STEPS)  # each step named in the dialog, in order
+    assert view.status.text().startswith("Whole vault checked:"), view.status.text()
+    assert view.status.property("role") == "ok"
+    # an event edited behind the app's back: the check names it
+    ctx.vault.conn.execute('UPDATE events SET payload = \'{"text": "edited"}\' WHERE id = 1')
+    task = view.check_whole()
+    qtbot.waitUntil(lambda: task.done, timeout=30_000)
+    assert view.status.property("role") == "error"
+    assert "event 1 differs from what was recorded" in view.status.text(), view.status.text()
+    view.close()

@@ -50,6 +50,17 @@ def shot_signing(s: Shooter) -> Any:
     return dialog
 
 
+def shot_audit_whole_check(s: Shooter) -> Any:
+    from kapcompanion.ui.audit_view import show_audit_view
+
+    ws = s.ensure_unlocked()
+    view = show_audit_view(ws.ctx, ws)
+    _wait(lambda: view.check_task is not None and view.check_task.done)
+    task = view.check_whole()
+    _wait(lambda: task.done, 60_000)
+    return view
+
+
 def shot_audit(s: Shooter) -> Any:
     from kapcompanion.ui.audit_view import show_audit_view
 
@@ -73,5 +84,6 @@ SHOTS = [
     ("records-documents-signed", shot_documents_signed),
     ("records-signing", shot_signing),
     ("records-audit", shot_audit),
+    ("records-audit-whole-check", shot_audit_whole_check),
     ("records-export-preview", shot_export_preview),
 ]
