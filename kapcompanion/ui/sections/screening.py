@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.screening import Answer
 from kapcompanion.services.screening import (
     INTAKE,
@@ -165,7 +166,7 @@ class ScreeningSection(QWidget):
             self._say(f"Not saved: {exc.message}", "error")
             return
         self._apply_signed()
-        self._saved(f"Saved {datetime.now():%H:%M:%S}")
+        self._saved(f"Saved {wording.time_of_day(datetime.now())}")
         self._say(done, "ok")
 
     # ------------------------------------------------------------------ saving
@@ -222,7 +223,7 @@ class ScreeningSection(QWidget):
             return False
         self.screening.set_screening(overridden)
         self.screening.hide_override()
-        self._saved(f"Saved {datetime.now():%H:%M:%S}")
+        self._saved(f"Saved {wording.time_of_day(datetime.now())}")
         self._say("The override and its reason are recorded in the audit trail.", "ok")
         self.ctx.signals.client_changed.emit(self.client_id)
         return True
@@ -237,7 +238,7 @@ class ScreeningSection(QWidget):
             self._say(f"Not saved: {exc.message}", "error")
             return False
         self.screening.set_screening(cleared)
-        self._saved(f"Saved {datetime.now():%H:%M:%S}")
+        self._saved(f"Saved {wording.time_of_day(datetime.now())}")
         self._say("The override was withdrawn; the screening outcome stands as evaluated.", "ok")
         self.ctx.signals.client_changed.emit(self.client_id)
         return True
