@@ -35,6 +35,7 @@ from kapcompanion.store.repos import validate_client
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.date_field import DateField
+from kapcompanion.ui.widgets.fit import fit_to_screen
 from kapcompanion.ui.widgets.form_keys import install_form_keys
 from kapcompanion.ui.widgets.measure_field import HeightField, WeightField
 from kapcompanion.ui.widgets.message_area import MessageArea
@@ -205,7 +206,7 @@ class ClientDialog(QDialog):
         for date_field in (self.dob, self.weight_on, self.height_on):
             date_field.valueChanged.connect(self.refresh_messages)
         self.setMinimumSize(520, 380)  # explicit, so showing never resizes the window
-        self.resize(720, 640)
+        fit_to_screen(self, 720, 640)  # the body scrolls; Save stays on screen at 1.5x
 
     @staticmethod
     def _measured_on(name: str) -> DateField:

@@ -84,3 +84,37 @@ def test_qt_format_follows_the_locale() -> None:
     for name, pattern in expected.items():
         wording.set_locale(name)
         assert wording.qt_date_format() == pattern
+
+
+def test_a_wrong_date_stays_visible_when_the_focus_moves(qtbot: QtBot) -> None:
+    """Qt would quietly put back the last good date; the typed text stays, with its message."""
+    from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
+
+    wording.set_locale("en_US")
+    host = QWidget()
+    qtbot.addWidget(host)
+    field = DateField("Date of birth", optional=True)
+    other = QLineEdit()
+    layout = QVBoxLayout(host)
+    layout.addWidget(field)
+    layout.addWidget(other)
+    host.show()
+    host.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is host)
+    seen: list[object] = []
+    field.valueChanged.connect(seen.append)
+    field.setFocus()
+    QTest.keyClicks(field.lineEdit(), "13/31/1980")
+    other.setFocus()
+    qtbot.waitUntil(other.hasFocus)
+    assert field.lineEdit().text().strip() == "13/31/1980"
+    assert field.typed_problem() is not None and field.value() is None
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus)
+    assert field.lineEdit().text().strip() == "13/31/1980"
+    field.lineEdit().selectAll()
+    QTest.keyClicks(field.lineEdit(), "12/31/1980")
+    other.setFocus()
+    qtbot.waitUntil(other.hasFocus)
+    assert field.value() == date(1980, 12, 31) and field.typed_problem() is None
+    assert seen[-1] == date(1980, 12, 31)

@@ -12,7 +12,7 @@ import re
 from datetime import date
 
 from PySide6.QtCore import QDate, QDateTime, Signal
-from PySide6.QtGui import QValidator
+from PySide6.QtGui import QFocusEvent, QValidator
 from PySide6.QtWidgets import QDateEdit, QLineEdit, QWidget
 
 from kapcompanion.core import wording
@@ -61,7 +61,12 @@ class DateField(QDateEdit):
             inner.setAccessibleName(name)
             inner.setPlaceholderText(wording.date_hint())
         self.dateChanged.connect(lambda _d: self.valueChanged.emit(self.value()))
-        self.lineEdit().textEdited.connect(lambda _t: self.valueChanged.emit(self.value()))
+        self.lineEdit().textEdited.connect(self._edited)
+
+    def _edited(self, text: str) -> None:
+        if text.strip() and text != text.lstrip():  # typed after the blank's space
+            self.lineEdit().setText(text.lstrip())
+        self.valueChanged.emit(self.value())
 
     # -- the value ---------------------------------------------------------------------
     def value(self) -> date | None:
@@ -93,6 +98,23 @@ class DateField(QDateEdit):
         if not text or wording.parse_date(text) is not None:
             return None
         return f"Write the date as {wording.date_hint()}."
+
+    # -- focus: Qt would silently put back the last good date; a wrong date stays visible
+    # (with its message) until it is corrected, so nothing typed vanishes unseen -----------
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        typed = self.lineEdit().text()
+        super().focusInEvent(event)
+        self._keep(typed)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        typed = self.lineEdit().text()
+        super().focusOutEvent(event)
+        self._keep(typed)
+
+    def _keep(self, typed: str) -> None:
+        if typed.strip() and self.lineEdit().text() != typed:
+            self.lineEdit().setText(typed)
+        self.valueChanged.emit(self.value())
 
     # -- Qt's hooks: what can be typed, and how text becomes a date ----------------------
     def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
