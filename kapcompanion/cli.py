@@ -239,6 +239,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     """What this installation can do: for support calls and the packaging smoke test."""
     import sqlcipher3
 
+    from kapcompanion.audio.backend import NO_DEVICE
     from kapcompanion.audio.factory import create_backend
     from kapcompanion.audio.vlc_backend import configure_bundled_vlc
     from kapcompanion.paths import app_dirs, playlists_dir, resource
@@ -248,16 +249,23 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     conn = sqlcipher3.connect(":memory:")
     cipher = conn.execute("PRAGMA cipher_version").fetchone()
     conn.close()
-    backend, reason = create_backend(("--aout=dummy", "--no-video", "--quiet"))
+    backend, reason = create_backend()  # the output the app uses, so the probe is honest
     vlc_module = getattr(backend, "vlc", None)
     raw = vlc_module.libvlc_get_version() if vlc_module is not None else b""
     version = raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw)
+    if reason is not None:
+        audio_output = "none (music is unavailable)"
+    elif backend.audible:
+        audio_output = "a sound device opened"
+    else:
+        audio_output = f"none: {NO_DEVICE} Music cannot be heard."
     backend.close()
     music = sorted(resource("music").glob("*.ogg"))
     report = {
         "version": __version__,
         "sqlcipher": cipher[0] if cipher else "missing",
         "music_backend": f"libvlc {version}" if reason is None else f"unavailable: {reason}",
+        "audio_output": audio_output,
         "shipped_tracks": len(music),
         "playlists": len(list(playlists_dir().glob("*.m3u8"))),
         "fonts": len(list(resource("fonts").glob("*.ttf"))),

@@ -60,3 +60,14 @@ def repos(vault: object) -> object:
     from kapcompanion.store.repos import Repos
 
     return Repos(vault)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _english_dates() -> Iterator[None]:
+    """Dates in tests read as international English (what the app writes under LANG=C),
+    whatever the machine's locale; tests of other locales set their own and are reset."""
+    from kapcompanion.core import wording
+
+    wording.set_locale("en_GB")
+    yield
+    wording.set_locale("en_GB")

@@ -194,3 +194,23 @@ def test_settings_show_and_set(tmp_path: Path) -> None:
         {"key": "paper_size", "old": "a4", "new": "letter"},
         {"key": "part2_notice", "old": False, "new": True},
     ]
+
+
+def test_doctor_tells_whether_sound_can_be_heard() -> None:
+    """The same probe the app makes: libvlc's default output either opened a device or not."""
+    from kapcompanion.audio.vlc_backend import VlcBackend
+
+    done = run("doctor", "--json", passphrase=None)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # libvlc and ALSA messages go to the log, not the terminal
+    report = json.loads(done.stdout)
+    backend = VlcBackend()
+    try:
+        audible = backend.audible
+    finally:
+        backend.close()
+    if audible:
+        assert report["audio_output"] == "a sound device opened"
+    else:
+        assert report["audio_output"].startswith("none: VLC could not open an audio device")
+        assert report["audio_output"].endswith("Music cannot be heard.")

@@ -146,6 +146,18 @@ def shot_client_dialog(s: Shooter) -> QWidget:
     return dialog
 
 
+def shot_new_client_errors(s: Shooter) -> QWidget:
+    """A New client with a date written the other country's way, after Save: the message."""
+    from PySide6.QtTest import QTest
+
+    ws = s.ensure_unlocked()
+    dialog = ws.new_client()
+    QTest.keyClicks(dialog.name, "Ada Example")
+    QTest.keyClicks(dialog.dob.lineEdit(), "13/31/1980")
+    dialog.save()
+    return dialog
+
+
 #: (name, setup). Later screens append theirs.
 SHOTS: list[tuple[str, Setup]] = [
     ("shell-welcome", shot_welcome),
@@ -156,6 +168,7 @@ SHOTS: list[tuple[str, Setup]] = [
     ("shell-record", shot_record),
     ("shell-record-empty-section", shot_record_empty_section),
     ("shell-client-dialog", shot_client_dialog),
+    ("shell-new-client-errors", shot_new_client_errors),
 ]
 
 

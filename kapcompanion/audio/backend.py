@@ -12,6 +12,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from enum import StrEnum
 
+NO_DEVICE = (
+    "VLC could not open an audio device on this computer (no speakers or headphones, or "
+    "the sound system is not running)."
+)
+NO_SOUND_OUTPUT = (
+    f"No sound output: {NO_DEVICE} Music is not playing and is not recorded as played. "
+    "Connect an audio device and restart the app."
+)
 NOT_INSTALLED = (
     "Music is unavailable: VLC is not installed. Install VLC "
     "(on Debian/Ubuntu: sudo apt install vlc) and restart."
@@ -86,6 +94,25 @@ class AudioBackend(ABC):
     def reason(self) -> str:
         """Why the backend is unavailable ('' when it is available)."""
         return ""
+
+    @property
+    def audible(self) -> bool:
+        """Whether what plays can be heard: an audio output opened a device.
+
+        A backend that cannot tell answers ``available``; the VLC backend finds out once (a
+        fraction of a second of silence) and then keeps watching libvlc's messages.
+        """
+        return self.available
+
+    @property
+    def output_failed(self) -> bool:
+        """True once the audio output is known to have failed (cheap; never probes)."""
+        return False
+
+    @property
+    def silent_reason(self) -> str:
+        """Why nothing can be heard ('' when it can)."""
+        return "" if self.audible else self.reason
 
     @abstractmethod
     def new_channel(self) -> Channel: ...

@@ -1,6 +1,6 @@
 """``kapcompanion playlist show FILE [--json]``: what a playlist holds and what is wrong with it.
 
-The lead's ``kapcompanion/cli.py`` calls :func:`add_playlist_parser` on its subparsers; the
+``kapcompanion/cli.py`` calls :func:`add_playlist_parser` on its subparsers; the
 ``show`` parser sets ``func=run_playlist_show``. Exit 0 when the file imports (even with
 problems, which are printed), 1 with a one-line message when it cannot be imported.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kapcompanion.audio.models import PlaylistError, Track, playlist_to_dict
-from kapcompanion.audio.playlists import read_playlist
+from kapcompanion.audio.playable import count_playable, describe, read_for_clinic
 
 
 def add_playlist_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -31,8 +31,9 @@ def add_playlist_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="append",
         type=Path,
         metavar="FOLDER",
-        help="a folder tracks may come from (repeatable; default: the playlist's folder, "
-        "the bundled music and your Music folder)",
+        help="one of the clinic's music folders (repeatable), as set in the app's Music "
+        "settings; the music that comes with the app is always allowed. Tracks are counted "
+        "exactly as the app counts them.",
     )
     show.set_defaults(func=run_playlist_show)
     return parser
@@ -55,20 +56,24 @@ def _track_lines(number: int, track: Track) -> list[str]:
 
 
 def run_playlist_show(args: argparse.Namespace) -> int:
-    roots = getattr(args, "root", None)
+    folders = getattr(args, "root", None) or []
     try:
-        playlist = read_playlist(Path(args.file), roots=roots or None)
+        playlist = read_for_clinic(Path(args.file), folders)
     except PlaylistError as exc:
         message = " ".join(str(exc).split())
         print(f"kapcompanion: cannot import playlist: {message}", file=sys.stderr)
         return 1
     if getattr(args, "json", False):
-        print(json.dumps(playlist_to_dict(playlist), indent=2, ensure_ascii=False))
+        count = count_playable(playlist)
+        data = playlist_to_dict(playlist)
+        data["playable"] = count.playable
+        data["folders_to_allow"] = [str(f) for f in count.outside_folders]
+        print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
-    playable = len(playlist.playable)
+    count = count_playable(playlist)
     print(f"Playlist: {playlist.title or '(untitled)'}")
     print(f"Source:   {playlist.source}")
-    print(f"Tracks:   {len(playlist.tracks)} ({playable} playable)")
+    print(f"Tracks:   {count.total} ({count.playable} playable)")
     for number, track in enumerate(playlist.tracks, start=1):
         for line in _track_lines(number, track):
             print(line)
@@ -78,4 +83,8 @@ def run_playlist_show(args: argparse.Namespace) -> int:
             print(f"  - {problem}")
     else:
         print("Problems: none")
+    for line in describe(count)[1:]:
+        print(line)
+    if count.outside_folders:
+        print("To count those tracks, name the folder with --root (in the app: Music, Add folder).")
     return 0

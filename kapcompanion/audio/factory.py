@@ -49,7 +49,10 @@ def create_player(
     bell_path: Path | None = None,
     backend_factory: Callable[[Sequence[str]], AudioBackend] = _vlc,
 ) -> tuple[Player, str | None]:
-    """A player on the best backend, and the reason music is unavailable (None when it works)."""
+    """A player on the best backend, and the reason music is unavailable (None when it works).
+
+    The reason also covers a working libvlc with no audio output (nothing could be heard).
+    """
     backend, reason = create_backend(vlc_args, backend_factory=backend_factory)
     player = Player(backend, config, clock=clock, utc_now=utc_now, bell_path=bell_path)
-    return player, reason
+    return player, reason or player.unavailable_reason or None

@@ -114,5 +114,6 @@ class TrackBuilder:
                 artist=artist.strip(),
                 duration_s=duration_s,
                 missing=res.missing,
+                outside=res.outside,
             )
         )

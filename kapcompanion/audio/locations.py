@@ -90,6 +90,7 @@ class Resolved:
     uri: str
     missing: bool
     problem: str | None
+    outside: Path | None = None  # set when refused only because the folder is not allowed
 
 
 def safe_resolve(path: Path) -> Path | None:
@@ -154,7 +155,8 @@ def resolve_entry(text: str, policy: LocationPolicy, *, label: str, is_uri: bool
     if resolved is None:
         return Resolved(None, shown(raw), True, f"{label}: the location is not a valid path.")
     if not policy.allows(resolved):
-        return _refused(raw, label, "is outside the allowed music folders")
+        refused = _refused(raw, label, "is outside the allowed music folders")
+        return Resolved(None, refused.uri, True, refused.problem, outside=resolved)
     state = _is_file(resolved)
     uri = _file_uri(resolved)
     if state is True:

@@ -33,6 +33,7 @@ class Track:
     artist: str = ""
     duration_s: float | None = None
     missing: bool = False
+    outside: Path | None = None  # the file, when refused only for lying outside the folders
 
     @property
     def playable(self) -> bool:

@@ -11,6 +11,11 @@ wake-up callback lets the UI tick at once instead of waiting for its timer.
 Crossfade: when the current track has ``crossfade_s`` left, the next track starts on a
 second channel at gain 0 and the two gains ramp opposite ways (equal power), so there is
 no gap. A phase change does the same into the first track of the new phase's playlist.
+
+Silence is told, not hidden: when the backend can play but no audio output could open a
+device (:attr:`AudioBackend.audible` is False, or :attr:`AudioBackend.output_failed` turns True
+while playing), the player stops everything, becomes UNAVAILABLE with the reason, and reports
+no track as started, so nothing is recorded as played that nobody could hear.
 """
 
 from __future__ import annotations
@@ -90,7 +95,9 @@ class Player:
         self._ids = 0
         self._t = 0.0
         self._last = clock()
-        self._state = PlayerState.STOPPED if backend.available else PlayerState.UNAVAILABLE
+        self._silent = backend.available and not backend.audible
+        usable = backend.available and not self._silent
+        self._state = PlayerState.STOPPED if usable else PlayerState.UNAVAILABLE
         self._resume_state = PlayerState.PLAYING
         self._volume = max(0, min(100, self.config.volume))
         self._session = Ramp.hold(1.0)
@@ -106,11 +113,23 @@ class Player:
     # -- wiring ------------------------------------------------------------------------
     @property
     def available(self) -> bool:
-        return self._backend.available
+        """Music can be played and heard (libvlc loaded and an audio output opened)."""
+        return self._backend.available and not self._silent
+
+    @property
+    def audible(self) -> bool:
+        """What the player plays can be heard: False with no audio output (or no backend).
+
+        Whoever records "Music started" checks this (the player itself reports no track as
+        started while it is False).
+        """
+        return self.available
 
     @property
     def unavailable_reason(self) -> str:
-        return "" if self._backend.available else self._backend.reason
+        if not self._backend.available:
+            return self._backend.reason
+        return self._backend.silent_reason if self._silent else ""
 
     @property
     def backend(self) -> AudioBackend:
@@ -349,6 +368,8 @@ class Player:
         """Advance fades and crossfades to ``now`` (monotonic seconds) and handle events."""
         t = self._sync(now)
         self._drain_events(t)
+        if self._state in _RUNNING and self._backend.output_failed:
+            self._go_silent()
         if self._state in _RUNNING:
             if self._pending_start is not None and t >= self._pending_start:
                 self._pending_start = None
@@ -370,10 +391,20 @@ class Player:
 
     # -- internals -----------------------------------------------------------------------
     def _usable(self) -> bool:
+        if self._state is not PlayerState.UNAVAILABLE and not self._backend.audible:
+            self._go_silent()
         if self._state is PlayerState.UNAVAILABLE:
             self._publish()
             return False
         return True
+
+    def _go_silent(self) -> None:
+        """No audio output: stop every channel (ending what was heard) and say why."""
+        self._silent = True
+        self._finish_all(music_only=False)
+        self._pending_start, self._after_session = None, None
+        self._state = PlayerState.UNAVAILABLE
+        self._problem(self.unavailable_reason)
 
     def _set_playlist(self, phase: str, playlist: Playlist) -> None:
         self._phase = phase

@@ -10,6 +10,11 @@ libvlc event callbacks run on libvlc's own threads and must not call back into l
 the channels only forward a :class:`ChannelEvent` to the sink the player gave them (which
 queues it). The instance is created with no video, no Lua (no playlist scripts that fetch
 from the network) and no metadata network access.
+
+libvlc's own messages go to the app log through :class:`~kapcompanion.audio.vlc_log.LibvlcLog`
+(never to stderr), which also tells whether an audio output opened: :attr:`VlcBackend.audible`
+plays a fraction of a second of silence once to find out, and :attr:`VlcBackend.output_failed`
+turns True if the output fails later.
 """
 
 from __future__ import annotations
@@ -18,13 +23,16 @@ import ctypes
 import logging
 import os
 import sys
+import tempfile
 import time
+import wave
 from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from kapcompanion.audio.backend import (
+    NO_SOUND_OUTPUT,
     NOT_INSTALLED,
     AudioBackend,
     BackendError,
@@ -34,6 +42,7 @@ from kapcompanion.audio.backend import (
     EventSink,
     check_local_uri,
 )
+from kapcompanion.audio.vlc_log import LibvlcLog, OutputState, quiet_alsa_stderr
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +54,8 @@ COULD_NOT_START = (
 _LIB_NAMES = ("libvlc.so.5", "libvlc.so", "libvlc.dll", "libvlc.dylib")
 _CORE_NAMES = ("libvlccore.so.9", "libvlccore.so", "libvlccore.dll", "libvlccore.dylib")
 _PLUGIN_DIRS = ("vlc/plugins", "plugins", "vlc")
+_SILENT_OUTPUTS = ("--aout=dummy", "--aout=none", "--aout=adummy")  # discard every sample
+PROBE_TIMEOUT_S = 2.0
 
 
 def configure_bundled_vlc(
@@ -186,13 +197,69 @@ class VlcBackend(AudioBackend):
     def __init__(self, extra_args: Sequence[str] = (), vlc_module: ModuleType | None = None):
         self.vlc = vlc_module if vlc_module is not None else load_vlc()
         self.args = (*BASE_ARGS, *extra_args)
+        quiet_alsa_stderr()
         self.instance: Any = self.vlc.Instance(list(self.args))
         if self.instance is None:
             raise BackendUnavailable(COULD_NOT_START)
+        self.log = LibvlcLog(self.vlc)
+        self.log.install(self.instance)
+        self._probed: bool | None = None
 
     @property
     def available(self) -> bool:
         return self.instance is not None
+
+    @property
+    def output_failed(self) -> bool:
+        return self.log.output_state is OutputState.FAILED
+
+    @property
+    def audible(self) -> bool:
+        """An audio output opened a device (probed once with silence, then watched).
+
+        The dummy output (``--aout=dummy``) discards everything, so it is never audible. When
+        libvlc says neither "opened" nor "failed" within the probe time, the answer is
+        "audible" and the uncertainty is logged: music is then handled as before.
+        """
+        if self.instance is None or any(a in _SILENT_OUTPUTS for a in self.args):
+            return False
+        state = self.log.output_state
+        if state is OutputState.UNKNOWN and self._probed is None:
+            state = self._probe_output()
+        return state is not OutputState.FAILED
+
+    @property
+    def silent_reason(self) -> str:
+        if self.instance is None:
+            return COULD_NOT_START
+        return "" if self.audible else NO_SOUND_OUTPUT
+
+    def _probe_output(self, timeout_s: float = PROBE_TIMEOUT_S) -> OutputState:
+        """Play a quarter second of silence at volume 0 and see whether the output opens."""
+        self._probed = True
+        with tempfile.TemporaryDirectory(prefix="kapc-probe-") as folder:
+            path = Path(folder) / "silence.wav"
+            with wave.open(str(path), "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(8000)
+                out.writeframes(b"\x00\x00" * 2000)
+            player = self.instance.media_player_new()
+            media = self.instance.media_new_path(str(path))
+            try:
+                player.set_media(media)
+                player.audio_set_volume(0)
+                player.play()
+                state = self.log.wait_for_output(timeout_s)
+            finally:
+                player.stop()
+                player.release()
+                media.release()
+        if state is OutputState.UNKNOWN:
+            log.warning("libvlc said nothing about its audio output within %.1f s", timeout_s)
+        else:
+            log.info("audio output %s", state.value)
+        return state
 
     def new_channel(self) -> Channel:
         return VlcChannel(self)
@@ -223,5 +290,6 @@ class VlcBackend(AudioBackend):
 
     def close(self) -> None:
         if self.instance is not None:
+            self.log.remove()
             self.instance.release()
             self.instance = None

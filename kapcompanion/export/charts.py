@@ -18,6 +18,7 @@ from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Circle, DirectDraw, Drawing, Line, Rect, String
 from reportlab.lib import colors
 
+from kapcompanion.core import wording
 from kapcompanion.export.pdfkit import FLAG, FONT, INK, MUTED, RULE, register_fonts
 
 SYSTOLIC = colors.HexColor("#2f5d62")
@@ -374,7 +375,7 @@ def score_ticks(low: int, high: int) -> list[float]:
 
 
 def _date_label(when: datetime, with_year: bool) -> str:
-    return f"{when.day} {when:%b}" + (f" {when:%y}" if with_year else "")
+    return wording.chart_day(when, with_year)
 
 
 def measure_chart(

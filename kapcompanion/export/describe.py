@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
+from kapcompanion.core import wording
 from kapcompanion.core.checklist import ItemKind, ItemState, MusicPreferences
 from kapcompanion.core.dose import ABOVE_USUAL_MARK, Route, fmt
 from kapcompanion.core.models import EventKind
-from kapcompanion.core.touch import TouchKind, format_date
+from kapcompanion.core.touch import TouchKind
 from kapcompanion.core.units import WeightUnit, weight_text
 
 #: Events that the PDF marks as needing attention in the timeline.
@@ -51,18 +52,18 @@ def fmt_date(when: date | datetime | None, tz: tzinfo | None = None) -> str:
     if isinstance(when, datetime):
         shown = local(when, tz)
         assert shown is not None
-        return format_date(shown.date())
-    return format_date(when)
+        return wording.long_date(shown.date())
+    return wording.long_date(when)
 
 
 def fmt_time(when: datetime | None, tz: tzinfo | None) -> str:
     shown = local(when, tz)
-    return "" if shown is None else f"{shown:%H:%M}"
+    return "" if shown is None else wording.time_of_day(shown)
 
 
 def fmt_datetime(when: datetime | None, tz: tzinfo | None) -> str:
     shown = local(when, tz)
-    return "" if shown is None else f"{format_date(shown.date())} {shown:%H:%M}"
+    return "" if shown is None else f"{wording.long_date(shown)} {wording.time_of_day(shown)}"
 
 
 def tz_label(tz: tzinfo | None, at: datetime) -> str:
@@ -294,7 +295,7 @@ def item_value(kind: ItemKind | str, state: ItemState | None) -> str:
     value = state.value.strip()
     if kind is ItemKind.DATE and value:
         with contextlib.suppress(ValueError):
-            value = format_date(date.fromisoformat(value))
+            value = wording.long_date(date.fromisoformat(value))
     elif kind is ItemKind.MULTI:
         value = ", ".join(state.selected)
     elif kind is ItemKind.CONTACT and state.contact is not None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.ics_export import CalendarExportDialog
@@ -41,11 +42,8 @@ OpenClient = Callable[[int, str], object]
 
 
 def day_title(day: date, today: date) -> str:
-    if day == today:
-        return f"Today, {day:%A %d %B}"
-    if day == today + timedelta(days=1):
-        return f"Tomorrow, {day:%A %d %B}"
-    return f"{day:%A %d %B}"
+    """``Tomorrow, Tuesday, March 2``, in the user's locale."""
+    return wording.agenda_day(day, today)
 
 
 def _tree(name: str, headers: list[str]) -> QTreeWidget:
@@ -186,9 +184,14 @@ class AgendaDialog(QDialog):
                 self.appointments.addTopLevelItem(top)
                 top.setFirstColumnSpanned(True)
                 days[day] = top
-            ends = f"–{row.ends.astimezone():%H:%M}" if row.ends else ""
+            ends = f"–{wording.time_of_day(row.ends.astimezone())}" if row.ends else ""
             item = QTreeWidgetItem(
-                [f"{row.when.astimezone():%H:%M}{ends}", row.client, row.what, row.status]
+                [
+                    f"{wording.time_of_day(row.when.astimezone())}{ends}",
+                    row.client,
+                    row.what,
+                    row.status,
+                ]
             )
             item.setData(0, CLIENT_ROLE, row.client_id)
             item.setData(0, SECTION_ROLE, "overview")

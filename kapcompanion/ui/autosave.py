@@ -14,6 +14,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
+from kapcompanion.core import wording
 from kapcompanion.store.errors import VaultError
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class Autosaver(QObject):
             self.failed.emit(f"Not saved: {exc.message}")
             return False
         self._dirty = False
-        self.saved.emit(f"Saved {datetime.now():%H:%M:%S}")
+        self.saved.emit(f"Saved {wording.time_of_day(datetime.now())}")
         return True
 
     def _on_owner_gone(self) -> None:  # pragma: no cover - depends on deletion order

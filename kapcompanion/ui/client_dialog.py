@@ -14,7 +14,6 @@ from datetime import date
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -35,7 +34,11 @@ from kapcompanion.store.errors import VaultError
 from kapcompanion.store.repos import validate_client
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.date_field import DateField
+from kapcompanion.ui.widgets.fit import fit_to_screen
+from kapcompanion.ui.widgets.form_keys import install_form_keys
 from kapcompanion.ui.widgets.measure_field import HeightField, WeightField
+from kapcompanion.ui.widgets.message_area import MessageArea
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -106,7 +109,7 @@ class ClientDialog(QDialog):
 
         self.name = _line("Full name")
         self.pseudonym = _line("Pseudonym", "shown on the session screen instead of the name")
-        self.dob = _line("Date of birth", "YYYY-MM-DD")
+        self.dob = DateField("Date of birth", optional=True, latest=date.today())
         self.pronouns = _line("Pronouns")
         self.identifier = _line("Record number", "your clinic's identifier, if any")
         self.phone = _line("Phone")
@@ -177,11 +180,8 @@ class ClientDialog(QDialog):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
 
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setAccessibleName("Problem")
-        set_role(self.error, "error")
-        self.error.hide()
+        self.error = MessageArea("Problem")
+        self._tried = False  # after the first Save, every problem shows (and goes) live
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -200,20 +200,17 @@ class ClientDialog(QDialog):
             self._load(client)
         self._initial = self._snapshot()
         ctx.signals.about_to_lock.connect(self._on_lock)
+        self.keys = install_form_keys(self, save=self.save, modified=self.modified)
+        for edit in self.findChildren(QLineEdit):
+            edit.textChanged.connect(self.refresh_messages)
+        for date_field in (self.dob, self.weight_on, self.height_on):
+            date_field.valueChanged.connect(self.refresh_messages)
         self.setMinimumSize(520, 380)  # explicit, so showing never resizes the window
-        self.resize(720, 640)
+        fit_to_screen(self, 720, 640)  # the body scrolls; Save stays on screen at 1.5x
 
     @staticmethod
-    def _measured_on(name: str) -> QDateEdit:
-        edit = QDateEdit(QDate.currentDate())
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
-        edit.setMaximumDate(QDate.currentDate())
-        edit.setAccessibleName(name)
-        inner = edit.findChild(QLineEdit)
-        if inner is not None:  # the text part takes the focus: it needs the name too
-            inner.setAccessibleName(name)
-        return edit
+    def _measured_on(name: str) -> DateField:
+        return DateField(name, latest=date.today())
 
     # ------------------------------------------------------------------ form <-> client
     def _load(self, c: Client) -> None:
@@ -225,7 +222,7 @@ class ClientDialog(QDialog):
             self.height_on.setDate(_qdate(c.height.measured_on))
         self.name.setText(c.name)
         self.pseudonym.setText(c.pseudonym)
-        self.dob.setText(c.dob.isoformat() if c.dob else "")
+        self.dob.set_value(c.dob)
         self.pronouns.setText(c.pronouns)
         self.identifier.setText(c.identifier)
         self.phone.setText(c.phone)
@@ -240,7 +237,7 @@ class ClientDialog(QDialog):
         edits = [
             self.name,
             self.pseudonym,
-            self.dob,
+            self.dob.lineEdit(),
             self.pronouns,
             self.identifier,
             self.phone,
@@ -267,21 +264,13 @@ class ClientDialog(QDialog):
 
     def client(self) -> Client:
         """The client the form describes; raises FormProblem for what the form can tell."""
-        dob: date | None = None
-        text = self.dob.text().strip()
-        if text:
-            try:
-                dob = date.fromisoformat(text)
-            except ValueError:
-                raise FormProblem(
-                    "Write the date of birth as year-month-day, e.g. 1980-04-23.", self.dob
-                ) from None
+        typed = self.typed_problems()
+        if typed:
+            raise typed[0]
+        dob = self.dob.value()
         email = self.email.text().strip()
         if email and not EMAIL.match(email):
             raise FormProblem("The email address does not look complete.", self.email)
-        for field in (self.weight, self.body_height):
-            if field.problem():
-                raise FormProblem(field.problem(), field.edit)
         weight = self.weight.value()
         height = self.body_height.value()
         base = self.original or Client(name="")
@@ -302,6 +291,27 @@ class ClientDialog(QDialog):
             escort=self.escort.value(),
             notes=self.notes.toPlainText().strip(),
         )
+
+    def typed_problems(self) -> list[FormProblem]:
+        """What is written wrongly right now (shown as soon as it is typed)."""
+        found: list[FormProblem] = []
+        typed = self.dob.typed_problem()
+        if typed is not None:
+            found.append(FormProblem(f"Date of birth: {typed[0].lower()}{typed[1:]}", self.dob))
+        for field in (self.weight, self.body_height):
+            problem = field.problem()
+            if problem:
+                found.append(FormProblem(problem, field.edit))
+        return found
+
+    def refresh_messages(self) -> None:
+        """Recompute every message from the current values: each goes when its cause does."""
+        messages = [p.message for p in self.typed_problems()]
+        if self._tried:
+            issue = self.problem()
+            if issue is not None:
+                messages.append(issue.message)
+        self.error.show_messages(messages)
 
     def _field_for(self, message: str) -> QWidget:
         lowered = message.lower()
@@ -326,6 +336,7 @@ class ClientDialog(QDialog):
         return clients.update(client) if client.id is not None else clients.add(client)
 
     def save(self) -> bool:
+        self._tried = True
         issue = self.problem()
         if issue is None:
             try:
@@ -333,13 +344,14 @@ class ClientDialog(QDialog):
             except VaultError as exc:
                 issue = FormProblem(exc.message, self.name)
             else:
-                self.error.hide()
+                self.error.show_messages([])
                 self.saved.emit(stored)
                 self.ctx.signals.client_changed.emit(stored.id)
                 self.accept()
                 return True
-        self.error.setText(issue.message)
-        self.error.show()
+        self.refresh_messages()
+        if issue.message not in self.error.messages:  # a store refusal only Save can find
+            self.error.show_messages([*self.error.messages, issue.message])
         issue.field.setFocus(Qt.FocusReason.OtherFocusReason)
         return False
 

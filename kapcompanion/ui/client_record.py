@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.intake import indication_label
 from kapcompanion.core.models import Client, ClientStatus
 from kapcompanion.ui.context import AppContext
@@ -172,7 +173,8 @@ def summary_line(client: Client, today: date | None = None) -> str:
     if client.pseudonym and client.name:
         parts.append(f"Pseudonym {client.pseudonym}")
     if client.dob:
-        parts.append(f"born {client.dob.isoformat()} ({age_on(client.dob, today or date.today())})")
+        born = wording.short_date(client.dob)
+        parts.append(f"born {born} ({age_on(client.dob, today or date.today())})")
     if client.pronouns:
         parts.append(client.pronouns)
     if client.indications:
@@ -180,7 +182,7 @@ def summary_line(client: Client, today: date | None = None) -> str:
     for measure in (client.weight, client.height):
         if measure is not None:
             when = measure.measured_on
-            parts.append(measure.text() + (f" on {when.isoformat()}" if when else ""))
+            parts.append(measure.text() + (f" on {wording.short_date(when)}" if when else ""))
     if client.status == ClientStatus.ARCHIVED:
         parts.append("ARCHIVED")
     return "  ·  ".join(parts)

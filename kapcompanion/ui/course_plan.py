@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.course_plan import (
     AppointmentKind,
     AppointmentStatus,
@@ -140,7 +141,7 @@ class CoursePlanPanel(QWidget):
             status = MARKS[appt.status] + status_words(appt)
             if appt.status is AppointmentStatus.PLANNED and appt.ends < now:
                 status = "planned (past: mark done or missed)"
-            values = [f"{appt.when.astimezone():%a %Y-%m-%d %H:%M}", describe(appt), status]
+            values = [wording.appointment(appt.when.astimezone()), describe(appt), status]
             values.append(appt.note)
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
@@ -223,7 +224,7 @@ class CoursePlanPanel(QWidget):
             self.error.setText(str(exc))
             self.error.show()
             return False
-        return self._replace(row, moved, f"Moved to {new_time:%a %d %b %H:%M}.")
+        return self._replace(row, moved, f"Moved to {wording.appointment(new_time)}.")
 
     def mark_done_selected(self) -> bool:
         row = self.selected_row()

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.course_plan import (
     AppointmentKind,
     PlannedAppointment,
@@ -180,7 +181,8 @@ class NewPlanDialog(QDialog):
         counts = {k: sum(a.kind is k for a in plan) for k in AppointmentKind}
         self.preview.setText(
             f"{counts[AppointmentKind.DOSING]} dosing sessions from "
-            f"{dosing[0].when:%a %d %b} to {dosing[-1].when:%a %d %b}, "
+            f"{wording.appointment_day(dosing[0].when)} to "
+            f"{wording.appointment_day(dosing[-1].when)}, "
             f"{counts[AppointmentKind.INTEGRATION]} integration sessions, "
             f"{counts[AppointmentKind.BOOSTER]} boosters, "
             f"{counts[AppointmentKind.MEASURE]} measure visits."
@@ -223,7 +225,8 @@ class MoveDialog(QDialog):
         buttons.accepted.connect(self._apply)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"Planned for {appt.planned_for.astimezone():%a %d %b %H:%M}."))
+        planned = wording.appointment(appt.planned_for.astimezone())
+        layout.addWidget(QLabel(f"Planned for {planned}."))
         layout.addLayout(form)
         layout.addWidget(buttons)
 
@@ -253,7 +256,8 @@ class MissedDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         text = QLabel(
-            f"{describe(appt)} on {appt.when.astimezone():%a %d %b %H:%M} did not take place. "
+            f"{describe(appt)} on {wording.appointment(appt.when.astimezone())} "
+            "did not take place. "
             "The miss stays on the plan, as a record of the course."
         )
         text.setWordWrap(True)

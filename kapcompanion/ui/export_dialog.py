@@ -53,6 +53,8 @@ from kapcompanion.store.errors import VaultError
 from kapcompanion.ui import pdf_preview
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import DIM, set_role
+from kapcompanion.ui.widgets.form_keys import install_form_keys
+from kapcompanion.ui.widgets.message_area import MessageArea
 from kapcompanion.ui.widgets.passphrase import PassphraseEdit
 from kapcompanion.ui.widgets.status import BusyLine
 from kapcompanion.ui.workers import Task, run_in_background
@@ -198,6 +200,8 @@ class ExportDialog(QDialog):
         self._set_ready(False)
         ctx.signals.about_to_lock.connect(self._forget)
         self.finished.connect(self._forget)
+        # Ctrl+S / Ctrl+Enter save; a typed password is not work to keep, so Escape just closes
+        self.keys = install_form_keys(self, save=self.save_clicked, modified=lambda: False)
         self._fit_screen()
 
     # ------------------------------------------------------------------ pages
@@ -249,11 +253,11 @@ class ExportDialog(QDialog):
         )
         hint.setWordWrap(True)
         set_role(hint, "hint")
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setAccessibleName("Export problem")
-        set_role(self.error, "error")
-        self.error.hide()
+        self.error = MessageArea("Export problem")
+        self._tried = False  # after the first Save the password rules are checked live
+        for edit in (self.password, self.repeat):
+            edit.textChanged.connect(lambda _t: self.refresh_password_message())
+        self.protect.toggled.connect(lambda _on: self.refresh_password_message())
         self.busy = BusyLine()
         column.addWidget(heading)
         column.addWidget(self.protect)
@@ -296,8 +300,25 @@ class ExportDialog(QDialog):
         self.repeat.setEnabled(on)
 
     def _problem(self, text: str) -> None:
-        self.error.setText(text)
-        self.error.setVisible(bool(text))
+        self.error.show_messages([text] if text else [])
+
+    def password_problem(self) -> tuple[str, QWidget] | None:
+        """What is wrong with the password as typed now (and where), or None."""
+        if not self.protect.isChecked():
+            return None
+        password, repeat = self.password.text(), self.repeat.text()
+        if len(password) < MIN_PDF_PASSWORD:
+            return f"The PDF password needs at least {MIN_PDF_PASSWORD} characters.", self.password
+        if password != repeat:
+            return "The two passwords differ; type the same password twice.", self.repeat
+        return None
+
+    def refresh_password_message(self) -> None:
+        """Recomputed on every change once Save was tried: a message goes when its cause does."""
+        if not self._tried:
+            return
+        problem = self.password_problem()
+        self._problem(problem[0] if problem else "")
 
     # ------------------------------------------------------------------ preview
     @property
@@ -355,18 +376,15 @@ class ExportDialog(QDialog):
     # ------------------------------------------------------------------ save
     def chosen_password(self) -> tuple[bool, str | None]:
         """(usable, password): None for an unprotected file; not usable says why on screen."""
+        self._tried = True
+        problem = self.password_problem()
+        if problem is not None:
+            self._problem(problem[0])
+            problem[1].setFocus()
+            return False, None
         if not self.protect.isChecked():
             return True, None
-        password, repeat = self.password.text(), self.repeat.text()
-        if len(password) < MIN_PDF_PASSWORD:
-            self._problem(f"The PDF password needs at least {MIN_PDF_PASSWORD} characters.")
-            self.password.setFocus()
-            return False, None
-        if password != repeat:
-            self._problem("The two passwords differ; type the same password twice.")
-            self.repeat.setFocus()
-            return False, None
-        return True, password
+        return True, self.password.text()
 
     def save_clicked(self) -> None:
         if not self.ready or self.busy.busy:

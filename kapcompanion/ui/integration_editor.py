@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kapcompanion.core import serial
+from kapcompanion.core import serial, wording
 from kapcompanion.core.integration import IntegrationEntry, IntegrationKind, PromptSet
 from kapcompanion.core.models import DosingSession, SessionStatus, StoredDocument
 from kapcompanion.store.errors import RecordLocked, VaultError
@@ -287,7 +287,7 @@ class IntegrationEditor(QWidget):
         sessions: list[DosingSession] = self.ctx.repos.sessions.for_client(self.client_id)
         for s in sessions:
             day = session_day(s)
-            when = f", {day.isoformat()}" if day else ""
+            when = f", {wording.short_date(day)}" if day else ""
             state = "" if s.status is SessionStatus.ENDED else f" ({s.status.value})"
             self.session.addItem(f"Session {s.number}{when}{state}", s.id)
         self.session.setCurrentIndex(max(0, self.session.findData(selected)))
@@ -356,11 +356,11 @@ class IntegrationEditor(QWidget):
             text = "New entry: it is saved as a draft as soon as you write."
         elif doc.signed:
             when = doc.signed_utc.astimezone() if doc.signed_utc else None
-            on = f" on {when:%Y-%m-%d %H:%M}" if when else ""
+            on = f" on {wording.date_time(when)}" if when else ""
             text = f"Signed by {doc.signed_by or 'the practitioner'}{on}. Read-only."
         else:
             saved = doc.updated_utc.astimezone() if doc.updated_utc else None
-            text = "Draft" + (f", saved {saved:%Y-%m-%d %H:%M}" if saved else "")
+            text = "Draft" + (f", saved {wording.date_time(saved)}" if saved else "")
         set_role(self.status, "hint")
         self.status.setText(text)
 

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.measures import (
     IncompleteForm,
     Instrument,
@@ -265,7 +266,7 @@ class MeasureFormDialog(QDialog):
             if upcoming is not None:
                 self._linked_session = upcoming.id
                 when = upcoming.planned_for
-                on = f" (planned {when.astimezone():%a %d %b})" if when else ""
+                on = f" (planned {wording.appointment_day(when.astimezone())})" if when else ""
                 note = f"Linked to the next dosing session, session {upcoming.number}{on}."
             else:
                 self._linked_session = None

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.measures import MeasureContext, load_instruments, provisional_result
 from kapcompanion.core.schedule import MeasureSchedule
 from kapcompanion.services import measures
@@ -113,10 +114,10 @@ class ResponseDialog(QDialog):
         r = stored.response
         inst = measures.instruments(ctx.vault).get(r.instrument_id)
         name = inst.short_name if inst else r.instrument_id
-        self.setWindowTitle(ctx.title(f"{name}, {r.taken_on.astimezone():%Y-%m-%d}"))
+        self.setWindowTitle(ctx.title(f"{name}, {wording.short_date(r.taken_on.astimezone())}"))
         lines = [
             f"{name} ({CONTEXT_WORDS.get(r.context, r.context.value)}), taken "
-            f"{r.taken_on.astimezone():%Y-%m-%d %H:%M}",
+            + wording.date_time(r.taken_on.astimezone()),
             "Score: "
             + ("none (incomplete)" if r.score is None else str(r.score))
             + (f", {r.band}" if r.band else ""),

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from kapcompanion.core import serial
+from kapcompanion.core import serial, wording
 from kapcompanion.core.course_plan import (
     AppointmentKind,
     AppointmentStatus,
@@ -78,7 +78,7 @@ def describe(appt: PlannedAppointment) -> str:
 
 def status_words(appt: PlannedAppointment) -> str:
     if appt.status is AppointmentStatus.MOVED and appt.moved_to is not None:
-        return f"moved from {appt.planned_for.astimezone():%a %d %b %H:%M}"
+        return f"moved from {wording.appointment(appt.planned_for.astimezone())}"
     return appt.status.value
 
 

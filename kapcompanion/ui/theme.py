@@ -44,6 +44,11 @@ class Theme:
     banner_bg: str
     banner_text: str
     disabled: str
+    focus: str = ""  # the focus ring; at least 3:1 against window and base (WCAG 1.4.11)
+
+    @property
+    def ring(self) -> str:
+        return self.focus or self.link
 
 
 THEMES: dict[str, Theme] = {
@@ -92,6 +97,7 @@ THEMES: dict[str, Theme] = {
         banner_bg="#4a3b1e",
         banner_text="#e8d6a6",
         disabled="#6a655d",
+        focus="#d9b77a",  # 8:1 on the window; Fusion's own ring (the highlight) was 1.7:1
     ),
 }
 
@@ -160,13 +166,24 @@ QLabel[role="banner"] {{
 QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QDateEdit {{
     padding: 3px 6px;
 }}
-QPushButton {{ padding: 4px 14px; }}
+QPushButton {{
+    background: {t.button}; color: {t.text};
+    border: 1px solid {t.border}; border-radius: 4px; padding: 4px 14px;
+}}
+QPushButton:hover {{ border-color: {t.muted}; }}
+QPushButton:pressed {{ background: {t.alternate}; }}
+QPushButton:disabled {{ color: {t.disabled}; }}
+QPushButton:focus {{ border: 2px solid {t.ring}; padding: 3px 13px; }}
+QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QComboBox:focus, QSpinBox:focus,
+QDoubleSpinBox:focus, QDateEdit:focus, QAbstractItemView:focus, QTabBar::tab:focus {{
+    border: 2px solid {t.ring}; border-radius: 3px;
+}}
 QPushButton[primary="true"] {{
     background: {t.accent}; color: {t.accent_text};
     border: 1px solid {t.border}; border-radius: 4px; padding: 5px 16px; font-weight: 600;
 }}
 QPushButton[primary="true"]:disabled {{ background: {t.button}; color: {t.disabled}; }}
-QPushButton[primary="true"]:focus {{ border: 2px solid {t.link}; }}
+QPushButton[primary="true"]:focus {{ border: 2px solid {t.ring}; padding: 4px 15px; }}
 QFrame[role="card"] {{
     background: {t.base}; border: 1px solid {t.border}; border-radius: 6px;
 }}
@@ -178,9 +195,25 @@ QCheckBox::indicator:checked {{
     background: {t.accent}; border-color: {t.accent}; image: url({check});
 }}
 QCheckBox::indicator:disabled {{ border-color: {t.disabled}; }}
-QCheckBox::indicator:focus {{ border: 2px solid {t.link}; }}
+QCheckBox::indicator:focus {{ border: 2px solid {t.ring}; }}
 QToolTip {{ color: {t.text}; background: {t.button}; border: 1px solid {t.border}; }}
 """
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of a ``#rrggbb`` colour."""
+    channels = []
+    for i in (1, 3, 5):
+        c = int(colour[i : i + 2], 16) / 255
+        channels.append(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+    r, g, b = channels
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio (1 to 21)."""
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
 
 
 def apply_theme(app: QApplication, name: str) -> Theme:

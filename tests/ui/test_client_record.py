@@ -26,6 +26,7 @@ from kapcompanion.ui.client_record import (
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.main_window import MainWindow
 from kapcompanion.ui.sections.overview import OverviewSection
+from kapcompanion.ui.widgets.date_field import DateField
 from kapcompanion.ui.widgets.status import EmptyState
 
 AuditOf = Callable[..., list[tuple[str, str]]]
@@ -36,6 +37,12 @@ def close_and_audit(window: MainWindow, audit_of: AuditOf) -> list[str]:
     path: Path = window.ctx.vault.path
     window.close()
     return [a for a, _ in audit_of(path)]
+
+
+def set_date_text(field: DateField, text: str) -> None:
+    field.lineEdit().selectAll()
+    QTest.keyClick(field.lineEdit(), Qt.Key.Key_Delete)
+    QTest.keyClicks(field.lineEdit(), text)
 
 
 def test_add_a_client_with_validation(
@@ -50,17 +57,22 @@ def test_add_a_client_with_validation(
     dialog.buttons.accepted.emit()  # Save with an empty form
     assert dialog.isVisible() and "needs a name or a pseudonym" in dialog.error.text()
     QTest.keyClicks(dialog.name, "Rosalind Franklin")
-    QTest.keyClicks(dialog.dob, "25/07/1920")
+    assert "needs a name" not in dialog.error.text()  # gone as soon as a name is there
+    QTest.keyClicks(dialog.dob, "07/25/1920")  # US order, under an en_GB locale
+    assert dialog.error.text() == "Date of birth: write the date as DD/MM/YYYY or YYYY-MM-DD."
     dialog.save()
-    assert "year-month-day" in dialog.error.text() and dialog.focusWidget() is dialog.dob
-    dialog.dob.setText("2015-01-01")
-    dialog.save()
+    assert dialog.error.messages == ("Date of birth: write the date as DD/MM/YYYY or YYYY-MM-DD.",)
+    assert dialog.focusWidget() is dialog.dob
+    set_date_text(dialog.dob, "2015-01-01")
     assert "adult clients only" in dialog.error.text()  # the store's own rule, in its words
-    dialog.dob.setText("1920-07-25")
+    assert "write the date" not in dialog.error.text()  # the stale message went
+    set_date_text(dialog.dob, "25/07/1920")  # the locale's own short date
+    assert dialog.error.text() == ""
     QTest.keyClicks(dialog.email, "rosalind@")
     dialog.save()
     assert "email" in dialog.error.text()
     dialog.email.setText("rf@example.invalid")
+    assert dialog.error.text() == ""
     dialog.indications.setText("depression, PTSD ,")
     dialog.emergency.name.setText("Jo Park")
     dialog.emergency.phone.setText("555-0100")

@@ -64,7 +64,7 @@ def test_create_move_done_missed(qtbot: QtBot, unlocked: MainWindow) -> None:
     new.buttons.accepted.emit()
     assert new.isVisible() and "“x” is not a number of weeks" in new.error.text()
     new.boosters.setText("4")
-    assert "6 dosing sessions from Mon 04 Mar to Thu 21 Mar" in new.preview.text()
+    assert "6 dosing sessions from Mon, 4 Mar 2030 to Thu, 21 Mar 2030" in new.preview.text()
     new.buttons.accepted.emit()
     assert not new.isVisible()
 
@@ -98,8 +98,8 @@ def test_create_move_done_missed(qtbot: QtBot, unlocked: MainWindow) -> None:
     assert "6 dosing sessions: 3 planned, 1 done, 1 missed, 1 moved" in panel.summary.text()
     row = row_of(panel, AppointmentKind.DOSING, 2)
     status, when = panel.table.item(row, 2), panel.table.item(row, 0)
-    assert status is not None and status.text() == "→ moved from Thu 07 Mar 10:00"
-    assert when is not None and when.text().startswith("Fri 2030-03-08 14:30")
+    assert status is not None and status.text() == "→ moved from Thu, 7 Mar 2030, 10:00"
+    assert when is not None and when.text().startswith("Fri, 8 Mar 2030, 14:30")
 
     # a new plan keeps what already happened and replaces only what is still planned
     assert panel.create_plan(plan_course(MONDAY + timedelta(weeks=4), 1, 2))
@@ -132,7 +132,7 @@ def test_due_panel_shows_the_next_appointment(qtbot: QtBot, unlocked: MainWindow
     assert record is not None
     due = record.show_section("overview").findChild(DuePanel)
     assert due is not None
-    assert due.next.text() == "Next: Outcome measures 1, Mon 04 Mar 09:30"
+    assert due.next.text() == "Next: Outcome measures 1, Mon, 4 Mar 2030, 09:30"
     assert "Baseline (at intake)" in due.measures.text() and "PHQ-9" in due.measures.text()
 
 

@@ -90,13 +90,21 @@ def test_preview_then_protected_pdf(
 
     dialog.password.setText("short")
     dialog.repeat.setText("short")
+    height = dialog.error.height()
     dialog.save_clicked()
     assert "at least 8" in dialog.error.text() and dialog.file_dialog is None
+    # recomputed on every change: a 13-character password clears it at once (issue 22)
+    dialog.password.setText("thirteen-char")
+    assert dialog.error.messages == ("The two passwords differ; type the same password twice.",)
+    dialog.repeat.setText("thirteen-char")
+    assert dialog.error.text() == "" and dialog.error.height() == height  # no jump
     dialog.password.setText(PASSWORD)
     dialog.repeat.setText(PASSWORD + "x")
     dialog.save_clicked()
     assert "differ" in dialog.error.text() and dialog.file_dialog is None
+    assert "at least 8" not in dialog.error.text()
     dialog.repeat.setText(PASSWORD)
+    assert dialog.error.text() == ""
     dialog.save_clicked()
     assert dialog.confirm_box is None  # a protected file needs no confirmation
     target = tmp_path / "out" / "session"

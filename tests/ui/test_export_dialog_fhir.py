@@ -68,7 +68,7 @@ def test_a_bad_folder_is_said_plainly(
     qtbot.waitUntil(lambda: dialog.ready, timeout=15_000)
     task = dialog.write_fhir_to(str(tmp_path / "missing" / "x.json"))
     assert task is not None
-    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=15_000)
+    qtbot.waitUntil(lambda: bool(dialog.error.text()), timeout=15_000)
     assert (
         "No FHIR file was saved" in dialog.error.text() and "does not exist" in dialog.error.text()
     )

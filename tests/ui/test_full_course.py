@@ -350,7 +350,7 @@ def test_a_whole_course_for_a_new_client(
     qtbot.waitUntil(integration.isVisible)
     assert integration.list.count() == 1
     line = integration.list.item(0).text()
-    assert line.startswith(f"{date.today().isoformat()} · Debrief")
+    assert line.startswith(f"{date.today():%d/%m/%Y} · Debrief")  # en_GB short date
     assert "Debrief after session 1" in line and line.endswith("draft")
     integration.list.setCurrentRow(0)
     assert integration.editor.doc is not None and not integration.editor.read_only
@@ -392,7 +392,7 @@ def test_a_whole_course_for_a_new_client(
     assert integration.editor.read_only and integration.editor.free_text.isReadOnly()
     sessions = record.show_section("sessions")
     assert isinstance(sessions, SessionsSection)
-    assert cell(sessions, 0, 3) == date.today().isoformat()
+    assert cell(sessions, 0, 3) == f"{date.today():%d/%m/%Y}"  # en_GB short date
     documents = record.show_section("documents")
     assert isinstance(documents, DocumentsSection)
 

@@ -243,4 +243,4 @@ def test_client_dialog_keeps_a_dated_weight_and_height(qtbot: QtBot, unlocked: M
     assert client.weight is not None and client.weight.text() == "68.0 kg (150 lb)"
     assert client.weight.measured_on == date(2026, 11, 20)
     assert client.height is not None and client.height.cm == 170.2
-    assert "68.0 kg (150 lb) on 2026-11-20" in ws.record.summary.text()
+    assert "68.0 kg (150 lb) on 20/11/2026" in ws.record.summary.text()  # en_GB short date

@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
+from kapcompanion.core import wording
 from kapcompanion.core.intake import indication_label
 from kapcompanion.core.models import Client, ClientStatus
 from kapcompanion.core.search import client_search_text as search_text
@@ -39,12 +40,10 @@ class ClientQuery:
 
 
 def format_when(when: datetime | None, today: date | None = None) -> str:
-    """A session time in local time: ``Tue 14 May, 10:00`` (with the year when not this year)."""
+    """A session time in local time (``Tue, May 14, 10:00 AM``; the year when not this year)."""
     if when is None:
         return ""
-    local = when.astimezone()
-    this_year = (today or date.today()).year
-    return local.strftime("%a %d %b %H:%M" if local.year == this_year else "%a %d %b %Y %H:%M")
+    return wording.appointment(when.astimezone(), today)
 
 
 def indication_text(indications: list[str]) -> str:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kapcompanion.core import serial
+from kapcompanion.core import serial, wording
 from kapcompanion.core.integration import IntegrationEntry, IntegrationKind, search_entries
 from kapcompanion.core.models import SessionStatus, StoredDocument
 from kapcompanion.ui.context import AppContext
@@ -50,7 +50,7 @@ SHORT_KIND = {
 
 
 def entry_line(doc: StoredDocument, entry: IntegrationEntry) -> str:
-    bits = [entry.entry_date.isoformat(), SHORT_KIND.get(entry.kind, entry.kind.value)]
+    bits = [wording.short_date(entry.entry_date), SHORT_KIND.get(entry.kind, entry.kind.value)]
     second = entry.title or " ".join(entry.free_text.split()[:8]) or "(nothing written yet)"
     tail = []
     if entry.mood is not None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.measures import MeasureContext, progress
 from kapcompanion.services import measures
 from kapcompanion.services.measures import (
@@ -211,7 +212,7 @@ class MeasuresSection(QWidget):
             if resp.incomplete_reason:
                 notes.insert(0, f"incomplete: {resp.incomplete_reason}")
             values = [
-                resp.taken_on.astimezone().strftime("%Y-%m-%d"),
+                wording.short_date(resp.taken_on.astimezone()),
                 inst.short_name if inst else resp.instrument_id,
                 CONTEXT_WORDS.get(resp.context, resp.context.value),
                 "—" if resp.score is None else str(resp.score),

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.intake import indication_label
 from kapcompanion.core.models import Client, ContactInfo, SessionStatus
 from kapcompanion.services.screening import current_intake
@@ -133,7 +134,7 @@ class OverviewSection(QWidget):
                     (
                         indication_label(c.indication) if c.indication else "Course",
                         f"{c.status.value}, {c.planned_sessions} sessions planned"
-                        + (f", started {c.started_on.isoformat()}" if c.started_on else ""),
+                        + (f", started {wording.short_date(c.started_on)}" if c.started_on else ""),
                     )
                     for c in courses
                 ]
@@ -182,7 +183,7 @@ class OverviewSection(QWidget):
         return [
             ("Name", client.name),
             ("Pseudonym", client.pseudonym),
-            ("Date of birth", client.dob.isoformat() if client.dob else ""),
+            ("Date of birth", wording.short_date(client.dob) if client.dob else ""),
             ("Pronouns", client.pronouns),
             ("Identifier", client.identifier),
             ("Indications", ", ".join(client.indications)),

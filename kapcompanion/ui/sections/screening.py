@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.screening import Prescriber
 from kapcompanion.services.screening import (
     client_escort,
@@ -168,7 +169,7 @@ class ScreeningSection(QWidget):
             self._say(f"Not saved: {exc.message}", "error")
             return
         self._apply_signed()
-        self._saved(f"Saved {datetime.now():%H:%M:%S}")
+        self._saved(f"Saved {wording.time_of_day(datetime.now())}")
         self._say(done, "ok")
 
     # ------------------------------------------------------------------ saving
@@ -274,7 +275,7 @@ class ScreeningSection(QWidget):
         return True
 
     def _after_decision(self, done: str) -> None:
-        self._saved(f"Saved {datetime.now():%H:%M:%S}")
+        self._saved(f"Saved {wording.time_of_day(datetime.now())}")
         self._say(done, "ok")
         self.banner.follow(self.screening.screening)
         self.ctx.signals.client_changed.emit(self.client_id)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.dose import DosePlan, plan_summary
 from kapcompanion.core.models import DosingSession, SessionStatus
 from kapcompanion.core.serial import load
@@ -41,7 +42,7 @@ HEADERS = ("No.", "Date", "Status", "Signed", "Dose")
 
 def session_date(s: DosingSession) -> str:
     when = s.started_utc or s.planned_for
-    return when.astimezone().strftime("%Y-%m-%d %H:%M") if when else "not scheduled"
+    return wording.date_time(when.astimezone()) if when else "not scheduled"
 
 
 def create_section(ctx: AppContext, client_id: int) -> QWidget:
@@ -130,7 +131,7 @@ class SessionsSection(QWidget):
         for row, s in enumerate(self.sessions):
             plan = load(DosePlan, s.plan) if s.plan else None
             dose = plan_summary(plan) if plan is not None else ""
-            signed = s.signed_utc.astimezone().strftime("%Y-%m-%d") if s.signed_utc else "—"
+            signed = wording.short_date(s.signed_utc.astimezone()) if s.signed_utc else "—"
             for col, text in enumerate(
                 (str(s.number), session_date(s), STATUS_TEXT[s.status], signed, dose)
             ):

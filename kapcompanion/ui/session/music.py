@@ -192,7 +192,8 @@ class SessionMusic(PlayerListener):
 
     # -- PlayerListener --------------------------------------------------------------
     def on_track_started(self, log: PlayLog) -> None:
-        if not self.recording:
+        # nothing is recorded as played that nobody could hear (no audio output)
+        if not self.recording or self.player is None or not self.player.audible:
             return
         self._open[(log.location, log.started_utc.isoformat())] = log
         self._record(EventKind.MUSIC_STARTED, log_payload(log))

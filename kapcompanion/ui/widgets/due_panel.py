@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.measures import MeasureContext
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.measure_records import (
@@ -83,14 +84,14 @@ class DuePanel(QFrame):
             self.measures.setText("No questionnaires due.")
         appt = next_appointment(load_plan(plan_document(repos, self.client_id)))
         if appt is not None:
-            self.next.setText(f"Next: {describe(appt)}, {appt.when.astimezone():%a %d %b %H:%M}")
+            when_text = wording.appointment(appt.when.astimezone())
+            self.next.setText(f"Next: {describe(appt)}, {when_text}")
         else:
             session = next_planned_session(repos.sessions.for_client(self.client_id))
             when = session.planned_for if session is not None else None
             if session is not None and when is not None and when > datetime.now().astimezone():
-                self.next.setText(
-                    f"Next: dosing session {session.number}, {when.astimezone():%a %d %b %H:%M}"
-                )
+                when_text = wording.appointment(when.astimezone())
+                self.next.setText(f"Next: dosing session {session.number}, {when_text}")
             else:
                 self.next.setText("Nothing planned. Lay out the course with Course plan.")
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.models import FlagKind, SafetyFlag, StoredDocument
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
@@ -109,7 +110,7 @@ class ResolveFlagDialog(_NoteDialog):
         super().__init__(
             ctx.title("Resolve safety flag"),
             f"<b>{flag_title(flag)}</b> (from {flag.source or 'the record'}, raised "
-            f"{raised:%Y-%m-%d %H:%M}): {flag.reason}<br><br>Say how it was addressed (for "
+            f"{wording.date_time(raised)}): {flag.reason}<br><br>Say how it was addressed (for "
             "example: risk assessed, safety plan agreed, no current intent). The note and your "
             "name are kept with the flag and in the audit trail.",
             "&Resolve flag",
@@ -222,7 +223,7 @@ class SafetyFlagBanner(QWidget):
         raised = flag.raised_utc.astimezone()
         text = (
             f"⚠ {flag_title(flag)}: {flag.reason or 'see the record'} "
-            f"(from {flag.source or 'the record'}, {raised:%Y-%m-%d})"
+            f"(from {flag.source or 'the record'}, {wording.short_date(raised)})"
         )
         needs_plan = flag.kind is FlagKind.SUICIDE_RISK and not has_safety_plan_since(
             self.ctx, flag

@@ -1,0 +1,52 @@
+"""The focus ring: at least 3:1 against what surrounds it (WCAG 2.2, 1.4.11), in both themes."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
+from pytestqt.qtbot import QtBot
+
+from kapcompanion.ui.theme import DIM, LIGHT, THEMES, apply_theme, contrast
+
+
+def test_the_wcag_formula_against_published_ratios() -> None:
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)  # the AA grey
+    assert contrast("#949494", "#ffffff") == pytest.approx(3.03, abs=0.01)
+    assert contrast("#ffffff", "#ffffff") == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("name", [LIGHT, DIM])
+def test_the_ring_colour_stands_out_in_each_theme(name: str) -> None:
+    t = THEMES[name]
+    for around in (t.window, t.base, t.button, t.alternate):
+        assert contrast(t.ring, around) >= 3.0, (name, around)
+
+
+@pytest.mark.parametrize("name", [LIGHT, DIM])
+def test_a_focused_field_draws_the_ring(qtbot: QtBot, qapp: QApplication, name: str) -> None:
+    t = apply_theme(qapp, name)
+    try:
+        host = QWidget()
+        qtbot.addWidget(host)
+        edit = QLineEdit("text")
+        other = QLineEdit()
+        layout = QVBoxLayout(host)
+        layout.addWidget(edit)
+        layout.addWidget(other)
+        host.resize(300, 120)
+        host.show()
+        host.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is host)
+        edit.setFocus()
+        qtbot.waitUntil(edit.hasFocus)
+        image = edit.grab().toImage()
+        y = image.height() // 2
+        edge = image.pixelColor(0, y).name()  # the leftmost column: the ring
+        assert contrast(edge, t.window) >= 3.0 and contrast(edge, t.base) >= 3.0, edge
+        other.setFocus()
+        qtbot.waitUntil(other.hasFocus)
+        unfocused = edit.grab().toImage().pixelColor(0, y).name()
+        assert unfocused != edge  # the ring is the focus, not every field's frame
+    finally:
+        apply_theme(qapp, LIGHT)
