@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -31,8 +31,12 @@ def test_the_pcl5_chart_uses_the_clinics_cut_point(
         settings.set_value(repos.vault, PCL5_CUTPOINT, cutpoint)
     client = repos.clients.add(Client(name="Mara Quinn", pseudonym="Heron"))
     cid = client.id or 0
-    measures.save_response(repos, cid, "pcl5", _pcl5(20), taken_on=date(2025, 2, 10))  # 40
-    measures.save_response(repos, cid, "pcl5", _pcl5(12), taken_on=date(2025, 3, 10))  # 32
+    measures.save_response(
+        repos, cid, "pcl5", _pcl5(20), taken_on=datetime(2025, 2, 10, 9, tzinfo=UTC)
+    )  # 40
+    measures.save_response(
+        repos, cid, "pcl5", _pcl5(12), taken_on=datetime(2025, 3, 10, 9, tzinfo=UTC)
+    )  # 32
     (series,) = [s for s in gather_course(repos, cid).measures if s.instrument_id == "pcl5"]
     at = [lower for lower, _upper, label in series.bands if "at or above" in label]
     assert at == [cutpoint]
