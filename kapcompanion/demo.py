@@ -142,7 +142,7 @@ class _Clock:
 
 #: the demo clinic's controlled-substance stock: ketamine 50 mg/mL in 10 mL multiple-dose vials
 DEMO_VIAL = Product(
-    "Ketamine hydrochloride injection 50 mg/mL (DEMO)",
+    "Ketamine hydrochloride injection (DEMO)",
     "ketamine",
     Form.VIAL,
     Decimal(50),
