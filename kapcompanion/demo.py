@@ -9,8 +9,9 @@ relative to ``today`` (deterministic for a given seed and day).
 from __future__ import annotations
 
 import random
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from kapcompanion.core.discharge import Discharge
 from kapcompanion.core.dose import DoseBand, DosePlan, Route
 from kapcompanion.core.intake import Contact, Intake, Medication, SubstanceUse, interacting_groups
 from kapcompanion.core.integration import IntegrationEntry, IntegrationKind
+from kapcompanion.core.ledger import CountKind, Form, Product, Receipt
 from kapcompanion.core.measures import MeasureContext, instrument
 from kapcompanion.core.models import (
     Client,
@@ -57,7 +59,7 @@ from kapcompanion.core.settings import PART2_NOTICE
 from kapcompanion.core.touch import DistressPreference, TouchAgreement, TouchKind
 from kapcompanion.core.vitals import VitalReading
 from kapcompanion.paths import resource
-from kapcompanion.services import measures, settings
+from kapcompanion.services import ledger, measures, settings
 from kapcompanion.services.session import SessionRunner, plan_session
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
@@ -138,6 +140,103 @@ class _Clock:
         self.mono += seconds
 
 
+#: the demo clinic's controlled-substance stock: ketamine 50 mg/mL in 10 mL multiple-dose vials
+DEMO_VIAL = Product(
+    "Ketamine hydrochloride injection (DEMO)",
+    "ketamine",
+    Form.VIAL,
+    Decimal(50),
+    Decimal(10),
+)
+#: sublingual doses are troches from a compounding pharmacy: not from the clinic's stock
+TROCHE_REASON = (
+    "Sublingual troche dispensed by the compounding pharmacy on the client's own prescription."
+)
+BOX = 10  # vials a delivery brings
+
+
+@dataclass
+class _Stock:
+    """The demo's ledger: a box of vials received before the first session, another when the
+    box is used up; each client's doses come from the client's open vial until it runs low or
+    passes its beyond-use time. Deterministic: nothing here draws on the random generator."""
+
+    received_on: date
+    #: False for a vault without the ledger's tables (the tests' older schema versions)
+    enabled: bool = True
+    product_id: int | None = None
+    spare: list[int] = field(default_factory=list)
+    open_vial: dict[int, int] = field(default_factory=dict)  # client id -> container id
+    boxes: int = 0
+    wasted: bool = False
+    left_unwitnessed: bool = False
+
+    def vial(self, repos: Repos, client_id: int, mg: float, now: datetime) -> int:
+        current = self.open_vial.get(client_id)
+        if current is not None:
+            state = ledger.container_state(repos, current, now)
+            if state.balance_mg >= Decimal(str(mg)) and not state.beyond_use:
+                return current
+        if not self.spare:
+            self._receive(repos)
+        self.open_vial[client_id] = self.spare.pop(0)
+        return self.open_vial[client_id]
+
+    def close_vial(self, repos: Repos, client_id: int, day: date) -> None:
+        """The client's last session of the demo is over: the vial's remainder is wasted with
+        a witness (the first one waits for its witness: an open item on the ledger screen)."""
+        vial = self.open_vial.pop(client_id, None)
+        if vial is None or not self.enabled:
+            return
+        when = datetime.combine(day, time(17, 0), UTC)
+        left = ledger.container_state(repos, vial, when).balance_mg
+        if left <= 0:
+            return
+        witness = ("", "") if not self.left_unwitnessed else ("Jordan Lee (DEMO)", "RN")
+        self.left_unwitnessed = True
+        ledger.waste(
+            repos,
+            vial,
+            left,
+            by=PRACTITIONER["name"],
+            method="drug disposal container",
+            reason="Remainder of the client's vial wasted at the end of the day's sessions.",
+            witness=witness[0],
+            witness_credential=witness[1],
+            now=when,
+        )
+
+    def _receive(self, repos: Repos) -> None:
+        if self.product_id is None:
+            same = [p for p in ledger.products(repos) if p.name == DEMO_VIAL.name]
+            self.product_id = (same[0] if same else ledger.add_product(repos, DEMO_VIAL)).id
+        assert self.product_id is not None
+        self.boxes += 1
+        when = datetime.combine(self.received_on, time(9, 0), UTC)
+        got = ledger.receive(
+            repos,
+            Receipt(
+                supplier_name="Northwind Medical Supply (DEMO)",
+                supplier_address="1 Harbour Road, Portsmouth, NH 03801",
+                supplier_dea="AB1234563",
+                invoice=f"NW-{self.received_on:%Y}-{self.boxes:03d}",
+                received_on=self.received_on,
+                product_id=self.product_id,
+                quantity=BOX,
+                lot=f"KX{2416 + self.boxes}",
+                expiry=self.received_on + timedelta(days=3 * 365),
+                received_by=PRACTITIONER["name"],
+            ),
+            now=when,
+        )
+        self.spare += [c.id or 0 for c in got.containers]
+        if self.boxes == 1:  # the initial inventory, taken when the first box came in
+            found = {s.container.id or 0: (s.balance_mg, False) for s in ledger.stock(repos, when)}
+            ledger.count(
+                repos, CountKind.INITIAL, PRACTITIONER["name"], found, now=when + timedelta(hours=1)
+            )
+
+
 def build_demo_vault(
     path: Path, passphrase: str, clients: int = 12, seed: int = 7, today: date | None = None
 ) -> Vault:
@@ -157,12 +256,15 @@ def fill_demo(
     *,
     sessions_per_client: int | None = None,
     events_per_session: int | None = None,
+    ledger: bool = True,
 ) -> None:
     rng = random.Random(seed)
     today = today or date.today()
+    # every session lies after this (the earliest course starts 50 days before today)
+    stock = _Stock(received_on=today - timedelta(days=60), enabled=ledger)
     for i in range(clients):
         with repos.vault.transaction():  # one commit per client keeps large demos fast
-            _one_client(repos, rng, i, today, sessions_per_client, events_per_session)
+            _one_client(repos, rng, i, today, sessions_per_client, events_per_session, stock)
 
 
 def _one_client(
@@ -172,6 +274,7 @@ def _one_client(
     today: date,
     sessions_per_client: int | None,
     events_per_session: int | None,
+    stock: _Stock,
 ) -> None:
     name, pseudo = NAMES[i % len(NAMES)]
     if i >= len(NAMES):
@@ -222,7 +325,11 @@ def _one_client(
         context = MeasureContext.BASELINE if n == 0 else MeasureContext.PRE_SESSION
         item9 = 1 if (i == 2 and n == 0) else 0
         _measures(repos, rng, cid, day, phq, context, item9)
-        previous = _session(repos, rng, cid, course.id, route, day, n, previous, events_per_session)
+        previous = _session(
+            repos, rng, cid, course.id, route, day, n, previous, events_per_session, stock
+        )
+    if n_done:
+        stock.close_vial(repos, cid, day)
     upcoming = DosingSession(
         client_id=cid,
         course_id=course.id,
@@ -443,6 +550,7 @@ def _session(
     n: int,
     previous: Checklist | None,
     events_per_session: int | None,
+    stock: _Stock,
 ) -> Checklist:
     start = datetime.combine(day, time(10, 0), UTC)
     clock = _Clock(start)
@@ -465,7 +573,7 @@ def _session(
     clock.advance(rng.randint(8, 14) * 60)
     base = (rng.randint(112, 132), rng.randint(70, 84), rng.randint(62, 80))
     run.record_vitals(VitalReading(base[0], base[1], base[2], 98, taken_utc=clock.now()))
-    run.give_dose()
+    _give_dose(repos, run, stock, cid, clock.now())
     total_min = sum(p.minutes for p in run.phases if p.kind.value != "arrival")
     n_events = events_per_session if events_per_session is not None else rng.randint(8, 14)
     step = max(30.0, total_min * 60 / (n_events + 2))
@@ -557,6 +665,34 @@ def _session(
             "session", run.id, "Addendum: client called next day; sleeping well.", cid
         )
     return checklist
+
+
+def _give_dose(repos: Repos, run: SessionRunner, stock: _Stock, cid: int, now: datetime) -> None:
+    """The dose, drawn from the client's vial in the same transaction (sublingual troches come
+    from the pharmacy: the reason says so); the very first draw leaves a witnessed waste."""
+    if not stock.enabled:
+        run.give_dose()
+        return
+    if run.plan.route is Route.SUBLINGUAL:
+        run.give_dose(draw_reason=TROCHE_REASON)
+        return
+    mg = float(run.plan.total_mg or 0)
+    vial = stock.vial(repos, cid, mg + 5, now)
+    run.give_dose(container_id=vial)
+    if not stock.wasted:
+        stock.wasted = True
+        ledger.waste(
+            repos,
+            vial,
+            5,
+            by=PRACTITIONER["name"],
+            method="drug disposal container",
+            reason="Drew 5 mg more than the dose; the syringe remainder was wasted.",
+            witness="Jordan Lee (DEMO)",
+            witness_credential="RN",
+            session_id=run.id,
+            now=now + timedelta(minutes=2),
+        )
 
 
 def _music(phase: str, at: datetime, ended: bool = False) -> dict[str, Any]:

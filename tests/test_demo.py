@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from support import PASSPHRASE
@@ -19,10 +20,13 @@ def _fingerprint(path: Path, seed: int) -> tuple[object, ...]:
         names = vault.read("SELECT name, pseudonym, dob FROM clients ORDER BY id")
         events = vault.read("SELECT kind, offset_s, payload FROM events ORDER BY id")
         doses = vault.read("SELECT data FROM sessions ORDER BY id")
+        entries = vault.read(
+            "SELECT kind, utc, container_id, mg, session_id, data FROM ledger_entries ORDER BY id"
+        )
         assert vault.check().ok
     finally:
         vault.close()
-    return counts, names, events, doses
+    return counts, names, events, doses, entries
 
 
 def test_same_seed_same_content(tmp_path: Path) -> None:
@@ -51,3 +55,44 @@ def test_every_record_kind_is_there(tmp_path: Path) -> None:
         "documents.course_plan",
     ):
         assert counts.get(kind, 0) > 0, kind
+
+
+def test_the_demo_keeps_a_ledger_its_doses_draw_from(tmp_path: Path) -> None:
+    from kapcompanion.core.ledger import EntryKind
+    from kapcompanion.core.models import EventKind
+    from kapcompanion.services import ledger
+    from kapcompanion.store.repos import Repos
+
+    vault = build_demo_vault(tmp_path / "l.kapv", PASSPHRASE, clients=4, seed=7, today=DAY)
+    try:
+        repos = Repos(vault)
+        (product,) = ledger.products(repos)
+        assert product.container_mg == 500
+        kinds = [e.kind for e in repos.ledger.entries()]
+        assert kinds.count(EntryKind.RECEIPT) == 1 and EntryKind.COUNT in kinds
+        assert len(repos.ledger.containers()) == 10
+        for session in repos.sessions.for_client(1) + repos.sessions.for_client(2):
+            doses = [
+                e
+                for e in repos.events.for_session(session.id or 0)
+                if e.kind is EventKind.DOSE_GIVEN
+            ]
+            draws = [
+                d
+                for d in ledger.session_draws(repos, session.id or 0)
+                if d.kind is EntryKind.ADMINISTER
+            ]
+            if not doses:  # the upcoming session
+                assert draws == []
+            elif "not_drawn_reason" in doses[0].payload:  # sublingual: the pharmacy's troche
+                assert (
+                    draws == [] and "compounding pharmacy" in doses[0].payload["not_drawn_reason"]
+                )
+            else:
+                (draw,) = draws
+                assert -draw.mg == Decimal(str(doses[0].payload["total_mg"]))
+                assert draw.container_id == doses[0].payload["container_id"]
+        # a waste waits for its witness: the ledger screen has something to ask
+        assert any("awaiting a witness" in r.text for r in ledger.open_items(repos))
+    finally:
+        vault.close()

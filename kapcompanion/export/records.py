@@ -33,7 +33,7 @@ from kapcompanion.core.models import (
 )
 from kapcompanion.core.screening import SCREENING_ITEMS, Answer, Screening, evaluate
 from kapcompanion.core.serial import load
-from kapcompanion.core.settings import PAPER_SIZE, PART2_NOTICE
+from kapcompanion.core.settings import PAPER_SIZE, PART2_NOTICE, PCL5_CUTPOINT, Setting
 from kapcompanion.core.touch import describe
 from kapcompanion.core.vitals import VitalReading, VitalThresholds, flagged_fields
 from kapcompanion.export import timeline as tl
@@ -550,6 +550,20 @@ def _session_row(
     )
 
 
+#: instruments whose bands follow the cut-point the clinic picks (as ``services.measures``)
+_CUTPOINTS: dict[str, Setting] = {"pcl5": PCL5_CUTPOINT}
+
+
+def _clinic_cutpoint(repos: Any, inst_id: str, responses: list[MeasureResponse]) -> int | None:
+    """The clinic's cut-point for the chart's bands (the in-app chart draws the same), else
+    the one the latest form was scored at."""
+    setting = _CUTPOINTS.get(inst_id)
+    if setting is not None:
+        return int(stored_settings.read(repos.vault, setting))
+    stored = [r.cutpoint for r in responses if r.cutpoint is not None]
+    return stored[-1] if stored else None
+
+
 def _measures(repos: Any, client_id: int) -> list[MeasureSeries]:
     grouped: dict[str, list[MeasureResponse]] = {}
     for doc in repos.documents.find("measure", client_id=client_id):
@@ -563,6 +577,10 @@ def _measures(repos: Any, client_id: int) -> list[MeasureSeries]:
             inst = instrument(inst_id)
         except (KeyError, ValueError):
             inst = None
+        if inst is not None and inst.cutpoint is not None:
+            chosen = _clinic_cutpoint(repos, inst_id, responses)
+            if chosen is not None and inst.cutpoint.low <= chosen <= inst.cutpoint.high:
+                inst = inst.with_cutpoint(chosen)
         scored = [r for r in responses if r.score is not None]
         words = ""
         if inst is not None:

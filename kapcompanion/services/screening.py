@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from kapcompanion.core.intake import Contact, Intake, medication_flags
+from kapcompanion.core.intake import Contact, Intake, check_ace_answers, medication_flags
 from kapcompanion.core.models import FlagKind, StoredDocument
 from kapcompanion.core.screening import (
     Finding,
@@ -153,7 +153,11 @@ def save_screening(
 def save_intake(
     repos: Repos, client_id: int, doc: StoredDocument | None, intake: Intake
 ) -> StoredDocument:
-    """Save the intake draft (the form's autosave)."""
+    """Save the intake draft (the form's autosave); a stray ACE answer is refused, naming it."""
+    try:
+        check_ace_answers(intake.ace_answers)
+    except ValueError as exc:
+        raise VaultError(str(exc)) from None
     return save_record(repos, INTAKE, client_id, doc, intake)
 
 

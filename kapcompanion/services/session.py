@@ -47,6 +47,7 @@ from kapcompanion.core.models import (
 from kapcompanion.core.reasons import reason_problem
 from kapcompanion.core.serial import load, to_jsonable
 from kapcompanion.core.touch import TouchAgreement, TouchCheck, TouchKind, check_touch
+from kapcompanion.core.units import WeightUnit
 from kapcompanion.core.vitals import (
     VitalReading,
     VitalThresholds,
@@ -55,9 +56,9 @@ from kapcompanion.core.vitals import (
     validate_reading,
 )
 from kapcompanion.services import dose as dose_rules
-from kapcompanion.services import preparation
+from kapcompanion.services import ledger, preparation
 from kapcompanion.store import settings as stored_settings
-from kapcompanion.store.errors import VaultError
+from kapcompanion.store.errors import RecordNotFound, VaultError
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import iso
 
@@ -127,6 +128,11 @@ _OWN_METHOD = {
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def uses_ledger(repos: Repos) -> bool:
+    """The clinic keeps its controlled-substance ledger in this vault (it has a product)."""
+    return bool(repos.ledger.products())
 
 
 def current_course(repos: Repos, client_id: int) -> Course:
@@ -396,7 +402,19 @@ class SessionRunner:
             return before[-1]
         return None
 
-    def give_dose(self, *, flagged_reading_reason: str = "") -> SessionEvent:
+    def give_dose(
+        self,
+        *,
+        flagged_reading_reason: str = "",
+        container_id: int | None = None,
+        draw_mg: float | None = None,
+        draw_reason: str = "",
+    ) -> SessionEvent:
+        """Mark the dose. When the clinic keeps a ledger (:func:`uses_ledger`) the dose is
+        drawn from ``container_id`` (``draw_mg``, the planned total by default) in the same
+        transaction, so a refused draw leaves no dose either; ``draw_reason`` is the reason
+        for drawing from an expired or opened-too-long container, or, with no container, why
+        the dose does not come from the clinic's stock."""
         if self.session.status is not SessionStatus.STARTED:
             raise SessionError("Start the session before marking the dose.")
         flagged = self.flagged_pre_dose()
@@ -415,13 +433,14 @@ class SessionRunner:
                 "flagged_reading": list(flagged.flags),
                 "flagged_reading_reason": " ".join(flagged_reading_reason.split()),
             }
+        plan = self.plan
+        draw = self._planned_draw(container_id, draw_mg, plan.total_mg, draw_reason)
         with self._action():
             if self._stored_status() is not SessionStatus.STARTED:
                 raise SessionError("The dose is already marked for this session.")
             dose_at = self.clock.mark_dose()
             self.session = replace(self.session, status=SessionStatus.DOSED, dose_utc=dose_at)
             self._save("session.dose")
-            plan = self.plan
             event = self._event(
                 EventKind.DOSE_GIVEN,
                 {
@@ -429,9 +448,12 @@ class SessionRunner:
                     "mg_per_kg": plan.mg_per_kg,
                     "total_mg": plan.total_mg,
                     "weight_kg": plan.weight_kg,
+                    "weight_unit": WeightUnit(plan.weight_unit).value,
+                    "weight_entered": plan.weight_entered,
                     "lot": plan.lot,
                     "infusion_minutes": plan.infusion_minutes,
                     **payload_extra,
+                    **draw,
                 },
             )
             if payload_extra:
@@ -441,7 +463,58 @@ class SessionRunner:
                     + " | "
                     + " ".join(payload_extra["flagged_reading"]),
                 )
+            self._book_draw(draw, "dose")
         return event
+
+    # ------------------------------------------------------------------ the ledger draw
+    def _planned_draw(
+        self, container_id: object, mg: object, default_mg: float | None, reason: str
+    ) -> dict[str, Any]:
+        """What a dose's payload says about its ledger draw (checked before the transaction;
+        the ledger's own checks run inside it): ``{}`` when the clinic keeps no ledger."""
+        reason = " ".join((reason or "").split())
+        if container_id is None or container_id == "":
+            if not uses_ledger(self.repos):
+                return {}
+            problem = reason_problem(reason)
+            if problem:
+                raise SessionError(
+                    "The clinic keeps a controlled-substance ledger: choose the container the "
+                    "dose is drawn from, or say why it does not come from the clinic's stock. "
+                    + problem
+                )
+            return {"not_drawn_reason": reason}
+        if isinstance(container_id, bool) or not isinstance(container_id, int):
+            raise SessionError("Choose the container the dose is drawn from.")
+        amount = default_mg if mg is None else mg
+        if isinstance(amount, bool) or not isinstance(amount, int | float) or amount <= 0:
+            raise SessionError("Enter the amount drawn in mg.")
+        out: dict[str, Any] = {"container_id": container_id, "draw_mg": float(amount)}
+        if reason:
+            out["draw_reason"] = reason
+        return out
+
+    def _book_draw(self, draw: dict[str, Any], what: str) -> None:
+        """Inside the action's transaction, right after the dose's event: the draw, or the
+        audited reason there is none. A refused draw raises, which rolls the dose back."""
+        if "not_drawn_reason" in draw:
+            self._audit(f"session.{what}_not_drawn", draw["not_drawn_reason"])
+            return
+        if "container_id" not in draw:
+            return
+        try:
+            ledger.administer_from_session(
+                self.repos,
+                self.id,
+                draw["container_id"],
+                draw["draw_mg"],
+                override_reason=draw.get("draw_reason", ""),
+                now=self.clock.now(),
+            )
+        except (ledger.LedgerRefused, RecordNotFound) as exc:
+            raise SessionError(
+                f"Not recorded: the {what} could not be drawn from the ledger. {exc.message}"
+            ) from None
 
     def record(self, kind: EventKind, payload: dict[str, Any] | None = None) -> SessionEvent:
         if not self.session.running:
@@ -451,8 +524,14 @@ class SessionRunner:
             raise SessionError(
                 f"Use {_OWN_METHOD[kind]} for {kind.label.lower()}: it is checked there."
             )
+        draw: dict[str, Any] = {}
         if kind is EventKind.EXTRA_DOSE:
-            payload = self._checked_extra_dose(payload or {})
+            payload = dict(payload or {})
+            container_id = payload.pop("container_id", None)
+            draw_reason = str(payload.pop("draw_reason", "") or "")
+            payload = self._checked_extra_dose(payload)
+            draw = self._planned_draw(container_id, None, payload.get("total_mg"), draw_reason)
+            payload.update(draw)
         with self._action():
             event = self._event(kind, payload)
             if kind is EventKind.DISTRESS and (payload or {}).get("suicide_risk"):
@@ -463,19 +542,11 @@ class SessionRunner:
                 self._audit(
                     "session.extra_dose_outside_usual",
                     json.dumps(
-                        {
-                            k: (payload or {}).get(k)
-                            for k in (
-                                "total_mg",
-                                "route",
-                                "running_total_mg",
-                                "reason",
-                                "confirmed",
-                            )
-                        },
+                        {k: (payload or {}).get(k) for k in _EXTRA_DOSE_AUDIT},
                         ensure_ascii=False,
                     ),
                 )
+            self._book_draw(draw, "extra dose")
         return event
 
     def _checked_extra_dose(self, payload: dict[str, Any]) -> dict[str, Any]:

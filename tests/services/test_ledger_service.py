@@ -20,7 +20,7 @@ from kapcompanion.core.models import Client, EventKind
 from kapcompanion.core.settings import OPENED_VIAL_HOURS
 from kapcompanion.services import ledger as svc
 from kapcompanion.services import settings as clinic_settings
-from kapcompanion.services.session import SessionRunner, plan_session
+from kapcompanion.services.session import SessionError, SessionRunner, plan_session
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
 
@@ -323,21 +323,19 @@ def test_a_dose_and_its_draw_commit_together(repos: Repos) -> None:
     class Crash(Exception):
         pass
 
-    with pytest.raises(Crash), repos.vault.transaction():  # killed between dose and draw
-        runner.give_dose()
-        svc.administer_from_session(repos, session.id, offered, "35")
+    with pytest.raises(Crash), repos.vault.transaction():  # killed after the dose's action
+        runner.give_dose(container_id=offered)
         raise Crash
     assert not [e for e in repos.events.for_session(session.id) if e.kind is EventKind.DOSE_GIVEN]
     assert svc.session_draws(repos, session.id) == []
     runner = SessionRunner(repos, session.id)  # the screen reloads after a failed action
-    with pytest.raises(svc.LedgerRefused), repos.vault.transaction():  # a draw refused
-        runner.give_dose()
-        svc.administer_from_session(repos, session.id, offered, "501")
+    with pytest.raises(SessionError, match="could not be drawn"):  # a draw refused
+        runner.give_dose(container_id=offered, draw_mg=501)
     assert not [e for e in repos.events.for_session(session.id) if e.kind is EventKind.DOSE_GIVEN]
     runner = SessionRunner(repos, session.id)
-    with repos.vault.transaction():
-        runner.give_dose()
-        draw = svc.administer_from_session(repos, session.id, offered, "35")
+    runner.give_dose(container_id=offered)  # the draw is the planned 35 mg
+    (draw,) = svc.session_draws(repos, session.id)
+    assert draw.mg == Decimal(-35)
     assert [e.kind for e in repos.events.for_session(session.id)].count(EventKind.DOSE_GIVEN) == 1
     assert draw.session_id == session.id and draw.who == "Dr Test"
     assert draw.detail["patient"] == "Mara Quinn"

@@ -28,7 +28,11 @@ def test_a_v3_vault_migrates_to_the_ledger_schema(
         m.setattr(vault_module, "MIGRATIONS", schema.MIGRATIONS[:3])
         m.setattr(vault_module, "SCHEMA_VERSION", 3)
         old = Vault.create(path, PASSPHRASE, PRACTITIONER)
-        fill_demo(Repos(old), clients=1, seed=3, sessions_per_client=2, events_per_session=3)
+        # that app had no ledger: its doses drew from nothing
+        m.setattr("kapcompanion.services.session.uses_ledger", lambda _repos: False)
+        fill_demo(
+            Repos(old), clients=1, seed=3, sessions_per_client=2, events_per_session=3, ledger=False
+        )
         old.close()
     raw = sqlcipher3.connect(str(path))
     raw.execute(f"PRAGMA key = '{PASSPHRASE}'")

@@ -276,7 +276,11 @@ def test_a_v2_vault_migrates_and_gets_its_content_hashes_once(
         m.setattr("kapcompanion.store.seals.seal_document", lambda *_a: 0)
         m.setattr("kapcompanion.store.seals.seal_addendum", lambda *_a: 0)
         old = Vault.create(path, PASSPHRASE, PRACTITIONER)
-        fill_demo(Repos(old), clients=1, seed=3, sessions_per_client=2, events_per_session=3)
+        # that app had no ledger: its doses drew from nothing
+        m.setattr("kapcompanion.services.session.uses_ledger", lambda _repos: False)
+        fill_demo(
+            Repos(old), clients=1, seed=3, sessions_per_client=2, events_per_session=3, ledger=False
+        )
         old.close()
     raw = sqlcipher3.connect(str(path))
     raw.execute(f"PRAGMA key = '{PASSPHRASE}'")

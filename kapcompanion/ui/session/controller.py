@@ -26,16 +26,18 @@ from PySide6.QtWidgets import QWidget
 
 from kapcompanion.core.clock import PhaseKind, PhaseStatus
 from kapcompanion.core.discharge import Discharge, DischargeCheck
+from kapcompanion.core.ledger import ContainerState
 from kapcompanion.core.models import EventKind, SessionEvent, SessionStatus
 from kapcompanion.core.settings import VITALS_RECHECK_MIN
 from kapcompanion.core.touch import TouchCheck, TouchKind
 from kapcompanion.core.vitals import VitalReading
-from kapcompanion.services import clinic
+from kapcompanion.services import clinic, ledger
 from kapcompanion.services import settings as clinic_settings
 from kapcompanion.services.session import (
     HEARTBEAT_EVERY_S,
     SessionError,
     SessionRunner,
+    uses_ledger,
 )
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.audio_bridge import AudioBridge
@@ -245,15 +247,36 @@ class SessionController(QObject):
         self.tick()
         return started
 
-    def give_dose(self, *, flagged_reading_reason: str = "") -> SessionEvent:
+    def give_dose(
+        self,
+        *,
+        flagged_reading_reason: str = "",
+        container_id: int | None = None,
+        draw_mg: float | None = None,
+        draw_reason: str = "",
+    ) -> SessionEvent:
         """Mark the dose; after a flagged pre-dose reading a reason is needed
-        (``DoseNeedsConfirmation`` says so)."""
+        (``DoseNeedsConfirmation`` says so). With a ledger, the draw commits with the dose."""
         self._guard()
-        event = self.runner.give_dose(flagged_reading_reason=flagged_reading_reason)
+        event = self.runner.give_dose(
+            flagged_reading_reason=flagged_reading_reason,
+            container_id=container_id,
+            draw_mg=draw_mg,
+            draw_reason=draw_reason,
+        )
         self._sync()
         self.state_changed.emit()
         self.tick()
         return event
+
+    def uses_ledger(self) -> bool:
+        """The clinic keeps a controlled-substance ledger: doses are drawn from a container."""
+        return uses_ledger(self.ctx.repos)
+
+    def draw_choices(self) -> tuple[list[ContainerState], int | None]:
+        """The containers in stock and the one offered (the open vial of the planned lot)."""
+        repos = self.ctx.repos
+        return ledger.stock(repos), ledger.offered_container(repos, self.runner.plan.lot)
 
     def record(self, kind: EventKind, payload: dict[str, Any] | None = None) -> SessionEvent:
         self._guard()

@@ -9,6 +9,7 @@ from kapcompanion.core.clock import format_offset
 from kapcompanion.core.dose import DosePlan, Route, fmt
 from kapcompanion.core.models import EventKind, SessionEvent
 from kapcompanion.core.touch import TouchKind
+from kapcompanion.core.units import WeightUnit
 from kapcompanion.export.describe import event_text
 
 
@@ -21,16 +22,31 @@ def _join(*parts: str) -> str:
 
 
 def dose_text(plan: DosePlan) -> str:
-    """``IM 52.5 mg (0.75 mg/kg for 70 kg)``; units always printed."""
+    """``IM 52.5 mg (0.75 mg/kg for 70.0 kg (154.3 lb))``; units always printed, the weight in
+    both units as the PDF prints it (the number entered in pounds stays as entered)."""
     route = Route(plan.route)
     bits = [route.label]
     if plan.total_mg is not None:
         bits.append(f"{fmt(plan.total_mg)} mg")
     if plan.mg_per_kg is not None:
-        bits.append(f"({fmt(plan.mg_per_kg)} mg/kg for {fmt(plan.weight_kg)} kg)")
+        bits.append(f"({fmt(plan.mg_per_kg)} mg/kg for {_weight(plan)})")
     if route is Route.IV and plan.infusion_minutes:
         bits.append(f"over {plan.infusion_minutes} min")
     return " ".join(bits)
+
+
+def _weight(plan: DosePlan) -> str:
+    try:
+        return plan.weight.text()
+    except (ValueError, ArithmeticError, TypeError):
+        return f"{fmt(plan.weight_kg)} kg"
+
+
+def _weight_unit(value: object) -> WeightUnit:
+    try:
+        return WeightUnit(str(value or "kg"))
+    except ValueError:
+        return WeightUnit.KG
 
 
 def detail(event: SessionEvent) -> str:
@@ -70,6 +86,8 @@ def detail(event: SessionEvent) -> str:
                 mg_per_kg=p.get("mg_per_kg"),
                 total_mg=p.get("total_mg"),
                 infusion_minutes=p.get("infusion_minutes"),
+                weight_unit=_weight_unit(p.get("weight_unit")),
+                weight_entered=p.get("weight_entered"),
             )
         except (KeyError, TypeError, ValueError):
             return ""

@@ -9,6 +9,7 @@ a later change is a correction that keeps the original.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -33,15 +35,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kapcompanion.core.dose import Route
+from kapcompanion.core.dose import (
+    DoseLevel,
+    DoseRefused,
+    Maxima,
+    Route,
+    check_extra_dose,
+    extra_doses_mg,
+)
 from kapcompanion.core.models import EventKind, SessionEvent
+from kapcompanion.core.reasons import reason_problem
 from kapcompanion.core.touch import TouchKind, describe
-from kapcompanion.services.session import TouchNeedsReason
+from kapcompanion.services import dose as dose_service
+from kapcompanion.services.session import DoseNotAccepted, TouchNeedsReason
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.autosave import Autosaver
 from kapcompanion.ui.session import describe as words
 from kapcompanion.ui.session.controller import SessionController
 from kapcompanion.ui.session.correction import CorrectionDialog
+from kapcompanion.ui.session.draw import DrawPicker
 from kapcompanion.ui.theme import set_role
 
 
@@ -63,7 +75,12 @@ QUICK_EVENTS: tuple[QuickEvent, ...] = (
     QuickEvent(
         EventKind.MEDICATION_GIVEN, "M", "Medication", ("med_name", "med_dose", "med_route", "text")
     ),
-    QuickEvent(EventKind.EXTRA_DOSE, "X", "Extra dose", ("amount", "dose_route", "text")),
+    QuickEvent(
+        EventKind.EXTRA_DOSE,
+        "X",
+        "Extra dose",
+        ("amount", "dose_route", "dose_standing", "dose_reason", "draw", "text"),
+    ),
     QuickEvent(EventKind.BATHROOM, "B", "Bathroom", ("text",)),
     QuickEvent(EventKind.ADVERSE_EVENT, "A", "Adverse event", ("severity", "text")),
     QuickEvent(EventKind.NOTE, "F", "Free note", ("text",), "Note"),
@@ -73,6 +90,22 @@ BY_KIND = {q.kind: q for q in QUICK_EVENTS}
 QUIET_EVENTS = (EventKind.MUSIC_STARTED, EventKind.MUSIC_ENDED, EventKind.BELL)
 TOUCH_CHOICES = (TouchKind.HAND_ON_SHOULDER, TouchKind.HOLDING_HAND, TouchKind.OTHER)
 SEVERITIES = ("mild", "moderate", "severe")
+
+
+def confirm_extra_dose(parent: QWidget, question: str) -> bool:
+    """The second, explicit confirmation of an extra dose above the usual range (it names the
+    number); "Go back" is the default, so Enter does not give it."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Confirm the extra dose")
+    box.setText(question)
+    box.setInformativeText("The timeline, the record and the audit log will mark it.")
+    give = box.addButton("Give this dose", QMessageBox.ButtonRole.AcceptRole)
+    back = box.addButton("Go back", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(back)
+    box.setEscapeButton(back)
+    box.exec()
+    return box.clickedButton() is give
 
 
 class EntryCard(QFrame):
@@ -121,6 +154,18 @@ class EntryCard(QFrame):
         self.amount.setDecimals(1)
         self.amount.setSuffix(" mg")
         self.amount.setAccessibleName("Extra dose in mg")
+        self.dose_standing = QLabel(self)
+        self.dose_standing.setWordWrap(True)
+        self.dose_standing.setAccessibleName("Where the session's total dose stands")
+        self.dose_reason = QLineEdit(self)
+        self.dose_reason.setAccessibleName("Reason for an extra dose above the usual range")
+        self.dose_reason.setPlaceholderText("Why this extra dose (required: a sentence)")
+        self.draw = DrawPicker(self)
+        #: asks the second confirmation of a dose above the usual range; replaceable in tests
+        self.confirm_dose: Callable[[str], bool] = lambda q: confirm_extra_dose(self.window(), q)
+        self._maxima: Maxima | None = None
+        self._earlier_mg: list[float] = []
+        self._above_usual = False
         self.dose_route = QComboBox(self)
         self.dose_route.setAccessibleName("Route of the extra dose")
         for route in Route:
@@ -147,6 +192,9 @@ class EntryCard(QFrame):
             "med_route": self.med_route,
             "amount": self.amount,
             "dose_route": self.dose_route,
+            "dose_standing": self.dose_standing,
+            "dose_reason": self.dose_reason,
+            "draw": self.draw,
             "severity": self.severity,
             "text": self.text,
         }
@@ -157,8 +205,10 @@ class EntryCard(QFrame):
             "med_name": "Name",
             "med_dose": "Dose",
             "med_route": "Route",
-            "amount": "Amount",
+            "amount": "Extra dose (mg)",
             "dose_route": "Route",
+            "dose_reason": "Reason",
+            "draw": "Drawn from",
             "severity": "Severity",
             "text": "Detail",
         }
@@ -173,20 +223,24 @@ class EntryCard(QFrame):
                 self.form.addRow("", widget)
         self.touch.currentIndexChanged.connect(self._show_check)
         self.asked.toggled.connect(self._show_check)
+        self.amount.valueChanged.connect(self._show_standing)
+        self.dose_route.currentIndexChanged.connect(self._show_standing)
         self.record_button = QPushButton("Record (Enter)", self)
         self.record_button.setProperty("primary", "true")
         self.record_button.clicked.connect(self.submit)
         self.cancel_button = QPushButton("Cancel (Esc)", self)
         self.cancel_button.clicked.connect(self.cancel)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.message, 1)
-        buttons.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignTop)
-        buttons.addWidget(self.record_button, 0, Qt.AlignmentFlag.AlignTop)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.record_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.agreement)
         layout.addWidget(self.check)
         layout.addLayout(self.form)
+        # the whole width: a refusal can be two sentences
+        layout.addWidget(self.message)
         layout.addLayout(buttons)
         for keys, slot in (("Esc", self.cancel), ("Return", self.submit), ("Enter", self.submit)):
             shortcut = QShortcut(QKeySequence(keys), self)
@@ -202,7 +256,8 @@ class EntryCard(QFrame):
         self.text.setAccessibleName(spec.text_label)
         for key, widget in self._rows.items():
             self.form.setRowVisible(widget, key in spec.rows)
-        for edit in (self.text, self.reason, self.med_name, self.med_dose, self.med_route):
+        edits = (self.text, self.reason, self.dose_reason, self.med_name, self.med_dose)
+        for edit in (*edits, self.med_route):
             edit.clear()
         self.vomiting.setChecked(False)
         self.suicide_risk.setChecked(False)
@@ -212,6 +267,8 @@ class EntryCard(QFrame):
         route = self.controller.runner.plan.route
         self.dose_route.setCurrentIndex(max(0, self.dose_route.findData(Route(route).value)))
         self._set_message("")
+        if kind is EventKind.EXTRA_DOSE:
+            self._begin_extra_dose()
         touch = kind is EventKind.TOUCH_OFFERED
         self.agreement.setVisible(touch)
         self.check.setVisible(touch)
@@ -230,6 +287,56 @@ class EntryCard(QFrame):
         }.get(kind, self.text)
         first.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
+    def _begin_extra_dose(self) -> None:
+        """What the live line needs (the clinic's maxima, earlier extras) and, with a ledger,
+        the containers (the open vial of the planned lot first)."""
+        ctl = self.controller
+        self._maxima = dose_service.clinic_maxima(ctl.ctx.vault)
+        self._earlier_mg = extra_doses_mg(ctl.runner.events())
+        ledger = ctl.uses_ledger()
+        if ledger:
+            self.draw.load(*ctl.draw_choices())
+        self.form.setRowVisible(self.draw, ledger)
+        self._show_standing()
+
+    def _show_standing(self, *_args: object) -> None:
+        """Where the session's total stands with this extra dose, as the plan dialog says it:
+        within the usual range, above it (a reason and a confirmation), above the maximum."""
+        if self.spec is None or self.spec.kind is not EventKind.EXTRA_DOSE:
+            return
+        mg = round(self.amount.value(), 1)
+        self._above_usual = False
+        if mg <= 0:
+            self.dose_standing.setText("Enter the extra dose in mg; the session total shows here.")
+            set_role(self.dose_standing, "hint")
+        else:
+            runner = self.controller.runner
+            try:
+                check = check_extra_dose(
+                    runner.plan,
+                    mg,
+                    earlier_extras_mg=self._earlier_mg,
+                    dose_given=runner.clock.dosed,
+                    route=Route(self.dose_route.currentData()),
+                    maxima=self._maxima,
+                )
+            except DoseRefused as exc:
+                self.dose_standing.setText(exc.message)
+                set_role(self.dose_standing, "error")
+            else:
+                self._above_usual = check.level is DoseLevel.ABOVE_USUAL
+                above_max = check.level is DoseLevel.ABOVE_MAX
+                text = check.message
+                if self._above_usual:
+                    text = text.replace(": write the reason and confirm the dose.", ".")
+                    text += " Write why in Reason; recording then asks you to confirm the dose."
+                self.dose_standing.setText(text)
+                set_role(
+                    self.dose_standing,
+                    "error" if above_max else "warning" if self._above_usual else "ok",
+                )
+        self.form.setRowVisible(self.dose_reason, self._above_usual)
+
     def _show_check(self) -> None:
         kind = TouchKind(self.touch.currentData())
         check = self.controller.check_touch(kind, self.asked.isChecked())
@@ -247,7 +354,7 @@ class EntryCard(QFrame):
         self.cancelled.emit()
 
     # ------------------------------------------------------------------ draft
-    _EDITS = ("text", "reason", "med_name", "med_dose", "med_route")
+    _EDITS = ("text", "reason", "dose_reason", "med_name", "med_dose", "med_route")
     _CHECKS = ("vomiting", "suicide_risk", "asked")
     _COMBOS = ("touch", "dose_route", "severity")
 
@@ -310,6 +417,13 @@ class EntryCard(QFrame):
         if "amount" in rows:
             data["total_mg"] = round(self.amount.value(), 1) or None
             data["route"] = self.dose_route.currentData()
+            if self.dose_reason.text().strip():
+                data["reason"] = " ".join(self.dose_reason.text().split())
+            if self.controller.uses_ledger():
+                draw = self.draw.draw()
+                data["container_id"] = draw["container_id"]
+                if draw["draw_reason"]:
+                    data["draw_reason"] = draw["draw_reason"]
         if "severity" in rows:
             data["severity"] = self.severity.currentData()
         return data
@@ -327,6 +441,7 @@ class EntryCard(QFrame):
             self._set_message("Enter the extra dose in mg.")
             self.amount.setFocus()
             return None
+        event: SessionEvent | None
         try:
             if kind is EventKind.TOUCH_OFFERED:
                 event = self.controller.record_touch(
@@ -335,6 +450,8 @@ class EntryCard(QFrame):
                     reason=self.reason.text(),
                     note=self.text.text(),
                 )
+            elif kind is EventKind.EXTRA_DOSE:
+                event = self._record_extra_dose(data)
             else:
                 event = self.controller.record(kind, data)
         except TouchNeedsReason as exc:
@@ -345,10 +462,35 @@ class EntryCard(QFrame):
         except VaultError as exc:
             self._set_message(exc.message)
             return None
+        if event is None:
+            return None
         self.spec = None
         self.closed.emit()
         self.recorded.emit(event)
         return event
+
+    def _record_extra_dose(self, data: dict[str, object]) -> SessionEvent | None:
+        """Above the usual range: a reason of substance, then the confirmation that names the
+        number (the runner's own question); above the maximum: refused, the message says so."""
+        try:
+            return self.controller.record(EventKind.EXTRA_DOSE, data)
+        except DoseNotAccepted as exc:
+            question = exc.needs_confirmation
+            if not question:
+                self._set_message(exc.message)
+                self.amount.setFocus()
+                return None
+            self.form.setRowVisible(self.dose_reason, True)
+            problem = reason_problem(self.dose_reason.text())
+            if problem is not None:
+                self._set_message(problem)  # the line above already says where the dose stands
+                self.dose_reason.setFocus()
+                return None
+            if not self.confirm_dose(question):
+                self._set_message("Not recorded: the extra dose was not confirmed.")
+                self.amount.setFocus()
+                return None
+        return self.controller.record(EventKind.EXTRA_DOSE, {**data, "confirmed": question})
 
 
 class EventsPanel(QWidget):

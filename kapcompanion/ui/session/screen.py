@@ -10,6 +10,8 @@ views of the ``SessionController``, which outlives them across a lock.
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
@@ -39,6 +41,7 @@ from kapcompanion.ui.session.alert import AlertBanner, ReasonDialog
 from kapcompanion.ui.session.clock_panel import ClockPanel
 from kapcompanion.ui.session.controller import SessionController
 from kapcompanion.ui.session.discharge import DischargeDialog
+from kapcompanion.ui.session.draw import DrawDialog
 from kapcompanion.ui.session.events_panel import QUICK_EVENTS, EventsPanel
 from kapcompanion.ui.session.readiness import (
     ReadinessView,
@@ -52,6 +55,12 @@ from kapcompanion.ui.session.vitals_panel import VitalsPanel
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.mini_player import MiniPlayer
 from kapcompanion.ui.widgets.safety_flag_banner import SafetyFlagBanner
+
+
+def _dose_done(draw: dict[str, Any]) -> str:
+    if draw.get("container_id") is not None:
+        return "Dose given and its draw booked in the ledger: the session clock runs from now."
+    return "Dose given: the session clock runs from now."
 
 
 def _listed(items: list[str], most: int = 5) -> str:
@@ -364,28 +373,66 @@ class SessionScreen(QWidget):
         return ok
 
     def give_dose(self) -> bool:
+        """Ctrl+D. With a ledger the container is asked first (the open vial of the planned
+        lot offered); without one the dose is marked at once."""
         if self.controller.status_kind is not SessionStatus.STARTED:
             return False
-        done = "Dose given: the session clock runs from now."
+        if self.controller.uses_ledger():
+            self.offer_container()
+            return False
+        return self._give({})
+
+    def _give(self, draw: dict[str, Any]) -> bool:
         try:
-            self.controller.give_dose()
+            self.controller.give_dose(**draw)
         except DoseNeedsConfirmation as exc:
-            self._confirm_dose(exc)
+            self._confirm_dose(exc, draw)
             return False
         except VaultError as exc:
             self.say(exc.message)
             set_role(self.notice, "error")
             return False
         set_role(self.notice, "hint")
-        self.say(done)
+        self.say(_dose_done(draw))
         return True
 
-    def _confirm_dose(self, exc: DoseNeedsConfirmation) -> ReasonDialog:
+    def offer_container(self) -> DrawDialog:
+        """The container the dose is drawn from, booked with the dose in one transaction."""
+        states, offered = self.controller.draw_choices()
+        plan = self.controller.runner.plan
+
+        def act(draw: dict[str, Any]) -> None:
+            try:
+                self.controller.give_dose(**draw)
+            except DoseNeedsConfirmation as exc:
+                self._confirm_dose(exc, draw)  # the reason first; this dialog closes
+                return
+            set_role(self.notice, "hint")
+            self.say(_dose_done(draw))
+
+        dialog = DrawDialog(
+            self.ctx.title("Mark the dose given"),
+            plan_summary(plan),
+            plan.total_mg,
+            states,
+            offered,
+            act,
+            self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _confirm_dose(
+        self, exc: DoseNeedsConfirmation, draw: dict[str, Any] | None = None
+    ) -> ReasonDialog:
         """The last reading before the dose is flagged: give it only with a reason."""
         reading = exc.reading
+        chosen = dict(draw or {})
 
         def act(reason: str) -> None:
-            self.controller.give_dose(flagged_reading_reason=reason)
+            self.controller.give_dose(flagged_reading_reason=reason, **chosen)
             set_role(self.notice, "hint")
             self.say("Dose given after a flagged reading; the reason is in the record.")
 
