@@ -185,7 +185,7 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.ALERT_ACKNOWLEDGED: "Vitals alert acknowledged",
     EventKind.APP_INTERRUPTED: "App stopped unexpectedly",
     EventKind.APP_RESUMED: "App closed and reopened",
-    EventKind.SEDATION_CHECK: "Sedation (MOAA/S)",
+    EventKind.SEDATION_CHECK: "Sedation",
     EventKind.DISSOCIATION_CHECK: "Dissociation",
     EventKind.RESPIRATION_CHECK: "Breathing check",
 }

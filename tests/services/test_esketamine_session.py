@@ -124,7 +124,7 @@ def test_acute_checks_are_due_every_15_then_30_minutes(repos: Repos) -> None:
     schedule = esk.acute_check_schedule(run.monitoring_end_s(), 15, 30)
     t.advance(14 * 60)
     assert acute_check_due(schedule, run.acute_checks_taken(), run.offset_s(), True).text == (
-        "Next sedation check at +0:15:00 (in 1:00)"
+        "Next check at +0:15:00 (in 1:00)"
     )
     t.advance(60)
     assert acute_check_due(schedule, run.acute_checks_taken(), run.offset_s(), True).now

@@ -58,7 +58,14 @@ def detail(event: SessionEvent) -> str:
         amount = p.get("total_mg")
         route = p.get("route") or ""
         label = Route(route).label if route in {r.value for r in Route} else str(route)
-        return _join(f"{fmt(float(amount))} mg" if amount else "", label, text)
+        devices = p.get("devices")
+        return _join(
+            "booster" if p.get("booster") else "",
+            f"{fmt(float(amount))} mg" if amount else "",
+            f"{devices} device(s) of 28 mg esketamine" if isinstance(devices, int) else "",
+            label,
+            text,
+        )
     if kind is EventKind.ADVERSE_EVENT:
         severity = str(p.get("severity") or "").strip()
         return _join(f"{severity.capitalize()} severity" if severity else "", text)
@@ -97,7 +104,14 @@ def detail(event: SessionEvent) -> str:
         if p.get("aldrete_not_scored_reason"):
             return f"Aldrete not scored: {p['aldrete_not_scored_reason']}"
         return f"modified Aldrete {total} of 10" if total is not None else ""
-    if kind in (EventKind.APP_INTERRUPTED, EventKind.APP_RESUMED, EventKind.ALERT_ACKNOWLEDGED):
+    if kind in (
+        EventKind.APP_INTERRUPTED,
+        EventKind.APP_RESUMED,
+        EventKind.ALERT_ACKNOWLEDGED,
+        EventKind.SEDATION_CHECK,
+        EventKind.DISSOCIATION_CHECK,
+        EventKind.RESPIRATION_CHECK,
+    ):
         return event_text(kind, p)  # the PDF's wording, so screen and paper agree
     if kind is EventKind.CORRECTION:
         original = p.get("kind", "")

@@ -35,6 +35,7 @@ from kapcompanion.services.environment import low_disk_warning
 from kapcompanion.services.session import DoseNeedsConfirmation
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
+from kapcompanion.ui.session.acute_panel import MOAAS_KEYS, AcutePanel
 from kapcompanion.ui.session.alert import AlertBanner, ReasonDialog
 from kapcompanion.ui.session.clock_panel import ClockPanel
 from kapcompanion.ui.session.controller import SessionController
@@ -218,6 +219,16 @@ class SessionScreen(QWidget):
         left.addWidget(self.stack, 3)
         left.addLayout(controls)
         left.addLayout(ending)
+        # acute-effect checks (issue 16): esketamine sessions, or every session if the clinic
+        # asks; the keys 5-0 record a MOAA/S score, I and R move to dissociation and breathing
+        self.acute: AcutePanel | None = None
+        if controller.checks_reminded:
+            self.acute = AcutePanel(controller, self)
+            self.acute.notice.connect(self.say)
+            left.addWidget(self.acute)
+        if controller.esketamine:
+            self.dose_button.setText("Mark the first device given (Ctrl+D)")
+            self.dose_button.setAccessibleName("Mark the first esketamine device given")
         self.player: MiniPlayer | None = None
         if controller.bridge is not None:
             self.player = MiniPlayer(controller.bridge, self)
@@ -270,6 +281,15 @@ class SessionScreen(QWidget):
         self._shortcut("V", self.vitals.focus_entry)
         for spec in QUICK_EVENTS:
             self._shortcut(spec.key, lambda k=spec.kind: self.events.begin(k))
+        self.check_keys: list[QShortcut] = []
+        if self.acute is not None:
+            acute = self.acute
+            for score in MOAAS_KEYS:
+                self.check_keys.append(
+                    self._shortcut(str(score), lambda s=score: acute.record_sedation(s))
+                )
+            self.check_keys.append(self._shortcut("I", acute.focus_dissociation))
+            self.check_keys.append(self._shortcut("R", acute.focus_breathing))
         controller.state_changed.connect(self.refresh)
         controller.phase_entered.connect(self._phase_entered)
         controller.problem.connect(self.say)
@@ -311,6 +331,10 @@ class SessionScreen(QWidget):
             w.setVisible(status is SessionStatus.DOSED)
         self.end_button.setVisible(ctl.running)
         self.vitals.setEnabled(ctl.running)
+        if self.acute is not None:
+            self.acute.setEnabled(ctl.running)
+            for shortcut in self.check_keys:
+                shortcut.setEnabled(ctl.running)
         self.alert.refresh()
 
     def say(self, text: str) -> None:

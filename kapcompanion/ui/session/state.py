@@ -108,16 +108,12 @@ def acute_check_due(
         return VitalsDue(None, False, "No more checks scheduled")
     if due <= offset_s:
         late = offset_s - due
-        text = (
-            "Sedation and dissociation check due now"
-            if late < 60
-            else f"Sedation and dissociation check overdue by {minutes_seconds(late)}"
-        )
+        text = "Check due now" if late < 60 else f"Check overdue by {minutes_seconds(late)}"
         return VitalsDue(due, True, text)
     return VitalsDue(
         due,
         False,
-        f"Next sedation check at {format_offset(due)} (in {minutes_seconds(due - offset_s)})",
+        f"Next check at {format_offset(due)} (in {minutes_seconds(due - offset_s)})",
     )
 
 
