@@ -187,9 +187,8 @@ class AgendaDialog(QDialog):
                 top.setFirstColumnSpanned(True)
                 days[day] = top
             ends = f"–{row.ends.astimezone():%H:%M}" if row.ends else ""
-            item = QTreeWidgetItem(
-                [f"{row.when.astimezone():%H:%M}{ends}", row.client, row.what, row.status]
-            )
+            time_text = "due" if row.all_day else f"{row.when.astimezone():%H:%M}{ends}"
+            item = QTreeWidgetItem([time_text, row.client, row.what, row.status])
             item.setData(0, CLIENT_ROLE, row.client_id)
             item.setData(0, SECTION_ROLE, "overview")
             days[day].addChild(item)
