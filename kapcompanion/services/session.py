@@ -834,8 +834,14 @@ class SessionRunner:
         and the clinic's minimum times (an emergency transfer): it is kept and audited."""
         early = self.esketamine and bool(early_end_reason.strip())
         wait = self.dose_wait()
+        shown = None if early else wait
+        dose = self.session.dose_utc
+        if shown is not None and self.esketamine and dose is not None:
+            label_end = dose + timedelta(minutes=esk.MONITORING_MIN)
+            if shown.until_utc <= label_end:
+                shown = None  # the label's 120 minutes say it (one message, not two)
         check = discharge_ready(
-            discharge, self.safety_flag_active(), require_aldrete=True, wait=None if early else wait
+            discharge, self.safety_flag_active(), require_aldrete=True, wait=shown
         )
         missing = list(check.missing)
         too_soon = self.monitoring_left_s() > 0 or (wait is not None and wait.left_s > 0)

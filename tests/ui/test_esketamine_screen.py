@@ -143,3 +143,51 @@ def test_the_plan_dialog_offers_the_esketamine_preset(
     assert stored is not None
     plan = load(DosePlan, stored.plan)
     assert plan.esketamine and plan.devices == 3 and plan.total_mg == 84 and plan.lot == "SPR-2291"
+
+
+def test_discharge_then_the_rems_form_from_the_summary(
+    qtbot: QtBot, clinic: tuple[MainWindow, int], tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from pypdf import PdfReader
+    from ui.session_support import pass_time
+
+    from kapcompanion.ui.session.discharge import DischargeDialog
+    from kapcompanion.ui.session.summary import SummaryDialog
+
+    window, cid = clinic
+    screen = _running(qtbot, window, cid)
+    ctl = screen.controller
+    ctl.record_sedation(5)
+    dialog = screen._open_discharge_dialog()
+    assert isinstance(dialog, DischargeDialog)
+    assert dialog.esketamine_box.isVisible()
+    assert "the label asks for" in dialog.monitoring.text()
+    for check in dialog.checks.values():
+        check.setChecked(True)
+    dialog.escort_name.setText("Sam Rivers")
+    for combo in dialog.aldrete.values():
+        combo.setCurrentIndex(combo.count() - 1)
+    dialog._refresh()
+    assert "Monitoring since the first esketamine device" in dialog.missing.text()
+    if SHOTS:
+        dialog.grab().save(str(Path(SHOTS) / "esketamine_discharge.png"))
+    pass_time(ctl, hours=2.1)
+    dialog._refresh()
+    assert dialog.missing.text() == "Ready for discharge."
+    assert dialog.finish(), dialog.missing.text()
+    stored = _repos(window).sessions.get(ctl.session_id)
+    assert (
+        "ready_to_leave_utc" in stored.discharge and stored.discharge["monitoring_minutes"] >= 120
+    )
+    summary = screen.open_summary()
+    assert isinstance(summary, SummaryDialog) and summary.rems is not None
+    box = summary.rems
+    assert "REMS form due by" in box.state.text()
+    assert box.export_to(tmp_path / "form.pdf")
+    assert "SPR-2291" in PdfReader(tmp_path / "form.pdf").pages[0].extract_text()
+    assert box.record_submitted()
+    assert box.state.text() == f"Submitted on {date.today()}."
+    if SHOTS:
+        summary.grab().save(str(Path(SHOTS) / "esketamine_summary.png"))

@@ -23,7 +23,7 @@ def _join(*parts: str) -> str:
 def dose_text(plan: DosePlan) -> str:
     """``IM 52.5 mg (0.75 mg/kg for 70 kg)``; units always printed."""
     route = Route(plan.route)
-    bits = [route.label]
+    bits = ["Esketamine", route.label.lower()] if plan.esketamine else [route.label]
     if plan.total_mg is not None:
         bits.append(f"{fmt(plan.total_mg)} mg")
     if plan.mg_per_kg is not None:

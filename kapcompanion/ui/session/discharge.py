@@ -13,7 +13,7 @@ integration entry (``SessionRunner.end``).
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import Qt, QTime, QTimer
@@ -138,7 +138,8 @@ class DischargeDialog(QDialog):
         self.monitoring.setAccessibleName("Monitoring since the first device")
         self.monitoring.setWordWrap(True)
         esk_form.addRow("Monitoring", self.monitoring)
-        self.ready_at = QTimeEdit(QTime.currentTime(), self.esketamine_box)
+        now = controller.runner.clock.now().astimezone()
+        self.ready_at = QTimeEdit(QTime(now.hour, now.minute), self.esketamine_box)
         self.ready_at.setDisplayFormat("HH:mm")
         self.ready_at.setAccessibleName("Time the client was ready to leave")
         esk_form.addRow("&Ready to leave at", self.ready_at)
@@ -304,6 +305,9 @@ class DischargeDialog(QDialog):
         now = self.controller.runner.clock.now().astimezone()
         t = self.ready_at.time()
         local = now.replace(hour=t.hour(), minute=t.minute(), second=0, microsecond=0)
+        dose = self.controller.runner.session.dose_utc
+        if dose is not None and timedelta(0) < dose - local < timedelta(minutes=1):
+            local = dose.astimezone()  # the minute of the first device itself
         return min(local, now)
 
     # ------------------------------------------------------------------ draft
