@@ -191,3 +191,32 @@ def test_discharge_then_the_rems_form_from_the_summary(
     assert box.state.text() == f"Submitted on {date.today()}."
     if SHOTS:
         summary.grab().save(str(Path(SHOTS) / "esketamine_summary.png"))
+
+
+def test_a_booster_in_devices_with_the_confirmation_above_the_label(
+    qtbot: QtBot, clinic: tuple[MainWindow, int]
+) -> None:
+    from kapcompanion.ui.session.booster import BoosterDialog
+
+    window, cid = clinic
+    screen = _running(qtbot, window, cid)
+    assert screen.booster_button.isVisible()
+    dialog = screen.open_booster()
+    assert isinstance(dialog, BoosterDialog)
+    assert dialog.submit() is not None  # 56 + 28 = 84 mg: the label's top, no question
+    extras = [e for e in screen.controller.runner.events() if e.kind is EventKind.EXTRA_DOSE]
+    assert [(e.payload["devices"], e.payload["running_total_mg"]) for e in extras] == [(1, 84.0)]
+    assert "booster" in screen.events.timeline.item(screen.events.timeline.count() - 1).text()
+    again = screen.open_booster()
+    assert again.submit() is None  # 112 mg: above the usual range
+    assert "above the usual range" in again.message.text()
+    assert again.confirm.isVisible() and "112 mg" in again.confirm.text()
+    again.reason.setText("Prescriber ordered a further device after a partial spray; in chart.")
+    assert again.submit() is None  # the reason alone is not enough
+    assert again.question.startswith("Give an extra 28 mg, 112 mg intranasal")
+    again.confirm.setChecked(True)
+    assert again.submit() is not None
+    qtbot.wait(50)
+    assert clipped(window) == []
+    if SHOTS:
+        screen.window().grab().save(str(Path(SHOTS) / "esketamine_booster.png"))

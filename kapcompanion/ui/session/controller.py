@@ -230,6 +230,14 @@ class SessionController(QObject):
         self._guard()
         return self._after_check(self.runner.record_respiration(depressed, action))
 
+    def give_booster(self, devices: int, *, reason: str = "", confirmed: str = "") -> SessionEvent:
+        """An esketamine booster in devices (``SessionRunner.give_booster``)."""
+        self._guard()
+        event = self.runner.give_booster(devices=devices, reason=reason, confirmed=confirmed)
+        self._sync()
+        self.tick()
+        return event
+
     def open_effect_alert(self) -> list[SessionEvent]:
         """MOAA/S of 3 or less, or respiratory depression, not yet acknowledged."""
         return list(self._effects)

@@ -59,11 +59,17 @@ def detail(event: SessionEvent) -> str:
         route = p.get("route") or ""
         label = Route(route).label if route in {r.value for r in Route} else str(route)
         devices = p.get("devices")
+        running = p.get("running_total_mg")
+        if isinstance(devices, int) and amount:
+            given = f"{devices} device{'s' if devices != 1 else ''} of 28 mg esketamine"
+            given += f" ({fmt(float(amount))} mg)"
+        else:
+            given = f"{fmt(float(amount))} mg" if amount else ""
         return _join(
             "booster" if p.get("booster") else "",
-            f"{fmt(float(amount))} mg" if amount else "",
-            f"{devices} device(s) of 28 mg esketamine" if isinstance(devices, int) else "",
+            given,
             label,
+            f"session total {fmt(float(running))} mg" if isinstance(running, int | float) else "",
             text,
         )
     if kind is EventKind.ADVERSE_EVENT:

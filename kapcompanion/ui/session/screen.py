@@ -37,6 +37,7 @@ from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.session.acute_panel import MOAAS_KEYS, AcutePanel
 from kapcompanion.ui.session.alert import AlertBanner, ReasonDialog
+from kapcompanion.ui.session.booster import BoosterDialog
 from kapcompanion.ui.session.clock_panel import ClockPanel
 from kapcompanion.ui.session.controller import SessionController
 from kapcompanion.ui.session.discharge import DischargeDialog
@@ -212,6 +213,12 @@ class SessionScreen(QWidget):
             controls.addWidget(w, 1)
         controls.addWidget(self.extend_minutes)
         ending = QHBoxLayout()
+        # esketamine: a booster in devices of 28 mg through the extra-dose limits (issue 16)
+        self.booster_button = QPushButton("Booster device…", self)
+        self.booster_button.setAccessibleName("Record an esketamine booster in devices of 28 mg")
+        self.booster_button.clicked.connect(self.open_booster)
+        self.booster_button.setVisible(False)
+        ending.addWidget(self.booster_button)
         ending.addStretch(1)
         ending.addWidget(self.end_button)
 
@@ -330,6 +337,7 @@ class SessionScreen(QWidget):
         for w in (self.next_button, self.extend_minutes, self.extend_button):
             w.setVisible(status is SessionStatus.DOSED)
         self.end_button.setVisible(ctl.running)
+        self.booster_button.setVisible(ctl.esketamine and status is SessionStatus.DOSED)
         self.vitals.setEnabled(ctl.running)
         if self.acute is not None:
             self.acute.setEnabled(ctl.running)
@@ -478,6 +486,16 @@ class SessionScreen(QWidget):
         dialog = DischargeDialog(self.controller, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(self.open_summary)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_booster(self) -> BoosterDialog:
+        dialog = BoosterDialog(self.controller, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(
+            lambda: self.say("Booster recorded; the session's total is updated.")
+        )
         self.dialog = dialog
         dialog.open()
         return dialog
