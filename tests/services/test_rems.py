@@ -317,3 +317,21 @@ def test_the_export_rems_verb(
     )  # fmt: skip
     assert code == 1
     assert "ending in .pdf or .csv" in capsys.readouterr().err
+
+
+def test_the_session_record_pdf_names_esketamine_and_the_booster(
+    clinic_vault: Vault, tmp_path: Path
+) -> None:
+    from kapcompanion.export.api import export_session_pdf
+
+    repos = Repos(clinic_vault)
+    cid = _client(repos)
+    sid, _dose = _session(repos, cid, datetime(2026, 5, 4, 9, 0, tzinfo=UTC))
+    out = tmp_path / "session.pdf"
+    export_session_pdf(repos, sid, out, tz=UTC)
+    flat = " ".join(" ".join(p.extract_text() for p in PdfReader(out).pages).split())
+    assert "Drug: esketamine (Spravato), 2 device(s) of 28 mg." in flat
+    assert "booster, 28 mg esketamine, 1 device of 28 mg" in flat
+    assert "MOAA/S 4: Lethargic response to name spoken in normal tone" in flat
+    assert "Moderate. Feels far from her body; calm." in flat
+    assert "Monitored 126 min from the first device." in flat
