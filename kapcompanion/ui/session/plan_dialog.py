@@ -417,8 +417,7 @@ class PlanDialog(QDialog):
             for phase in esk.ESKETAMINE_PHASES:
                 self.phase_spins[phase.kind].setValue(phase.minutes)
             self.phases_note.setText(
-                f"Esketamine: at least {esk.MONITORING_MIN} minutes of monitoring from the first "
-                "device (the label)."
+                f"The label: at least {esk.MONITORING_MIN} min from the first device."
             )
             return
         phases = clinic.phase_defaults(self.ctx.vault, self.route_value())
@@ -523,8 +522,8 @@ class PlanDialog(QDialog):
     def _range_text(self, route: Route) -> str:
         if self.is_esketamine():
             return (
-                "Esketamine label doses: 56 or 84 mg (devices of 28 mg); other doses need a "
-                f"reason. Clinic maximum: {fmt(self.maxima[route].max_total_mg or 0)} mg."
+                "Label doses 56 or 84 mg; others need a reason. "
+                f"Clinic maximum: {fmt(self.maxima[route].max_total_mg or 0)} mg."
             )
         usual = USUAL_RANGES[route]
         parts = []
