@@ -176,6 +176,12 @@ def timeline(phases: Sequence[PlannedPhase], changes: Sequence[PhaseChange]) -> 
     return spans
 
 
+def planned_end_s(phases: Sequence[PlannedPhase], changes: Sequence[PhaseChange] = ()) -> float:
+    """Seconds from the dose to the end of the last phase (after the changes)."""
+    spans = [s for s in timeline(phases, changes) if s.kind is not PhaseKind.ARRIVAL]
+    return spans[-1].end_s if spans else 0.0
+
+
 def phase_at(
     offset_s: float,
     phases: Sequence[PlannedPhase],

@@ -100,6 +100,17 @@ _ROUTE_SHORT = {
 }
 
 
+class Drug(StrEnum):
+    """What the plan gives: racemic ketamine, or esketamine (Spravato) nasal spray."""
+
+    KETAMINE = "ketamine"
+    ESKETAMINE = "esketamine"
+
+
+#: esketamine comes in single-use nasal spray devices of 28 mg (Spravato label)
+ESKETAMINE_DEVICE_MG = 28
+
+
 class DoseBand(StrEnum):
     LOW = "low"  # psycholytic: the client can talk
     MODERATE = "moderate"
@@ -122,6 +133,13 @@ class DosePlan:
     #: set by :func:`accept_plan`: above the usual range, confirmed with this question
     above_usual: bool = False
     confirmed: str = ""
+    #: what is given (``Drug``); esketamine is intranasal, in devices of 28 mg
+    drug: str = Drug.KETAMINE.value
+    devices: int | None = None
+
+    @property
+    def esketamine(self) -> bool:
+        return self.drug == Drug.ESKETAMINE.value
 
     @property
     def weight(self) -> Weight:
@@ -203,6 +221,36 @@ DEFAULT_MAXIMA: dict[Route, DoseMaximum] = {
 }
 
 Maxima = Mapping[Route, DoseMaximum]
+
+#: esketamine's usual range is the label's doses (56 or 84 mg; 28 mg only as a reduced dose),
+#: in mg in total: the label doses are not per kg, so mg/kg is shown but never checked
+ESKETAMINE_USUAL = UsualRange(
+    Route.INTRANASAL,
+    None,
+    None,
+    56.0,
+    84.0,
+    "esketamine 56 or 84 mg (devices of 28 mg)",
+    "Spravato (esketamine) label",
+)
+
+
+def usual_range(route: Route, drug: str = Drug.KETAMINE.value) -> UsualRange:
+    """The usual range of a route, or esketamine's (label doses, in total only)."""
+    if drug == Drug.ESKETAMINE.value:
+        return ESKETAMINE_USUAL
+    return USUAL_RANGES[Route(route)]
+
+
+def maximum_for(
+    route: Route, maxima: Maxima | None, drug: str = Drug.KETAMINE.value
+) -> DoseMaximum:
+    """The clinic's maximum of a route; for esketamine only its total counts (no per kg)."""
+    maximum = (maxima or DEFAULT_MAXIMA)[Route(route)]
+    if drug == Drug.ESKETAMINE.value:
+        return dataclasses.replace(maximum, max_mg_per_kg=None)
+    return maximum
+
 
 WEIGHT_RANGE_KG = (30.0, 250.0)
 MAX_MG_PER_KG = 10.0
@@ -296,6 +344,10 @@ def _errors(plan: DosePlan) -> list[DoseIssue]:
         issues.append(
             DoseIssue(IssueKind.ERROR, "no_dose", "Enter the dose in mg/kg or the total in mg.")
         )
+    if plan.drug not in {d.value for d in Drug}:
+        issues.append(DoseIssue(IssueKind.ERROR, "drug", f"Unknown drug {plan.drug!r}."))
+    elif plan.esketamine:
+        issues.extend(_esketamine_errors(plan))
     if Route(plan.route) is Route.IV:
         minutes = plan.infusion_minutes
         if minutes is None:
@@ -314,6 +366,40 @@ def _errors(plan: DosePlan) -> list[DoseIssue]:
                     f"An infusion of {minutes} minutes is not possible; check it.",
                 )
             )
+    return issues
+
+
+def _esketamine_errors(plan: DosePlan) -> list[DoseIssue]:
+    """Esketamine is a nasal spray in devices of 28 mg: the total is whole devices."""
+    issues: list[DoseIssue] = []
+    if Route(plan.route) is not Route.INTRANASAL:
+        issues.append(
+            DoseIssue(IssueKind.ERROR, "esketamine_route", "Esketamine is given intranasally.")
+        )
+    total = plan.total_mg
+    if plan.devices is not None:
+        if plan.devices < 1:
+            issues.append(
+                DoseIssue(IssueKind.ERROR, "devices", "Esketamine needs at least one device.")
+            )
+        elif total is not None and _finite(total) and total != plan.devices * ESKETAMINE_DEVICE_MG:
+            issues.append(
+                DoseIssue(
+                    IssueKind.ERROR,
+                    "devices",
+                    f"{plan.devices} device(s) of {ESKETAMINE_DEVICE_MG} mg is "
+                    f"{plan.devices * ESKETAMINE_DEVICE_MG} mg, not {fmt(total)} mg.",
+                )
+            )
+    if total is not None and _finite(total) and total > 0 and total % ESKETAMINE_DEVICE_MG:
+        issues.append(
+            DoseIssue(
+                IssueKind.ERROR,
+                "devices",
+                f"Esketamine comes in devices of {ESKETAMINE_DEVICE_MG} mg; {fmt(total)} mg is "
+                "not a whole number of devices.",
+            )
+        )
     return issues
 
 
@@ -352,7 +438,7 @@ def validate_plan(plan: DosePlan, maxima: Maxima | None = None) -> list[DoseIssu
             )
         ]
     route = Route(plan.route)
-    over = _above_maximum(route, per_kg, total, (maxima or DEFAULT_MAXIMA)[route])
+    over = _above_maximum(route, per_kg, total, maximum_for(route, maxima, plan.drug))
     if over:
         return [
             DoseIssue(
@@ -404,7 +490,9 @@ def confirmation_question(plan: DosePlan) -> str:
     if pair is None:
         return ""
     per_kg, total = pair
-    return f"Give {dose_words(Route(plan.route), per_kg, total)}? This is above the usual range."
+    words = dose_words(Route(plan.route), None if plan.esketamine else per_kg, total)
+    drug = "esketamine " if plan.esketamine else ""
+    return f"Give {drug}{words}? This is above the usual range."
 
 
 class DoseRefused(ValueError):
@@ -475,6 +563,13 @@ def plan_summary(plan: DosePlan) -> str:
         )
     if Route(plan.route) is Route.IV and plan.infusion_minutes:
         text += f" over {plan.infusion_minutes} min"
+    if plan.esketamine:
+        devices = plan.devices or (
+            int(plan.total_mg // ESKETAMINE_DEVICE_MG) if plan.total_mg is not None else 0
+        )
+        text = f"Esketamine {text}"
+        if devices:
+            text += f", {devices} device{'s' if devices != 1 else ''} of {ESKETAMINE_DEVICE_MG} mg"
     if plan.above_usual:
         text += f" · {ABOVE_USUAL_MARK}"
     return text
@@ -482,7 +577,7 @@ def plan_summary(plan: DosePlan) -> str:
 
 def _range_confirmations(plan: DosePlan, per_kg: float, total: float) -> list[DoseIssue]:
     route = Route(plan.route)
-    usual = USUAL_RANGES[route]
+    usual = usual_range(route, plan.drug)
     issues: list[DoseIssue] = []
 
     def question(code: str, what: str, low: float | None, high: float | None, unit: str) -> None:
@@ -498,7 +593,8 @@ def _range_confirmations(plan: DosePlan, per_kg: float, total: float) -> list[Do
             DoseIssue(
                 IssueKind.CONFIRM,
                 f"{side}_usual_{code}",
-                f"{what} {fmt(shown)} {unit} is {side} the usual {route.label} range "
+                f"{what} {fmt(shown)} {unit} is {side} the usual "
+                f"{'esketamine' if plan.esketamine else route.label} range "
                 f"({_range_text(low, high, unit)}); write why to go ahead.",
             )
         )
@@ -613,11 +709,12 @@ def check_extra_dose(
     level = DoseLevel.USUAL
     limits: list[str] = []
     for r in routes:
-        maximum = (maxima or DEFAULT_MAXIMA)[r]
+        drug = plan.drug if r is Route(plan.route) else Drug.KETAMINE.value
+        maximum = maximum_for(r, maxima, drug)
         if _above_maximum(r, per_kg, total, maximum):
             level = DoseLevel.ABOVE_MAX
             limits.append(f"the clinic's maximum for {r.short} is {maximum_text(maximum)}")
-        elif level is DoseLevel.USUAL and _above_usual(r, per_kg, total):
+        elif level is DoseLevel.USUAL and _above_usual(r, per_kg, total, drug):
             level = DoseLevel.ABOVE_USUAL
     words = dose_words(routes[0], per_kg, total)
     extra = f"{fmt(_round(extra_mg, 1))} mg"
@@ -642,8 +739,10 @@ def check_extra_dose(
     return ExtraDoseCheck(level, total, per_kg, f"This session's total is {words}.")
 
 
-def _above_usual(route: Route, per_kg: float | None, total: float) -> bool:
-    usual = USUAL_RANGES[route]
+def _above_usual(
+    route: Route, per_kg: float | None, total: float, drug: str = Drug.KETAMINE.value
+) -> bool:
+    usual = usual_range(route, drug)
     over_per_kg = per_kg is not None and usual.max_mg_per_kg is not None
     if over_per_kg and _round(per_kg or 0, 2) > (usual.max_mg_per_kg or 0):
         return True

@@ -151,6 +151,9 @@ class EventKind(StrEnum):
     ALERT_ACKNOWLEDGED = "alert_acknowledged"
     APP_INTERRUPTED = "app_interrupted"
     APP_RESUMED = "app_resumed"
+    SEDATION_CHECK = "sedation_check"
+    DISSOCIATION_CHECK = "dissociation_check"
+    RESPIRATION_CHECK = "respiration_check"
 
     @property
     def label(self) -> str:
@@ -182,6 +185,9 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.ALERT_ACKNOWLEDGED: "Vitals alert acknowledged",
     EventKind.APP_INTERRUPTED: "App stopped unexpectedly",
     EventKind.APP_RESUMED: "App closed and reopened",
+    EventKind.SEDATION_CHECK: "Sedation",
+    EventKind.DISSOCIATION_CHECK: "Dissociation",
+    EventKind.RESPIRATION_CHECK: "Breathing check",
 }
 
 

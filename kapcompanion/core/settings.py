@@ -295,6 +295,47 @@ OPENED_VIAL_HOURS = declare(
 )
 
 
+# Acute-effect checks (issue 16): sedation (MOAA/S), dissociation and breathing, reminded on the
+# session clock from the first device. The esketamine label asks for direct observation for at
+# least 2 hours; these intervals are the clinic's, the defaults a common schedule.
+ACUTE_CHECK_FIRST_HOUR_MIN = declare(
+    Setting(
+        "acute_check_first_hour_minutes",
+        int,
+        15,
+        "Sedation and dissociation checks, first hour",
+        "Minutes between the acute-effect checks (MOAA/S, dissociation, breathing) during the "
+        "first hour after the dose.",
+        unit="min",
+        minimum=5,
+        maximum=60,
+    )
+)
+ACUTE_CHECK_AFTER_MIN = declare(
+    Setting(
+        "acute_check_after_minutes",
+        int,
+        30,
+        "Sedation and dissociation checks, after the first hour",
+        "Minutes between the acute-effect checks after the first hour, until the end of "
+        "monitoring.",
+        unit="min",
+        minimum=5,
+        maximum=120,
+    )
+)
+ACUTE_CHECKS_EVERY_SESSION = declare(
+    Setting(
+        "acute_checks_every_session",
+        bool,
+        False,
+        "Remind the acute-effect checks in every session",
+        "Esketamine sessions always remind them; with this on, ketamine sessions by every "
+        "route do too.",
+    )
+)
+
+
 def all_settings() -> Iterator[Setting]:
     yield from _REGISTRY.values()
 

@@ -329,6 +329,60 @@ def _add_ledger_parser(sub: Any, open_vault: OpenVault) -> None:
     p.set_defaults(func=partial(cmd_export_ledger, open_vault=open_vault))
 
 
+def cmd_export_rems(args: argparse.Namespace, open_vault: OpenVault) -> int:
+    from kapcompanion.export.rems_pdf import export_rems_csv, export_rems_pdf
+    from kapcompanion.store.repos import Repos
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in (".pdf", ".csv"):
+        raise ExportError(f"Choose a file name ending in .pdf or .csv, not {out.name}.")
+    password = _pdf_password(args) if suffix == ".pdf" else None
+    if suffix == ".csv" and args.pdf_password_env:
+        raise ExportError("A CSV cannot be password-protected; export a PDF for that.")
+    vault = _open_vault_from(args, open_vault)
+    try:
+        repos = Repos(vault)
+        if suffix == ".csv":
+            path = export_rems_csv(repos, args.session, out)
+            protection = "unprotected"
+        else:
+            result = export_rems_pdf(repos, args.session, out, password)
+            path = result.path
+            protection = (
+                "unprotected" if password is None else f"protected with {result.encryption}"
+            )
+    finally:
+        vault.close()
+    print(f"REMS Patient Monitoring Form written to {path} ({protection})")
+    if suffix == ".csv":
+        print(_PLAINTEXT.format(what="The CSV file"), file=sys.stderr)
+    elif password is None:
+        print(_UNPROTECTED, file=sys.stderr)
+    return 0
+
+
+def _add_rems_parser(sub: Any, open_vault: OpenVault) -> None:
+    p = sub.add_parser(
+        "rems",
+        help="the Spravato REMS Patient Monitoring Form of one esketamine session (PDF or CSV)",
+    )
+    p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
+    p.add_argument("--session", required=True, type=int, metavar="ID", help="session id")
+    p.add_argument("--out", required=True, metavar="FILE.pdf|FILE.csv", help="where to write it")
+    p.add_argument(
+        "--passphrase-env",
+        metavar="NAME",
+        help="read the vault passphrase from environment variable NAME",
+    )
+    p.add_argument(
+        "--pdf-password-env",
+        metavar="NAME",
+        help="protect the PDF with the password in environment variable NAME",
+    )
+    p.set_defaults(func=partial(cmd_export_rems, open_vault=open_vault))
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
@@ -377,3 +431,4 @@ def add_export_parser(subparsers: Any, open_vault: OpenVault) -> None:
     _add_csv_parser(sub, open_vault)
     _add_ledger_parser(sub, open_vault)
     _add_client_parser(sub, open_vault)
+    _add_rems_parser(sub, open_vault)

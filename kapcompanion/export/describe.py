@@ -123,6 +123,9 @@ DOSE_KEYS = frozenset(
         "above_usual",
         "confirmed",
         "reason",
+        "booster",
+        "devices",
+        "drug",
     }
 )
 
@@ -131,9 +134,15 @@ def dose_words(payload: Mapping[str, Any]) -> list[str]:
     """'52.5 mg', '0.75 mg/kg', 'IV infusion', 'over 40 min', 'weight 70 kg', 'lot AB12'
     from a dose event's payload (the session runner stores the plan's numbers there)."""
     parts: list[str] = []
+    if payload.get("booster"):
+        parts.append("booster")
     total = _number(payload.get("total_mg", payload.get("mg")))
     if total is not None:
-        parts.append(f"{fmt(total)} mg")
+        drug = " esketamine" if payload.get("drug") == "esketamine" else ""
+        parts.append(f"{fmt(total)} mg{drug}")
+    devices = _number(payload.get("devices"))
+    if devices:
+        parts.append(f"{fmt(devices)} device{'s' if devices != 1 else ''} of 28 mg")
     per_kg = _number(payload.get("mg_per_kg"))
     if per_kg is not None:
         parts.append(f"{fmt(per_kg)} mg/kg")
@@ -255,8 +264,24 @@ def event_text(kind: EventKind | str, payload: Mapping[str, Any] | None) -> str:
             else "The app was closed (a lock or a quit, not a crash)"
         )
         parts.append(f"{what}; last sign of life {last}; resumed {resumed}.")
+    elif kind is EventKind.SEDATION_CHECK:
+        used |= {"moaas", "alert"}  # "text" (the anchor) follows below
+        if data.get("alert"):
+            parts.append("ALERT (MOAA/S 3 or less):")
+    elif kind is EventKind.DISSOCIATION_CHECK:
+        used |= {"level", "present"}
+        if data.get("level"):
+            parts.append(f"{str(data['level']).capitalize()}.")
+    elif kind is EventKind.RESPIRATION_CHECK:
+        used |= {"depressed", "action", "alert"}
+        if data.get("depressed"):
+            parts.append("ALERT: respiratory depression observed.")
+            if data.get("action"):
+                parts.append(f"Done: {data['action']}")
+        else:
+            parts.append("No respiratory depression.")
     elif kind is EventKind.ALERT_ACKNOWLEDGED:
-        used |= {"vitals_ids", "flags"}
+        used |= {"vitals_ids", "flags", "event_ids"}
         flags = data.get("flags")
         if isinstance(flags, list) and flags:
             parts.append("Flagged: " + " ".join(str(f) for f in flags))
@@ -264,9 +289,18 @@ def event_text(kind: EventKind | str, payload: Mapping[str, Any] | None) -> str:
             parts.append(f"Note: {data['note']}")
         used.add("note")
     elif kind is EventKind.SESSION_ENDED:
-        used |= {"aldrete_not_scored_reason"}
+        used |= {"aldrete_not_scored_reason", "monitoring_minutes", "ready_to_leave_utc"}
+        used |= {"early_end_reason", "early_end_by"}
         if data.get("aldrete_not_scored_reason"):
             parts.append(f"Aldrete not scored: {data['aldrete_not_scored_reason']}")
+        minutes = _number(data.get("monitoring_minutes"))
+        if minutes is not None:
+            parts.append(f"Monitored {fmt(minutes)} min from the first device.")
+        if data.get("ready_to_leave_utc"):
+            parts.append(f"Ready to leave at {_clock_time(data['ready_to_leave_utc'])}.")
+        if data.get("early_end_reason"):
+            by = f" ({data['early_end_by']})" if data.get("early_end_by") else ""
+            parts.append(f"Ended before 120 minutes{by}: {data['early_end_reason']}")
     elif kind in (EventKind.MUSIC_STARTED, EventKind.MUSIC_ENDED, EventKind.MUSIC_CHANGE):
         used |= {"title", "artist", "location", "phase", "started_utc", "ended_utc"}
         title = str(data.get("title") or "").strip()

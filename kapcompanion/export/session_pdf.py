@@ -233,6 +233,11 @@ def _dose(d: SessionRecordData, width: float) -> list[Flowable]:
                 st.body,
             )
         )
+        if p.esketamine:  # issue 16: the drug said in words, with its devices
+            devices = p.devices or (int((p.total_mg or 0) // 28))
+            out.append(
+                pk.para(f"Drug: esketamine (Spravato), {devices} device(s) of 28 mg.", st.body)
+            )
         if p.above_usual:
             out.append(  # the mark of issue 19; the reason is in the plan notes
                 pk.raw_para(

@@ -13,9 +13,10 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kapcompanion.core import esketamine as esk
 from kapcompanion.core import settings as clinic_settings
 from kapcompanion.core.checklist import Checklist
 from kapcompanion.core.clock import (
@@ -26,8 +27,15 @@ from kapcompanion.core.clock import (
     PlannedPhase,
     SessionClock,
     default_phases,
+    planned_end_s,
 )
-from kapcompanion.core.discharge import Discharge, DischargeCheck, DoseWait, discharge_ready
+from kapcompanion.core.discharge import (
+    Discharge,
+    DischargeCheck,
+    DoseWait,
+    discharge_ready,
+    wait_left_s,
+)
 from kapcompanion.core.dose import (
     DosePlan,
     DoseRefused,
@@ -123,7 +131,12 @@ _OWN_METHOD = {
     EventKind.SESSION_STARTED: "start",
     EventKind.DOSE_GIVEN: "give_dose",
     EventKind.SESSION_ENDED: "end",
+    EventKind.SEDATION_CHECK: "record_sedation",
+    EventKind.DISSOCIATION_CHECK: "record_dissociation",
+    EventKind.RESPIRATION_CHECK: "record_respiration",
 }
+#: acute-effect events that can open the alert (their payload says ``alert``)
+_EFFECT_ALERTS = (EventKind.SEDATION_CHECK, EventKind.RESPIRATION_CHECK)
 
 
 def _utc_now() -> datetime:
@@ -133,6 +146,15 @@ def _utc_now() -> datetime:
 def uses_ledger(repos: Repos) -> bool:
     """The clinic keeps its controlled-substance ledger in this vault (it has a product)."""
     return bool(repos.ledger.products())
+
+
+def effect_alert_text(event: SessionEvent) -> str:
+    """What an acute-effect alert says: 'MOAA/S 2: ...' or 'Respiratory depression: ...'."""
+    if event.kind is EventKind.SEDATION_CHECK:
+        score = event.payload.get("moaas")
+        return esk.moaas_text(score) + "." if isinstance(score, int) else "Sedation."
+    action = str(event.payload.get("action") or "").strip()
+    return "Respiratory depression observed" + (f": {action}" if action else ".")
 
 
 def current_course(repos: Repos, client_id: int) -> Course:
@@ -178,10 +200,15 @@ def plan_session(
         number=number,
         planned_for=planned_for,
         plan=to_jsonable(plan),
-        phases=[to_jsonable(p) for p in (phases or default_phases(plan.route))],
+        phases=[to_jsonable(p) for p in (phases or _preset_phases(plan))],
         vitals_every_min=vitals_every_min,
     )
     return dose_rules.save_plan(repos, session)
+
+
+def _preset_phases(plan: DosePlan) -> list[PlannedPhase]:
+    """The route's phases; the esketamine preset's (120 minutes of monitoring) for esketamine."""
+    return list(esk.ESKETAMINE_PHASES) if plan.esketamine else default_phases(plan.route)
 
 
 class SessionRunner:
@@ -444,6 +471,8 @@ class SessionRunner:
             event = self._event(
                 EventKind.DOSE_GIVEN,
                 {
+                    "drug": plan.drug,
+                    "devices": plan.devices,
                     "route": plan.route.value,
                     "mg_per_kg": plan.mg_per_kg,
                     "total_mg": plan.total_mg,
@@ -549,6 +578,43 @@ class SessionRunner:
             self._book_draw(draw, "extra dose")
         return event
 
+    def give_booster(
+        self,
+        *,
+        devices: int | None = None,
+        total_mg: float | None = None,
+        route: Route | str | None = None,
+        reason: str = "",
+        confirmed: str = "",
+        note: str = "",
+    ) -> SessionEvent:
+        """An extra dose recorded as a booster: esketamine in whole devices of 28 mg (its
+        route intranasal), any other drug in mg. The session's running total goes through the
+        clinic's extra-dose limits (``services.dose.checked_extra_dose``) like any extra dose."""
+        if self.esketamine:
+            if isinstance(devices, bool) or not isinstance(devices, int) or devices < 1:
+                raise SessionError("An esketamine booster is a whole number of devices (28 mg).")
+            if route is not None and Route(route) is not Route.INTRANASAL:
+                raise SessionError("Esketamine is given intranasally.")
+            payload: dict[str, Any] = {
+                "total_mg": float(devices * esk.DEVICE_MG),
+                "route": Route.INTRANASAL.value,
+                "devices": devices,
+                "drug": "esketamine",
+            }
+        else:
+            if devices is not None:
+                raise SessionError("Devices are counted for esketamine only; enter the mg.")
+            payload = {"total_mg": total_mg, "route": Route(route or self.plan.route).value}
+        payload["booster"] = True
+        if reason.strip():
+            payload["reason"] = reason
+        if confirmed.strip():
+            payload["confirmed"] = confirmed
+        if note.strip():
+            payload["text"] = " ".join(note.split())
+        return self.record(EventKind.EXTRA_DOSE, payload)
+
     def _checked_extra_dose(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The session's running total against the clinic's limits (``services.dose``)."""
         try:
@@ -622,23 +688,129 @@ class SessionRunner:
                     acknowledged |= {int(i) for i in ids if isinstance(i, int)}
         return [(vid, r) for vid, r in self.vitals() if r.flags and vid not in acknowledged]
 
+    def open_effect_alert(self) -> list[SessionEvent]:
+        """A MOAA/S of 3 or less or respiratory depression not yet acknowledged (as last
+        corrected: a slip of the key corrected to a higher score closes it)."""
+        events = self.events()
+        acknowledged: set[int] = set()
+        latest: dict[int, dict[str, Any]] = {}
+        for event in events:
+            if event.kind is EventKind.ALERT_ACKNOWLEDGED:
+                ids = event.payload.get("event_ids")
+                if isinstance(ids, list):
+                    acknowledged |= {int(i) for i in ids if isinstance(i, int)}
+            elif event.kind is EventKind.CORRECTION and event.corrects_id is not None:
+                body = event.payload.get("payload")
+                if isinstance(body, dict):
+                    latest[event.corrects_id] = body
+        return [
+            e
+            for e in events
+            if e.kind in _EFFECT_ALERTS
+            and e.id not in acknowledged
+            and latest.get(e.id or -1, e.payload).get("alert")
+        ]
+
     def acknowledge_alert(self, note: str) -> SessionEvent:
-        """Close the alert with a note of what was seen and done (an audited event)."""
+        """Close the alert with a note of what was seen and done (an audited event): the
+        flagged readings and the acute-effect alerts open at that moment."""
         open_ = self.open_alert()
-        if not open_:
-            raise SessionError("There is no vitals alert to acknowledge.")
+        effects = self.open_effect_alert()
+        if not open_ and not effects:
+            raise SessionError(
+                "There is no vitals alert to acknowledge (nor a sedation or breathing alert)."
+            )
         problem = reason_problem(note)
         if problem:
             raise SessionError("Say what you saw and did. " + problem)
         text = " ".join(note.split())
         flags = [f for _vid, r in open_ for f in r.flags]
+        flags += [effect_alert_text(e) for e in effects]
+        payload: dict[str, Any] = {
+            "vitals_ids": [vid for vid, _r in open_],
+            "flags": flags,
+            "note": text,
+        }
+        if effects:
+            payload["event_ids"] = [e.id for e in effects]
         with self._action():
-            event = self._event(
-                EventKind.ALERT_ACKNOWLEDGED,
-                {"vitals_ids": [vid for vid, _r in open_], "flags": flags, "note": text},
-            )
-            self._audit("vitals.alert_acknowledged", text)
+            event = self._event(EventKind.ALERT_ACKNOWLEDGED, payload)
+            action = "vitals.alert_acknowledged" if open_ else "session.effect_alert_acknowledged"
+            self._audit(action, text + (" | " + " ".join(flags) if effects else ""))
         return event
+
+    # ------------------------------------------------------------------ acute effects
+    @property
+    def esketamine(self) -> bool:
+        return esk.is_esketamine(self.session.plan)
+
+    def _require_running(self) -> None:
+        if not self.session.running:
+            raise SessionError("Start the session before recording a check.")
+
+    def record_sedation(self, score: int, note: str = "") -> SessionEvent:
+        """A MOAA/S score (0 to 5) on the session clock; 3 or less opens the alert."""
+        self._require_running()
+        problem = esk.moaas_problem(score)
+        if problem:
+            raise SessionError(problem)
+        alert = esk.sedation_alert(score)
+        payload = {"moaas": score, "text": esk.moaas_text(score), "alert": alert}
+        if note.strip():
+            payload["note"] = " ".join(note.split())
+        with self._action():
+            event = self._event(EventKind.SEDATION_CHECK, payload)
+            if alert:
+                self._audit("session.sedation_alert", esk.moaas_text(score))
+        return event
+
+    def record_dissociation(self, level: esk.Dissociation | str, note: str = "") -> SessionEvent:
+        """Dissociation none, mild, moderate or severe, with an optional note."""
+        self._require_running()
+        try:
+            level = esk.Dissociation(level)
+        except ValueError:
+            raise SessionError(
+                f"Dissociation is none, mild, moderate or severe, not {level!r}."
+            ) from None
+        payload: dict[str, Any] = {
+            "level": level.value,
+            "present": level is not esk.Dissociation.NONE,
+        }
+        if note.strip():
+            payload["note"] = " ".join(note.split())
+        with self._action():
+            return self._event(EventKind.DISSOCIATION_CHECK, payload)
+
+    def record_respiration(self, depressed: bool, action: str = "") -> SessionEvent:
+        """Respiratory depression observed or not; observed, it needs what was done (a
+        sentence) and opens the alert."""
+        self._require_running()
+        text = " ".join(action.split())
+        if depressed:
+            problem = reason_problem(action)
+            if problem:
+                raise SessionError("Respiratory depression: say what was done. " + problem)
+        payload: dict[str, Any] = {"depressed": bool(depressed), "alert": bool(depressed)}
+        if text:
+            payload["action"] = text
+        with self._action():
+            event = self._event(EventKind.RESPIRATION_CHECK, payload)
+            if depressed:
+                self._audit("session.respiratory_depression", text)
+        return event
+
+    def acute_checks_taken(self) -> list[float]:
+        """Offsets (s from the dose) of the sedation checks recorded after the dose."""
+        return [
+            e.offset_s
+            for e in self.events()
+            if e.kind is EventKind.SEDATION_CHECK and e.offset_s is not None and e.offset_s > 0
+        ]
+
+    def monitoring_end_s(self) -> float:
+        """Seconds from the dose (the first device) to the planned end of monitoring."""
+        return esk.monitoring_end_s(planned_end_s(self.phases, self.changes))
 
     def recheck_due_utc(self, minutes: float) -> datetime | None:
         """When the recheck after a flagged latest reading is due (None when not flagged)."""
@@ -707,25 +879,104 @@ class SessionRunner:
         minimum = stored_settings.read(self.repos.vault, DISCHARGE_MINIMUM[route])
         return DoseWait(at, float(minimum), _ROUTE_WORD[route], self.clock.now())
 
-    def discharge_check(self, discharge: Discharge) -> DischargeCheck:
-        """What still stands between the client and going home, the time since the dose too."""
-        return discharge_ready(
-            discharge, self.safety_flag_active(), require_aldrete=True, wait=self.dose_wait()
+    def monitoring_left_s(self) -> float:
+        """Esketamine: seconds left of the label's 120 minutes from the first device (the
+        session's dose time); 0 once they have passed, and for every other session."""
+        if not self.esketamine or self.session.dose_utc is None:
+            return 0.0
+        return wait_left_s(self.session.dose_utc, self.clock.now(), esk.MONITORING_MIN)
+
+    def monitoring_message(self) -> str:
+        """'Monitoring since the first esketamine device: 34 min left ...' (or '')."""
+        left = self.monitoring_left_s()
+        if left <= 0 or self.session.dose_utc is None:
+            return ""
+        minutes = max(1, int(-(-left // 60)))
+        until = (self.session.dose_utc + timedelta(minutes=esk.MONITORING_MIN)).astimezone()
+        return (
+            f"Monitoring since the first esketamine device: {minutes} min left (the label asks "
+            f"for at least {esk.MONITORING_MIN} min; discharge from {until:%H:%M}, or end "
+            "earlier with a written reason)"
         )
 
-    def end(self, discharge: Discharge, debrief: str) -> SessionEvent:
-        """Discharge, the debrief and the same-day integration entry: one transaction."""
+    def discharge_check(self, discharge: Discharge, early_end_reason: str = "") -> DischargeCheck:
+        """What still stands between the client and going home, the time since the dose too.
+
+        Esketamine: at least 120 minutes from the first device as well. A written reason of
+        substance (``early_end_reason``) lets an esketamine session end before the label's
+        and the clinic's minimum times (an emergency transfer): it is kept and audited."""
+        early = self.esketamine and bool(early_end_reason.strip())
+        wait = self.dose_wait()
+        shown = None if early else wait
+        dose = self.session.dose_utc
+        if shown is not None and self.esketamine and dose is not None:
+            label_end = dose + timedelta(minutes=esk.MONITORING_MIN)
+            if shown.until_utc <= label_end:
+                shown = None  # the label's 120 minutes say it (one message, not two)
+        check = discharge_ready(
+            discharge, self.safety_flag_active(), require_aldrete=True, wait=shown
+        )
+        missing = list(check.missing)
+        too_soon = self.monitoring_left_s() > 0 or (wait is not None and wait.left_s > 0)
+        if self.esketamine and too_soon:
+            if not early:
+                message = self.monitoring_message()
+                if message:
+                    missing.append(message)
+            else:
+                problem = reason_problem(early_end_reason)
+                if problem:
+                    missing.append("Why monitoring ends early: " + problem.rstrip("."))
+                elif not self.repos.vault.who.strip():
+                    missing.append(
+                        "The vault has no practitioner name; an early end must name its author"
+                    )
+        return DischargeCheck(not missing, missing, check.aldrete_total)
+
+    def end(
+        self,
+        discharge: Discharge,
+        debrief: str,
+        *,
+        early_end_reason: str = "",
+        ready_to_leave_utc: datetime | None = None,
+    ) -> SessionEvent:
+        """Discharge, the debrief and the same-day integration entry: one transaction.
+
+        Esketamine also records the minutes of monitoring from the first device, the time the
+        client was ready to leave (``ready_to_leave_utc``, asked at discharge; now by default)
+        and, before 120 minutes, the written reason with its author (audited)."""
         if not self.session.running:
             raise SessionError("This session is not running; it cannot be ended again.")
-        check = self.discharge_check(discharge)
+        check = self.discharge_check(discharge, early_end_reason)
         if not check.ready:
             raise SessionError("Not ready for discharge: " + "; ".join(check.missing) + ".")
         now = self.clock.now()
         discharge = replace(discharge, discharged_at=discharge.discharged_at or now)
+        stored_discharge: dict[str, Any] = to_jsonable(discharge)
+        early = ""
+        monitoring: dict[str, Any] = {}
+        if self.esketamine and self.session.dose_utc is not None:
+            ready = ready_to_leave_utc or now
+            if ready_to_leave_utc is not None and not (self.session.dose_utc <= ready <= now):
+                raise SessionError(
+                    "The time the client was ready to leave lies between the first device and now."
+                )
+            wait = self.dose_wait()
+            too_soon = self.monitoring_left_s() > 0 or (wait is not None and wait.left_s > 0)
+            early = " ".join(early_end_reason.split()) if too_soon else ""
+            minutes = (now - self.session.dose_utc).total_seconds() / 60.0
+            monitoring = {
+                "monitoring_minutes": round(minutes, 1),
+                "ready_to_leave_utc": iso(ready),
+            }
+            if early:
+                monitoring |= {"early_end_reason": early, "early_end_by": self.repos.vault.who}
+            stored_discharge |= monitoring
         with self._action():
             if self._stored_status() not in (SessionStatus.STARTED, SessionStatus.DOSED):
                 raise SessionError("This session has already ended.")
-            payload: dict[str, Any] = {"aldrete_total": check.aldrete_total}
+            payload: dict[str, Any] = {"aldrete_total": check.aldrete_total, **monitoring}
             if discharge.aldrete_not_scored:
                 payload["aldrete_not_scored_reason"] = discharge.aldrete_not_scored_reason.strip()
             ended = self._event(EventKind.SESSION_ENDED, payload)
@@ -733,12 +984,18 @@ class SessionRunner:
                 self.session,
                 status=SessionStatus.ENDED,
                 ended_utc=now,
-                discharge=to_jsonable(discharge),
+                discharge=stored_discharge,
                 debrief=debrief.strip(),
             )
             self._save("session.end")
             if discharge.aldrete_not_scored:
                 self._audit("session.aldrete_not_scored", discharge.aldrete_not_scored_reason)
+            if early:
+                self._audit(
+                    "session.esketamine_early_end",
+                    f"{early} | by {self.repos.vault.who} | "
+                    f"{monitoring['monitoring_minutes']:g} min from the first device",
+                )
             entry = IntegrationEntry(
                 session_id=self.id,
                 kind=IntegrationKind.SAME_DAY_DEBRIEF,

@@ -185,14 +185,10 @@ class AgendaDialog(QDialog):
                 top.setFirstColumnSpanned(True)
                 days[day] = top
             ends = f"–{wording.time_of_day(row.ends.astimezone())}" if row.ends else ""
-            item = QTreeWidgetItem(
-                [
-                    f"{wording.time_of_day(row.when.astimezone())}{ends}",
-                    row.client,
-                    row.what,
-                    row.status,
-                ]
+            time_text = (
+                "due" if row.all_day else f"{wording.time_of_day(row.when.astimezone())}{ends}"
             )
+            item = QTreeWidgetItem([time_text, row.client, row.what, row.status])
             item.setData(0, CLIENT_ROLE, row.client_id)
             item.setData(0, SECTION_ROLE, "overview")
             days[day].addChild(item)

@@ -25,6 +25,7 @@ from kapcompanion.core.schedule import MeasureSchedule
 from kapcompanion.export.calendar import OPEN as OPEN
 from kapcompanion.export.calendar import load_plan as load_plan
 from kapcompanion.export.calendar import plan_document as plan_document
+from kapcompanion.services.rems import rems_due
 from kapcompanion.store.repos import Repos
 from kapcompanion.ui.measure_records import current_course, due_for_client
 
@@ -109,6 +110,7 @@ class AgendaRow:
     what: str
     status: str
     ends: datetime | None = None
+    all_day: bool = False  # a deadline (the REMS form), not an appointment
 
 
 @dataclass
@@ -150,6 +152,17 @@ def collect_agenda(repos: Repos, schedule: MeasureSchedule, start: date, end: da
             if when.astimezone().date() in planned_days:
                 continue  # the plan's dosing appointment already stands for it
             data.rows.append(AgendaRow(when, cid, shown, f"Dosing session {s.number}", "planned"))
+        # esketamine: the REMS Patient Monitoring Form within 7 days (issue 16); overdue ones
+        # stay on the first day until they are marked submitted
+        for due in rems_due(repos, cid):
+            if due.due_on > end:
+                continue
+            day = max(due.due_on, start)
+            at = datetime.combine(day, time.min).astimezone()
+            status = "overdue" if due.due_on < date.today() else "to submit"
+            data.rows.append(
+                AgendaRow(at, cid, shown, due.words(date.today()), status, all_day=True)
+            )
         for group in due_for_client(repos, cid, schedule):
             if group.when is not None and not group.when < hi:
                 continue  # due before a session after this window: not this week's work

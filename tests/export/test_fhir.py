@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -371,15 +370,30 @@ def test_a_broken_bundle_is_refused_in_plain_words() -> None:
         validate_bundle_json(json.dumps(bad))
 
 
-def test_esketamine_when_the_record_names_it(demo: Any) -> None:
-    session = next(
-        s for s in demo.sessions.for_client(3) if s.dose_utc is not None and s.signed_utc is None
-    )
-    demo.sessions.save(replace(session, plan={**session.plan, "drug": "esketamine"}))
+def test_esketamine_when_the_record_names_it(demo: Any, tmp_path: Path) -> None:
+    """An esketamine session, dosed through the runner on a copy of the demo vault: its dose
+    is coded as esketamine, every other dose of the client as ketamine."""
+    from readiness_support import prepare
+
+    from kapcompanion.services.session import SessionRunner, plan_session
+    from kapcompanion.store.repos import Repos
+    from kapcompanion.store.vault import Vault
+
+    copy = Vault.open(demo.vault.backup_to(tmp_path / "copy.kapv"), PASSPHRASE)
     try:
-        bundle = build_client_bundle(demo, 3).bundle
+        repos = Repos(copy)
+        plan = DosePlan(
+            route=Route.INTRANASAL, weight_kg=70, total_mg=56, drug="esketamine", devices=2
+        )
+        session = plan_session(repos, 3, plan)
+        assert session.id is not None
+        prepare(repos, session)
+        runner = SessionRunner(repos, session.id)
+        runner.start(bell=False)
+        runner.give_dose(draw_reason="Brought by the client from the REMS pharmacy this morning.")
+        bundle = build_client_bundle(repos, 3).bundle
     finally:
-        demo.sessions.save(replace(demo.sessions.get(session.id), plan=session.plan))
+        copy.close()
     (enc,) = [
         e for e in _resources(bundle, "Encounter") if e.type[0].text.endswith(f" {session.number}")
     ]

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.services.session import effect_alert_text
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.session.controller import SessionController
 from kapcompanion.ui.session.state import minutes_seconds
@@ -130,14 +131,21 @@ class AlertBanner(QFrame):
     def refresh(self) -> None:
         ctl = self.controller
         alert = ctl.open_alert() if not ctl.disposed else []
-        self.setVisible(bool(alert) and ctl.running)
-        if not alert:
+        effects = ctl.open_effect_alert() if not ctl.disposed else []
+        self.setVisible(bool(alert or effects) and ctl.running)
+        if not alert and not effects:
             return
         flags = list(dict.fromkeys(f for _vid, r in alert for f in r.flags))
+        flags += [effect_alert_text(e) for e in effects]
         n = len(alert)
-        self.title.setText(
-            "Vitals alert: a flagged reading" if n == 1 else f"Vitals alert: {n} flagged readings"
-        )
+        if not alert:
+            self.title.setText("Sedation or breathing alert: watch the client directly")
+        else:
+            self.title.setText(
+                "Vitals alert: a flagged reading"
+                if n == 1
+                else f"Vitals alert: {n} flagged readings"
+            )
         self.detail.setText("\n".join(flags))
         self._tick()
 
@@ -145,7 +153,9 @@ class AlertBanner(QFrame):
         if not self.isVisible():
             return
         left = self.controller.recheck_in_s()
-        if left is None:
+        if not self.controller.open_alert():
+            self.recheck.setText("Stays until acknowledged with a note of what you saw and did.")
+        elif left is None:
             self.recheck.setText("Stays until acknowledged with a note.")
         elif left > 0:
             self.recheck.setText(
@@ -160,8 +170,9 @@ class AlertBanner(QFrame):
     def open_acknowledge(self) -> ReasonDialog:
         ctl = self.controller
         flags = [f for _vid, r in ctl.open_alert() for f in r.flags]
+        flags += [effect_alert_text(e) for e in ctl.open_effect_alert()]
         dialog = ReasonDialog(
-            ctl.ctx.title("Acknowledge the vitals alert"),
+            ctl.ctx.title("Acknowledge the alert"),
             "Flagged: " + " ".join(flags),
             "&What you saw and did (kept in the record and the audit log)",
             "&Acknowledge",

@@ -24,11 +24,17 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
+from kapcompanion.core import esketamine as esk
 from kapcompanion.core.clock import PhaseKind, PhaseStatus
 from kapcompanion.core.discharge import Discharge, DischargeCheck
 from kapcompanion.core.ledger import ContainerState
 from kapcompanion.core.models import EventKind, SessionEvent, SessionStatus
-from kapcompanion.core.settings import VITALS_RECHECK_MIN
+from kapcompanion.core.settings import (
+    ACUTE_CHECK_AFTER_MIN,
+    ACUTE_CHECK_FIRST_HOUR_MIN,
+    ACUTE_CHECKS_EVERY_SESSION,
+    VITALS_RECHECK_MIN,
+)
 from kapcompanion.core.touch import TouchCheck, TouchKind
 from kapcompanion.core.vitals import VitalReading
 from kapcompanion.services import clinic, ledger
@@ -44,7 +50,7 @@ from kapcompanion.ui.audio_bridge import AudioBridge
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.session.music import SessionMusic, load_plan
 from kapcompanion.ui.session.readiness import music_preferences
-from kapcompanion.ui.session.state import ClockView, clock_view
+from kapcompanion.ui.session.state import ClockView, VitalsDue, acute_check_due, clock_view
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +88,7 @@ class SessionController(QObject):
     problem = Signal(str)
     ended = Signal()
     alert_changed = Signal()  # a flagged reading opened the alert, or it was acknowledged
+    check_reminder_changed = Signal(bool)  # an acute-effect check due now (True) or not
 
     def __init__(
         self,
@@ -123,8 +130,12 @@ class SessionController(QObject):
         self._seen = {e.id for e in self.runner.events()}
         self._taken = [self._offset_of(r) for _vid, r in self.runner.vitals()]
         self._alert: list[tuple[int, VitalReading]] = []
+        self._effects: list[SessionEvent] = []
         self._recheck_utc: datetime | None = None
         self._refresh_alert()
+        self._checks_taken = self.runner.acute_checks_taken()
+        self._check_due_now = False
+        self._read_check_settings()
         self._phase: PhaseKind | None = None
         self._due_now = False
         self.bridge = shared_bridge(ctx, bridge_tick_ms)
@@ -167,7 +178,71 @@ class SessionController(QObject):
             r.session.vitals_every_min,
             self._taken,
             recheck_in_s=self.recheck_in_s(),
+            esketamine=r.esketamine,
         )
+
+    # ------------------------------------------------------------------ acute-effect checks
+    def _read_check_settings(self) -> None:
+        vault = self.ctx.vault
+        self._check_every = (
+            int(clinic_settings.get(vault, ACUTE_CHECK_FIRST_HOUR_MIN)),
+            int(clinic_settings.get(vault, ACUTE_CHECK_AFTER_MIN)),
+        )
+        self._checks_every_session = bool(clinic_settings.get(vault, ACUTE_CHECKS_EVERY_SESSION))
+
+    @property
+    def esketamine(self) -> bool:
+        return bool(self.runner.esketamine)
+
+    @property
+    def checks_reminded(self) -> bool:
+        """Esketamine sessions remind the checks; others when the clinic asks for it."""
+        return self.esketamine or self._checks_every_session
+
+    def check_view(self) -> VitalsDue:
+        """The next acute-effect check on the clinic's schedule (nothing when not reminded)."""
+        r = self.runner
+        if not self.running or not self.checks_reminded:
+            return VitalsDue(None, False, "")
+        first, after = self._check_every
+        schedule = esk.acute_check_schedule(r.monitoring_end_s(), first, after)
+        return acute_check_due(
+            schedule, self._checks_taken, r.clock.offset_s(r.phases), r.clock.dosed
+        )
+
+    def _after_check(self, event: SessionEvent) -> SessionEvent:
+        if event.kind is EventKind.SEDATION_CHECK and event.offset_s and event.offset_s > 0:
+            self._checks_taken.append(event.offset_s)
+        self._refresh_alert()
+        self._sync()
+        if event.payload.get("alert"):
+            self.alert_changed.emit()
+        self.tick()
+        return event
+
+    def record_sedation(self, score: int, note: str = "") -> SessionEvent:
+        self._guard()
+        return self._after_check(self.runner.record_sedation(score, note))
+
+    def record_dissociation(self, level: str, note: str = "") -> SessionEvent:
+        self._guard()
+        return self._after_check(self.runner.record_dissociation(level, note))
+
+    def record_respiration(self, depressed: bool, action: str = "") -> SessionEvent:
+        self._guard()
+        return self._after_check(self.runner.record_respiration(depressed, action))
+
+    def give_booster(self, devices: int, *, reason: str = "", confirmed: str = "") -> SessionEvent:
+        """An esketamine booster in devices (``SessionRunner.give_booster``)."""
+        self._guard()
+        event = self.runner.give_booster(devices=devices, reason=reason, confirmed=confirmed)
+        self._sync()
+        self.tick()
+        return event
+
+    def open_effect_alert(self) -> list[SessionEvent]:
+        """MOAA/S of 3 or less, or respiratory depression, not yet acknowledged."""
+        return list(self._effects)
 
     # ------------------------------------------------------------------ vitals alert
     @property
@@ -179,6 +254,7 @@ class SessionController(QObject):
             return
         try:
             self._alert = self.runner.open_alert()
+            self._effects = self.runner.open_effect_alert()
             self._recheck_utc = self.runner.recheck_due_utc(self.recheck_minutes)
         except VaultError as exc:
             log.warning("alert state not read: %s", type(exc).__name__)
@@ -334,8 +410,8 @@ class SessionController(QObject):
     def safety_flag_active(self) -> bool:
         return self.runner.safety_flag_active()
 
-    def discharge_check(self, discharge: Discharge) -> DischargeCheck:
-        return self.runner.discharge_check(discharge)
+    def discharge_check(self, discharge: Discharge, early_end_reason: str = "") -> DischargeCheck:
+        return self.runner.discharge_check(discharge, early_end_reason)
 
     def minutes_left_in_phase(self) -> float | None:
         """Planned minutes left in the current phase (None before the dose or after the plan)."""
@@ -346,14 +422,26 @@ class SessionController(QObject):
             return None
         return status.remaining_s / 60.0
 
-    def end(self, discharge: Discharge, debrief: str) -> None:
+    def end(
+        self,
+        discharge: Discharge,
+        debrief: str,
+        *,
+        early_end_reason: str = "",
+        ready_to_leave_utc: datetime | None = None,
+    ) -> None:
         """Discharge: the music's end is recorded, the session ends, then the music fades."""
         self._guard()
-        check = self.discharge_check(discharge)
+        check = self.discharge_check(discharge, early_end_reason)
         if not check.ready:
             raise SessionError("Not ready for discharge: " + "; ".join(check.missing) + ".")
         self.music.finish_record()
-        self.runner.end(discharge, debrief)
+        self.runner.end(
+            discharge,
+            debrief,
+            early_end_reason=early_end_reason,
+            ready_to_leave_utc=ready_to_leave_utc,
+        )
         self._sync()
         self.music.fade_out()
         self._timer.stop()
@@ -375,6 +463,10 @@ class SessionController(QObject):
             if due != self._due_now:
                 self._due_now = due
                 self.reminder_changed.emit(due)
+            check_due = self.check_view().now
+            if check_due != self._check_due_now:
+                self._check_due_now = check_due
+                self.check_reminder_changed.emit(check_due)
             if not self.locked and self._monotonic() - self._last_beat >= HEARTBEAT_EVERY_S:
                 self._beat()
         self.ticked.emit()
@@ -447,6 +539,7 @@ class SessionController(QObject):
             self._beat()
         self._flush_pending()
         self._refresh_alert()
+        self._read_check_settings()
 
     def dispose(self, *, stop_music: bool = False) -> None:
         """Let go of the player and the signals (the session record stays as it is)."""

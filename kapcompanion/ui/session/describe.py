@@ -25,7 +25,7 @@ def dose_text(plan: DosePlan) -> str:
     """``IM 52.5 mg (0.75 mg/kg for 70.0 kg (154.3 lb))``; units always printed, the weight in
     both units as the PDF prints it (the number entered in pounds stays as entered)."""
     route = Route(plan.route)
-    bits = [route.label]
+    bits = ["Esketamine", route.label.lower()] if plan.esketamine else [route.label]
     if plan.total_mg is not None:
         bits.append(f"{fmt(plan.total_mg)} mg")
     if plan.mg_per_kg is not None:
@@ -74,7 +74,20 @@ def detail(event: SessionEvent) -> str:
         amount = p.get("total_mg")
         route = p.get("route") or ""
         label = Route(route).label if route in {r.value for r in Route} else str(route)
-        return _join(f"{fmt(float(amount))} mg" if amount else "", label, text)
+        devices = p.get("devices")
+        running = p.get("running_total_mg")
+        if isinstance(devices, int) and amount:
+            given = f"{devices} device{'s' if devices != 1 else ''} of 28 mg esketamine"
+            given += f" ({fmt(float(amount))} mg)"
+        else:
+            given = f"{fmt(float(amount))} mg" if amount else ""
+        return _join(
+            "booster" if p.get("booster") else "",
+            given,
+            label,
+            f"session total {fmt(float(running))} mg" if isinstance(running, int | float) else "",
+            text,
+        )
     if kind is EventKind.ADVERSE_EVENT:
         severity = str(p.get("severity") or "").strip()
         return _join(f"{severity.capitalize()} severity" if severity else "", text)
@@ -115,7 +128,14 @@ def detail(event: SessionEvent) -> str:
         if p.get("aldrete_not_scored_reason"):
             return f"Aldrete not scored: {p['aldrete_not_scored_reason']}"
         return f"modified Aldrete {total} of 10" if total is not None else ""
-    if kind in (EventKind.APP_INTERRUPTED, EventKind.APP_RESUMED, EventKind.ALERT_ACKNOWLEDGED):
+    if kind in (
+        EventKind.APP_INTERRUPTED,
+        EventKind.APP_RESUMED,
+        EventKind.ALERT_ACKNOWLEDGED,
+        EventKind.SEDATION_CHECK,
+        EventKind.DISSOCIATION_CHECK,
+        EventKind.RESPIRATION_CHECK,
+    ):
         return event_text(kind, p)  # the PDF's wording, so screen and paper agree
     if kind is EventKind.CORRECTION:
         original = p.get("kind", "")

@@ -13,9 +13,10 @@ integration entry (``SessionRunner.end``).
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTime, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QScrollArea,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -128,6 +130,28 @@ class DischargeDialog(QDialog):
         self.safety_box.setVisible(self.flag_active)
         column.addWidget(self.safety_box)
 
+        # esketamine (issue 16): the REMS asks when the client was ready to leave; before the
+        # label's 120 minutes from the first device the end needs a written, audited reason
+        self.esketamine_box = QGroupBox("Esketamine monitoring (REMS)", body)
+        esk_form = QFormLayout(self.esketamine_box)
+        self.monitoring = QLabel(self.esketamine_box)
+        self.monitoring.setAccessibleName("Monitoring since the first device")
+        self.monitoring.setWordWrap(True)
+        esk_form.addRow("Monitoring", self.monitoring)
+        now = controller.runner.clock.now().astimezone()
+        self.ready_at = QTimeEdit(QTime(now.hour, now.minute), self.esketamine_box)
+        self.ready_at.setDisplayFormat("HH:mm")
+        self.ready_at.setAccessibleName("Time the client was ready to leave")
+        esk_form.addRow("&Ready to leave at", self.ready_at)
+        self.early_reason = QLineEdit(self.esketamine_box)
+        self.early_reason.setAccessibleName("Why monitoring ends before 120 minutes")
+        self.early_reason.setPlaceholderText(
+            "Only to end before 120 minutes: why, in a sentence (kept with your name and audited)"
+        )
+        esk_form.addRow("&Early end reason", self.early_reason)
+        self.esketamine_box.setVisible(controller.esketamine)
+        column.addWidget(self.esketamine_box)
+
         debrief_box = QGroupBox("Short debrief (opens the same-day integration entry)", body)
         debrief_layout = QVBoxLayout(debrief_box)
         self.debrief = QPlainTextEdit(debrief_box)
@@ -171,7 +195,7 @@ class DischargeDialog(QDialog):
         for combo in self.aldrete.values():
             combo.currentIndexChanged.connect(self._changed)
         self.not_scored.toggled.connect(self._changed)
-        for edit in (self.escort_name, self.not_scored_reason):
+        for edit in (self.escort_name, self.not_scored_reason, self.early_reason):
             edit.textChanged.connect(self._changed)
         for plain in (self.safety_note, self.debrief):
             plain.textChanged.connect(self._changed)
@@ -233,8 +257,10 @@ class DischargeDialog(QDialog):
         not_scored = self.not_scored.isChecked()
         self.not_scored_reason.setVisible(not_scored)
         self.not_scored_label.setVisible(not_scored)
+        if self.controller.esketamine:
+            self._show_monitoring()
         try:
-            check = self.controller.discharge_check(self.discharge())
+            check = self.controller.discharge_check(self.discharge(), self.early_reason.text())
         except VaultError as exc:
             self.missing.setText(exc.message)
             set_role(self.missing, "error")
@@ -257,6 +283,32 @@ class DischargeDialog(QDialog):
         else:
             self.missing.setText("Still missing: " + "; ".join(check.missing) + ".")
             set_role(self.missing, "warning")
+
+    def _show_monitoring(self) -> None:
+        runner = self.controller.runner
+        dose = runner.session.dose_utc
+        if dose is None:
+            self.monitoring.setText("The first device is not marked.")
+            return
+        minutes = int((runner.clock.now() - dose).total_seconds() // 60)
+        left = runner.monitoring_left_s()
+        text = f"{minutes} min since the first device ({dose.astimezone():%H:%M})"
+        if left > 0:
+            text += f"; the label asks for {int(-(-left // 60))} min more"
+        self.monitoring.setText(text + ".")
+        set_role(self.monitoring, "warning" if left > 0 else "ok")
+
+    def ready_to_leave_utc(self) -> datetime | None:
+        """Today's date at the time entered, in UTC (esketamine sessions only)."""
+        if not self.controller.esketamine:
+            return None
+        now = self.controller.runner.clock.now().astimezone()
+        t = self.ready_at.time()
+        local = now.replace(hour=t.hour(), minute=t.minute(), second=0, microsecond=0)
+        dose = self.controller.runner.session.dose_utc
+        if dose is not None and timedelta(0) < dose - local < timedelta(minutes=1):
+            local = dose.astimezone()  # the minute of the first device itself
+        return min(local, now)
 
     # ------------------------------------------------------------------ draft
     def draft(self) -> dict[str, Any]:
@@ -296,7 +348,12 @@ class DischargeDialog(QDialog):
     # ------------------------------------------------------------------ ending
     def finish(self) -> bool:
         try:
-            self.controller.end(self.discharge(), self.debrief.toPlainText())
+            self.controller.end(
+                self.discharge(),
+                self.debrief.toPlainText(),
+                early_end_reason=self.early_reason.text() if self.controller.esketamine else "",
+                ready_to_leave_utc=self.ready_to_leave_utc(),
+            )
         except VaultError as exc:
             self.missing.setText(exc.message)
             set_role(self.missing, "error")

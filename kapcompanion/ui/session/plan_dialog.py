@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import esketamine as esk
 from kapcompanion.core.clock import PhaseKind, PlannedPhase
 from kapcompanion.core.dose import (
     USUAL_RANGES,
@@ -103,6 +104,10 @@ def ask_to_confirm(parent: QWidget, question: str) -> bool:
     return box.clickedButton() is give
 
 
+#: the route list's entry for the esketamine preset (intranasal, devices of 28 mg)
+ESKETAMINE_ITEM = "esketamine"
+
+
 class PlanDialog(QDialog):
     saved = Signal(object)  # DosingSession
 
@@ -135,6 +140,15 @@ class PlanDialog(QDialog):
         self.route.setAccessibleName("Route")
         for route in Route:
             self.route.addItem(route.label, route.value)
+        # the esketamine preset (issue 16): intranasal esketamine in devices of 28 mg
+        self.route.addItem("Esketamine nasal spray (Spravato)", ESKETAMINE_ITEM)
+        self.devices = QComboBox(self)
+        self.devices.setAccessibleName("Esketamine dose in devices of 28 mg")
+        for n in range(1, 5):
+            mg = n * esk.DEVICE_MG
+            what = "label dose" if mg in esk.LABEL_DOSES_MG else "needs a reason"
+            self.devices.addItem(f"{mg} mg: {n} device{'s' if n > 1 else ''} of 28 mg ({what})", n)
+        self.devices.setCurrentIndex(1)
         self.weight = WeightField(self)
         self.weight.set_unit(dose_service.weight_unit(ctx.vault).value)
         self.use_record_weight = QPushButton(self)
@@ -195,6 +209,7 @@ class PlanDialog(QDialog):
         dose_row.addWidget(self.dose, 1)
         dose_row.addWidget(self.per_kg_mode)
         dose_row.addWidget(self.total_mode)
+        dose_row.addWidget(self.devices, 1)
         when_row = QHBoxLayout()
         when_row.addWidget(self.when_on)
         when_row.addWidget(self.when, 1)
@@ -284,6 +299,7 @@ class PlanDialog(QDialog):
         layout.addWidget(self.buttons)
 
         self.route.currentIndexChanged.connect(self._route_changed)
+        self.devices.currentIndexChanged.connect(self._refresh)
         self.weight.changed.connect(self._weight_changed)
         self.use_record_weight.clicked.connect(self._use_record_weight)
         self.dose.valueChanged.connect(self._dose_changed)
@@ -296,6 +312,7 @@ class PlanDialog(QDialog):
         self.reset_phases.clicked.connect(self._load_phase_defaults)
         self.save_phases.clicked.connect(self.save_phase_defaults)
         self._fill(session)
+        self._show_dose_widgets()
         self._loading = False
         self._set_mode_format()
         self._refresh()
@@ -334,7 +351,11 @@ class PlanDialog(QDialog):
                         weight_entered=self.record_weight.entered,
                     )
         if plan is not None:
-            self.route.setCurrentIndex(self.route.findData(Route(plan.route).value))
+            item = ESKETAMINE_ITEM if plan.esketamine else Route(plan.route).value
+            self.route.setCurrentIndex(self.route.findData(item))
+            if plan.esketamine and plan.total_mg:
+                found = self.devices.findData(plan.devices or esk.devices_for(plan.total_mg))
+                self.devices.setCurrentIndex(max(found, 0))
             if plan.weight_kg and plan.weight_kg > 0:
                 self.weight.set_value(plan.weight)
             if plan.mg_per_kg is None and plan.total_mg is not None:
@@ -371,14 +392,34 @@ class PlanDialog(QDialog):
         self.when.setEnabled(self.when_on.isChecked())
 
     def route_value(self) -> Route:
-        return Route(self.route.currentData())
+        data = self.route.currentData()
+        return Route.INTRANASAL if data == ESKETAMINE_ITEM else Route(data)
+
+    def is_esketamine(self) -> bool:
+        return bool(self.route.currentData() == ESKETAMINE_ITEM)
+
+    def _show_dose_widgets(self) -> None:
+        esketamine = self.is_esketamine()
+        # esketamine is dosed in devices, not per kg: the dose row shows the devices instead
+        for w in (self.dose, self.per_kg_mode, self.total_mode):
+            w.setVisible(not esketamine)
+        self.devices.setVisible(esketamine)
+        self.save_phases.setEnabled(not esketamine)
 
     def _route_changed(self) -> None:
+        self._show_dose_widgets()
         if not self._loading:
             self._load_phase_defaults()
         self._refresh()
 
     def _load_phase_defaults(self) -> None:
+        if self.is_esketamine():
+            for phase in esk.ESKETAMINE_PHASES:
+                self.phase_spins[phase.kind].setValue(phase.minutes)
+            self.phases_note.setText(
+                f"The label: at least {esk.MONITORING_MIN} min from the first device."
+            )
+            return
         phases = clinic.phase_defaults(self.ctx.vault, self.route_value())
         given = {p.kind: p.minutes for p in phases}
         for kind, spin in self.phase_spins.items():
@@ -446,6 +487,15 @@ class PlanDialog(QDialog):
     def plan(self) -> DosePlan:
         route = self.route_value()
         weight = self.weight.value()
+        if self.is_esketamine():
+            return esk.esketamine_plan(
+                weight.kg if weight is not None else 0.0,
+                int(self.devices.currentData()),
+                self.lot.text(),
+                weight_unit=weight.unit if weight is not None else WeightUnit.KG,
+                weight_entered=weight.entered if weight is not None else None,
+                out_of_range_reason=self.reason.text().strip() or None,
+            )
         value = self.dose.value() or None
         per_kg = value if self.per_kg_mode.isChecked() else None
         total = value if self.total_mode.isChecked() else None
@@ -470,6 +520,11 @@ class PlanDialog(QDialog):
         return plan
 
     def _range_text(self, route: Route) -> str:
+        if self.is_esketamine():
+            return (
+                "Label doses 56 or 84 mg; others need a reason. "
+                f"Clinic maximum: {fmt(self.maxima[route].max_total_mg or 0)} mg."
+            )
         usual = USUAL_RANGES[route]
         parts = []
         if usual.min_mg_per_kg is not None and usual.max_mg_per_kg is not None:
@@ -491,7 +546,11 @@ class PlanDialog(QDialog):
         self.range_hint.setText(self._range_text(route))
         weight, value = self.weight_kg(), self.dose.value()
         pinned = self._pinned if self._pinned and self._pinned[2] == weight else None
-        if weight > 0 and value > 0:
+        if self.is_esketamine():
+            mg = int(self.devices.currentData()) * esk.DEVICE_MG
+            each = f" ({per_kg_from_total(weight, mg):.2f} mg/kg, not checked)" if weight else ""
+            self.computed.setText(f"= {mg} mg esketamine intranasal{each}")
+        elif weight > 0 and value > 0:
             shown = f"{fmt(weight)} kg"
             if self.per_kg_mode.isChecked():
                 total = pinned[1] if pinned else total_from_per_kg(weight, value)
@@ -524,6 +583,8 @@ class PlanDialog(QDialog):
         confirms = [i.message for i in issues if i.kind is IssueKind.CONFIRM]
         if not confirms:
             self.reason.setPlaceholderText("Only needed for a dose outside the usual range")
+            if plan.esketamine:
+                return "A label dose of esketamine.", "ok"
             return f"Within the usual {route.label} range.", "ok"
         above = is_above_usual(issues)
         self.reason.setPlaceholderText("Why this dose (required: a sentence)")

@@ -37,7 +37,9 @@ from kapcompanion.services.environment import low_disk_warning
 from kapcompanion.services.session import DoseNeedsConfirmation
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
+from kapcompanion.ui.session.acute_panel import MOAAS_KEYS, AcutePanel
 from kapcompanion.ui.session.alert import AlertBanner, ReasonDialog
+from kapcompanion.ui.session.booster import BoosterDialog
 from kapcompanion.ui.session.clock_panel import ClockPanel
 from kapcompanion.ui.session.controller import SessionController
 from kapcompanion.ui.session.discharge import DischargeDialog
@@ -220,6 +222,12 @@ class SessionScreen(QWidget):
             controls.addWidget(w, 1)
         controls.addWidget(self.extend_minutes)
         ending = QHBoxLayout()
+        # esketamine: a booster in devices of 28 mg through the extra-dose limits (issue 16)
+        self.booster_button = QPushButton("Booster device…", self)
+        self.booster_button.setAccessibleName("Record an esketamine booster in devices of 28 mg")
+        self.booster_button.clicked.connect(self.open_booster)
+        self.booster_button.setVisible(False)
+        ending.addWidget(self.booster_button)
         ending.addStretch(1)
         ending.addWidget(self.end_button)
 
@@ -227,6 +235,16 @@ class SessionScreen(QWidget):
         left.addWidget(self.stack, 3)
         left.addLayout(controls)
         left.addLayout(ending)
+        # acute-effect checks (issue 16): esketamine sessions, or every session if the clinic
+        # asks; the keys 5-0 record a MOAA/S score, I and R move to dissociation and breathing
+        self.acute: AcutePanel | None = None
+        if controller.checks_reminded:
+            self.acute = AcutePanel(controller, self)
+            self.acute.notice.connect(self.say)
+            left.addWidget(self.acute)
+        if controller.esketamine:
+            self.dose_button.setText("Mark the first device given (Ctrl+D)")
+            self.dose_button.setAccessibleName("Mark the first esketamine device given")
         self.player: MiniPlayer | None = None
         if controller.bridge is not None:
             self.player = MiniPlayer(controller.bridge, self)
@@ -279,6 +297,15 @@ class SessionScreen(QWidget):
         self._shortcut("V", self.vitals.focus_entry)
         for spec in QUICK_EVENTS:
             self._shortcut(spec.key, lambda k=spec.kind: self.events.begin(k))
+        self.check_keys: list[QShortcut] = []
+        if self.acute is not None:
+            acute = self.acute
+            for score in MOAAS_KEYS:
+                self.check_keys.append(
+                    self._shortcut(str(score), lambda s=score: acute.record_sedation(s))
+                )
+            self.check_keys.append(self._shortcut("I", acute.focus_dissociation))
+            self.check_keys.append(self._shortcut("R", acute.focus_breathing))
         controller.state_changed.connect(self.refresh)
         controller.phase_entered.connect(self._phase_entered)
         controller.problem.connect(self.say)
@@ -319,7 +346,12 @@ class SessionScreen(QWidget):
         for w in (self.next_button, self.extend_minutes, self.extend_button):
             w.setVisible(status is SessionStatus.DOSED)
         self.end_button.setVisible(ctl.running)
+        self.booster_button.setVisible(ctl.esketamine and status is SessionStatus.DOSED)
         self.vitals.setEnabled(ctl.running)
+        if self.acute is not None:
+            self.acute.setEnabled(ctl.running)
+            for shortcut in self.check_keys:
+                shortcut.setEnabled(ctl.running)
         self.alert.refresh()
 
     def say(self, text: str) -> None:
@@ -501,6 +533,16 @@ class SessionScreen(QWidget):
         dialog = DischargeDialog(self.controller, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(self.open_summary)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_booster(self) -> BoosterDialog:
+        dialog = BoosterDialog(self.controller, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(
+            lambda: self.say("Booster recorded; the session's total is updated.")
+        )
         self.dialog = dialog
         dialog.open()
         return dialog

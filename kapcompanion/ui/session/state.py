@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kapcompanion.core import esketamine as esk
 from kapcompanion.core.clock import (
     PhaseChange,
     PhaseKind,
@@ -50,12 +51,24 @@ def vitals_due(
     taken: Sequence[float],
     offset_s: float,
     dosed: bool,
+    esketamine: bool = False,
 ) -> VitalsDue:
-    """The next reading the schedule asks for (before dosing, every N min, at the end)."""
-    schedule = vitals_schedule(planned_end_s(phases, changes), every_min)
+    """The next reading the schedule asks for (before dosing, every N min, at the end).
+
+    Esketamine adds the label's blood pressure checks (before the first device, 40 minutes
+    after it, before the end of at least 120 minutes of monitoring) and names them."""
+    end = planned_end_s(phases, changes)
+    if esketamine:
+        end = esk.monitoring_end_s(end)
+        schedule = esk.bp_schedule(vitals_schedule(end, every_min), end)
+    else:
+        schedule = vitals_schedule(end, every_min)
     due = next_due(schedule, taken, offset_s, dosed)
     if due is None:
         return VitalsDue(None, False, "No more vitals scheduled")
+    label = esk.label_slot_text(due, end) if esketamine else ""
+    if label:
+        return _label_due(due, label, offset_s, dosed)
     if not dosed:
         if due == 0.0:
             return VitalsDue(0.0, True, "Vitals due before the dose")
@@ -66,6 +79,41 @@ def vitals_due(
         return VitalsDue(due, True, text)
     return VitalsDue(
         due, False, f"Next vitals at {format_offset(due)} (in {minutes_seconds(due - offset_s)})"
+    )
+
+
+def _label_due(due: float, label: str, offset_s: float, dosed: bool) -> VitalsDue:
+    """A label blood pressure check: 'Blood pressure due (40 minutes after the first device)'."""
+    if not dosed or due <= offset_s:
+        late = offset_s - due if dosed else 0.0
+        text = f"Blood pressure due ({label})"
+        if late >= 60:
+            text = f"Blood pressure overdue by {minutes_seconds(late)} ({label})"
+        return VitalsDue(due, True, text)
+    return VitalsDue(
+        due,
+        False,
+        f"Blood pressure at {format_offset(due)} ({label}; in {minutes_seconds(due - offset_s)})",
+    )
+
+
+def acute_check_due(
+    schedule: Sequence[float], taken: Sequence[float], offset_s: float, dosed: bool
+) -> VitalsDue:
+    """The next acute-effect check (MOAA/S, dissociation, breathing) on its schedule."""
+    if not dosed:
+        return VitalsDue(None, False, "")
+    due = esk.next_check_due(schedule, taken, offset_s)
+    if due is None:
+        return VitalsDue(None, False, "No more checks scheduled")
+    if due <= offset_s:
+        late = offset_s - due
+        text = "Check due now" if late < 60 else f"Check overdue by {minutes_seconds(late)}"
+        return VitalsDue(due, True, text)
+    return VitalsDue(
+        due,
+        False,
+        f"Next check at {format_offset(due)} (in {minutes_seconds(due - offset_s)})",
     )
 
 
@@ -112,6 +160,7 @@ def clock_view(
     every_min: float,
     taken: Sequence[float],
     recheck_in_s: float | None = None,
+    esketamine: bool = False,
 ) -> ClockView:
     if status is SessionStatus.PLANNED:
         return ClockView(
@@ -122,7 +171,9 @@ def clock_view(
     offset = clock.offset_s(phases)
     current = phase_at(offset, phases, changes, dosed=clock.dosed)
     due = with_recheck(
-        vitals_due(phases, changes, every_min, taken, offset, clock.dosed), recheck_in_s, offset
+        vitals_due(phases, changes, every_min, taken, offset, clock.dosed, esketamine),
+        recheck_in_s,
+        offset,
     )
     nxt = f"Next: {current.next.label}" if current.next else "Next: the end of the plan"
     if not clock.dosed:

@@ -15,12 +15,13 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayo
 from kapcompanion.core.clock import PhaseChange, PhaseKind, PlannedPhase, format_offset, timeline
 from kapcompanion.core.discharge import ALDRETE_CRITERIA, Discharge, aldrete_total
 from kapcompanion.core.dose import DosePlan
-from kapcompanion.core.models import DosingSession, EventKind, SessionEvent
+from kapcompanion.core.models import DosingSession, EventKind, SessionEvent, SessionStatus
 from kapcompanion.core.serial import load
 from kapcompanion.core.vitals import VitalReading
 from kapcompanion.store.repos import Repos
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.session import describe as words
+from kapcompanion.ui.session.rems_box import RemsBox
 
 HIDDEN_IN_EVENTS = (EventKind.MUSIC_STARTED, EventKind.MUSIC_ENDED, EventKind.VITALS)
 
@@ -219,6 +220,11 @@ class SummaryDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.browser, 1)
+        # an ended esketamine session: its REMS form, due within 7 days (issue 16)
+        self.rems: RemsBox | None = None
+        if session.plan.get("drug") == "esketamine" and session.status is SessionStatus.ENDED:
+            self.rems = RemsBox(ctx, session_id, self)
+            layout.addWidget(self.rems)
         layout.addWidget(buttons)
         self.resize(820, 640)
         self.browser.setFocus()
