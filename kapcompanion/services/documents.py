@@ -28,9 +28,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from kapcompanion.core.models import StoredDocument
+from kapcompanion.core.serial import to_jsonable
 from kapcompanion.store.documents import Conflict, StaleRevision
 from kapcompanion.store.errors import RecordNotFound, VaultError
 from kapcompanion.store.repos import Repos
+from kapcompanion.store.vault import utc_now
 
 __all__ = [
     "Choice",
@@ -126,9 +128,15 @@ def _detail(conflict: Conflict, choice: Choice, **more: Any) -> str:
     return json.dumps(fields, ensure_ascii=False, sort_keys=True)
 
 
-def resolve(repos: Repos, conflict_id: int, choice: Choice) -> StoredDocument | None:
+def resolve(
+    repos: Repos, conflict_id: int, choice: Choice, *, mine: Any = None
+) -> StoredDocument | None:
     """Settle a kept conflict with ``choice``: one transaction with its audit rows. Returns the
     document as it now stands (None for a draft conflict: read it with :func:`load_draft`).
+
+    ``mine``: the editor's content now (it kept its text while the choice waited, and may have
+    been typed on); None means the refused content as kept. When it differs from the refused
+    content it is kept in the conflict record too (``mine_at_choice``).
 
     When the record changed yet again since the conflict, nothing changes (the conflict stays
     open) and :class:`StaleRevision` says so."""
@@ -138,7 +146,7 @@ def resolve(repos: Repos, conflict_id: int, choice: Choice) -> StoredDocument | 
     if conflict.resolved_utc is not None:
         raise VaultError("This conflict was already settled; nothing was changed.")
     if conflict.draft_key is not None:
-        _resolve_draft(repos, conflict, choice)
+        _resolve_draft(repos, conflict, choice, mine)
         return None
     try:
         current = repos.documents.get(int(conflict.document_id or 0))
@@ -149,18 +157,17 @@ def resolve(repos: Repos, conflict_id: int, choice: Choice) -> StoredDocument | 
         ) from None
     if current.revision != conflict.theirs_revision:
         raise StaleRevision(current, conflict.theirs_revision, conflict)
+    own = conflict.mine if mine is None else to_jsonable(mine)
     data: dict[str, Any] | None
     if choice == "mine":
-        data = dict(conflict.mine)
+        data = dict(own)
     elif choice == "both":
-        data = merge_both(
-            conflict.theirs, conflict.mine, divider(current.updated_utc, conflict.created_utc)
-        )
+        data = merge_both(conflict.theirs, own, divider(current.updated_utc, utc_now()))
     else:
         data = None
     vault = repos.vault
     with vault.transaction() as tx:
-        settled = repos.documents.mark_resolved(tx, conflict.id, choice)
+        settled = repos.documents.mark_resolved(tx, conflict.id, choice, own)
         result = current
         if data is not None:
             result = repos.documents.save(
@@ -181,16 +188,16 @@ def resolve(repos: Repos, conflict_id: int, choice: Choice) -> StoredDocument | 
     return result
 
 
-def keep_mine(repos: Repos, conflict_id: int) -> StoredDocument | None:
-    return resolve(repos, conflict_id, "mine")
+def keep_mine(repos: Repos, conflict_id: int, *, mine: Any = None) -> StoredDocument | None:
+    return resolve(repos, conflict_id, "mine", mine=mine)
 
 
-def keep_theirs(repos: Repos, conflict_id: int) -> StoredDocument | None:
-    return resolve(repos, conflict_id, "theirs")
+def keep_theirs(repos: Repos, conflict_id: int, *, mine: Any = None) -> StoredDocument | None:
+    return resolve(repos, conflict_id, "theirs", mine=mine)
 
 
-def keep_both(repos: Repos, conflict_id: int) -> StoredDocument | None:
-    return resolve(repos, conflict_id, "both")
+def keep_both(repos: Repos, conflict_id: int, *, mine: Any = None) -> StoredDocument | None:
+    return resolve(repos, conflict_id, "both", mine=mine)
 
 
 # --------------------------------------------------------------------------- drafts in meta
@@ -243,7 +250,7 @@ def save_draft(
     return stored + 1
 
 
-def _resolve_draft(repos: Repos, conflict: Conflict, choice: Choice) -> None:
+def _resolve_draft(repos: Repos, conflict: Conflict, choice: Choice, mine: Any) -> None:
     key = str(conflict.draft_key)
     vault = repos.vault
     with vault.transaction() as tx:
@@ -251,13 +258,14 @@ def _resolve_draft(repos: Repos, conflict: Conflict, choice: Choice) -> None:
         stored = int(row[0]) if row else 0
         if stored != conflict.theirs_revision:
             raise StaleRevision(None, conflict.theirs_revision, conflict)
-        settled = repos.documents.mark_resolved(tx, conflict.id, choice)
+        own = conflict.mine if mine is None else mine
+        settled = repos.documents.mark_resolved(tx, conflict.id, choice, own)
         revision = stored
         if choice != "theirs":
             value = (
-                conflict.mine
+                own
                 if choice == "mine"
-                else merge_both(conflict.theirs, conflict.mine, divider(None, conflict.created_utc))
+                else merge_both(conflict.theirs, own, divider(None, utc_now()))
             )
             vault.set_json(key, value, tx)
             revision = stored + 1

@@ -333,15 +333,24 @@ class Documents:
         )
         return self._conflict_in(tx, conflict_id)
 
-    def mark_resolved(self, tx: Connection, conflict_id: int, resolution: str) -> Conflict:
-        """Record the choice on the conflict (the caller writes the audit row in ``tx``)."""
-        cur = tx.execute(
-            "UPDATE conflicts SET resolved_utc = ?, resolution = ? WHERE id = ?"
-            " AND resolved_utc IS NULL",
-            (iso(utc_now()), resolution, conflict_id),
-        )
-        if cur.rowcount != 1:
+    def mark_resolved(
+        self, tx: Connection, conflict_id: int, resolution: str, mine_at_choice: Any = None
+    ) -> Conflict:
+        """Record the choice on the conflict (the caller writes the audit row in ``tx``).
+        ``mine_at_choice``: the editor's content when the choice was made, kept beside the
+        refused content when it differs (typing went on while the choice waited)."""
+        row = tx.execute(
+            "SELECT data FROM conflicts WHERE id = ? AND resolved_utc IS NULL", (conflict_id,)
+        ).fetchone()
+        if row is None:
             raise VaultError("This conflict was already settled; nothing was changed.")
+        data = json.loads(row[0])
+        if mine_at_choice is not None and mine_at_choice != data.get("mine"):
+            data["mine_at_choice"] = mine_at_choice
+        tx.execute(
+            "UPDATE conflicts SET resolved_utc = ?, resolution = ?, data = ? WHERE id = ?",
+            (iso(utc_now()), resolution, json.dumps(data, ensure_ascii=False), conflict_id),
+        )
         return self._conflict_in(tx, conflict_id)
 
     def get(self, doc_id: int) -> StoredDocument:

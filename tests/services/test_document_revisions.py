@@ -94,6 +94,20 @@ def test_keep_both(two_editors: tuple[Repos, StoredDocument, svc.Conflict]) -> N
     assert repos.vault.check().ok
 
 
+def test_the_choice_takes_the_text_typed_while_it_waited(
+    two_editors: tuple[Repos, StoredDocument, svc.Conflict],
+) -> None:
+    repos, base, conflict = two_editors
+    typed_on = Intake(notes=MINE + ", and she has asked for a blanket")
+    svc.keep_mine(repos, conflict.id, mine=typed_on)
+    assert load(Intake, repos.documents.get(base.id or 0).data) == typed_on
+    kept = json.loads(repos.vault.read("SELECT data FROM conflicts")[0][0])
+    assert load(Intake, kept["mine"]).notes == MINE  # as refused
+    assert load(Intake, kept["mine_at_choice"]) == typed_on
+    assert load(Intake, kept["theirs"]).notes == THEIRS
+    assert repos.vault.check().ok
+
+
 def test_a_choice_on_a_record_changed_again_changes_nothing(
     two_editors: tuple[Repos, StoredDocument, svc.Conflict],
 ) -> None:
