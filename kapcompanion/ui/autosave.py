@@ -4,6 +4,15 @@ Call :meth:`Autosaver.touch` on each edit. The draft is saved after a pause in t
 (``idle_ms``), at least every ``max_ms`` while typing goes on, before a lock
 (``signals.about_to_lock``), and when the owner widget is destroyed. ``save`` must commit to the
 vault; the ``saved`` signal carries a short human status ("Saved 10:42:05") for a label.
+
+No stale overwrite: ``save`` passes the revision its editor loaded (``services.documents``).
+When the record changed elsewhere the save is refused with ``StaleRevision`` (both versions
+already kept in the vault); ``conflicted`` carries it, for a
+:class:`~kapcompanion.ui.widgets.conflict_banner.ConflictBanner`. Until the editor calls
+:meth:`settle` (after the user chose keep mine / theirs / both) the timers save nothing, so
+the editor keeps its text without piling up conflicts; an explicit :meth:`flush` (a lock, the
+editor closing) with new typing still saves, which is refused again and kept again, so even
+that text is not lost.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
+from kapcompanion.services.documents import StaleRevision
 from kapcompanion.store.errors import VaultError
 
 log = logging.getLogger(__name__)
@@ -22,6 +32,8 @@ log = logging.getLogger(__name__)
 class Autosaver(QObject):
     saved = Signal(str)
     failed = Signal(str)
+    #: the save was refused: the record changed elsewhere (a StaleRevision, conflict kept)
+    conflicted = Signal(object)
 
     def __init__(
         self,
@@ -35,10 +47,11 @@ class Autosaver(QObject):
         super().__init__(parent)
         self._save = save
         self._dirty = False
+        self._conflict: StaleRevision | None = None
         self._idle = QTimer(self, singleShot=True, interval=idle_ms)
-        self._idle.timeout.connect(self.flush)
+        self._idle.timeout.connect(self._timed)
         self._max = QTimer(self, singleShot=True, interval=max_ms)
-        self._max.timeout.connect(self.flush)
+        self._max.timeout.connect(self._timed)
         if about_to_lock is not None:
             about_to_lock.connect(self.flush)
         parent.destroyed.connect(self._on_owner_gone)
@@ -47,21 +60,45 @@ class Autosaver(QObject):
     def dirty(self) -> bool:
         return self._dirty
 
+    @property
+    def conflict(self) -> StaleRevision | None:
+        """The refused save waiting for a choice, if any."""
+        return self._conflict
+
     def touch(self) -> None:
-        """Something changed: save soon."""
+        """Something changed: save soon (not while a conflict waits for a choice)."""
         self._dirty = True
+        if self._conflict is not None:
+            return
         self._idle.start()
         if not self._max.isActive():
             self._max.start()
 
+    def settle(self, status: str = "") -> None:
+        """The conflict was settled (the editor shows the chosen version): save as usual."""
+        self._conflict = None
+        self._dirty = False
+        self.saved.emit(status or f"Saved {datetime.now():%H:%M:%S}")
+
+    def _timed(self) -> None:
+        if self._conflict is None:
+            self.flush()
+
     def flush(self) -> bool:
-        """Save now if anything changed. Returns False when the save failed (and says why)."""
+        """Save now if anything changed. Returns False when the save failed (and says why),
+        and while a refused save waits for a choice."""
         self._idle.stop()
         self._max.stop()
         if not self._dirty:
-            return True
+            return self._conflict is None
         try:
             self._save()
+        except StaleRevision as exc:
+            self._conflict = exc
+            self._dirty = False  # this text is kept in the vault with the conflict
+            self.failed.emit("Not saved here: changed elsewhere; both versions are kept")
+            self.conflicted.emit(exc)
+            return False
         except VaultError as exc:
             self.failed.emit(f"Not saved: {exc.message}")
             return False

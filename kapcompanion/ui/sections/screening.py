@@ -1,9 +1,12 @@
 """The "Screening and intake" section of a client's record.
 
 Two drafts, each the client's current document of its kind (``services/screening.py``):
-the screening and the intake, autosaved separately. A signed document is shown read-only
-with a way to start a new draft from it. Baseline measures open the measures screen
-(``ui/measure_form.py``, imported only when asked for, so this section works without it).
+the screening and the intake, autosaved separately. An autosave based on an older version
+than the stored one (the same record saved in another window meanwhile) is refused and kept;
+a strip over the form offers keep mine / keep theirs / keep both (``ConflictBanner``). A
+signed document is shown read-only with a way to start a new draft from it. Baseline
+measures open the measures screen (``ui/measure_form.py``, imported only when asked for, so
+this section works without it).
 """
 
 from __future__ import annotations
@@ -24,7 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kapcompanion.core.screening import Prescriber
+from kapcompanion.core.intake import Intake
+from kapcompanion.core.models import StoredDocument
+from kapcompanion.core.screening import Prescriber, Screening
+from kapcompanion.core.serial import load
+from kapcompanion.services import documents as document_service
 from kapcompanion.services.screening import (
     client_escort,
     current_intake,
@@ -42,6 +49,7 @@ from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.intake_form import IntakeForm
 from kapcompanion.ui.screening_form import INTERACTING, ScreeningForm
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.conflict_banner import ConflictBanner
 from kapcompanion.ui.widgets.override_banner import ScreeningOverrideBanner
 
 MEASURE_FORM = "kapcompanion.ui.measure_form"
@@ -49,6 +57,8 @@ NO_MEASURES = (
     "The measures screen is not part of this version yet, so baseline questionnaires "
     "(PHQ-9, GAD-7 and others) cannot be taken here. Nothing was lost."
 )
+CHOICES: dict[str, document_service.Choice] = {"mine": "mine", "theirs": "theirs", "both": "both"}
+WAITING = "Not saved here: both versions are kept until you choose"
 SIGNED = "This {what} is signed and cannot change. Start a new draft from it to record changes."
 
 
@@ -84,15 +94,19 @@ class ScreeningSection(QWidget):
         self.intake.set_record_escort(client_escort(ctx.repos, client_id))
         self.screening_signed = self._signed_bar("screening", self._new_screening_draft)
         self.intake_signed = self._signed_bar("intake", self._new_intake_draft)
+        self.screening_conflict = ConflictBanner("screening")
+        self.intake_conflict = ConflictBanner("intake")
 
         screening_page = QWidget()
         sp = QVBoxLayout(screening_page)
         sp.setContentsMargins(0, 0, 0, 0)
+        sp.addWidget(self.screening_conflict)
         sp.addWidget(self.screening_signed)
         sp.addWidget(self.screening, 1)
         intake_page = QWidget()
         ip = QVBoxLayout(intake_page)
         ip.setContentsMargins(0, 0, 0, 0)
+        ip.addWidget(self.intake_conflict)
         ip.addWidget(self.intake_signed)
         ip.addWidget(self.intake, 1)
         self.tabs = QTabWidget(self)
@@ -114,6 +128,14 @@ class ScreeningSection(QWidget):
         for saver in (self.screening_saver, self.intake_saver):
             saver.saved.connect(self._saved)
             saver.failed.connect(self._failed)
+        for saver, banner in (
+            (self.screening_saver, self.screening_conflict),
+            (self.intake_saver, self.intake_conflict),
+        ):
+            saver.conflicted.connect(banner.show_conflict)
+            saver.conflicted.connect(lambda _exc: self._saved(WAITING))
+        self.screening_conflict.chosen.connect(self._settle_screening)
+        self.intake_conflict.chosen.connect(self._settle_intake)
         self.screening.edited.connect(self._screening_edited)
         self.screening.override_requested.connect(self.record_override)
         self.screening.override_withdraw_requested.connect(self.withdraw_override)
@@ -185,6 +207,51 @@ class ScreeningSection(QWidget):
         self.intake_doc = save_intake(
             self.ctx.repos, self.client_id, self.intake_doc, self.intake.intake()
         )
+
+    # ------------------------------------------------------------------ changed elsewhere
+    def _settle(
+        self, saver: Autosaver, banner: ConflictBanner, mine: object, choice: str
+    ) -> StoredDocument | None:
+        """Keep mine / theirs / both for the refused save ``saver`` holds; the document as it
+        now stands, or None (nothing changed, and the strip or the status says why)."""
+        exc = saver.conflict
+        if exc is None or exc.conflict is None:
+            banner.clear()
+            return None
+        try:
+            doc = document_service.resolve(
+                self.ctx.repos,
+                exc.conflict.id,
+                CHOICES[choice],
+                mine=mine,
+            )
+        except document_service.StaleRevision:  # changed yet again: keep this text again
+            saver.settle()
+            saver.touch()
+            saver.flush()
+            return None
+        except VaultError as exc_:
+            self._failed(f"Not saved: {exc_.message}")
+            return None
+        banner.clear()
+        words = {"mine": "your version", "theirs": "the other version", "both": "both versions"}
+        saver.settle(f"Kept {words.get(choice, choice)} {datetime.now():%H:%M:%S}")
+        return doc
+
+    def _settle_intake(self, choice: str) -> None:
+        doc = self._settle(self.intake_saver, self.intake_conflict, self.intake.intake(), choice)
+        if doc is not None:
+            self.intake_doc = doc
+            self.intake.set_intake(load(Intake, doc.data))
+            self._cross_check()
+
+    def _settle_screening(self, choice: str) -> None:
+        mine = self.screening.screening
+        doc = self._settle(self.screening_saver, self.screening_conflict, mine, choice)
+        if doc is not None:
+            self.screening_doc = doc
+            self.screening.set_screening(load(Screening, doc.data))
+            self._cross_check()
 
     def _screening_edited(self) -> None:
         self._cross_check()
