@@ -20,13 +20,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
-from kapcompanion.services.documents import StaleRevision
+from kapcompanion.core.models import StoredDocument
+from kapcompanion.services.documents import Choice, StaleRevision, resolve
 from kapcompanion.store.errors import VaultError
+from kapcompanion.ui.widgets.conflict_banner import ConflictBanner
+
+if TYPE_CHECKING:
+    from kapcompanion.ui.context import AppContext
 
 log = logging.getLogger(__name__)
+
+CHOICES: dict[str, Choice] = {"mine": "mine", "theirs": "theirs", "both": "both"}
+KEPT = {"mine": "your version", "theirs": "the other version", "both": "both versions"}
 
 
 class Autosaver(QObject):
@@ -111,3 +120,41 @@ class Autosaver(QObject):
             self.flush()
         except Exception:  # the vault may already be closed; the lock flush saved it
             log.warning("autosave on close skipped", exc_info=False)
+
+
+def guard_conflicts(
+    saver: Autosaver,
+    banner: ConflictBanner,
+    ctx: AppContext,
+    mine: Callable[[], object],
+    show: Callable[[StoredDocument | None], None],
+    failed: Callable[[str], None] | None = None,
+) -> None:
+    """Wire a :class:`ConflictBanner` to ``saver``: a refused save shows the banner; a choice
+    settles the kept conflict (``services.documents.resolve`` with ``mine()``, the editor's
+    content now), hides the banner, lets the saver go on and hands ``show`` the document as
+    it now stands (None for a draft in meta: the editor reads it again). When the record
+    changed yet again meanwhile, the editor's text is saved again, refused again and kept
+    again, and the banner shows the newer conflict."""
+    saver.conflicted.connect(banner.show_conflict)
+
+    def chosen(choice: str) -> None:
+        exc = saver.conflict
+        if exc is None or exc.conflict is None or choice not in CHOICES:
+            banner.clear()
+            return
+        try:
+            doc = resolve(ctx.repos, exc.conflict.id, CHOICES[choice], mine=mine())
+        except StaleRevision:
+            saver.settle()
+            saver.touch()
+            saver.flush()
+            return
+        except VaultError as error:
+            (failed or saver.failed.emit)(f"Not saved: {error.message}")
+            return
+        banner.clear()
+        saver.settle(f"Kept {KEPT[choice]} {datetime.now():%H:%M:%S}")
+        show(doc)
+
+    banner.chosen.connect(chosen)

@@ -8,13 +8,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from kapcompanion.core import serial
 from kapcompanion.core.intake import Intake
+from kapcompanion.core.integration import IntegrationEntry
 from kapcompanion.core.serial import load
 from kapcompanion.services.screening import current_intake, save_intake
+from kapcompanion.ui.integration_editor import IntegrationEditor
 from kapcompanion.ui.main_window import MainWindow
+from kapcompanion.ui.prompt_editor import load_clinic_prompts
+from kapcompanion.ui.sections.integration import IntegrationSection
 from kapcompanion.ui.sections.screening import ScreeningSection
 
 THEIRS = "Client prefers morning sessions."
@@ -128,3 +134,37 @@ def test_keep_mine_and_keep_theirs_from_the_strip(qtbot: QtBot, unlocked: MainWi
     assert stored.notes == MINE
     kept = [c.mine for c in ctx.repos.documents.conflicts(document_id=_doc.id)]  # type: ignore[union-attr]
     assert [load(Intake, m).notes for m in kept] == [MINE, "Another try."]
+
+
+def test_two_editors_of_one_integration_entry(qtbot: QtBot, unlocked: MainWindow) -> None:
+    ws = unlocked.workspace
+    ctx = unlocked.ctx
+    assert ws is not None and ctx is not None
+    record = ws.open_client(ws.clients.model.client_id(0))
+    assert record is not None
+    section = record.show_section("integration")
+    assert isinstance(section, IntegrationSection)
+    first = section.new_entry()
+    QTest.keyClicks(first.free_text, "Felt held by the music.")
+    assert first.flush() and first.doc is not None
+    prompts, retired = load_clinic_prompts(ctx.vault)
+    second = IntegrationEditor(ctx, section.client_id, prompts, retired)
+    qtbot.addWidget(second)
+    second.load(ctx.repos.documents.get(first.doc.id or 0))
+    second.free_text.moveCursor(QTextCursor.MoveOperation.End)
+    QTest.keyClicks(second.free_text, " The fear softened.")
+    assert second.flush()
+    QTest.keyClicks(first.free_text, " Then I slept.")
+    assert not first.flush()
+    assert first.conflict_banner.title.text().startswith("Changed elsewhere at ")
+    assert first.free_text.toPlainText() == "Felt held by the music. Then I slept."
+    first.conflict_banner.buttons["both"].click()
+    kept = serial.load(IntegrationEntry, ctx.repos.documents.get(first.doc.id or 0).data)
+    above, _line, below = kept.free_text.split("\n\n")
+    assert (above, below) == (
+        "Felt held by the music. The fear softened.",
+        "Felt held by the music. Then I slept.",
+    )
+    assert first.free_text.toPlainText() == kept.free_text
+    assert not first.conflict_banner.isVisible() and first.doc.revision == 3
+    assert ctx.repos.vault.check().ok

@@ -31,7 +31,6 @@ from kapcompanion.core.intake import Intake
 from kapcompanion.core.models import StoredDocument
 from kapcompanion.core.screening import Prescriber, Screening
 from kapcompanion.core.serial import load
-from kapcompanion.services import documents as document_service
 from kapcompanion.services.screening import (
     client_escort,
     current_intake,
@@ -44,7 +43,7 @@ from kapcompanion.services.screening import (
     withdraw_override,
 )
 from kapcompanion.store.errors import VaultError
-from kapcompanion.ui.autosave import Autosaver
+from kapcompanion.ui.autosave import Autosaver, guard_conflicts
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.intake_form import IntakeForm
 from kapcompanion.ui.screening_form import INTERACTING, ScreeningForm
@@ -57,7 +56,6 @@ NO_MEASURES = (
     "The measures screen is not part of this version yet, so baseline questionnaires "
     "(PHQ-9, GAD-7 and others) cannot be taken here. Nothing was lost."
 )
-CHOICES: dict[str, document_service.Choice] = {"mine": "mine", "theirs": "theirs", "both": "both"}
 WAITING = "Not saved here: both versions are kept until you choose"
 SIGNED = "This {what} is signed and cannot change. Start a new draft from it to record changes."
 
@@ -128,14 +126,24 @@ class ScreeningSection(QWidget):
         for saver in (self.screening_saver, self.intake_saver):
             saver.saved.connect(self._saved)
             saver.failed.connect(self._failed)
-        for saver, banner in (
-            (self.screening_saver, self.screening_conflict),
-            (self.intake_saver, self.intake_conflict),
-        ):
-            saver.conflicted.connect(banner.show_conflict)
+        guard_conflicts(
+            self.screening_saver,
+            self.screening_conflict,
+            ctx,
+            lambda: self.screening.screening,
+            self._show_screening,
+            self._failed,
+        )
+        guard_conflicts(
+            self.intake_saver,
+            self.intake_conflict,
+            ctx,
+            self.intake.intake,
+            self._show_intake,
+            self._failed,
+        )
+        for saver in (self.screening_saver, self.intake_saver):
             saver.conflicted.connect(lambda _exc: self._saved(WAITING))
-        self.screening_conflict.chosen.connect(self._settle_screening)
-        self.intake_conflict.chosen.connect(self._settle_intake)
         self.screening.edited.connect(self._screening_edited)
         self.screening.override_requested.connect(self.record_override)
         self.screening.override_withdraw_requested.connect(self.withdraw_override)
@@ -209,45 +217,14 @@ class ScreeningSection(QWidget):
         )
 
     # ------------------------------------------------------------------ changed elsewhere
-    def _settle(
-        self, saver: Autosaver, banner: ConflictBanner, mine: object, choice: str
-    ) -> StoredDocument | None:
-        """Keep mine / theirs / both for the refused save ``saver`` holds; the document as it
-        now stands, or None (nothing changed, and the strip or the status says why)."""
-        exc = saver.conflict
-        if exc is None or exc.conflict is None:
-            banner.clear()
-            return None
-        try:
-            doc = document_service.resolve(
-                self.ctx.repos,
-                exc.conflict.id,
-                CHOICES[choice],
-                mine=mine,
-            )
-        except document_service.StaleRevision:  # changed yet again: keep this text again
-            saver.settle()
-            saver.touch()
-            saver.flush()
-            return None
-        except VaultError as exc_:
-            self._failed(f"Not saved: {exc_.message}")
-            return None
-        banner.clear()
-        words = {"mine": "your version", "theirs": "the other version", "both": "both versions"}
-        saver.settle(f"Kept {words.get(choice, choice)} {datetime.now():%H:%M:%S}")
-        return doc
-
-    def _settle_intake(self, choice: str) -> None:
-        doc = self._settle(self.intake_saver, self.intake_conflict, self.intake.intake(), choice)
+    def _show_intake(self, doc: StoredDocument | None) -> None:
+        """The intake as kept after a choice on the strip."""
         if doc is not None:
             self.intake_doc = doc
             self.intake.set_intake(load(Intake, doc.data))
             self._cross_check()
 
-    def _settle_screening(self, choice: str) -> None:
-        mine = self.screening.screening
-        doc = self._settle(self.screening_saver, self.screening_conflict, mine, choice)
+    def _show_screening(self, doc: StoredDocument | None) -> None:
         if doc is not None:
             self.screening_doc = doc
             self.screening.set_screening(load(Screening, doc.data))
