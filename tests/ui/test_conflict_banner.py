@@ -17,9 +17,11 @@ from kapcompanion.core.intake import Intake
 from kapcompanion.core.integration import IntegrationEntry
 from kapcompanion.core.serial import load
 from kapcompanion.services.screening import current_intake, save_intake
+from kapcompanion.ui.addenda import AddendumDialog
 from kapcompanion.ui.integration_editor import IntegrationEditor
 from kapcompanion.ui.main_window import MainWindow
 from kapcompanion.ui.prompt_editor import load_clinic_prompts
+from kapcompanion.ui.records import load_ref
 from kapcompanion.ui.sections.integration import IntegrationSection
 from kapcompanion.ui.sections.screening import ScreeningSection
 
@@ -168,3 +170,30 @@ def test_two_editors_of_one_integration_entry(qtbot: QtBot, unlocked: MainWindow
     assert first.free_text.toPlainText() == kept.free_text
     assert not first.conflict_banner.isVisible() and first.doc.revision == 3
     assert ctx.repos.vault.check().ok
+
+
+def test_one_addendum_draft_in_two_windows(qtbot: QtBot, unlocked: MainWindow) -> None:
+    ctx = unlocked.ctx
+    assert ctx is not None
+    client_id = ctx.repos.clients.search("Ada")[0].id
+    assert client_id is not None
+    doc = save_intake(ctx.repos, client_id, None, Intake(notes="Signed intake."))
+    ctx.repos.documents.sign(doc.id or 0, "Dr Test")
+    ref = load_ref(ctx.repos, "intake", doc.id or 0)
+    first, second = AddendumDialog(ctx, ref), AddendumDialog(ctx, ref)
+    for dialog in (first, second):
+        qtbot.addWidget(dialog)
+    QTest.keyClicks(first.text, "Phoned on day 3.")
+    assert first.autosaver.flush()
+    QTest.keyClicks(second.text, "Sleeping well.")
+    assert not second.autosaver.flush()  # the draft changed since this window read it
+    assert not second.conflict_banner.isHidden()
+    assert ctx.vault.get_json(f"draft.addendum.intake.{doc.id}") == "Phoned on day 3."
+    second.conflict_banner.buttons["both"].click()
+    kept = ctx.vault.get_json(f"draft.addendum.intake.{doc.id}")
+    assert kept.startswith("Phoned on day 3.\n\n") and kept.endswith("\n\nSleeping well.")
+    assert second.text.toPlainText() == kept and second.conflict_banner.isHidden()
+    assert second.add()
+    assert [a.text for a in ctx.repos.addenda.for_record("intake", doc.id or 0)] == [kept]
+    actions = [r.action for r in ctx.vault.audit_entries() if "conflict" in r.action]
+    assert actions == ["draft.conflict_resolved", "draft.conflict"]  # newest first
