@@ -13,13 +13,17 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from kapcompanion.core import serial
+from kapcompanion.core.dose import DosePlan, Route
 from kapcompanion.core.intake import Intake
 from kapcompanion.core.integration import IntegrationEntry
 from kapcompanion.core.serial import load
+from kapcompanion.services.preparation import checklist_document
 from kapcompanion.services.screening import current_intake, save_intake
+from kapcompanion.services.session import plan_session
 from kapcompanion.ui.addenda import AddendumDialog
 from kapcompanion.ui.integration_editor import IntegrationEditor
 from kapcompanion.ui.main_window import MainWindow
+from kapcompanion.ui.preparation import PreparationView
 from kapcompanion.ui.prompt_editor import load_clinic_prompts
 from kapcompanion.ui.records import load_ref
 from kapcompanion.ui.sections.integration import IntegrationSection
@@ -197,3 +201,31 @@ def test_one_addendum_draft_in_two_windows(qtbot: QtBot, unlocked: MainWindow) -
     assert [a.text for a in ctx.repos.addenda.for_record("intake", doc.id or 0)] == [kept]
     actions = [r.action for r in ctx.vault.audit_entries() if "conflict" in r.action]
     assert actions == ["draft.conflict_resolved", "draft.conflict"]  # newest first
+
+
+def test_one_checklist_in_two_windows(qtbot: QtBot, unlocked: MainWindow) -> None:
+    ctx = unlocked.ctx
+    assert ctx is not None
+    plan = DosePlan(route=Route.IM, weight_kg=70, mg_per_kg=0.5, lot="L1")
+    sid = plan_session(ctx.repos, 1, plan).id
+    assert sid is not None
+    first = PreparationView(ctx, 1, sid)
+    qtbot.addWidget(first)
+    first.autosaver.touch()
+    assert first.autosaver.flush() and first.doc is not None  # the checklist exists now
+    second = PreparationView(ctx, 1, sid)
+    qtbot.addWidget(second)
+    for view, words in ((second, "Raise the left hand"), (first, "Say the word 'pause'")):
+        edit = view.rows["stop_signal"].text
+        assert edit is not None
+        QTest.keyClicks(edit, words)
+    assert second.autosaver.flush()
+    assert not first.autosaver.flush() and not first.conflict_banner.isHidden()
+    first.conflict_banner.buttons["theirs"].click()
+    assert first.conflict_banner.isHidden()
+    shown = first.rows["stop_signal"].text
+    assert shown is not None and shown.toPlainText() == "Raise the left hand"
+    doc = checklist_document(ctx.repos, sid)
+    assert doc is not None and doc.revision == 2
+    [kept] = ctx.repos.documents.conflicts(document_id=doc.id)
+    assert kept.resolution == "theirs" and "Say the word 'pause'" in json.dumps(kept.mine)
