@@ -213,9 +213,20 @@ def _revision_key(key: str) -> str:
     return f"revision.{key}"
 
 
+def _stored_revision(raw: object) -> tuple[int, datetime | None]:
+    """A draft's revision and when it was saved, as kept in meta (``N`` or ``N@iso time``)."""
+    if raw is None:
+        return 0, None
+    number, _at, when = str(raw).partition("@")
+    try:
+        return int(number), datetime.fromisoformat(when) if when else None
+    except ValueError:
+        return 0, None
+
+
 def load_draft(repos: Repos, key: str) -> Draft:
     vault = repos.vault
-    return Draft(vault.get_json(key), int(vault.get_meta(_revision_key(key)) or 0))
+    return Draft(vault.get_json(key), _stored_revision(vault.get_meta(_revision_key(key)))[0])
 
 
 def save_draft(
@@ -229,7 +240,7 @@ def save_draft(
     stale: StaleRevision | None = None
     with vault.transaction() as tx:
         row = tx.execute("SELECT value FROM meta WHERE key = ?", (_revision_key(key),)).fetchone()
-        stored = int(row[0]) if row else 0
+        stored, saved_at = _stored_revision(row[0] if row else None)
         if stored != loaded_revision:
             theirs_row = tx.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
             conflict = repos.documents.keep_draft_conflict(
@@ -241,10 +252,10 @@ def save_draft(
                 expected_revision=loaded_revision,
                 stored_revision=stored,
             )
-            stale = StaleRevision(None, loaded_revision, conflict)
+            stale = StaleRevision(None, loaded_revision, conflict, saved_at)
         else:
             vault.set_json(key, value, tx)
-            vault.set_meta(_revision_key(key), str(stored + 1), tx)
+            vault.set_meta(_revision_key(key), f"{stored + 1}@{utc_now().isoformat()}", tx)
     if stale is not None:
         raise stale
     return stored + 1
@@ -255,7 +266,7 @@ def _resolve_draft(repos: Repos, conflict: Conflict, choice: Choice, mine: Any) 
     vault = repos.vault
     with vault.transaction() as tx:
         row = tx.execute("SELECT value FROM meta WHERE key = ?", (_revision_key(key),)).fetchone()
-        stored = int(row[0]) if row else 0
+        stored, saved_at = _stored_revision(row[0] if row else None)
         if stored != conflict.theirs_revision:
             raise StaleRevision(None, conflict.theirs_revision, conflict)
         own = conflict.mine if mine is None else mine
@@ -265,11 +276,11 @@ def _resolve_draft(repos: Repos, conflict: Conflict, choice: Choice, mine: Any) 
             value = (
                 own
                 if choice == "mine"
-                else merge_both(conflict.theirs, own, divider(None, utc_now()))
+                else merge_both(conflict.theirs, own, divider(saved_at, utc_now()))
             )
             vault.set_json(key, value, tx)
             revision = stored + 1
-            vault.set_meta(_revision_key(key), str(revision), tx)
+            vault.set_meta(_revision_key(key), f"{revision}@{utc_now().isoformat()}", tx)
         vault.audit(
             "draft.conflict_resolved",
             record_type="draft",

@@ -71,10 +71,15 @@ class StaleRevision(VaultError):
     refused content (None only when the caller's outer transaction will drop it)."""
 
     def __init__(
-        self, current: StoredDocument | None, expected: int, conflict: Conflict | None
+        self,
+        current: StoredDocument | None,
+        expected: int,
+        conflict: Conflict | None,
+        changed_at: datetime | None = None,
     ) -> None:
-        when = conflict.created_utc if conflict is not None else utc_now()
+        when = changed_at or (conflict.created_utc if conflict is not None else utc_now())
         saved = current.updated_utc if current is not None and current.updated_utc else when
+        #: when the stored version was saved
         self.changed_at = saved
         super().__init__(
             f"Changed elsewhere at {saved.astimezone():%H:%M}: this copy was based on an older "

@@ -158,6 +158,7 @@ def test_drafts_in_meta_carry_a_revision(tmp_path: Path) -> None:
         svc.save_draft(repos, key, MINE, a.revision)
     kept = refused.value.conflict
     assert kept is not None and (kept.mine, kept.theirs) == (MINE, THEIRS)
+    assert refused.value.changed_at < kept.created_utc  # when the other draft was saved
     assert svc.load_draft(repos, key) == svc.Draft(THEIRS, 1)
     assert [r.action for r in vault.audit_entries(action="draft.conflict")] == ["draft.conflict"]
     assert svc.resolve(repos, kept.id, "both") is None
