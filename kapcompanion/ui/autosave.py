@@ -57,6 +57,8 @@ class Autosaver(QObject):
         self._save = save
         self._dirty = False
         self._conflict: StaleRevision | None = None
+        #: a banner shows a refused save (``guard_conflicts``): no "not saved" status then
+        self.shows_conflicts = False
         self._idle = QTimer(self, singleShot=True, interval=idle_ms)
         self._idle.timeout.connect(self._timed)
         self._max = QTimer(self, singleShot=True, interval=max_ms)
@@ -105,7 +107,8 @@ class Autosaver(QObject):
         except StaleRevision as exc:
             self._conflict = exc
             self._dirty = False  # this text is kept in the vault with the conflict
-            self.failed.emit("Not saved here: changed elsewhere; both versions are kept")
+            if not self.shows_conflicts:
+                self.failed.emit(f"Not saved here: {exc.message}")
             self.conflicted.emit(exc)
             return False
         except VaultError as exc:
@@ -137,6 +140,7 @@ def guard_conflicts(
     changed yet again meanwhile, the editor's text is saved again, refused again and kept
     again, and the banner shows the newer conflict."""
     saver.conflicted.connect(banner.show_conflict)
+    saver.shows_conflicts = True
 
     def chosen(choice: str) -> None:
         exc = saver.conflict

@@ -18,8 +18,8 @@ from kapcompanion.services.documents import StaleRevision
 from kapcompanion.ui.theme import set_role
 
 EXPLAIN = (
-    "Another window or import saved this {what} after you opened it. Your text stays here "
-    "and both versions are kept until you choose."
+    "Another window or an import saved this {what} after you opened it. Your text stays "
+    "here; both versions are kept until you choose."
 )
 TIPS = {
     "mine": "Save the text in this window as the current version (the other stays in the history).",
@@ -65,13 +65,11 @@ class ConflictBanner(QFrame):
             self.buttons[choice] = button
             row.addWidget(button)
         row.addStretch(1)
-        words = QVBoxLayout()
-        words.setSpacing(2)
-        words.addWidget(self.title)
-        words.addWidget(self.text)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
-        layout.addLayout(words, 1)
+        layout = QVBoxLayout(self)  # buttons under the words: fits a narrow editor column
+        layout.setContentsMargins(10, 6, 10, 8)
+        layout.setSpacing(4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.text)
         layout.addLayout(row)
         self.hide()
 
