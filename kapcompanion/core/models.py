@@ -259,6 +259,8 @@ class StoredDocument:
     signed_utc: datetime | None = None
     signed_by: str = ""
     id: int | None = None
+    #: raised by one on every save; a save based on an older one is refused (0: not stored)
+    revision: int = 0
 
     @property
     def signed(self) -> bool:

@@ -49,6 +49,7 @@ from kapcompanion.core.checklist import (
 from kapcompanion.core.models import DosingSession, StoredDocument
 from kapcompanion.core.reasons import reason_problem
 from kapcompanion.core.serial import load, to_jsonable
+from kapcompanion.services import documents
 from kapcompanion.store.errors import VaultError
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
@@ -202,7 +203,10 @@ def save_checklist(
         )
     else:
         doc = dataclasses.replace(doc, data=data)
-    return repos.documents.save(doc, audit_action=audit_action, audit_detail=audit_detail)
+    # ``doc`` is the version the screen loaded: a newer stored one is not overwritten
+    return documents.save(
+        repos, doc, doc.revision or None, audit_action=audit_action, audit_detail=audit_detail
+    )
 
 
 # --------------------------------------------------------------------------- readiness gate

@@ -34,6 +34,7 @@ from kapcompanion.core.screening import (
     reconcile_medication,
 )
 from kapcompanion.core.serial import load, to_jsonable
+from kapcompanion.services import documents
 from kapcompanion.services import measures as measure_service
 from kapcompanion.store.errors import VaultError
 from kapcompanion.store.repos import Repos
@@ -72,14 +73,24 @@ def save_record(
     audit_action: str | None = None,
     audit_detail: str = "",
 ) -> StoredDocument:
-    """Save ``record`` into ``doc`` (a new draft when there is none, or it is signed)."""
+    """Save ``record`` into ``doc`` (a new draft when there is none, or it is signed).
+
+    ``doc`` is the version the form loaded or last saved: when the stored draft is newer
+    (another window saved it), nothing is overwritten and ``StaleRevision`` carries the kept
+    conflict (``services.documents``)."""
     data = to_jsonable(record)
-    target = (
-        StoredDocument(kind=kind, client_id=client_id, data=data)
-        if doc is None or doc.signed
-        else replace(doc, data=data)
+    if doc is None or doc.signed:
+        target = StoredDocument(kind=kind, client_id=client_id, data=data)
+        return documents.save(
+            repos, target, None, audit_action=audit_action, audit_detail=audit_detail
+        )
+    return documents.save(
+        repos,
+        replace(doc, data=data),
+        doc.revision or None,
+        audit_action=audit_action,
+        audit_detail=audit_detail,
     )
-    return repos.documents.save(target, audit_action=audit_action, audit_detail=audit_detail)
 
 
 def client_escort(repos: Repos, client_id: int) -> Contact | None:

@@ -43,9 +43,15 @@ TRACKED: tuple[str, ...] = (
     "ledger_products",
     "ledger_containers",
     "ledger_entries",
+    "conflicts",
 )
 #: Columns that are caches derived from other records (not part of the record itself).
-DERIVED: dict[str, frozenset[str]] = {"clients": frozenset({"next_session"})}
+#: A document's ``revision`` (schema v5) only counts its saves, so that a stale save is refused
+#: (``store.documents``); it is left out so records and seals made before v5 verify unchanged.
+DERIVED: dict[str, frozenset[str]] = {
+    "clients": frozenset({"next_session"}),
+    "documents": frozenset({"revision"}),
+}
 #: How each kind is named in a report ("event 4312 differs ...").
 KIND_NAMES = {
     "clients": "client",
@@ -61,6 +67,7 @@ KIND_NAMES = {
     "ledger_products": "ledger product",
     "ledger_containers": "ledger container",
     "ledger_entries": "ledger entry",
+    "conflicts": "kept conflicting version",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -42,6 +42,54 @@ def _refuse_if_sealed(tx: Connection, session_id: int | None, doc_id: int) -> No
         )
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A save refused because it was based on an older revision, kept with what it met.
+
+    ``mine``: the refused content; ``theirs``: the stored content at that moment. A document
+    conflict has ``document_id``; a draft kept in meta has ``draft_key``."""
+
+    id: int
+    client_id: int | None
+    document_id: int | None
+    draft_key: str | None
+    kind: str
+    created_utc: datetime
+    who: str
+    mine_revision: int
+    theirs_revision: int
+    resolved_utc: datetime | None
+    resolution: str
+    mine: Any
+    theirs: Any
+
+
+class StaleRevision(VaultError):
+    """A save based on an older revision than the stored one; nothing was overwritten.
+
+    ``current``: the stored version (a document, or for a draft None); ``conflict``: the kept
+    refused content (None only when the caller's outer transaction will drop it)."""
+
+    def __init__(
+        self,
+        current: StoredDocument | None,
+        expected: int,
+        conflict: Conflict | None,
+        changed_at: datetime | None = None,
+    ) -> None:
+        when = changed_at or (conflict.created_utc if conflict is not None else utc_now())
+        saved = current.updated_utc if current is not None and current.updated_utc else when
+        #: when the stored version was saved
+        self.changed_at = saved
+        super().__init__(
+            f"Changed elsewhere at {saved.astimezone():%H:%M}: this copy was based on an older "
+            "version. Both versions are kept; choose which to keep."
+        )
+        self.current = current
+        self.expected = expected
+        self.conflict = conflict
+
+
 class Documents:
     """Screening, intake, checklists, integration entries, measures, safety plans, plans."""
 
@@ -50,7 +98,7 @@ class Documents:
 
     _SELECT = (
         "SELECT id, kind, client_id, course_id, session_id, status, created_utc,"
-        " updated_utc, signed_utc, signed_by, data FROM documents"
+        " updated_utc, signed_utc, signed_by, data, revision FROM documents"
     )
 
     def _row(self, r: tuple[Any, ...]) -> StoredDocument:
@@ -66,15 +114,30 @@ class Documents:
             signed_utc=datetime.fromisoformat(r[8]) if r[8] else None,
             signed_by=r[9] or "",
             data=json.loads(r[10]),
+            revision=int(r[11]) if len(r) > 11 else 0,  # a sealed copy has none
         )
 
     def save(
-        self, doc: StoredDocument, *, audit_action: str | None = None, audit_detail: str = ""
+        self,
+        doc: StoredDocument,
+        *,
+        audit_action: str | None = None,
+        audit_detail: str = "",
+        expected_revision: int | None = None,
     ) -> StoredDocument:
         """Insert or update a draft. Signed documents are locked. ``audit_detail`` goes into
-        the audit row (an override's reason, author and findings, say)."""
+        the audit row (an override's reason, author and findings, say).
+
+        ``expected_revision``: the revision the editor loaded (None: not checked, for callers
+        that just read the document in the same action). When the stored revision differs
+        (another editor, an import or a script saved meanwhile), nothing is overwritten: the
+        refused content is kept as a conflict with the stored content it met (audited
+        ``document.conflict``, naming both revisions), and :class:`StaleRevision` carries the
+        stored version and the conflict. Call it outside any outer transaction, or the
+        caller's rollback drops the kept conflict with everything else."""
         now = utc_now()
         body = json.dumps(to_jsonable(doc.data), ensure_ascii=False)
+        stale: StaleRevision | None = None
         with self.vault.transaction() as tx:
             if doc.id is None:
                 cur = tx.execute(
@@ -91,34 +154,209 @@ class Documents:
                         body,
                     ),
                 )
-                doc = replace(doc, id=int(cur.lastrowid), created_utc=now, updated_utc=now)
+                doc = replace(
+                    doc, id=int(cur.lastrowid), created_utc=now, updated_utc=now, revision=1
+                )
                 action = audit_action or f"{doc.kind}.create"
             else:
                 row = tx.execute(
-                    "SELECT status, session_id FROM documents WHERE id = ?", (doc.id,)
+                    "SELECT status, session_id, revision FROM documents WHERE id = ?", (doc.id,)
                 ).fetchone()
                 if row is None:
                     raise RecordNotFound(f"Record {doc.id} does not exist.")
                 if row[0] == DocStatus.SIGNED.value:
                     raise RecordLocked("This record is signed; add an addendum instead.")
                 _refuse_if_sealed(tx, row[1], doc.id)
-                tx.execute(
-                    "UPDATE documents SET data = ?, updated_utc = ?, session_id = ?,"
-                    " course_id = ? WHERE id = ?",
-                    (body, iso(now), doc.session_id, doc.course_id, doc.id),
+                if expected_revision is not None and int(row[2]) != expected_revision:
+                    stale = self._keep_conflict(tx, doc, expected_revision)
+                else:
+                    revision = int(row[2]) + 1
+                    tx.execute(
+                        "UPDATE documents SET data = ?, updated_utc = ?, session_id = ?,"
+                        " course_id = ?, revision = ? WHERE id = ?",
+                        (body, iso(now), doc.session_id, doc.course_id, revision, doc.id),
+                    )
+                    doc = replace(doc, updated_utc=now, revision=revision)
+                    action = audit_action or f"{doc.kind}.update"
+            if stale is None:
+                self.vault.audit(
+                    action,
+                    record_type=doc.kind,
+                    record_id=doc.id,
+                    client_id=doc.client_id,
+                    detail=audit_detail,
+                    conn=tx,
+                    records=(("documents", int(doc.id or 0)),),
                 )
-                doc = replace(doc, updated_utc=now)
-                action = audit_action or f"{doc.kind}.update"
-            self.vault.audit(
-                action,
-                record_type=doc.kind,
-                record_id=doc.id,
-                client_id=doc.client_id,
-                detail=audit_detail,
-                conn=tx,
-                records=(("documents", int(doc.id or 0)),),
-            )
+        if stale is not None:
+            raise stale
         return doc
+
+    # ----------------------------------------------------------------- conflicts
+    def _keep_conflict(
+        self, tx: Connection, mine: StoredDocument, expected_revision: int
+    ) -> StaleRevision:
+        """Keep the refused content beside the stored content it met (one conflict row and its
+        ``document.conflict`` audit row, in ``tx``)."""
+        theirs = self._row_in(tx, int(mine.id or 0))
+        data = {"mine": to_jsonable(mine.data), "theirs": theirs.data}
+        cur = tx.execute(
+            "INSERT INTO conflicts (client_id, document_id, draft_key, kind, created_utc, who,"
+            " mine_revision, theirs_revision, data) VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                theirs.client_id,
+                theirs.id,
+                None,
+                theirs.kind,
+                iso(utc_now()),
+                self.vault.who,
+                expected_revision,
+                theirs.revision,
+                json.dumps(data, ensure_ascii=False),
+            ),
+        )
+        conflict_id = int(cur.lastrowid)
+        self.vault.audit(
+            "document.conflict",
+            record_type=theirs.kind,
+            record_id=theirs.id,
+            client_id=theirs.client_id,
+            detail=json.dumps(
+                {
+                    "conflict": conflict_id,
+                    "document": theirs.id,
+                    "mine_based_on_revision": expected_revision,
+                    "stored_revision": theirs.revision,
+                },
+                sort_keys=True,
+            ),
+            conn=tx,
+            records=(("conflicts", conflict_id),),
+        )
+        return StaleRevision(theirs, expected_revision, self._conflict_in(tx, conflict_id))
+
+    def _row_in(self, tx: Connection, doc_id: int) -> StoredDocument:
+        row = tx.execute(self._SELECT + " WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise RecordNotFound(f"Record {doc_id} does not exist.")
+        return self._row(tuple(row))
+
+    _CONFLICT_SELECT = (
+        "SELECT id, client_id, document_id, draft_key, kind, created_utc, who, mine_revision,"
+        " theirs_revision, resolved_utc, resolution, data FROM conflicts"
+    )
+
+    @staticmethod
+    def _conflict_row(r: tuple[Any, ...]) -> Conflict:
+        data = json.loads(r[11])
+        return Conflict(
+            id=int(r[0]),
+            client_id=r[1],
+            document_id=r[2],
+            draft_key=r[3],
+            kind=str(r[4]),
+            created_utc=datetime.fromisoformat(r[5]),
+            who=str(r[6]),
+            mine_revision=int(r[7]),
+            theirs_revision=int(r[8]),
+            resolved_utc=datetime.fromisoformat(r[9]) if r[9] else None,
+            resolution=r[10] or "",
+            mine=data.get("mine"),
+            theirs=data.get("theirs"),
+        )
+
+    def _conflict_in(self, tx: Connection, conflict_id: int) -> Conflict:
+        row = tx.execute(self._CONFLICT_SELECT + " WHERE id = ?", (conflict_id,)).fetchone()
+        if row is None:
+            raise RecordNotFound(f"Conflict {conflict_id} does not exist.")
+        return self._conflict_row(tuple(row))
+
+    def conflict(self, conflict_id: int) -> Conflict:
+        rows = self.vault.read(self._CONFLICT_SELECT + " WHERE id = ?", (conflict_id,))
+        if not rows:
+            raise RecordNotFound(f"Conflict {conflict_id} does not exist.")
+        return self._conflict_row(rows[0])
+
+    def conflicts(
+        self, *, document_id: int | None = None, draft_key: str | None = None
+    ) -> list[Conflict]:
+        """Kept conflicts of a document (or of a draft in meta), oldest first."""
+        if draft_key is not None:
+            rows = self.vault.read(
+                self._CONFLICT_SELECT + " WHERE draft_key = ? ORDER BY id", (draft_key,)
+            )
+        else:
+            rows = self.vault.read(
+                self._CONFLICT_SELECT + " WHERE document_id = ? ORDER BY id", (document_id,)
+            )
+        return [self._conflict_row(r) for r in rows]
+
+    def keep_draft_conflict(
+        self,
+        tx: Connection,
+        *,
+        key: str,
+        client_id: int | None,
+        mine: Any,
+        theirs: Any,
+        expected_revision: int,
+        stored_revision: int,
+    ) -> Conflict:
+        """A refused draft (kept in meta) beside the stored draft it met, audited
+        ``draft.conflict`` in ``tx``."""
+        cur = tx.execute(
+            "INSERT INTO conflicts (client_id, document_id, draft_key, kind, created_utc, who,"
+            " mine_revision, theirs_revision, data) VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                client_id,
+                None,
+                key,
+                "draft",
+                iso(utc_now()),
+                self.vault.who,
+                expected_revision,
+                stored_revision,
+                json.dumps({"mine": mine, "theirs": theirs}, ensure_ascii=False),
+            ),
+        )
+        conflict_id = int(cur.lastrowid)
+        self.vault.audit(
+            "draft.conflict",
+            record_type="draft",
+            client_id=client_id,
+            detail=json.dumps(
+                {
+                    "conflict": conflict_id,
+                    "draft": key,
+                    "mine_based_on_revision": expected_revision,
+                    "stored_revision": stored_revision,
+                },
+                sort_keys=True,
+            ),
+            conn=tx,
+            records=(("conflicts", conflict_id),),
+        )
+        return self._conflict_in(tx, conflict_id)
+
+    def mark_resolved(
+        self, tx: Connection, conflict_id: int, resolution: str, mine_at_choice: Any = None
+    ) -> Conflict:
+        """Record the choice on the conflict (the caller writes the audit row in ``tx``).
+        ``mine_at_choice``: the editor's content when the choice was made, kept beside the
+        refused content when it differs (typing went on while the choice waited)."""
+        row = tx.execute(
+            "SELECT data FROM conflicts WHERE id = ? AND resolved_utc IS NULL", (conflict_id,)
+        ).fetchone()
+        if row is None:
+            raise VaultError("This conflict was already settled; nothing was changed.")
+        data = json.loads(row[0])
+        if mine_at_choice is not None and mine_at_choice != data.get("mine"):
+            data["mine_at_choice"] = mine_at_choice
+        tx.execute(
+            "UPDATE conflicts SET resolved_utc = ?, resolution = ?, data = ? WHERE id = ?",
+            (iso(utc_now()), resolution, json.dumps(data, ensure_ascii=False), conflict_id),
+        )
+        return self._conflict_in(tx, conflict_id)
 
     def get(self, doc_id: int) -> StoredDocument:
         rows = self.vault.read(self._SELECT + " WHERE id = ?", (doc_id,))

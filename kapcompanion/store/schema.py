@@ -292,7 +292,42 @@ def _to_v4(conn: Connection) -> None:
             )
 
 
+V5 = """
+ALTER TABLE documents ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE conflicts (
+    id INTEGER PRIMARY KEY,
+    client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,
+    document_id INTEGER,
+    draft_key TEXT,
+    kind TEXT NOT NULL,
+    created_utc TEXT NOT NULL,
+    who TEXT NOT NULL DEFAULT '',
+    mine_revision INTEGER NOT NULL,
+    theirs_revision INTEGER NOT NULL,
+    resolved_utc TEXT,
+    resolution TEXT,
+    data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX conflicts_document ON conflicts(document_id);
+CREATE INDEX conflicts_client ON conflicts(client_id);
+"""
+
+
+def _to_v5(conn: Connection) -> None:
+    """Revisions and conflicts (issue 20 item 2): no stale overwrite.
+
+    Every document gains ``revision`` (1 for those that exist), raised by one on each save; a
+    save based on an older revision is refused and its content kept in ``conflicts`` (with
+    the stored content it met) until someone chooses. ``revision`` is bookkeeping, not part of
+    the record: ``store.audit.DERIVED`` leaves it out of content hashes and seals, so existing
+    records and signatures verify unchanged and no baseline rows are needed. ``document_id`` is
+    a plain number, not a foreign key: a conflict outlives a deleted draft, as its trace."""
+    for statement in V5.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
 #: MIGRATIONS[n] upgrades a vault at version n to version n + 1.
-MIGRATIONS: list[Migration] = [_to_v1, _to_v2, _to_v3, _to_v4]
+MIGRATIONS: list[Migration] = [_to_v1, _to_v2, _to_v3, _to_v4, _to_v5]
 
 SCHEMA_VERSION = len(MIGRATIONS)

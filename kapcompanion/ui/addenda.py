@@ -27,11 +27,13 @@ from PySide6.QtWidgets import (
 
 from kapcompanion.core.models import Addendum
 from kapcompanion.export.describe import fmt_datetime
+from kapcompanion.services import documents as document_service
 from kapcompanion.store.errors import RecordNotFound, VaultError
-from kapcompanion.ui.autosave import Autosaver
+from kapcompanion.ui.autosave import Autosaver, guard_conflicts
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.records import RecordRef, load_ref, signature_line
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.conflict_banner import ConflictBanner
 
 
 def draft_key(record_type: str, record_id: int) -> str:
@@ -64,7 +66,8 @@ class AddendumDialog(QDialog):
         self.text = QPlainTextEdit()
         self.text.setAccessibleName("Addendum text")
         self.text.setTabChangesFocus(True)
-        draft = ctx.vault.get_json(draft_key(ref.record_type, ref.record_id))
+        loaded = document_service.load_draft(ctx.repos, draft_key(ref.record_type, ref.record_id))
+        draft, self.draft_revision = loaded.value, loaded.revision
         if isinstance(draft, str):
             self.text.setPlainText(draft)
         label = QLabel("&Addendum:")
@@ -93,13 +96,32 @@ class AddendumDialog(QDialog):
         self.autosaver.saved.connect(lambda text: self.state.setText(f"Draft {text.lower()}"))
         self.autosaver.failed.connect(self.state.setText)
         self.text.textChanged.connect(self.autosaver.touch)
+        self.conflict_banner = ConflictBanner("addendum draft")  # the same draft in two windows
+        layout.insertWidget(1, self.conflict_banner)
+        guard_conflicts(
+            self.autosaver, self.conflict_banner, ctx, self.text.toPlainText, self._kept
+        )
         self.text.setFocus()
 
     def _save_draft(self) -> None:
         text = self.text.toPlainText()
-        self.ctx.vault.set_json(
-            draft_key(self.ref.record_type, self.ref.record_id), text if text.strip() else None
+        self.draft_revision = document_service.save_draft(
+            self.ctx.repos,
+            draft_key(self.ref.record_type, self.ref.record_id),
+            text if text.strip() else None,
+            self.draft_revision,
+            client_id=self.ref.client_id,
         )
+
+    def _kept(self, _doc: object) -> None:
+        """Show the draft as kept after a choice on the conflict strip."""
+        loaded = document_service.load_draft(
+            self.ctx.repos, draft_key(self.ref.record_type, self.ref.record_id)
+        )
+        self.draft_revision = loaded.revision
+        self.text.blockSignals(True)
+        self.text.setPlainText(loaded.value if isinstance(loaded.value, str) else "")
+        self.text.blockSignals(False)
 
     def add(self) -> bool:
         text = self.text.toPlainText().strip()

@@ -38,11 +38,13 @@ from PySide6.QtWidgets import (
 from kapcompanion.core import serial, wording
 from kapcompanion.core.integration import IntegrationEntry, IntegrationKind, PromptSet
 from kapcompanion.core.models import DosingSession, SessionStatus, StoredDocument
+from kapcompanion.services import documents as document_service
 from kapcompanion.store.errors import RecordLocked, VaultError
-from kapcompanion.ui.autosave import Autosaver
+from kapcompanion.ui.autosave import Autosaver, guard_conflicts
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.measure_records import current_course, session_day
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.conflict_banner import ConflictBanner
 from kapcompanion.ui.widgets.image_strip import ImageStrip
 
 KIND_WORDS = {
@@ -220,6 +222,9 @@ class IntegrationEditor(QWidget):
         self.autosaver = Autosaver(self._save, self, about_to_lock=ctx.signals.about_to_lock)
         self.autosaver.saved.connect(self._saved_ok)
         self.autosaver.failed.connect(self._save_failed)
+        self.conflict_banner = ConflictBanner("entry")  # changed elsewhere: keep mine/theirs/both
+        self.column.insertWidget(0, self.conflict_banner)
+        guard_conflicts(self.autosaver, self.conflict_banner, ctx, self.entry, self.load)
         for signal in (
             self.entry_date.dateChanged,
             self.kind.currentIndexChanged,
@@ -400,7 +405,8 @@ class IntegrationEditor(QWidget):
             )
         else:
             doc = replace(self.doc, data=data, session_id=entry.session_id)
-        self.doc = self.ctx.repos.documents.save(doc)
+        loaded = self.doc.revision if self.doc is not None else None
+        self.doc = document_service.save(self.ctx.repos, doc, loaded)
         self.saved.emit(self.doc)
 
     def _saved_ok(self, message: str) -> None:

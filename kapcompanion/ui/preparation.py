@@ -34,14 +34,16 @@ from PySide6.QtWidgets import (
 from kapcompanion.core.checklist import (
     FEEDBACK_KEY,
     INTENTION_KEY,
+    Checklist,
     ItemKind,
     Readiness,
     new_checklist,
     prefill_feedback,
     update_item,
 )
-from kapcompanion.core.models import DosingSession, SessionStatus
+from kapcompanion.core.models import DosingSession, SessionStatus, StoredDocument
 from kapcompanion.core.reasons import REASON_RULE
+from kapcompanion.core.serial import load
 from kapcompanion.services.preparation import (
     ReadinessRefused,
     carry_over_from,
@@ -58,10 +60,11 @@ from kapcompanion.services.preparation import (
 )
 from kapcompanion.services.screening import current_intake
 from kapcompanion.store.errors import VaultError
-from kapcompanion.ui.autosave import Autosaver
+from kapcompanion.ui.autosave import Autosaver, guard_conflicts
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.checklist_items import ItemRow
+from kapcompanion.ui.widgets.conflict_banner import ConflictBanner
 from kapcompanion.ui.widgets.music_prefs import MusicPreferencesEditor
 from kapcompanion.ui.widgets.override_banner import ScreeningOverrideBanner
 from kapcompanion.ui.widgets.touch_agreement import TouchAgreementEditor
@@ -194,6 +197,11 @@ class PreparationView(QWidget):
         self.autosaver = Autosaver(self._save, self, about_to_lock=ctx.signals.about_to_lock)
         self.autosaver.saved.connect(self._saved)
         self.autosaver.failed.connect(self._failed)
+        self.conflict_banner = ConflictBanner("checklist")  # changed in another window
+        layout.insertWidget(1, self.conflict_banner)
+        guard_conflicts(
+            self.autosaver, self.conflict_banner, ctx, lambda: self.checklist, self._show_kept
+        )
         if self.doc is None and not self.read_only:
             self._prefill_feedback()
         self._load_rows()
@@ -447,6 +455,12 @@ class PreparationView(QWidget):
         self.doc = save_checklist(
             self.ctx.repos, self.session, self.doc, self.checklist, audit_action=action
         )
+
+    def _show_kept(self, doc: StoredDocument | None) -> None:
+        """The checklist as kept after a choice on the conflict strip."""
+        if doc is not None:
+            self.doc, self.checklist = doc, load(Checklist, doc.data)
+            self._load_rows()
 
     def _saved(self, text: str) -> None:
         self.saved_label.setText(text)

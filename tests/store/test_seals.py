@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 import sqlcipher3
+from old_schema import downgrade
 from support import PASSPHRASE
 
 from kapcompanion.cli import main
 from kapcompanion.demo import PRACTITIONER, fill_demo
 from kapcompanion.store import audit, schema
-from kapcompanion.store import vault as vault_module
 from kapcompanion.store.errors import RecordLocked
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
@@ -269,8 +269,6 @@ def test_a_v2_vault_migrates_and_gets_its_content_hashes_once(
 ) -> None:
     path = tmp_path / "old.kapv"
     with monkeypatch.context() as m:  # write a vault as version 2 of the app did
-        m.setattr(vault_module, "MIGRATIONS", schema.MIGRATIONS[:2])
-        m.setattr(vault_module, "SCHEMA_VERSION", 2)
         m.setattr(audit, "content_of", lambda *_args: "")
         m.setattr("kapcompanion.store.seals.freeze_session", lambda *_a: [])
         m.setattr("kapcompanion.store.seals.seal_document", lambda *_a: 0)
@@ -282,6 +280,7 @@ def test_a_v2_vault_migrates_and_gets_its_content_hashes_once(
             Repos(old), clients=1, seed=3, sessions_per_client=2, events_per_session=3, ledger=False
         )
         old.close()
+    downgrade(path, 2)  # today's repositories write today's schema; undo v3 and later
     raw = sqlcipher3.connect(str(path))
     raw.execute(f"PRAGMA key = '{PASSPHRASE}'")
     assert raw.execute("PRAGMA user_version").fetchone()[0] == 2

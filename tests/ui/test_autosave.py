@@ -57,3 +57,37 @@ def test_failed_save_keeps_the_draft_dirty(qtbot: QtBot) -> None:
     saver.touch()
     assert saver.flush() is False
     assert saver.dirty and "disk is full" in messages[0]
+
+
+def test_a_refused_save_is_held_until_settled(qtbot: QtBot) -> None:
+    from kapcompanion.services.documents import StaleRevision
+
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    calls: list[int] = []
+    refuse = [True]
+
+    def save() -> None:
+        calls.append(1)
+        if refuse[0]:
+            raise StaleRevision(None, 1, None)
+
+    saver = Autosaver(save, owner, idle_ms=20, max_ms=50)
+    held: list[object] = []
+    failed: list[str] = []
+    saver.conflicted.connect(held.append)
+    saver.failed.connect(failed.append)
+    saver.touch()
+    qtbot.waitUntil(lambda: len(held) == 1, timeout=2000)
+    assert saver.conflict is held[0] and not saver.dirty
+    assert failed and failed[0].startswith("Not saved here: Changed elsewhere at ")
+    saver.touch()  # typing goes on: the timers do not save while the choice waits
+    qtbot.wait(200)
+    assert calls == [1] and saver.dirty
+    assert saver.flush() is False and len(held) == 2  # an explicit flush keeps the new text
+    assert saver.flush() is False and calls == [1, 1]  # nothing new: nothing written
+    refuse[0] = False
+    saver.settle()
+    assert saver.conflict is None and saver.flush() is True
+    saver.touch()
+    qtbot.waitUntil(lambda: len(calls) == 3, timeout=2000)

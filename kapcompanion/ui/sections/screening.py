@@ -1,9 +1,12 @@
 """The "Screening and intake" section of a client's record.
 
 Two drafts, each the client's current document of its kind (``services/screening.py``):
-the screening and the intake, autosaved separately. A signed document is shown read-only
-with a way to start a new draft from it. Baseline measures open the measures screen
-(``ui/measure_form.py``, imported only when asked for, so this section works without it).
+the screening and the intake, autosaved separately. An autosave based on an older version
+than the stored one (the same record saved in another window meanwhile) is refused and kept;
+a strip over the form offers keep mine / keep theirs / keep both (``ConflictBanner``). A
+signed document is shown read-only with a way to start a new draft from it. Baseline
+measures open the measures screen (``ui/measure_form.py``, imported only when asked for, so
+this section works without it).
 """
 
 from __future__ import annotations
@@ -25,7 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core import wording
-from kapcompanion.core.screening import Prescriber
+from kapcompanion.core.intake import Intake
+from kapcompanion.core.models import StoredDocument
+from kapcompanion.core.screening import Prescriber, Screening
+from kapcompanion.core.serial import load
 from kapcompanion.services.screening import (
     client_escort,
     current_intake,
@@ -38,11 +44,12 @@ from kapcompanion.services.screening import (
     withdraw_override,
 )
 from kapcompanion.store.errors import VaultError
-from kapcompanion.ui.autosave import Autosaver
+from kapcompanion.ui.autosave import Autosaver, guard_conflicts
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.intake_form import IntakeForm
 from kapcompanion.ui.screening_form import INTERACTING, ScreeningForm
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.conflict_banner import ConflictBanner
 from kapcompanion.ui.widgets.override_banner import ScreeningOverrideBanner
 
 MEASURE_FORM = "kapcompanion.ui.measure_form"
@@ -50,6 +57,7 @@ NO_MEASURES = (
     "The measures screen is not part of this version yet, so baseline questionnaires "
     "(PHQ-9, GAD-7 and others) cannot be taken here. Nothing was lost."
 )
+WAITING = "Not saved here: both versions are kept until you choose"
 SIGNED = "This {what} is signed and cannot change. Start a new draft from it to record changes."
 
 
@@ -85,15 +93,19 @@ class ScreeningSection(QWidget):
         self.intake.set_record_escort(client_escort(ctx.repos, client_id))
         self.screening_signed = self._signed_bar("screening", self._new_screening_draft)
         self.intake_signed = self._signed_bar("intake", self._new_intake_draft)
+        self.screening_conflict = ConflictBanner("screening")
+        self.intake_conflict = ConflictBanner("intake")
 
         screening_page = QWidget()
         sp = QVBoxLayout(screening_page)
         sp.setContentsMargins(0, 0, 0, 0)
+        sp.addWidget(self.screening_conflict)
         sp.addWidget(self.screening_signed)
         sp.addWidget(self.screening, 1)
         intake_page = QWidget()
         ip = QVBoxLayout(intake_page)
         ip.setContentsMargins(0, 0, 0, 0)
+        ip.addWidget(self.intake_conflict)
         ip.addWidget(self.intake_signed)
         ip.addWidget(self.intake, 1)
         self.tabs = QTabWidget(self)
@@ -115,6 +127,24 @@ class ScreeningSection(QWidget):
         for saver in (self.screening_saver, self.intake_saver):
             saver.saved.connect(self._saved)
             saver.failed.connect(self._failed)
+        guard_conflicts(
+            self.screening_saver,
+            self.screening_conflict,
+            ctx,
+            lambda: self.screening.screening,
+            self._show_screening,
+            self._failed,
+        )
+        guard_conflicts(
+            self.intake_saver,
+            self.intake_conflict,
+            ctx,
+            self.intake.intake,
+            self._show_intake,
+            self._failed,
+        )
+        for saver in (self.screening_saver, self.intake_saver):
+            saver.conflicted.connect(lambda _exc: self._saved(WAITING))
         self.screening.edited.connect(self._screening_edited)
         self.screening.override_requested.connect(self.record_override)
         self.screening.override_withdraw_requested.connect(self.withdraw_override)
@@ -186,6 +216,20 @@ class ScreeningSection(QWidget):
         self.intake_doc = save_intake(
             self.ctx.repos, self.client_id, self.intake_doc, self.intake.intake()
         )
+
+    # ------------------------------------------------------------------ changed elsewhere
+    def _show_intake(self, doc: StoredDocument | None) -> None:
+        """The intake as kept after a choice on the strip."""
+        if doc is not None:
+            self.intake_doc = doc
+            self.intake.set_intake(load(Intake, doc.data))
+            self._cross_check()
+
+    def _show_screening(self, doc: StoredDocument | None) -> None:
+        if doc is not None:
+            self.screening_doc = doc
+            self.screening.set_screening(load(Screening, doc.data))
+            self._cross_check()
 
     def _screening_edited(self) -> None:
         self._cross_check()
