@@ -52,7 +52,7 @@ def _run(args: argparse.Namespace, what: str, open_vault: OpenVault) -> int:
     from kapcompanion.store.repos import Repos
 
     password = _pdf_password(args)
-    vault = open_vault(args.vault)
+    vault = open_vault(args.vault, args.passphrase_env or None)
     try:
         repos = Repos(vault)
         if what == "session":
@@ -85,7 +85,7 @@ def cmd_export_calendar(args: argparse.Namespace, open_vault: OpenVault) -> int:
     out = Path(args.out)
     if out.is_dir() or not out.parent.is_dir():
         raise ExportError(f"Choose a file in a folder that exists, not {out}; nothing was written.")
-    vault = open_vault(args.vault)
+    vault = open_vault(args.vault, args.passphrase_env or None)
     try:
         result = export_calendar(  # an unknown --client is a VaultError (RecordNotFound)
             Repos(vault), out, client_ids=args.client or None, include_names=args.include_names
@@ -383,9 +383,19 @@ def _add_rems_parser(sub: Any, open_vault: OpenVault) -> None:
     p.set_defaults(func=partial(cmd_export_rems, open_vault=open_vault))
 
 
+def _passphrase_env(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--passphrase-env",
+        metavar="NAME",
+        help="read the vault passphrase from environment variable NAME "
+        "(default KAPCOMPANION_PASSPHRASE, else a prompt)",
+    )
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
+    _passphrase_env(p)
     p.add_argument(
         "--pdf-password-env",
         metavar="NAME",
@@ -426,6 +436,7 @@ def add_export_parser(subparsers: Any, open_vault: OpenVault) -> None:
         action="store_true",
         help="client names instead of pseudonyms (the file is not encrypted)",
     )
+    _passphrase_env(p)
     p.set_defaults(func=partial(cmd_export_calendar, open_vault=open_vault))
     _add_fhir_parser(sub, open_vault)
     _add_csv_parser(sub, open_vault)

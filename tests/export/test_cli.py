@@ -159,3 +159,21 @@ def test_unknown_session_and_bad_folder_fail_with_one_line(
     )
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1 and "does not exist" in err
+
+
+def test_the_vault_passphrase_from_a_named_variable(
+    built: Built,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("KAPCOMPANION_PASSPHRASE", raising=False)
+    monkeypatch.setenv("CLINIC_VAULT", PASSPHRASE)
+    out = tmp_path / "named.pdf"
+    args = ["export", "session", "--vault", str(built.path), "--session", str(built.session_id)]
+    assert main([*args, "--out", str(out), "--passphrase-env", "CLINIC_VAULT"]) == 0
+    assert "Zoë Ångström" in PdfReader(out).pages[0].extract_text()
+    # a named variable that is not set never falls back to a prompt and writes nothing
+    other = tmp_path / "unset.pdf"
+    assert main([*args, "--out", str(other), "--passphrase-env", "NOT_SET_HERE"]) == 1
+    assert "NOT_SET_HERE is not set" in capsys.readouterr().err and not other.exists()
