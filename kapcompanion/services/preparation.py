@@ -353,6 +353,7 @@ def gate_session_start(repos: Repos, session: DosingSession, reason: str = "") -
     :func:`record_readiness_override` does (audited with who and the items)."""
     if session.id is None:
         raise ReadinessRefused("The session is not saved yet.")
+    consent_gate(repos, session)
     doc, checklist = load_checklist(repos, session.id)
     template, _exact = template_for_checklist(repos.vault, checklist)
     given = reason.strip()
@@ -360,6 +361,23 @@ def gate_session_start(repos: Repos, session: DosingSession, reason: str = "") -
     if given and state.overridden and checklist.readiness_override != given:
         record_readiness_override(repos, session, doc, checklist, given)
     return state
+
+
+def consent_gate(repos: Repos, session: DosingSession) -> None:
+    """Once a client's consent is recorded in the app (signed on screen), a session starts only
+    with every required consent current for it: signed and countersigned on the template's
+    current version, not withdrawn, and covering the planned route and dose band. No override
+    skips it. A client whose consent is on paper has none here: the checklist item governs."""
+    from kapcompanion.services import consent  # consent reads the session's plan: no cycle
+
+    if session.id is None or not consent.signed_consents(repos, session.client_id):
+        return
+    summary = consent.consent_status(repos, session.client_id, session.id)
+    if not summary.ready:
+        raise ReadinessRefused(
+            summary.describe() + " Sign it with the client in the Consent tab before the "
+            "session starts; no override can skip consent."
+        )
 
 
 def previous_session(repos: Repos, session: DosingSession) -> DosingSession | None:

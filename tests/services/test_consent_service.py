@@ -266,3 +266,32 @@ def test_seal_covers_the_signature_image(tmp_path: Path) -> None:
     problems = vault.check().seal_problems
     assert any("signature image" in line and "changed after signing" in line for line in problems)
     vault.close()
+
+
+def test_a_session_starts_only_with_current_consent(repos: Repos, client_id: int) -> None:
+    from readiness_support import prepare
+
+    from kapcompanion.services.preparation import ReadinessRefused
+    from kapcompanion.services.session import SessionRunner
+
+    ids = sign_all(repos, client_id)
+    plan = DosePlan(Route.IM, 70.0, mg_per_kg=0.5, band=DoseBand.MODERATE)
+    # a new route after the consent: re-consent first, whatever the checklist says
+    sublingual = plan_session(repos, client_id, DosePlan(Route.SUBLINGUAL, 70.0, total_mg=200.0))
+    prepare(repos, sublingual)
+    assert sublingual.id is not None
+    with pytest.raises(ReadinessRefused, match="signed for Intramuscular"):
+        SessionRunner(repos, sublingual.id).start(bell=False)
+    # withdrawn: refused, and an override reason does not help
+    svc.withdraw(repos, ids[KAP], "The client wants to think it over before going on.")
+    session = plan_session(repos, client_id, plan)
+    prepare(repos, session)
+    assert session.id is not None
+    runner = SessionRunner(repos, session.id)
+    with pytest.raises(ReadinessRefused, match="withdrawn on"):
+        runner.start(bell=False, readiness_override="The client confirmed consent verbally today.")
+    assert repos.sessions.get(session.id).started_utc is None
+    # signed again: the session starts
+    svc.countersign(repos, sign(repos, client_id), "Dr Test")
+    runner.start(bell=False)
+    assert repos.sessions.get(session.id).started_utc is not None
