@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from readiness_support import prepare
-from support import PASSPHRASE
+from support import PASSPHRASE, FakeTime
 
 from kapcompanion.core.discharge import Discharge
 from kapcompanion.core.dose import DosePlan, Route
@@ -22,22 +22,6 @@ from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.utc = datetime(2026, 6, 2, 9, 0, tzinfo=UTC)
-        self.mono = 10.0
-
-    def now(self) -> datetime:
-        return self.utc
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def advance(self, seconds: float) -> None:
-        self.utc += timedelta(seconds=seconds)
-        self.mono += seconds
-
-
 def test_the_pdf_tells_what_happened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repos = Repos(Vault.create(tmp_path / "pdf.kapv", PASSPHRASE, {"name": "Dr Test"}))
     client = repos.clients.add(Client(name="Ada North", pseudonym="Wren"))
@@ -46,7 +30,7 @@ def test_the_pdf_tells_what_happened(tmp_path: Path, monkeypatch: pytest.MonkeyP
     sid = session.id
     assert sid is not None
     prepare(repos, session)
-    t = FakeTime()
+    t = FakeTime(datetime(2026, 6, 2, 9, 0, tzinfo=UTC), 10.0)
     run = SessionRunner(repos, sid, now_utc=t.now, monotonic=t.monotonic)
     run.start()
     run.record_vitals(VitalReading(150, 95, 80, 98, t.now()))

@@ -5,10 +5,11 @@ acute-effect checks and their alert, boosters in devices."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from readiness_support import prepare
+from support import FakeTime
 
 from kapcompanion.core import esketamine as esk
 from kapcompanion.core.discharge import ALDRETE_KEYS, Discharge
@@ -23,23 +24,6 @@ from kapcompanion.services.session import (
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import iso
 from kapcompanion.ui.session.state import acute_check_due, vitals_due
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.utc = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
-        self.mono = 100.0
-
-    def now(self) -> datetime:
-        return self.utc
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def advance(self, seconds: float) -> None:
-        self.utc += timedelta(seconds=seconds)
-        self.mono += seconds
-
 
 GOOD = Discharge(
     alert_oriented=True,

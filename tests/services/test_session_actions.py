@@ -7,12 +7,12 @@ that nothing of the action is left behind (on disk or in the runner's memory).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from readiness_support import prepare
-from support import PASSPHRASE
+from support import PASSPHRASE, FakeTime
 
 from kapcompanion.core.discharge import ALDRETE_KEYS, Discharge
 from kapcompanion.core.dose import DosePlan, Route
@@ -24,22 +24,6 @@ from kapcompanion.services.session import SessionError, SessionRunner, plan_sess
 from kapcompanion.services.settings import set_value
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.utc = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
-        self.mono = 100.0
-
-    def now(self) -> datetime:
-        return self.utc
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def advance(self, seconds: float) -> None:
-        self.utc += timedelta(seconds=seconds)
-        self.mono += seconds
 
 
 class Boom(RuntimeError):
