@@ -34,6 +34,13 @@ class Setting:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] = ()
+    #: what a person reads for each choice (same order); the value itself where empty
+    choice_labels: tuple[str, ...] = ()
+
+    def choice_label(self, value: str) -> str:
+        if value in self.choices and len(self.choice_labels) == len(self.choices):
+            return self.choice_labels[self.choices.index(value)]
+        return value
 
     def parse(self, value: Any) -> Any:
         """The value as this setting stores it, or :class:`SettingError` saying why not."""
@@ -98,6 +105,7 @@ PAPER_SIZE = declare(
         "Paper size of PDF records",
         "A4 or US Letter.",
         choices=("a4", "letter"),
+        choice_labels=("A4", "US Letter"),
     )
 )
 PART2_NOTICE = declare(

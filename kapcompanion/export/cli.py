@@ -139,11 +139,7 @@ def _add_fhir_parser(sub: Any, open_vault: OpenVault) -> None:
     who.add_argument("--client", type=int, metavar="ID", help="client id")
     who.add_argument("--all", action="store_true", help="every client, one bundle each")
     p.add_argument("--out", required=True, metavar="FILE.json", help="where to write the JSON")
-    p.add_argument(
-        "--passphrase-env",
-        metavar="NAME",
-        help="read the vault passphrase from environment variable NAME",
-    )
+    _passphrase_env(p)
     p.set_defaults(func=partial(cmd_export_fhir, open_vault=open_vault))
 
 
@@ -185,11 +181,7 @@ def _add_client_parser(sub: Any, open_vault: OpenVault) -> None:
     p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
     p.add_argument("--client", required=True, type=int, metavar="ID", help="client id")
     p.add_argument("--out", required=True, metavar="FILE.kapx", help="where to write the bundle")
-    p.add_argument(
-        "--passphrase-env",
-        metavar="NAME",
-        help="read the vault passphrase from environment variable NAME",
-    )
+    _passphrase_env(p)
     p.add_argument(
         "--bundle-passphrase-env",
         metavar="NAME",
@@ -276,11 +268,7 @@ def _add_csv_parser(sub: Any, open_vault: OpenVault) -> None:
     p.add_argument("--include-names", action="store_true", help="add the client's name")
     p.add_argument("--include-dob", action="store_true", help="add the date of birth")
     p.add_argument("--include-notes", action="store_true", help="add free-text notes and quotes")
-    p.add_argument(
-        "--passphrase-env",
-        metavar="NAME",
-        help="read the vault passphrase from environment variable NAME",
-    )
+    _passphrase_env(p)
     p.set_defaults(func=partial(cmd_export_csv, open_vault=open_vault))
 
 
@@ -316,11 +304,7 @@ def _add_ledger_parser(sub: Any, open_vault: OpenVault) -> None:
         metavar="FILE.pdf|FILE.csv",
         help="a PDF, or a CSV log (the inventory goes beside it as FILE-inventory.csv)",
     )
-    p.add_argument(
-        "--passphrase-env",
-        metavar="NAME",
-        help="read the vault passphrase from environment variable NAME",
-    )
+    _passphrase_env(p)
     p.add_argument(
         "--pdf-password-env",
         metavar="NAME",
@@ -370,11 +354,7 @@ def _add_rems_parser(sub: Any, open_vault: OpenVault) -> None:
     p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
     p.add_argument("--session", required=True, type=int, metavar="ID", help="session id")
     p.add_argument("--out", required=True, metavar="FILE.pdf|FILE.csv", help="where to write it")
-    p.add_argument(
-        "--passphrase-env",
-        metavar="NAME",
-        help="read the vault passphrase from environment variable NAME",
-    )
+    _passphrase_env(p)
     p.add_argument(
         "--pdf-password-env",
         metavar="NAME",

@@ -40,6 +40,7 @@ from kapcompanion.core.measures import MeasureResponse
 from kapcompanion.core.models import Client, DosingSession, EventKind, SessionEvent
 from kapcompanion.core.serial import load
 from kapcompanion.core.vitals import VitalReading
+from kapcompanion.export.atomic import audit_export
 from kapcompanion.export.csv_safe import write_csv
 from kapcompanion.export.errors import ExportError
 
@@ -516,16 +517,7 @@ def export_research_csv(
         + ("included " + ", ".join(included) if included else "no names, dates of birth or notes")
     )
     try:
-        if len(ids) == 1:
-            repos.vault.audit(
-                "export.research_csv",
-                record_type="client",
-                record_id=ids[0],
-                client_id=ids[0],
-                detail=detail,
-            )
-        else:
-            repos.vault.audit("export.research_csv", record_type="vault", detail=detail)
+        audit_export(repos, "export.research_csv", ids, detail)
     except BaseException:
         _remove(written, out if created else None)
         raise

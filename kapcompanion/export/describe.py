@@ -126,6 +126,10 @@ DOSE_KEYS = frozenset(
         "booster",
         "devices",
         "drug",
+        "container_id",
+        "draw_mg",
+        "draw_reason",
+        "not_drawn_reason",
     }
 )
 
@@ -170,6 +174,13 @@ def dose_words(payload: Mapping[str, Any]) -> list[str]:
         parts.append(ABOVE_USUAL_MARK.upper())
         if payload.get("reason"):
             parts.append(f"reason: {payload['reason']}")
+    drawn = _number(payload.get("draw_mg"))
+    if payload.get("container_id") not in (None, "") and drawn is not None:
+        parts.append(f"{fmt(drawn)} mg drawn from ledger container #{payload['container_id']}")
+        if payload.get("draw_reason"):
+            parts.append(f"draw reason: {payload['draw_reason']}")
+    if payload.get("not_drawn_reason"):
+        parts.append(f"not from the clinic's stock: {payload['not_drawn_reason']}")
     return parts
 
 
@@ -290,7 +301,10 @@ def event_text(kind: EventKind | str, payload: Mapping[str, Any] | None) -> str:
         used.add("note")
     elif kind is EventKind.SESSION_ENDED:
         used |= {"aldrete_not_scored_reason", "monitoring_minutes", "ready_to_leave_utc"}
-        used |= {"early_end_reason", "early_end_by"}
+        used |= {"early_end_reason", "early_end_by", "aldrete_total"}
+        aldrete = _number(data.get("aldrete_total"))
+        if aldrete is not None:
+            parts.append(f"Aldrete score {fmt(aldrete)} of 10.")
         if data.get("aldrete_not_scored_reason"):
             parts.append(f"Aldrete not scored: {data['aldrete_not_scored_reason']}")
         minutes = _number(data.get("monitoring_minutes"))

@@ -91,7 +91,7 @@ from kapcompanion.core.serial import load
 from kapcompanion.core.touch import TouchAgreement, describe
 from kapcompanion.core.vitals import VitalReading
 from kapcompanion.export import fhir_codes as fc
-from kapcompanion.export.atomic import write_bytes_atomic
+from kapcompanion.export.atomic import audit_export, write_bytes_atomic
 from kapcompanion.export.errors import ExportError
 
 T = TypeVar("T")
@@ -762,16 +762,7 @@ def export_fhir(
     if anchor:
         detail += f"; anchor {anchor}"
     try:
-        if len(ids) == 1:
-            repos.vault.audit(
-                "export.fhir",
-                record_type="client",
-                record_id=ids[0],
-                client_id=ids[0],
-                detail=detail,
-            )
-        else:
-            repos.vault.audit("export.fhir", record_type="vault", detail=detail)
+        audit_export(repos, "export.fhir", ids, detail)
     except BaseException:
         with contextlib.suppress(OSError):
             path.unlink()

@@ -46,6 +46,7 @@ from kapcompanion.store.vault import CHECK_STEPS, CheckReport, iso
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.models.audit_table import COLUMNS, AuditTableModel
 from kapcompanion.ui.theme import current_theme, set_role
+from kapcompanion.ui.widgets.fit import fit_to_screen
 from kapcompanion.ui.workers import Task, run_in_background
 
 LIMIT = 2000
@@ -202,7 +203,7 @@ class AuditView(QDialog):
         ):
             signal.connect(self.reload)
         ctx.signals.about_to_lock.connect(self.close)
-        self.resize(1100, 640)
+        fit_to_screen(self, 1100, 640)
         self.reload()
         self.verify()
 

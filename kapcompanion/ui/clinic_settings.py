@@ -33,6 +33,7 @@ from kapcompanion.services import settings as clinic_settings
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.fit import fit_to_screen
 
 #: number boxes of a setting without bounds still need a range
 _WIDE = 1_000_000
@@ -44,7 +45,7 @@ def editor_for(setting: Setting, parent: QWidget) -> QWidget:
     if setting.choices:
         combo = QComboBox(parent)
         for choice in setting.choices:
-            combo.addItem(choice, choice)
+            combo.addItem(setting.choice_label(choice), choice)
         widget = combo
     elif setting.kind is bool:
         widget = QCheckBox("Yes", parent)
@@ -163,7 +164,7 @@ class ClinicSettingsDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(640)
-        self.resize(780, 680)
+        fit_to_screen(self, 780, 680)
 
     def editor(self, key: str) -> QWidget:
         return self.editors[key][1]

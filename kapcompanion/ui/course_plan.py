@@ -56,6 +56,7 @@ from kapcompanion.ui.plan_records import (
     summary,
 )
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.fit import fit_to_screen
 
 HEADERS = ["When", "What", "Status", "Note"]
 MARKS = {
@@ -291,4 +292,4 @@ class CoursePlanDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.panel, 1)
         layout.addWidget(buttons)
-        self.resize(860, 560)
+        fit_to_screen(self, 860, 560)

@@ -88,3 +88,16 @@ def test_flagged_fields_follow_the_flag_wording() -> None:
     assert flagged_fields(
         ["Heart rate 45 bpm is below 50 bpm (low).", "SpO2 90% is below 92%."]
     ) == {"heart_rate", "spo2"}
+
+
+def test_ledger_draws_and_the_aldrete_score_in_words_not_keys() -> None:
+    dose = {"total_mg": 35.0, "route": "im", "container_id": 4, "draw_mg": 40.0}
+    text = event_text(EventKind.DOSE_GIVEN, dose)
+    assert "40 mg drawn from ledger container #4" in text
+    assert "container id" not in text and "draw mg" not in text
+    sublingual = {"total_mg": 200.0, "route": "sublingual", "not_drawn_reason": "Pharmacy troche"}
+    assert "not from the clinic's stock: Pharmacy troche" in event_text(
+        EventKind.DOSE_GIVEN, sublingual
+    )
+    ended = event_text(EventKind.SESSION_ENDED, {"aldrete_total": 10})
+    assert "Aldrete score 10 of 10." in ended and "aldrete total" not in ended

@@ -50,11 +50,10 @@ class _Clock:
 
 def _running_session(s: Shooter) -> int:
     """A session of the first client, dosed 42 minutes ago, with a morning's records."""
-    from kapcompanion.ui.session.clinic import phase_defaults
-
     from kapcompanion.core.models import EventKind
     from kapcompanion.core.touch import TouchKind
     from kapcompanion.core.vitals import VitalReading
+    from kapcompanion.services.clinic import phase_defaults
     from kapcompanion.services.session import SessionRunner, plan_session
 
     ws, record = s.open_first()
@@ -97,7 +96,7 @@ def _running_session(s: Shooter) -> int:
     clock.advance(11 * 60)
     run.record_vitals(VitalReading(126, 80, 71, 98, taken_utc=clock.now()))
     clock.advance(60)
-    run.give_dose()
+    run.give_dose(draw_reason="Drawn from the demo stock for this screenshot only.")
 
     def vitals(sys_: int, dia: int, hr: int, spo2: int) -> None:
         run.record_vitals(VitalReading(sys_, dia, hr, spo2, taken_utc=clock.now()))
@@ -147,7 +146,7 @@ def shot_plan(s: Shooter) -> QWidget:
     record.show_section("sessions")
     dialog = PlanDialog(s.window.ctx, record.client_id, None, s.window)  # type: ignore[arg-type]
     dialog.route.setCurrentIndex(dialog.route.findData(Route.IM.value))
-    dialog.weight.setValue(68)
+    dialog.weight.edit.setText("68")
     dialog.per_kg_mode.setChecked(True)
     dialog.dose.setValue(1.1)
     dialog.lot.setText("IM2231")
@@ -175,7 +174,7 @@ def shot_discharge(s: Shooter) -> QWidget:
         s.window.demo_passphrase = s.passphrase
         s.window.enter(Vault.open(s.vault_path, s.passphrase), demo=True)
     screen = _open_screen(s)
-    dialog = screen.open_discharge()
+    dialog = screen.open_discharge() or screen._open_discharge_dialog()
     for key in ("alert_oriented", "vitals_near_baseline", "walks_unassisted", "escort_present"):
         dialog.checks[key].setChecked(True)
     dialog.escort_name.setText("Sam Rivers")
@@ -203,6 +202,19 @@ def shot_summary(s: Shooter) -> QWidget:
             ("activity", "respiration", "circulation", "consciousness", "oxygen_saturation"), 2
         ),
     )
+    # the demo session was dosed 42 minutes ago: let this shot's clinic discharge after 30 min
+    # whatever the route
+    from kapcompanion.core import settings as clinic_settings
+    from kapcompanion.services.settings import set_value
+
+    for minimum in (
+        clinic_settings.DISCHARGE_MIN_IV,
+        clinic_settings.DISCHARGE_MIN_IM,
+        clinic_settings.DISCHARGE_MIN_SUBLINGUAL,
+        clinic_settings.DISCHARGE_MIN_INTRANASAL,
+        clinic_settings.DISCHARGE_MIN_ORAL,
+    ):
+        set_value(s.window.ctx.vault, minimum, 30)
     controller.end(done, "Spoke about her father's hands; felt held by the music.")
     client_id = controller.runner.client_id
     session_id = controller.session_id

@@ -40,6 +40,7 @@ from kapcompanion.ui.session.controller import SessionController
 from kapcompanion.ui.session.readiness import checklist_for
 from kapcompanion.ui.session.vitals_panel import reading_text
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.fit import fit_to_screen
 
 CHECKS = (
     ("alert_oriented", "&Alert and oriented"),
@@ -205,7 +206,7 @@ class DischargeDialog(QDialog):
         self.ticker.setInterval(5000)
         self.ticker.timeout.connect(self._refresh)
         self.ticker.start()
-        self.resize(760, 660)
+        fit_to_screen(self, 760, 660)
         self.checks["alert_oriented"].setFocus()
 
     # ------------------------------------------------------------------ helpers

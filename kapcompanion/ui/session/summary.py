@@ -22,6 +22,7 @@ from kapcompanion.store.repos import Repos
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.session import describe as words
 from kapcompanion.ui.session.rems_box import RemsBox
+from kapcompanion.ui.widgets.fit import fit_to_screen
 
 HIDDEN_IN_EVENTS = (EventKind.MUSIC_STARTED, EventKind.MUSIC_ENDED, EventKind.VITALS)
 
@@ -226,5 +227,5 @@ class SummaryDialog(QDialog):
             self.rems = RemsBox(ctx, session_id, self)
             layout.addWidget(self.rems)
         layout.addWidget(buttons)
-        self.resize(820, 640)
+        fit_to_screen(self, 820, 640)
         self.browser.setFocus()
