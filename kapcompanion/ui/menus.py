@@ -1,205 +1,259 @@
 """The main window's menus, toolbar and shortcuts: every action reachable by keyboard.
 
-Standard shortcuts: New client Ctrl+N, Find Ctrl+F, Lock Ctrl+L, Quit Ctrl+Q; Edit client
-Ctrl+E; the dim theme Ctrl+Shift+D; shortcuts F1. Actions that need an open vault are
-disabled while locked. The menus are handed a :class:`~kapcompanion.ui.shell.Shell` (what
-they may use of the main window), never the window class itself.
+Every action is declared once in :data:`ACTIONS` (words, shortcut, tooltip, menu, toolbar,
+whether it needs an unlocked vault, what it runs); the menu bar, the toolbar, the F1 table and
+the locked state are built from that list, and handlers are functions, not names looked up.
+The menus are handed a :class:`~kapcompanion.ui.shell.Shell` (what they may use of the main
+window), never the window class itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QMainWindow, QMessageBox, QToolBar
+from PySide6.QtWidgets import QInputDialog, QMainWindow, QMenu, QMessageBox, QToolBar
 
 from kapcompanion import __version__
 from kapcompanion.ui import ledger as ledger_screen
 from kapcompanion.ui.settings import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES
 from kapcompanion.ui.shell import Shell
 
-NEEDS_VAULT = (
-    "new",
-    "find",
-    "edit",
-    "archive",
-    "unarchive",
-    "delete",
-    "lock",
-    "audit",
-    "signing_pin",
-    "backup",
-    "rekey",
-    "templates",
-    "music",
-    "thresholds",
-    "clinic_settings",
-    "agenda",
-    "ledger",
-    "transfer_out",
-    "transfer_in",
-)
+if TYPE_CHECKING:
+    from kapcompanion.ui.workspace import Workspace
 
-SHORTCUTS = [
-    ("New client", "Ctrl+N"),
-    ("Find a client", "Ctrl+F"),
+Handler = Callable[[Shell, bool], object]
+
+
+@dataclass(frozen=True)
+class Action:
+    """One user action: its words, its key, where it shows and what it does.
+
+    ``run`` gets the window's :class:`Shell` and the checked state (False unless checkable).
+    The tooltip is ``tip`` followed by the shortcut, so a key is written once.
+    """
+
+    key: str
+    text: str
+    run: Handler
+    menu: str
+    shortcut: str | None = None
+    tip: str = ""
+    needs_vault: bool = False
+    checkable: bool = False
+    #: actions of one menu with a different group are divided by a separator
+    group: int = 0
+
+    @property
+    def label(self) -> str:
+        """The text without its mnemonic or ellipsis, as the shortcuts table shows it."""
+        return self.text.replace("&", "").rstrip("…")
+
+    @property
+    def tooltip(self) -> str:
+        words = self.tip or self.label
+        return f"{words} ({self.shortcut})" if self.shortcut else words
+
+
+def _ws(call: Callable[[Workspace], object]) -> Handler:
+    """A handler that acts on the client workspace when it is on show."""
+
+    def run(window: Shell, _checked: bool) -> None:
+        if window.workspace is not None:
+            call(window.workspace)
+
+    return run
+
+
+def _backup(window: Shell, _checked: bool) -> None:
+    from kapcompanion.ui import vault_actions
+
+    if window.ctx is not None:
+        vault_actions.back_up_now(window.ctx, window.window())
+
+
+def _rekey(window: Shell, _checked: bool) -> None:
+    from kapcompanion.ui import vault_actions
+
+    if window.ctx is not None:
+        vault_actions.change_passphrase(window.ctx, window.window())
+
+
+def _transfer_out(window: Shell, _checked: bool) -> None:
+    from kapcompanion.ui import transfer_dialog
+
+    transfer_dialog.transfer_current_client(window)
+
+
+def _transfer_in(window: Shell, _checked: bool) -> None:
+    from kapcompanion.ui import transfer_dialog
+
+    transfer_dialog.import_client(window)
+
+
+def _templates(window: Shell, _checked: bool) -> None:
+    if window.ctx is None:
+        return
+    from kapcompanion.ui.template_editor import open_template_editor
+
+    open_template_editor(window.ctx, window.workspace or window.window())
+
+
+def _agenda(window: Shell, _checked: bool) -> None:
+    from kapcompanion.ui.agenda import open_agenda
+
+    open_agenda(window)
+
+
+def _music(window: Shell, _checked: bool) -> None:
+    from kapcompanion.ui.session import host
+
+    host.open_music_settings(window)
+
+
+def _thresholds(window: Shell, _checked: bool) -> None:
+    from kapcompanion.ui.session import host
+
+    host.open_thresholds(window)
+
+
+def _set_os_lock(window: Shell, checked: bool) -> None:
+    window.settings.lock_on_os_lock = bool(checked)
+    window.save_settings()
+
+
+def _logs(window: Shell, _checked: bool) -> None:
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(window.dirs.logs)))
+
+
+#: Every action of the menus and the toolbar, in menu order. Menus, the toolbar, tooltips, the
+#: F1 table and what a locked vault disables are all built from this one list.
+ACTIONS: tuple[Action, ...] = (
+    Action("new", "&New client…", _ws(lambda ws: ws.new_client()), "&File", "Ctrl+N",
+           "Add a client", needs_vault=True),
+    Action("lock", "&Lock now", lambda w, _c: w.lock(), "&File", "Ctrl+L", "Lock the vault now",
+           needs_vault=True),
+    Action("backup", "&Back up the vault now…", _backup, "&File", needs_vault=True, group=1),
+    Action("rekey", "Change the &passphrase…", _rekey, "&File", needs_vault=True, group=1),
+    Action("transfer_out", "&Transfer this client…", _transfer_out, "&File",
+           tip="Write this client's record to an encrypted transfer file for another vault",
+           needs_vault=True, group=2),
+    Action("transfer_in", "&Import a transferred client…", _transfer_in, "&File",
+           needs_vault=True, group=2),
+    Action("quit", "&Quit", lambda w, _c: w.window().close(), "&File", "Ctrl+Q", group=3),
+    Action("find", "&Find client", _ws(lambda ws: ws.focus_search()), "&Client", "Ctrl+F",
+           "Search the client list", needs_vault=True),
+    Action("edit", "&Edit client…", _ws(lambda ws: ws.edit_client()), "&Client", "Ctrl+E",
+           "Edit the open client's details", needs_vault=True),
+    Action("archive", "&Archive client", _ws(lambda ws: ws.archive_client()), "&Client",
+           needs_vault=True),
+    Action("unarchive", "&Unarchive client", _ws(lambda ws: ws.unarchive_client()), "&Client",
+           needs_vault=True),
+    Action("delete", "&Delete client permanently…", _ws(lambda ws: ws.delete_client()), "&Client",
+           needs_vault=True, group=1),
+    Action("theme", "&Dim treatment-room theme", lambda w, _c: w.toggle_theme(), "&View",
+           "Ctrl+Shift+D", "Switch between the light and the dim theme", checkable=True),
+    Action("audit", "&Audit trail…", lambda w, _c: open_audit_view(w), "&View", "Ctrl+Shift+A",
+           needs_vault=True),
+    Action("agenda", "A&genda…", _agenda, "&View", "Ctrl+G", "Today and this week",
+           needs_vault=True),
+    Action("ledger", "Controlled-substance &ledger…", lambda w, _c: ledger_screen.open_from(w),
+           "&View", "Ctrl+Shift+L", needs_vault=True),
+    Action("clinic_settings", "&Clinic settings…", lambda w, _c: open_clinic_settings(w),
+           "&Settings",
+           tip="Paper size, the 42 CFR Part 2 notice, units and the other settings of this vault",
+           needs_vault=True),
+    Action("idle", "Lock after &inactivity…", lambda w, _c: ask_idle_minutes(w), "&Settings",
+           group=1),
+    Action("os_lock", "Lock when the &computer locks", _set_os_lock, "&Settings",
+           checkable=True, group=1),
+    Action("signing_pin", "Signing &PIN…", lambda w, _c: open_signing_pin(w), "&Settings",
+           needs_vault=True, group=1),
+    Action("backups_keep", "Automatic &backups to keep…", lambda w, _c: ask_backups_keep(w),
+           "&Settings", group=1),
+    Action("templates", "Checklist &templates…", _templates, "&Settings", needs_vault=True,
+           group=1),
+    Action("music", "&Music…", _music, "&Settings", needs_vault=True, group=1),
+    Action("thresholds", "&Vital-sign thresholds…", _thresholds, "&Settings", needs_vault=True,
+           group=1),
+    Action("shortcuts", "&Keyboard shortcuts", lambda w, _c: show_shortcuts(w), "&Help", "F1"),
+    Action("logs", "Open the &log folder", _logs, "&Help"),
+    Action("about", "&About KAP Companion", lambda w, _c: show_about(w), "&Help"),
+)  # fmt: skip
+
+#: Keys that are not menu actions (they belong to a list, a section or the session screen),
+#: listed in the F1 table after the menu actions' own shortcuts.
+OTHER_KEYS: tuple[tuple[str, str], ...] = (
     ("Open the selected client", "Enter"),
-    ("Edit the open client", "Ctrl+E"),
     ("Record sections", "Alt+1 … Alt+6"),
-    ("Lock now", "Ctrl+L"),
-    ("Dim treatment-room theme", "Ctrl+Shift+D"),
-    ("Audit trail", "Ctrl+Shift+A"),
     ("Sign the chosen record (Documents)", "Ctrl+Shift+S"),
-    ("Agenda: today and this week", "Ctrl+G"),
     ("Session: start · mark the dose", "Ctrl+Enter · Ctrl+D"),
     ("Session: next phase · extend · end", "Alt+N · Alt+X · Alt+E"),
     ("Session: vitals entry", "V"),
     ("Session events: words, observation, nausea, distress", "C · O · S · D"),
     ("Session events: touch, medication, extra dose", "T · M · X"),
     ("Session events: bathroom, adverse event, free note", "B · A · F"),
-    ("Quit", "Ctrl+Q"),
     ("Menus", "Alt + the underlined letter"),
-]
+)
+
+#: The toolbar, left to right; None is a separator.
+TOOLBAR: tuple[str | None, ...] = ("new", "find", "lock", None, "theme")
+
+NEEDS_VAULT = tuple(a.key for a in ACTIONS if a.needs_vault)
+
+#: The F1 table: (what, keys), the menu actions with a shortcut first.
+SHORTCUTS: list[tuple[str, str]] = [
+    (a.label, a.shortcut) for a in ACTIONS if a.shortcut is not None
+] + list(OTHER_KEYS)
 
 
-def _ws_call(window: Shell, name: str) -> None:
-    ws = window.workspace
-    if ws is not None:
-        getattr(ws, name)()
+def action(key: str) -> Action:
+    """The registry's entry for ``key`` (KeyError for an unknown one)."""
+    for a in ACTIONS:
+        if a.key == key:
+            return a
+    raise KeyError(key)
 
 
-def _vault_call(window: Shell, name: str) -> None:
-    from kapcompanion.ui import vault_actions
-
-    if window.ctx is not None:
-        getattr(vault_actions, name)(window.ctx, window.window())
+def tooltip(key: str) -> str:
+    """The tooltip of action ``key`` with its shortcut, for buttons that do the same thing."""
+    return action(key).tooltip
 
 
 def build(main: QMainWindow, window: Shell) -> dict[str, QAction]:
     """The actions, the menu bar and the toolbar of ``main``; the actions act on ``window``."""
     acts: dict[str, QAction] = {}
-
-    def act(
-        key: str,
-        text: str,
-        slot: Callable[..., object],
-        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
-        tip: str = "",
-    ) -> QAction:
-        a = QAction(text, main)
-        if shortcut is not None:
-            a.setShortcut(QKeySequence(shortcut))
-        if tip:
-            a.setStatusTip(tip)
-            a.setToolTip(tip)
-        a.triggered.connect(slot)
-        acts[key] = a
-        return a
-
-    act(
-        "new",
-        "&New client…",
-        lambda: _ws_call(window, "new_client"),
-        "Ctrl+N",
-        "Add a client (Ctrl+N)",
-    )
-    act(
-        "find",
-        "&Find client",
-        lambda: _ws_call(window, "focus_search"),
-        "Ctrl+F",
-        "Search the client list (Ctrl+F)",
-    )
-    act("lock", "&Lock now", lambda: window.lock(), "Ctrl+L", "Lock the vault now (Ctrl+L)")
-    act("quit", "&Quit", main.close, "Ctrl+Q")
-    act("edit", "&Edit client…", lambda: _ws_call(window, "edit_client"), "Ctrl+E")
-    act("archive", "&Archive client", lambda: _ws_call(window, "archive_client"))
-    act("unarchive", "&Unarchive client", lambda: _ws_call(window, "unarchive_client"))
-    act("delete", "&Delete client permanently…", lambda: _ws_call(window, "delete_client"))
-    theme = act(
-        "theme",
-        "&Dim treatment-room theme",
-        lambda: window.toggle_theme(),
-        "Ctrl+Shift+D",
-        "Switch between the light and the dim theme (Ctrl+Shift+D)",
-    )
-    theme.setCheckable(True)
-    act("idle", "Lock after &inactivity…", lambda: ask_idle_minutes(window))
-    os_lock = act(
-        "os_lock", "Lock when the &computer locks", lambda checked: _set_os_lock(window, checked)
-    )
-    os_lock.setCheckable(True)
-    os_lock.setChecked(window.settings.lock_on_os_lock)
-    act(
-        "shortcuts",
-        "&Keyboard shortcuts",
-        lambda: show_shortcuts(window),
-        "F1",
-    )
-    act(
-        "logs",
-        "Open the &log folder",
-        lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(window.dirs.logs))),
-    )
-    act("about", "&About KAP Companion", lambda: show_about(window))
-    act("audit", "&Audit trail…", lambda: open_audit_view(window), "Ctrl+Shift+A")
-    act("signing_pin", "Signing &PIN…", lambda: open_signing_pin(window))
-    act("templates", "Checklist &templates…", lambda: _open_templates(window))
-    act("music", "&Music…", lambda: _session_call(window, "open_music_settings"))
-    act("thresholds", "&Vital-sign thresholds…", lambda: _session_call(window, "open_thresholds"))
-    act(
-        "clinic_settings",
-        "&Clinic settings…",
-        lambda: open_clinic_settings(window),
-        tip="Paper size, the 42 CFR Part 2 notice, units and the other settings of this vault",
-    )
-    act("agenda", "A&genda…", lambda: _open_agenda(window), "Ctrl+G", "Today and this week")
-    act("ledger", "Controlled-substance &ledger…", lambda: ledger_screen.open_from(window), "Ctrl+Shift+L")  # fmt: skip  # noqa: E501
-
-    act(
-        "transfer_out",
-        "&Transfer this client…",
-        lambda: _transfer(window, "transfer_current_client"),
-    )
-    act("transfer_in", "&Import a transferred client…", lambda: _transfer(window, "import_client"))
-    act("backup", "&Back up the vault now…", lambda: _vault_call(window, "back_up_now"))
-    act("backups_keep", "Automatic &backups to keep…", lambda: ask_backups_keep(window))
-    act("rekey", "Change the &passphrase…", lambda: _vault_call(window, "change_passphrase"))
-
+    menus: dict[str, tuple[QMenu, int]] = {}
     bar = main.menuBar()
-    m = bar.addMenu("&File")
-    m.addActions([acts["new"], acts["lock"]])
-    m.addSeparator()
-    m.addActions([acts["backup"], acts["rekey"]])
-    m.addSeparator()
-    m.addActions([acts["transfer_out"], acts["transfer_in"]])
-    m.addSeparator()
-    m.addAction(acts["quit"])
-    m = bar.addMenu("&Client")
-    m.addActions([acts["find"], acts["edit"], acts["archive"], acts["unarchive"]])
-    m.addSeparator()
-    m.addAction(acts["delete"])
-    m = bar.addMenu("&View")
-    m.addAction(acts["theme"])
-    m.addAction(acts["audit"])
-    m.addAction(acts["agenda"])
-    m.addAction(acts["ledger"])
-    m = bar.addMenu("&Settings")
-    m.addAction(acts["clinic_settings"])
-    m.addSeparator()
-    m.addActions([acts["idle"], acts["os_lock"], acts["signing_pin"], acts["backups_keep"]])
-    m.addAction(acts["templates"])
-    m.addActions([acts["music"], acts["thresholds"]])
-    m = bar.addMenu("&Help")
-    m.addActions([acts["shortcuts"], acts["logs"], acts["about"]])
+    for spec in ACTIONS:
+        qa = QAction(spec.text, main)
+        if spec.shortcut is not None:
+            qa.setShortcut(QKeySequence(spec.shortcut))
+        qa.setToolTip(spec.tooltip)
+        qa.setStatusTip(spec.tooltip)
+        qa.setCheckable(spec.checkable)
+        qa.triggered.connect(lambda checked=False, run=spec.run: run(window, bool(checked)))
+        acts[spec.key] = qa
+        menu, group = menus.get(spec.menu, (None, spec.group))
+        if menu is None:
+            menu = bar.addMenu(spec.menu)
+        elif group != spec.group:
+            menu.addSeparator()
+        menus[spec.menu] = (menu, spec.group)
+        menu.addAction(qa)
+    acts["os_lock"].setChecked(window.settings.lock_on_os_lock)
 
     tools = QToolBar("Main toolbar", main)
     tools.setObjectName("mainToolbar")
     tools.setMovable(False)
-    tools.addActions([acts["new"], acts["find"], acts["lock"]])
-    tools.addSeparator()
-    tools.addAction(acts["theme"])
+    for key in TOOLBAR:
+        if key is None:
+            tools.addSeparator()
+        else:
+            tools.addAction(acts[key])
     main.addToolBar(tools)
     return acts
 
@@ -208,37 +262,6 @@ def update(acts: dict[str, QAction], *, unlocked: bool, dim: bool) -> None:
     for key in NEEDS_VAULT:
         acts[key].setEnabled(unlocked)
     acts["theme"].setChecked(dim)
-
-
-def _transfer(window: Shell, name: str) -> None:
-    from kapcompanion.ui import transfer_dialog
-
-    getattr(transfer_dialog, name)(window)
-
-
-def _open_templates(window: Shell) -> None:
-    if window.ctx is None:
-        return
-    from kapcompanion.ui.template_editor import open_template_editor
-
-    open_template_editor(window.ctx, window.workspace or window.window())
-
-
-def _open_agenda(window: Shell) -> None:
-    from kapcompanion.ui.agenda import open_agenda
-
-    open_agenda(window)
-
-
-def _session_call(window: Shell, name: str) -> None:
-    from kapcompanion.ui.session import host
-
-    getattr(host, name)(window)
-
-
-def _set_os_lock(window: Shell, checked: bool) -> None:
-    window.settings.lock_on_os_lock = bool(checked)
-    window.save_settings()
 
 
 def ask_idle_minutes(window: Shell) -> QInputDialog:
