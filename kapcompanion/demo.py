@@ -315,6 +315,7 @@ def _one_client(
     )
     _screening_and_intake(repos, rng, cid, i, escort)
     route = [Route.IM, Route.SUBLINGUAL, Route.IV, Route.IM][i % 4]
+    weight = float(rng.randint(55, 95))  # one person: the weight moves by a kilogram at most
     n_done = sessions_per_client if sessions_per_client is not None else rng.randint(2, 5)
     baseline_phq = rng.randint(14, 24)
     plan_days = plan_course(start, 2, 3, True, time(10, 0), (4,), measure_visits=True)
@@ -326,7 +327,17 @@ def _one_client(
         item9 = 1 if (i == 2 and n == 0) else 0
         _measures(repos, rng, cid, day, phq, context, item9)
         previous = _session(
-            repos, rng, cid, course.id, route, day, n, previous, events_per_session, stock
+            repos,
+            rng,
+            cid,
+            course.id,
+            route,
+            day,
+            n,
+            previous,
+            events_per_session,
+            stock,
+            weight + rng.choice((-0.5, 0.0, 0.0, 0.5)),
         )
     if n_done:
         stock.close_vial(repos, cid, day)
@@ -335,7 +346,7 @@ def _one_client(
         course_id=course.id,
         number=n_done + 1,
         planned_for=datetime.combine(today + timedelta(days=1 + i % 5), time(10, 0), UTC),
-        plan=to_jsonable(_dose(route, rng)),
+        plan=to_jsonable(_dose(route, rng, weight)),
     )
     repos.sessions.save(upcoming)
     assert upcoming.planned_for is not None
@@ -463,8 +474,7 @@ def _spread(total: int, items: int, top: int, rng: random.Random) -> dict[int, i
     return {k + 1: v for k, v in enumerate(values)}
 
 
-def _dose(route: Route, rng: random.Random) -> DosePlan:
-    weight = float(rng.randint(55, 95))
+def _dose(route: Route, rng: random.Random, weight: float) -> DosePlan:
     if route is Route.IV:
         return DosePlan(
             route=route,
@@ -551,12 +561,14 @@ def _session(
     previous: Checklist | None,
     events_per_session: int | None,
     stock: _Stock,
+    weight: float,
 ) -> Checklist:
     start = datetime.combine(day, time(10, 0), UTC)
     clock = _Clock(start)
     client = repos.clients.get(cid)
     escort = Contact(name=client.escort.name if client.escort else "Escort", phone="555-0199")
-    session = plan_session(repos, cid, _dose(route, rng), course_id=course_id, planned_for=start)
+    plan = _dose(route, rng, weight)
+    session = plan_session(repos, cid, plan, course_id=course_id, planned_for=start)
     assert session.id is not None
     checklist = _checklist(previous, rng, start, escort)
     doc = repos.documents.save(

@@ -96,3 +96,23 @@ def test_the_demo_keeps_a_ledger_its_doses_draw_from(tmp_path: Path) -> None:
         assert any("awaiting a witness" in r.text for r in ledger.open_items(repos))
     finally:
         vault.close()
+
+
+def test_a_demo_client_keeps_about_the_same_weight(tmp_path: Path) -> None:
+    """One person across a three-week course: the planned weights differ by a kilogram at
+    most (they once jumped by up to 40 kg between sessions)."""
+    import json
+
+    vault = build_demo_vault(tmp_path / "w.kapv", PASSPHRASE, clients=4, seed=3, today=DAY)
+    try:
+        rows = vault.read("SELECT client_id, data FROM sessions ORDER BY id")
+    finally:
+        vault.close()
+    weights: dict[int, list[float]] = {}
+    for client_id, data in rows:
+        plan = json.loads(data).get("plan") or {}
+        if plan.get("weight_kg") is not None:
+            weights.setdefault(client_id, []).append(float(plan["weight_kg"]))
+    assert len(weights) == 4 and all(len(w) >= 2 for w in weights.values())
+    for series in weights.values():
+        assert max(series) - min(series) <= 1.0, series
