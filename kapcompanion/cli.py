@@ -204,8 +204,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                     }
                 )
         else:
-            for (sid,) in vault.read("SELECT id FROM sessions ORDER BY id"):
-                s = repos.sessions.get(int(sid))
+            for sid in repos.sessions.ids():
+                s = repos.sessions.get(sid)
                 rows.append(
                     {
                         "id": s.id,
@@ -237,18 +237,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     """What this installation can do: for support calls and the packaging smoke test."""
-    import sqlcipher3
-
     from kapcompanion.audio.backend import NO_DEVICE
     from kapcompanion.audio.factory import create_backend
     from kapcompanion.audio.vlc_backend import configure_bundled_vlc
     from kapcompanion.paths import app_dirs, playlists_dir, resource
     from kapcompanion.services.environment import disk_report
+    from kapcompanion.store.dbapi import cipher_version
 
     configure_bundled_vlc()
-    conn = sqlcipher3.connect(":memory:")
-    cipher = conn.execute("PRAGMA cipher_version").fetchone()
-    conn.close()
+    cipher = cipher_version()
     backend, reason = create_backend()  # the output the app uses, so the probe is honest
     vlc_module = getattr(backend, "vlc", None)
     raw = vlc_module.libvlc_get_version() if vlc_module is not None else b""
@@ -263,7 +260,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     music = sorted(resource("music").glob("*.ogg"))
     report = {
         "version": __version__,
-        "sqlcipher": cipher[0] if cipher else "missing",
+        "sqlcipher": cipher or "missing",
         "music_backend": f"libvlc {version}" if reason is None else f"unavailable: {reason}",
         "audio_output": audio_output,
         "shipped_tracks": len(music),

@@ -60,3 +60,25 @@ def test_no_import_circles_around_the_main_window_and_the_command_line() -> None
         assert graph.chain_exists(importer=upper, imported=lower), (upper, lower)
         back = graph.find_shortest_chain(importer=lower, imported=upper)
         assert back is None, f"import circle: {' -> '.join(back or ())}"
+
+
+#: modules outside store/ that still hold an SQL string; this list may only shrink
+SQL_OUTSIDE_STORE_ALLOWED = {"kapcompanion/ui/records.py", "kapcompanion/ui/audit_view.py"}
+
+
+def test_sql_lives_in_the_store() -> None:
+    """The store owns every query: no SQL statement in a string outside kapcompanion/store."""
+    import re
+
+    statement = re.compile(r"""["'](SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|PRAGMA)\s""")
+    found = set()
+    for path in sorted((ROOT / "kapcompanion").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith("kapcompanion/store/"):
+            continue
+        if statement.search(path.read_text(encoding="utf-8")):
+            found.add(rel)
+    assert found <= SQL_OUTSIDE_STORE_ALLOWED, sorted(found - SQL_OUTSIDE_STORE_ALLOWED)
+    assert found == SQL_OUTSIDE_STORE_ALLOWED, "shrink the allow-list: " + str(
+        sorted(SQL_OUTSIDE_STORE_ALLOWED - found)
+    )

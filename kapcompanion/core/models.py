@@ -11,10 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from kapcompanion.core.intake import Contact
 from kapcompanion.core.units import Height, Weight
+
+
+class _Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def stored_id(record: _Stored) -> int:
+    """The id of a record read from the vault (which always has one); a record that was
+    never stored has none, and asking for it is a programming error."""
+    if record.id is None:
+        raise ValueError(f"{type(record).__name__} has not been stored")
+    return record.id
 
 
 @dataclass

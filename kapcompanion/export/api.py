@@ -18,9 +18,10 @@ from kapcompanion.export.course_pdf import build_course_pdf
 from kapcompanion.export.records import ProgressFn, gather_course, gather_session
 from kapcompanion.export.session_pdf import build_session_pdf
 from kapcompanion.export.writer import ENCRYPTION_NONE, WriteResult, write_pdf
+from kapcompanion.store.repos import Repos
 
 
-def _audit(repos: Any, result: WriteResult, action: str, **where: Any) -> None:
+def _audit(repos: Repos, result: WriteResult, action: str, **where: Any) -> None:
     detail = "unprotected" if result.encryption == ENCRYPTION_NONE else result.encryption
     try:
         repos.vault.audit(action, detail=detail, **where)
@@ -31,7 +32,7 @@ def _audit(repos: Any, result: WriteResult, action: str, **where: Any) -> None:
 
 
 def export_session_pdf(
-    repos: Any,
+    repos: Repos,
     session_id: int,
     out: str | os.PathLike[str],
     password: str | None = None,
@@ -57,7 +58,7 @@ def export_session_pdf(
 
 
 def export_course_pdf(
-    repos: Any,
+    repos: Repos,
     client_id: int,
     out: str | os.PathLike[str],
     password: str | None = None,

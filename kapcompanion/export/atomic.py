@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from kapcompanion.export.errors import ExportError
 from kapcompanion.fileio import atomic_write_bytes
+from kapcompanion.store.repos import Repos
 
 
 def check_target(out: Path, suffix: str) -> Path:
@@ -32,7 +32,7 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, suffix: str
         raise ExportError(f"Could not write {out.name}: {exc.strerror or exc}.") from exc
 
 
-def audit_export(repos: Any, action: str, client_ids: list[int], detail: str) -> None:
+def audit_export(repos: Repos, action: str, client_ids: list[int], detail: str) -> None:
     """One audit row for an export: on the client when it is one client's, else on the vault."""
     if len(client_ids) == 1:
         cid = client_ids[0]

@@ -39,6 +39,7 @@ from kapcompanion.export.records import RecordHeader, _header
 from kapcompanion.export.session_pdf import furniture
 from kapcompanion.export.writer import ENCRYPTION_NONE, WriteResult, write_pdf
 from kapcompanion.store import seals
+from kapcompanion.store.repos import Repos
 
 CLIENT_IMAGE = "client-signature.png"
 WITNESS_IMAGE = "witness-signature.png"
@@ -57,7 +58,7 @@ class ConsentPdfData:
     seal_hash: str = ""
 
 
-def _sealed_data(repos: Any, doc_id: int) -> tuple[dict[str, Any] | None, str]:
+def _sealed_data(repos: Repos, doc_id: int) -> tuple[dict[str, Any] | None, str]:
     with repos.vault._lock:
         seal = seals.signature_seal(repos.vault.conn, "document", doc_id)
     if seal is None:
@@ -67,7 +68,7 @@ def _sealed_data(repos: Any, doc_id: int) -> tuple[dict[str, Any] | None, str]:
     return (json.loads(data) if isinstance(data, str) else None), seal.hash
 
 
-def _image(repos: Any, doc_id: int, name: str, signature: Signature | None) -> bytes | None:
+def _image(repos: Repos, doc_id: int, name: str, signature: Signature | None) -> bytes | None:
     if signature is None:
         return None
     found = [aid for aid, n, _m, _t in repos.documents.attachments(doc_id) if n == name]
@@ -84,7 +85,7 @@ def _image(repos: Any, doc_id: int, name: str, signature: Signature | None) -> b
     return content
 
 
-def gather_consent(repos: Any, doc_id: int, *, tz: tzinfo | None = None) -> ConsentPdfData:
+def gather_consent(repos: Repos, doc_id: int, *, tz: tzinfo | None = None) -> ConsentPdfData:
     doc = repos.documents.get(doc_id)
     if doc.kind != CONSENT_KIND or doc.client_id is None:
         raise ExportError(f"Record {doc_id} is not a consent.")
@@ -204,7 +205,7 @@ def build_consent_pdf(data: ConsentPdfData, target: IO[bytes], _encrypt: Any = N
 
 
 def export_consent_pdf(
-    repos: Any,
+    repos: Repos,
     doc_id: int,
     out: str | os.PathLike[str],
     password: str | None = None,

@@ -37,12 +37,13 @@ from kapcompanion.core.discharge import Discharge, discharge_ready
 from kapcompanion.core.dose import DosePlan, complete_plan
 from kapcompanion.core.intake import indication_label
 from kapcompanion.core.measures import MeasureResponse
-from kapcompanion.core.models import Client, DosingSession, EventKind, SessionEvent
+from kapcompanion.core.models import Client, DosingSession, EventKind, SessionEvent, stored_id
 from kapcompanion.core.serial import load
 from kapcompanion.core.vitals import VitalReading
 from kapcompanion.export.atomic import audit_export
 from kapcompanion.export.csv_safe import write_csv
 from kapcompanion.export.errors import ExportError
+from kapcompanion.store.repos import Repos
 
 T = TypeVar("T")
 KINDS: tuple[str, ...] = ("sessions", "doses", "vitals", "events", "measures")
@@ -212,7 +213,7 @@ class _Subject:
 
 
 class _Writer:
-    def __init__(self, repos: Any, options: ResearchOptions) -> None:
+    def __init__(self, repos: Repos, options: ResearchOptions) -> None:
         self.repos = repos
         self.o = options
         self.tables = {kind: _Table(self._header(kind)) for kind in options.kinds}
@@ -239,12 +240,12 @@ class _Writer:
         return lead
 
     def add_subject(self, s: _Subject) -> None:
-        sessions: list[DosingSession] = self.repos.sessions.for_client(s.client.id)
-        courses = {c.id: c for c in self.repos.courses.for_client(s.client.id)}
+        sessions: list[DosingSession] = self.repos.sessions.for_client(stored_id(s.client))
+        courses = {c.id: c for c in self.repos.courses.for_client(stored_id(s.client))}
         for session in sessions:
             events: list[SessionEvent] = []
             if {"doses", "events"} & set(self.o.kinds):
-                events = self.repos.events.for_session(session.id)
+                events = self.repos.events.for_session(stored_id(session))
             if "sessions" in self.tables:
                 self._session(s, session, courses)
             if "doses" in self.tables:
@@ -343,7 +344,7 @@ class _Writer:
             )
 
     def _vitals(self, s: _Subject, session: DosingSession) -> None:
-        for _vid, r in self.repos.vitals.for_session(session.id, VitalReading):
+        for _vid, r in self.repos.vitals.for_session(stored_id(session), VitalReading):
             self._row(
                 "vitals",
                 s,
@@ -440,7 +441,7 @@ def _dictionary_rows(options: ResearchOptions) -> list[list[object]]:
 
 
 def export_research_csv(
-    repos: Any,
+    repos: Repos,
     folder: str | os.PathLike[str],
     options: ResearchOptions,
     *,

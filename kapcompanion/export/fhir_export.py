@@ -85,6 +85,7 @@ from kapcompanion.core.models import (
     EventKind,
     SessionEvent,
     SessionStatus,
+    stored_id,
 )
 from kapcompanion.core.models import Practitioner as PractitionerRecord
 from kapcompanion.core.serial import load
@@ -93,6 +94,7 @@ from kapcompanion.core.vitals import VitalReading
 from kapcompanion.export import fhir_codes as fc
 from kapcompanion.export.atomic import audit_export, write_bytes_atomic
 from kapcompanion.export.errors import ExportError
+from kapcompanion.store.repos import Repos
 
 T = TypeVar("T")
 APP_NAME = "KAP Companion"
@@ -144,7 +146,7 @@ class ClientBundle:
 
 
 class _Builder:
-    def __init__(self, repos: Any, client: Client, anchor: str, now: datetime) -> None:
+    def __init__(self, repos: Repos, client: Client, anchor: str, now: datetime) -> None:
         self.repos = repos
         self.client = client
         self.anchor = anchor
@@ -327,7 +329,7 @@ def _doses(session: DosingSession, events: list[SessionEvent]) -> list[_Dose]:
     return out
 
 
-def _touch_agreements(repos: Any, client_id: int) -> list[TouchAgreement]:
+def _touch_agreements(repos: Repos, client_id: int) -> list[TouchAgreement]:
     """The client's touch agreements as recorded on the checklists, each once, oldest first."""
     seen: dict[str, TouchAgreement] = {}
     for doc in repos.documents.find("checklist", client_id=client_id):
@@ -341,7 +343,7 @@ def _touch_agreements(repos: Any, client_id: int) -> list[TouchAgreement]:
 
 
 def build_client_bundle(
-    repos: Any, client_id: int, *, anchor: str = "", now: datetime | None = None
+    repos: Repos, client_id: int, *, anchor: str = "", now: datetime | None = None
 ) -> ClientBundle:
     """The client's record as a validated FHIR Bundle (raises the store's RecordNotFound)."""
     client: Client = repos.clients.get(client_id)
@@ -386,18 +388,18 @@ def build_client_bundle(
     for course in repos.courses.for_client(client_id):
         episode = _episode(b, course, p_ref, org_ref, me_ref)
         b.add(episode)
-        episodes[course.id] = episode
+        episodes[stored_id(course)] = episode
 
     encounters: dict[int, Encounter] = {}
     for session in repos.sessions.for_client(client_id):
         enc = _encounter(b, session, p_ref, me_ref, org_ref, episodes)
         b.add(enc)
-        encounters[session.id] = enc
+        encounters[stored_id(session)] = enc
         enc_ref = _ref(enc)
-        events = repos.events.for_session(session.id)
+        events = repos.events.for_session(stored_id(session))
         for dose in _doses(session, events):
             b.add(_administration(b, dose, p_ref, enc_ref, me_ref))
-        for vid, reading in repos.vitals.for_session(session.id, VitalReading):
+        for vid, reading in repos.vitals.for_session(stored_id(session), VitalReading):
             for obs in _vital_observations(b, vid, reading, p_ref, enc_ref, me_ref):
                 b.add(obs)
 
@@ -712,7 +714,7 @@ def _summary(counts: dict[str, int]) -> str:
 
 
 def export_fhir(
-    repos: Any,
+    repos: Repos,
     out: str | os.PathLike[str],
     client_ids: Iterable[int] | None = None,
     *,

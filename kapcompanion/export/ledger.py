@@ -24,7 +24,7 @@ from reportlab.platypus import Flowable
 
 from kapcompanion.core import ledger as lg
 from kapcompanion.core.ledger import ContainerState, Entry, EntryKind, Product, Reminder
-from kapcompanion.core.models import Practitioner
+from kapcompanion.core.models import Practitioner, stored_id
 from kapcompanion.core.serial import load
 from kapcompanion.core.settings import OPENED_VIAL_HOURS, PAPER_SIZE, PART2_NOTICE
 from kapcompanion.export import pdfkit as pk
@@ -34,6 +34,7 @@ from kapcompanion.export.describe import fmt_date, fmt_datetime, tz_label
 from kapcompanion.export.errors import ExportError
 from kapcompanion.export.writer import ENCRYPTION_NONE, WriteResult, write_pdf
 from kapcompanion.store import settings as stored_settings
+from kapcompanion.store.repos import Repos
 
 
 @dataclass
@@ -59,11 +60,11 @@ class LedgerReport:
         return [e for e in self.entries if e.kind in kinds]
 
 
-def gather(repos: Any, *, tz: tzinfo | None = None, now: datetime | None = None) -> LedgerReport:
+def gather(repos: Repos, *, tz: tzinfo | None = None, now: datetime | None = None) -> LedgerReport:
     vault = repos.vault
     when = now or datetime.now(UTC)
     hours = int(stored_settings.read(vault, OPENED_VIAL_HOURS))
-    products = {int(p.id): p for p in repos.ledger.products()}
+    products = {stored_id(p): p for p in repos.ledger.products()}
     entries = repos.ledger.entries()
     by_container: dict[int, list[Entry]] = {}
     for e in entries:
@@ -73,7 +74,7 @@ def gather(repos: Any, *, tz: tzinfo | None = None, now: datetime | None = None)
         lg.container_state(
             c,
             products[c.product_id],
-            by_container.get(int(c.id), []),
+            by_container.get(stored_id(c), []),
             now=when,
             beyond_use_hours=hours,
         )
@@ -521,7 +522,7 @@ class LedgerExport:
 
 
 def export_ledger(
-    repos: Any,
+    repos: Repos,
     out: str | os.PathLike[str],
     password: str | None = None,
     *,

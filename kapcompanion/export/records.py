@@ -30,6 +30,7 @@ from kapcompanion.core.models import (
     Practitioner,
     SafetyFlag,
     SessionEvent,
+    stored_id,
 )
 from kapcompanion.core.screening import SCREENING_ITEMS, Answer, Screening, evaluate
 from kapcompanion.core.serial import load
@@ -53,6 +54,7 @@ from kapcompanion.export.parts import (
 )
 from kapcompanion.store import seals
 from kapcompanion.store import settings as stored_settings
+from kapcompanion.store.repos import Repos
 
 T = TypeVar("T")
 _SHORT_ROUTES = {"iv": "IV", "im": "IM"}
@@ -125,7 +127,7 @@ def _anchor(vault: Any) -> str:
     return ""
 
 
-def _header(repos: Any, client_id: int, tz: tzinfo | None) -> RecordHeader:
+def _header(repos: Repos, client_id: int, tz: tzinfo | None) -> RecordHeader:
     vault = repos.vault
     practitioner = _load(Practitioner, vault.practitioner) or Practitioner()
     page = stored_settings.read(vault, PAPER_SIZE)
@@ -140,7 +142,7 @@ def _header(repos: Any, client_id: int, tz: tzinfo | None) -> RecordHeader:
     )
 
 
-def _thresholds(repos: Any) -> VitalThresholds:
+def _thresholds(repos: Repos) -> VitalThresholds:
     return stored_settings.thresholds(repos.vault)
 
 
@@ -148,7 +150,9 @@ def _doc_signature(doc: Any) -> Signature:
     return Signature(bool(doc.signed_utc), doc.signed_by or "", doc.signed_utc)
 
 
-def _addenda(repos: Any, record_type: str, record_id: int | None, about: str) -> list[AddendumLine]:
+def _addenda(
+    repos: Repos, record_type: str, record_id: int | None, about: str
+) -> list[AddendumLine]:
     if record_id is None:
         return []
     return [
@@ -157,7 +161,7 @@ def _addenda(repos: Any, record_type: str, record_id: int | None, about: str) ->
     ]
 
 
-def _screening(repos: Any, client_id: int) -> tuple[ScreeningSummary | None, Any]:
+def _screening(repos: Repos, client_id: int) -> tuple[ScreeningSummary | None, Any]:
     docs = repos.documents.find("screening", client_id=client_id)
     for doc in reversed(docs):
         screening = _load(Screening, doc.data)
@@ -203,7 +207,7 @@ def _template(checklist: Checklist) -> ChecklistTemplate | None:
     return max(same_id, key=lambda t: t.version) if same_id else None
 
 
-def _checklist(repos: Any, session: DosingSession) -> tuple[ChecklistSummary | None, Any]:
+def _checklist(repos: Repos, session: DosingSession) -> tuple[ChecklistSummary | None, Any]:
     docs = repos.documents.find("checklist", client_id=session.client_id, session_id=session.id)
     if not docs:
         return None, None
@@ -247,25 +251,10 @@ def _checklist(repos: Any, session: DosingSession) -> tuple[ChecklistSummary | N
     return summary, doc
 
 
-def _session_signer(repos: Any, session: DosingSession) -> Signature:
+def _session_signer(repos: Repos, session: DosingSession) -> Signature:
     if session.signed_utc is None:
         return Signature()
-    by = ""
-    with contextlib.suppress(Exception), repos.vault._lock:  # the seal names its signer
-        seal = seals.signature_seal(repos.vault.conn, "session", session.id or 0)
-        by = seal.signer if seal is not None else ""  # (a session signed in another vault too)
-    with contextlib.suppress(Exception):  # the audit table is the lead's; tolerate changes
-        rows = (
-            []
-            if by
-            else repos.vault.read(
-                "SELECT detail, who FROM audit WHERE action = 'session.sign'"
-                " AND record_type = 'session' AND record_id = ? ORDER BY id DESC LIMIT 1",
-                (session.id,),
-            )
-        )
-        if rows:
-            by = str(rows[0][0] or rows[0][1] or "")
+    by = repos.sessions.signer(session.id) if session.id is not None else ""
     return Signature(True, by or repos.vault.who, session.signed_utc)
 
 
@@ -324,7 +313,7 @@ def _doses(
     return lines
 
 
-def _integration(repos: Any, session: DosingSession) -> tuple[list[IntegrationNote], list[Any]]:
+def _integration(repos: Repos, session: DosingSession) -> tuple[list[IntegrationNote], list[Any]]:
     notes: list[IntegrationNote] = []
     docs = [
         d
@@ -360,14 +349,14 @@ def _integration(repos: Any, session: DosingSession) -> tuple[list[IntegrationNo
 
 
 # --------------------------------------------------------------------------- gathering
-def _sealed_view(repos: Any, session_id: int) -> Any:
+def _sealed_view(repos: Repos, session_id: int) -> Any:
     """The repositories as the session stood when signed, or None if it has no seal."""
     with repos.vault._lock:
         seal = seals.signature_seal(repos.vault.conn, "session", session_id)
     return seals.SealedRecords(repos, seal) if seal is not None else None
 
 
-def _after_signing(repos: Any, sealed: Any, session: DosingSession) -> list[AddendumLine]:
+def _after_signing(repos: Repos, sealed: Any, session: DosingSession) -> list[AddendumLine]:
     """What was recorded after the signature besides addenda (which are dated already):
     flags raised or resolved later, later integration entries. Never mixed into the
     signed record."""
@@ -399,7 +388,7 @@ def _after_signing(repos: Any, sealed: Any, session: DosingSession) -> list[Adde
     return later
 
 
-def gather_session(repos: Any, session_id: int, *, tz: tzinfo | None = None) -> SessionRecordData:
+def gather_session(repos: Repos, session_id: int, *, tz: tzinfo | None = None) -> SessionRecordData:
     """Everything the session record shows. Raises the vault's RecordNotFound if absent.
 
     A signed session is read from its seal (what the signature covers, frozen at signing);
@@ -474,39 +463,20 @@ def gather_session(repos: Any, session_id: int, *, tz: tzinfo | None = None) -> 
     )
 
 
-def _client_counts(repos: Any, client_id: int) -> dict[int, tuple[int, int]] | None:
+def _client_counts(repos: Repos, client_id: int) -> dict[int, tuple[int, int]] | None:
     """(flagged vital readings, alert events) of each of the client's sessions, counted
-    by the vault in two queries; None when it cannot (the caller then counts per session).
+    by the vault in two queries.
 
     Loading every event and reading of fifty sessions only to count a few of them was
     most of the time the course summary spent reading. The ``flagged`` column is set
     from the reading's flags when it is stored, and ``kind`` is the event kind's value,
     so the counts are those :func:`_session_row` would make from the loaded records."""
     kinds = sorted(kind.value for kind in tl.ALERT_KINDS)
-    sessions = "SELECT id FROM sessions WHERE client_id = ?"
-    try:
-        flagged = repos.vault.read(
-            f"SELECT session_id, count(*) FROM vitals WHERE session_id IN ({sessions})"
-            " AND flagged != 0 GROUP BY session_id",
-            (client_id,),
-        )
-        alerts = repos.vault.read(
-            f"SELECT session_id, count(*) FROM events WHERE session_id IN ({sessions})"
-            f" AND kind IN ({', '.join('?' * len(kinds))}) GROUP BY session_id",
-            (client_id, *kinds),
-        )
-    except Exception:  # the schema is the store's; tolerate changes
-        return None
-    counts: dict[int, tuple[int, int]] = {}
-    for session_id, n in flagged:
-        counts[int(session_id)] = (int(n), 0)
-    for session_id, n in alerts:
-        counts[int(session_id)] = (counts.get(int(session_id), (0, 0))[0], int(n))
-    return counts
+    return repos.sessions.flag_and_alert_counts(client_id, kinds)
 
 
 def _session_row(
-    repos: Any,
+    repos: Repos,
     s: DosingSession,
     courses: dict[int, Course],
     counts: tuple[int, int] | None = None,
@@ -518,8 +488,8 @@ def _session_row(
         with contextlib.suppress(TypeError, ValueError):
             plan = complete_plan(plan)
     if counts is None:
-        readings = repos.vitals.for_session(s.id, VitalReading)
-        events = repos.events.for_session(s.id)
+        readings = repos.vitals.for_session(stored_id(s), VitalReading)
+        events = repos.events.for_session(stored_id(s))
         counts = (
             sum(1 for _i, r in readings if r.flags),
             sum(1 for e in events if e.kind in tl.ALERT_KINDS),
@@ -554,7 +524,7 @@ def _session_row(
 _CUTPOINTS: dict[str, Setting] = {"pcl5": PCL5_CUTPOINT}
 
 
-def _clinic_cutpoint(repos: Any, inst_id: str, responses: list[MeasureResponse]) -> int | None:
+def _clinic_cutpoint(repos: Repos, inst_id: str, responses: list[MeasureResponse]) -> int | None:
     """The clinic's cut-point for the chart's bands (the in-app chart draws the same), else
     the one the latest form was scored at."""
     setting = _CUTPOINTS.get(inst_id)
@@ -564,7 +534,7 @@ def _clinic_cutpoint(repos: Any, inst_id: str, responses: list[MeasureResponse])
     return stored[-1] if stored else None
 
 
-def _measures(repos: Any, client_id: int) -> list[MeasureSeries]:
+def _measures(repos: Repos, client_id: int) -> list[MeasureSeries]:
     grouped: dict[str, list[MeasureResponse]] = {}
     for doc in repos.documents.find("measure", client_id=client_id):
         response = _load(MeasureResponse, doc.data)
@@ -609,7 +579,7 @@ def _measures(repos: Any, client_id: int) -> list[MeasureSeries]:
 
 
 def gather_course(
-    repos: Any,
+    repos: Repos,
     client_id: int,
     *,
     tz: tzinfo | None = None,

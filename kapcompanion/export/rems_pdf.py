@@ -141,13 +141,13 @@ def build_rems_pdf(
         doc.build_story(rems_story(record, header, doc.content_width))
 
 
-def _gather(repos: Any, session_id: int, tz: tzinfo | None) -> tuple[RemsRecord, RecordHeader]:
+def _gather(repos: Repos, session_id: int, tz: tzinfo | None) -> tuple[RemsRecord, RecordHeader]:
     record = gather_rems(repos, session_id, tz)
     session = repos.sessions.get(session_id)
     return record, _header(repos, session.client_id, tz)
 
 
-def _audit(repos: Any, path: Path, action: str, detail: str, session_id: int) -> None:
+def _audit(repos: Repos, path: Path, action: str, detail: str, session_id: int) -> None:
     client_id = repos.sessions.get(session_id).client_id
     try:
         repos.vault.audit(
@@ -160,7 +160,7 @@ def _audit(repos: Any, path: Path, action: str, detail: str, session_id: int) ->
 
 
 def export_rems_pdf(
-    repos: Any,
+    repos: Repos,
     session_id: int,
     out: str | os.PathLike[str],
     password: str | None = None,
@@ -180,7 +180,7 @@ def export_rems_pdf(
 
 
 def export_rems_csv(
-    repos: Any, session_id: int, out: str | os.PathLike[str], *, tz: tzinfo | None = None
+    repos: Repos, session_id: int, out: str | os.PathLike[str], *, tz: tzinfo | None = None
 ) -> Path:
     """Write the same fields as CSV rows (section, field, value), audited. Not encrypted."""
     record, header = _gather(repos, session_id, tz)

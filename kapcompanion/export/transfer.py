@@ -65,6 +65,7 @@ from kapcompanion.export.errors import ExportError
 from kapcompanion.export.fhir_export import build_client_bundle, validate_bundle_json
 from kapcompanion.store import seals
 from kapcompanion.store.client_rows import TABLES, client_rows
+from kapcompanion.store.repos import Repos
 from kapcompanion.store.schema import SCHEMA_VERSION
 
 MAGIC = b"KAPX"
@@ -229,7 +230,7 @@ def _summary(counts: dict[str, int]) -> str:
 
 
 def build_payload(
-    repos: Any, client_id: int, *, anchor: str = "", now: datetime | None = None
+    repos: Repos, client_id: int, *, anchor: str = "", now: datetime | None = None
 ) -> tuple[dict[str, Any], dict[str, int], dict[str, int]]:
     """The bundle's JSON document, the native counts and the FHIR resource counts."""
     vault = repos.vault
@@ -279,7 +280,7 @@ def _anchor(vault: Any) -> str:
 
 
 def export_client_bundle(
-    repos: Any,
+    repos: Repos,
     client_id: int,
     out: str | os.PathLike[str],
     passphrase: str | None = None,

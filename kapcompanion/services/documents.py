@@ -239,16 +239,15 @@ def save_draft(
     vault = repos.vault
     stale: StaleRevision | None = None
     with vault.transaction() as tx:
-        row = tx.execute("SELECT value FROM meta WHERE key = ?", (_revision_key(key),)).fetchone()
-        stored, saved_at = _stored_revision(row[0] if row else None)
+        # read inside the transaction (the same connection): nobody writes in between
+        stored, saved_at = _stored_revision(vault.get_meta(_revision_key(key)))
         if stored != loaded_revision:
-            theirs_row = tx.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
             conflict = repos.documents.keep_draft_conflict(
                 tx,
                 key=key,
                 client_id=client_id,
                 mine=value,
-                theirs=json.loads(theirs_row[0]) if theirs_row else None,
+                theirs=vault.get_json(key),
                 expected_revision=loaded_revision,
                 stored_revision=stored,
             )
@@ -265,8 +264,7 @@ def _resolve_draft(repos: Repos, conflict: Conflict, choice: Choice, mine: Any) 
     key = str(conflict.draft_key)
     vault = repos.vault
     with vault.transaction() as tx:
-        row = tx.execute("SELECT value FROM meta WHERE key = ?", (_revision_key(key),)).fetchone()
-        stored, saved_at = _stored_revision(row[0] if row else None)
+        stored, saved_at = _stored_revision(vault.get_meta(_revision_key(key)))
         if stored != conflict.theirs_revision:
             raise StaleRevision(None, conflict.theirs_revision, conflict)
         own = conflict.mine if mine is None else mine

@@ -25,3 +25,13 @@ def quote_key(passphrase: str) -> str:
     if "\x00" in passphrase:
         raise ValueError("A passphrase cannot contain a NUL character.")
     return "'" + passphrase.replace("'", "''") + "'"
+
+
+def cipher_version() -> str:
+    """The SQLCipher library's version, or "" when the build has no cipher (a broken install)."""
+    conn = sqlcipher3.connect(":memory:")
+    try:
+        row = conn.execute("PRAGMA cipher_version").fetchone()
+    finally:
+        conn.close()
+    return str(row[0]) if row and row[0] else ""

@@ -128,6 +128,49 @@ class Sessions:
         )
         return [self._row(r) for r in rows]
 
+    def ids(self) -> list[int]:
+        """Every session's id, oldest first."""
+        return [int(r[0]) for r in self.vault.read("SELECT id FROM sessions ORDER BY id")]
+
+    def flag_and_alert_counts(
+        self, client_id: int, alert_kinds: list[str]
+    ) -> dict[int, tuple[int, int]]:
+        """Per session of the client: (flagged readings, events of ``alert_kinds``), counted
+        in SQL so a course summary need not load every event and reading."""
+        sessions = "SELECT id FROM sessions WHERE client_id = ?"
+        flagged = self.vault.read(
+            f"SELECT session_id, count(*) FROM vitals WHERE session_id IN ({sessions})"
+            " AND flagged != 0 GROUP BY session_id",
+            (client_id,),
+        )
+        marks = ", ".join("?" * len(alert_kinds)) or "NULL"
+        alerts = self.vault.read(
+            f"SELECT session_id, count(*) FROM events WHERE session_id IN ({sessions})"
+            f" AND kind IN ({marks}) GROUP BY session_id",
+            (client_id, *alert_kinds),
+        )
+        counts: dict[int, tuple[int, int]] = {}
+        for session_id, n in flagged:
+            counts[int(session_id)] = (int(n), 0)
+        for session_id, n in alerts:
+            counts[int(session_id)] = (counts.get(int(session_id), (0, 0))[0], int(n))
+        return counts
+
+    def signer(self, session_id: int) -> str:
+        """Who signed the session: the name its signature seal carries (a session signed in
+        another vault too), else its last ``session.sign`` audit row (detail, else who) for
+        one signed before seals named their signer; "" when there is neither."""
+        with self.vault._lock:
+            seal = seals.signature_seal(self.vault.conn, "session", session_id)
+        if seal is not None and seal.signer:
+            return seal.signer
+        rows = self.vault.read(
+            "SELECT detail, who FROM audit WHERE action = 'session.sign'"
+            " AND record_type = 'session' AND record_id = ? ORDER BY id DESC LIMIT 1",
+            (session_id,),
+        )
+        return str(rows[0][0] or rows[0][1] or "") if rows else ""
+
     def running(self) -> list[DosingSession]:
         """Sessions started but not ended: after a crash the app returns straight into one."""
         rows = self.vault.read(
