@@ -8,7 +8,7 @@ text lives in ``Checklist.intention`` (the PDFs quote it), the touch agreement i
 ``Checklist.touch`` and the music in ``Checklist.music``.
 
 A session cannot start until every required item is complete, unless the therapist
-overrides with a written reason (PRODUCT.md "Preparation checklist").
+overrides with a written reason.
 
 Carry-over copies what stays true across sessions (goals, touch agreement, music, ground
 rules, aftercare, rescue medication: the items marked ``carry_over`` in the template) and

@@ -1,6 +1,6 @@
 """Discharge: is the client ready to go home?
 
-PRODUCT.md: alert and oriented, vitals back near baseline, walks unassisted, escort
+The criteria: alert and oriented, vitals back near baseline, walks unassisted, escort
 present, aftercare reminded; a modified Aldrete score of 9 or more is a common rule.
 When a suicide-risk flag is active (a positive PHQ-9 item 9 or a risk note), a safety
 note (the safety plan) is required before discharge.

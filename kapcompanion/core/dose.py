@@ -9,7 +9,7 @@ lot and dose band. Two kinds of issue come back from :func:`validate_plan`:
   which no KAP protocol uses: the largest dose in the sources is 2.5 mg/kg IM).
 - ``confirm``: outside the usual range for the route. Never silently accepted: the plan
   needs a written ``out_of_range_reason`` that is a reason of substance (a sentence, see
-  ``core.reasons``; PRODUCT.md "The dosing session").
+  ``core.reasons``).
 
 Three levels above the usual range (issue 19): within it, fine; above it and up to the
 clinic's maximum for the route, a reason of substance *and* a second confirmation that names
@@ -18,18 +18,20 @@ range."), after which the plan carries ``above_usual`` and every screen and PDF 
 above the clinic's maximum, refused (``above_max``). Extra doses during a session are checked
 the same way against the session's running total (:func:`check_extra_dose`).
 
-The usual ranges (``USUAL_RANGES``) are editable defaults drawn from PRODUCT.md and the
-seed articles, not medical advice:
+The usual ranges (``USUAL_RANGES``) are editable defaults drawn from the published
+KAP literature (the sources are named in :data:`NOVA`, :data:`DAKWAR`, :data:`KRUPITSKY`), not
+medical advice:
 
-- IV: 0.1-1.0 mg/kg, typically 0.5 mg/kg over 40 minutes (infusion studies in the seeds
-  run 40-52 minutes, one up to 92); infusions outside 30-120 minutes are questioned.
+- IV: 0.1-1.0 mg/kg, typically 0.5 mg/kg over 40 minutes (the infusion studies reviewed
+  by Nova Health Recovery run 40-52 minutes, one up to 92); infusions outside 30-120 minutes
+  are questioned.
 - IM: 0.3-2.5 mg/kg (0.3-0.8 low, 1-2.5 high) and 30-140 mg in total; both are checked.
 - Sublingual or lozenge: the sources give 200-250 mg; we accept 50-300 mg without
   question, because practices titrate from lower starting doses, and question the rest.
 - Intranasal: the plan does not record the enantiomer, so the range covers both
   esketamine (label doses 28, 56, 84 mg) and racemic ketamine (about 0.2-1.0 mg/kg in
   studies): 28-100 mg in total and 0.2-1.0 mg/kg.
-- Oral: bioavailability about 20% (seed 004), so doses are higher per kg than IV:
+- Oral: bioavailability about 20% (Nova Health Recovery), so doses are higher per kg than IV:
   0.5-3.0 mg/kg.
 
 The clinic's maxima (``DEFAULT_MAXIMA``, editable in the settings ``dose_max_*``) default to
@@ -37,13 +39,14 @@ The clinic's maxima (``DEFAULT_MAXIMA``, editable in the settings ``dose_max_*``
 under the anaesthetic doses of the ketamine (Ketalar) label (IV induction 1-4.5 mg/kg,
 2 mg/kg on average; IM 6.5-13 mg/kg):
 
-- IV: 1.5 mg/kg (usual top 1.0 mg/kg, PRODUCT.md; seed 004).
+- IV: 1.5 mg/kg (usual top 1.0 mg/kg, Nova Health Recovery's review).
 - IM: 3.0 mg/kg and 300 mg: the top of ketamine psychedelic therapy's 2.0-3.0 mg/kg IM
-  (Krupitsky and Grinenko 1997; seed 001 reports its 2.0 mg/kg arm), 3.0 mg/kg at 100 kg.
+  (Krupitsky and Grinenko 1997; "Ketamine's Role in Addiction Recovery" reports its
+  2.0 mg/kg arm), 3.0 mg/kg at 100 kg.
 - Sublingual or lozenge: 450 mg (1.5 times the 300 mg accepted without question).
 - Intranasal: 1.5 mg/kg and 150 mg (1.5 times the usual top; esketamine's label maximum is
   84 mg per session).
-- Oral: 4.5 mg/kg (1.5 times the usual top of 3.0 mg/kg; about 20% bioavailability, seed 004).
+- Oral: 4.5 mg/kg (1.5 times the usual top of 3.0 mg/kg; about 20% bioavailability).
 
 Arithmetic is decimal, from the numbers as written (0.35 mg/kg x 73 kg is 25.55, not the
 float 25.549999...), and rounds totals to 0.1 mg and mg/kg to 0.01, half up (as a person would
@@ -169,15 +172,26 @@ class UsualRange:
     source: str
 
 
+#: The sources of the defaults, by their own titles (the articles the product was built from)
+NOVA = 'Nova Health Recovery, "Ketamine-assisted psychotherapy" (a review of the trials)'
+DAKWAR = "Dakwar et al., Am J Psychiatry 2019 (0.5 mg/kg IV over 40 minutes)"
+KRUPITSKY = "Krupitsky et al., ketamine psychotherapy for heroin addiction (2.0 mg/kg IM)"
+
 USUAL_RANGES: dict[Route, UsualRange] = {
     Route.IV: UsualRange(
-        Route.IV, 0.1, 1.0, None, None, "0.5 mg/kg over 40 minutes", "PRODUCT.md; seed 004"
+        Route.IV, 0.1, 1.0, None, None, "0.5 mg/kg over 40 minutes", f"{NOVA}; {DAKWAR}"
     ),
     Route.IM: UsualRange(
-        Route.IM, 0.3, 2.5, 30.0, 140.0, "0.3-0.8 mg/kg low, 1-2.5 mg/kg high", "PRODUCT.md"
+        Route.IM,
+        0.3,
+        2.5,
+        30.0,
+        140.0,
+        "0.3-0.8 mg/kg low, 1-2.5 mg/kg high",
+        f"{NOVA}; {KRUPITSKY}",
     ),
     Route.SUBLINGUAL: UsualRange(
-        Route.SUBLINGUAL, None, None, 50.0, 300.0, "200-250 mg", "PRODUCT.md; seed 004"
+        Route.SUBLINGUAL, None, None, 50.0, 300.0, "200-250 mg", NOVA
     ),
     Route.INTRANASAL: UsualRange(
         Route.INTRANASAL,
@@ -189,7 +203,7 @@ USUAL_RANGES: dict[Route, UsualRange] = {
         "esketamine label; racemic intranasal studies",
     ),
     Route.ORAL: UsualRange(
-        Route.ORAL, 0.5, 3.0, None, None, "bioavailability about 20%", "PRODUCT.md; seed 004"
+        Route.ORAL, 0.5, 3.0, None, None, "bioavailability about 20%", NOVA
     ),
 }
 
@@ -206,18 +220,18 @@ class DoseMaximum:
 
 DEFAULT_MAXIMA: dict[Route, DoseMaximum] = {
     Route.IV: DoseMaximum(
-        Route.IV, 1.5, None, "1.5 x the usual top (PRODUCT.md; seed 004); Ketalar label"
+        Route.IV, 1.5, None, f"1.5 x the usual top ({NOVA}); Ketalar label"
     ),
     Route.IM: DoseMaximum(
         Route.IM, 3.0, 300.0, "Krupitsky and Grinenko 1997 (2.0-3.0 mg/kg IM); Ketalar label"
     ),
     Route.SUBLINGUAL: DoseMaximum(
-        Route.SUBLINGUAL, None, 450.0, "1.5 x the usual top (PRODUCT.md; seed 004)"
+        Route.SUBLINGUAL, None, 450.0, f"1.5 x the usual top ({NOVA})"
     ),
     Route.INTRANASAL: DoseMaximum(
         Route.INTRANASAL, 1.5, 150.0, "1.5 x the usual top; esketamine label maximum 84 mg"
     ),
-    Route.ORAL: DoseMaximum(Route.ORAL, 4.5, None, "1.5 x the usual top (PRODUCT.md; seed 004)"),
+    Route.ORAL: DoseMaximum(Route.ORAL, 4.5, None, f"1.5 x the usual top ({NOVA})"),
 }
 
 Maxima = Mapping[Route, DoseMaximum]
@@ -632,11 +646,12 @@ def is_acceptable(plan: DosePlan, maxima: Maxima | None = None) -> bool:
 def suggest_band(route: Route, mg_per_kg: float) -> DoseBand | None:
     """A starting suggestion for the band where the sources give one (IV and IM)."""
     route = Route(route)
-    if route is Route.IV:  # seed 004: 0.2-0.3, 0.4-0.6, 0.7-1.0 mg/kg
+    # the IV studies reviewed by Nova Health Recovery: 0.2-0.3, 0.4-0.6, 0.7-1.0 mg/kg
+    if route is Route.IV:
         if mg_per_kg < 0.35:
             return DoseBand.LOW
         return DoseBand.MODERATE if mg_per_kg < 0.65 else DoseBand.HIGH
-    if route is Route.IM:  # PRODUCT.md: 0.3-0.8 low, 1-2.5 high
+    if route is Route.IM:  # 0.3-0.8 low, 1-2.5 high (Nova Health Recovery; Krupitsky)
         if mg_per_kg <= 0.8:
             return DoseBand.LOW
         return DoseBand.MODERATE if mg_per_kg < 1.0 else DoseBand.HIGH

@@ -25,7 +25,8 @@ prescriber reconciles the list (:func:`reconcile_medication`), and a positive PH
 or an active suicide-risk flag makes the "Acute suicidality" item "yes", with a note that
 says where it comes from.
 
-The item list follows PRODUCT.md "Screening" (drawn from the seed articles): it is
+The item list is drawn from the published KAP literature (the Krupitsky trials, Dakwar et
+al. 2019, and the reviews of Nova Health Recovery and of Friedman 2022): it is
 shipped as an editable default, never as medical advice.
 """
 
@@ -98,7 +99,7 @@ _C = ItemGroup.CONTRAINDICATION
 _F = ItemGroup.PHYSICIAN_REVIEW
 
 SCREENING_ITEMS: tuple[ScreeningItemDef, ...] = (
-    # Absolute or strong contraindications (PRODUCT.md "Screening").
+    # Absolute or strong contraindications named in those sources.
     ScreeningItemDef(
         "psychotic_disorder",
         "Schizophrenia or another psychotic disorder",

@@ -241,17 +241,17 @@ DISCHARGE_MIN_ORAL = declare(
 # are core.dose.DEFAULT_MAXIMA; a maximum cannot go below the top of the usual range (that
 # would turn the usual range into a refusal) nor above the units check (10 mg/kg, 1000 mg).
 _DOSE_MAX_SOURCE = {
-    Route.IV: "Default 1.5 mg/kg: 1.5 times the usual top of 1.0 mg/kg (PRODUCT.md; seed 004), "
-    "under the 2 mg/kg average IV anaesthetic dose of the Ketalar label.",
+    Route.IV: "Default 1.5 mg/kg: 1.5 times the usual top of 1.0 mg/kg (Nova Health "
+    "Recovery's review of the trials), under the 2 mg/kg average IV anaesthetic dose of the Ketalar label.",
     Route.IM: "Default 3.0 mg/kg and 300 mg: the top of ketamine psychedelic therapy's "
     "2.0-3.0 mg/kg IM (Krupitsky and Grinenko 1997), under a third of the Ketalar label's "
     "6.5-13 mg/kg IM anaesthetic dose.",
     Route.SUBLINGUAL: "Default 450 mg: 1.5 times the 300 mg accepted without question (the "
-    "sources give 200-250 mg; PRODUCT.md; seed 004).",
+    "sources give 200-250 mg sublingual: Nova Health Recovery's review).",
     Route.INTRANASAL: "Default 1.5 mg/kg and 150 mg: 1.5 times the usual top; esketamine's "
     "label maximum is 84 mg per session.",
     Route.ORAL: "Default 4.5 mg/kg: 1.5 times the usual top of 3.0 mg/kg (about 20% "
-    "bioavailability, seed 004).",
+    "bioavailability).",
 }
 
 

@@ -1,6 +1,6 @@
 """The touch agreement and the live touch check.
 
-The agreement is made before the session while the client is not altered (PRODUCT.md):
+The agreement is made before the session while the client is not altered:
 which touch, if any, is welcome; whether to ask first; and what the client wants if
 distressed. It is dated and can be withdrawn at any moment; it is never changed while the
 client is altered (a new agreement is made between sessions instead).

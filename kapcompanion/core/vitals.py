@@ -1,6 +1,6 @@
 """Vital signs: validation, flagging against clinic thresholds, and the reading schedule.
 
-Thresholds (PRODUCT.md, clinic-editable through :class:`VitalThresholds`):
+Thresholds (clinic-editable through :class:`VitalThresholds`):
 
 - before dosing, blood pressure above 140/90 mmHg (the esketamine label's threshold for
   weighing the risk of a rise in blood pressure);

@@ -1,6 +1,6 @@
 """The touch agreement editor: what touch is welcome, ask first, what helps in distress.
 
-The agreement is made while the client is not altered (PRODUCT.md): while the session runs
+The agreement is made while the client is not altered: while the session runs
 (``set_running(True)``) every field is read-only and only Withdraw works. Withdrawal is
 possible at any moment and is handed to the host at once (``withdrawn``) so it can commit it
 before anything else. The plain-language summary is ``core.touch.describe()``, the same
