@@ -242,7 +242,8 @@ DISCHARGE_MIN_ORAL = declare(
 # would turn the usual range into a refusal) nor above the units check (10 mg/kg, 1000 mg).
 _DOSE_MAX_SOURCE = {
     Route.IV: "Default 1.5 mg/kg: 1.5 times the usual top of 1.0 mg/kg (Nova Health "
-    "Recovery's review of the trials), under the 2 mg/kg average IV anaesthetic dose of the Ketalar label.",
+    "Recovery's review of the trials), under the 2 mg/kg average IV anaesthetic dose of the "
+    "Ketalar label.",
     Route.IM: "Default 3.0 mg/kg and 300 mg: the top of ketamine psychedelic therapy's "
     "2.0-3.0 mg/kg IM (Krupitsky and Grinenko 1997), under a third of the Ketalar label's "
     "6.5-13 mg/kg IM anaesthetic dose.",
