@@ -190,9 +190,7 @@ USUAL_RANGES: dict[Route, UsualRange] = {
         "0.3-0.8 mg/kg low, 1-2.5 mg/kg high",
         f"{NOVA}; {KRUPITSKY}",
     ),
-    Route.SUBLINGUAL: UsualRange(
-        Route.SUBLINGUAL, None, None, 50.0, 300.0, "200-250 mg", NOVA
-    ),
+    Route.SUBLINGUAL: UsualRange(Route.SUBLINGUAL, None, None, 50.0, 300.0, "200-250 mg", NOVA),
     Route.INTRANASAL: UsualRange(
         Route.INTRANASAL,
         0.2,
@@ -202,9 +200,7 @@ USUAL_RANGES: dict[Route, UsualRange] = {
         "esketamine 28, 56 or 84 mg",
         "esketamine label; racemic intranasal studies",
     ),
-    Route.ORAL: UsualRange(
-        Route.ORAL, 0.5, 3.0, None, None, "bioavailability about 20%", NOVA
-    ),
+    Route.ORAL: UsualRange(Route.ORAL, 0.5, 3.0, None, None, "bioavailability about 20%", NOVA),
 }
 
 
@@ -219,15 +215,11 @@ class DoseMaximum:
 
 
 DEFAULT_MAXIMA: dict[Route, DoseMaximum] = {
-    Route.IV: DoseMaximum(
-        Route.IV, 1.5, None, f"1.5 x the usual top ({NOVA}); Ketalar label"
-    ),
+    Route.IV: DoseMaximum(Route.IV, 1.5, None, f"1.5 x the usual top ({NOVA}); Ketalar label"),
     Route.IM: DoseMaximum(
         Route.IM, 3.0, 300.0, "Krupitsky and Grinenko 1997 (2.0-3.0 mg/kg IM); Ketalar label"
     ),
-    Route.SUBLINGUAL: DoseMaximum(
-        Route.SUBLINGUAL, None, 450.0, f"1.5 x the usual top ({NOVA})"
-    ),
+    Route.SUBLINGUAL: DoseMaximum(Route.SUBLINGUAL, None, 450.0, f"1.5 x the usual top ({NOVA})"),
     Route.INTRANASAL: DoseMaximum(
         Route.INTRANASAL, 1.5, 150.0, "1.5 x the usual top; esketamine label maximum 84 mg"
     ),
