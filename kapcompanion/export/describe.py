@@ -248,6 +248,17 @@ def event_text(kind: EventKind | str, payload: Mapping[str, Any] | None) -> str:
         given = " ".join(str(data[k]) for k in ("name", "dose", "route") if data.get(k))
         if given:
             parts.append(given + ".")
+    elif kind is EventKind.NAUSEA:
+        used |= {"vomiting"}
+        if data.get("vomiting"):
+            parts.append("Vomited.")
+    elif kind is EventKind.DISTRESS:
+        used |= {"suicide_risk"}
+        if data.get("suicide_risk"):
+            parts.append("SUICIDE RISK flagged.")
+    elif kind is EventKind.CLIENT_WORDS and str(data.get("text") or "").strip():
+        parts.append(f"“{str(data['text']).strip()}”")  # the client's own words, quoted
+        data = {k: v for k, v in data.items() if k != "text"}
     elif kind is EventKind.ADVERSE_EVENT:
         used |= {"severity"}
         if data.get("severity"):

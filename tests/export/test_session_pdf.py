@@ -143,9 +143,9 @@ def test_timeline_offsets_events_and_corrections(exported: Exported, built: Buil
         assert expected in text, expected
     # The original stays; the correction, its time and its reason follow it.
     assert (
-        "+0:22:30 09:52 Client's words It is cold in here. Corrected 3 March 2025 11:00: "
+        "+0:22:30 09:52 Client's words “It is cold in here.” Corrected 3 March 2025 11:00: “"
         + built.CLIENT_WORDS
-        + " Reason: Misheard at the time"
+        + "” Reason: Misheard at the time"
     ) in text
     assert "Music started" not in text  # tracks are listed per phase instead
 

@@ -291,7 +291,7 @@ def test_a_whole_course_for_a_new_client(
     assert "Write the reason" in card.message.text()
     QTest.keyClicks(card.reason, "Steadied her when she stood up")
     QTest.keyClick(card.reason, Qt.Key.Key_Return)
-    assert "OUTSIDE the agreement" in timeline.item(timeline.count() - 1).text()
+    assert "OUTSIDE the touch agreement" in timeline.item(timeline.count() - 1).text()
 
     # lock and unlock mid-session: the clock runs on, straight back into the session
     elapsed = controller.runner.clock.elapsed_s()

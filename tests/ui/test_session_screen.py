@@ -210,7 +210,7 @@ def test_a_short_session_end_to_end(qtbot: QtBot, clinic: tuple[MainWindow, int]
     touch = [e for e in repos.events.for_session(session.id) if e.kind is EventKind.TOUCH_OFFERED]
     assert len(touch) == 1 and touch[0].payload["within_agreement"] is False
     assert (
-        "OUTSIDE the agreement"
+        "OUTSIDE the touch agreement"
         in screen.events.timeline.item(screen.events.timeline.count() - 1).text()
     )
 
@@ -302,7 +302,7 @@ def test_a_short_session_end_to_end(qtbot: QtBot, clinic: tuple[MainWindow, int]
         "lot LOT-7",
         "Consent signed on paper",
         "above 140/90 mmHg",
-        "OUTSIDE the agreement",
+        "OUTSIDE the touch agreement",
         "There is so much space here.",
         "Phase extended",
         "Modified Aldrete: 10 of 10",
