@@ -640,7 +640,8 @@ def _documents_box(sources: list[Any], parent: QWidget) -> QCheckBox:
     if kinds["course"]:
         parts.append("the course summary")
     if parts:
-        text = f"Attach the PDFs ({', '.join(parts)}) as DocumentReference"
+        listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+        text = f"Also attach the PDFs: {listed} (as DocumentReference)"
     else:
         text = "Attach the PDFs (there is no signed record to attach)"
     box = QCheckBox(text, parent)
