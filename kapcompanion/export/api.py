@@ -10,11 +10,15 @@ the file name (which may contain the client's name).
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 from datetime import tzinfo
 from typing import IO, Any
 
+from reportlab.platypus.doctemplate import LayoutError
+
 from kapcompanion.export.course_pdf import build_course_pdf
+from kapcompanion.export.errors import ExportError
 from kapcompanion.export.records import ProgressFn, gather_course, gather_session
 from kapcompanion.export.session_pdf import build_session_pdf
 from kapcompanion.export.writer import ENCRYPTION_NONE, WriteResult, write_pdf
@@ -29,6 +33,40 @@ def _audit(repos: Repos, result: WriteResult, action: str, **where: Any) -> None
         with contextlib.suppress(OSError):
             result.path.unlink()
         raise
+
+
+def _in_memory(build: Any) -> bytes:
+    buffer = io.BytesIO()
+    try:
+        build(buffer)
+    except LayoutError as exc:
+        raise ExportError(
+            "A record could not be laid out on the page (an element is too large); "
+            "nothing was written."
+        ) from exc
+    return buffer.getvalue()
+
+
+def session_pdf_bytes(repos: Repos, session_id: int, *, tz: tzinfo | None = None) -> bytes:
+    """The session record PDF in memory, unprotected and not audited (the caller, which
+    puts it somewhere, audits that)."""
+    data = gather_session(repos, session_id, tz=tz)
+    return _in_memory(lambda target: build_session_pdf(data, target))
+
+
+def course_pdf_bytes(repos: Repos, client_id: int, *, tz: tzinfo | None = None) -> bytes:
+    """The course summary PDF in memory, unprotected and not audited."""
+    data = gather_course(repos, client_id, tz=tz)
+    return _in_memory(lambda target: build_course_pdf(data, target))
+
+
+def consent_pdf_bytes(repos: Repos, doc_id: int, *, tz: tzinfo | None = None) -> bytes:
+    """A consent's PDF in memory, unprotected and not audited (refused, as its export is,
+    when a signature image no longer matches what was signed)."""
+    from kapcompanion.export.consent_pdf import build_consent_pdf, gather_consent
+
+    data = gather_consent(repos, doc_id, tz=tz)
+    return _in_memory(lambda target: build_consent_pdf(data, target))
 
 
 def export_session_pdf(

@@ -121,7 +121,12 @@ def cmd_export_fhir(args: argparse.Namespace, open_vault: OpenVault) -> int:
     vault = _open_vault_from(args, open_vault)
     try:
         repos = Repos(vault)
-        result = export_fhir(repos, args.out, None if args.all else [args.client])
+        result = export_fhir(
+            repos,
+            args.out,
+            None if args.all else [args.client],
+            with_documents=args.with_documents,
+        )
     finally:
         vault.close()
     held = ", ".join(f"{n} {name}" for name, n in sorted(result.counts.items()))
@@ -139,6 +144,12 @@ def _add_fhir_parser(sub: Any, open_vault: OpenVault) -> None:
     who.add_argument("--client", type=int, metavar="ID", help="client id")
     who.add_argument("--all", action="store_true", help="every client, one bundle each")
     p.add_argument("--out", required=True, metavar="FILE.json", help="where to write the JSON")
+    p.add_argument(
+        "--with-documents",
+        action="store_true",
+        help="attach the signed session records, consents and course summary as PDFs "
+        "(DocumentReference)",
+    )
     _passphrase_env(p)
     p.set_defaults(func=partial(cmd_export_fhir, open_vault=open_vault))
 

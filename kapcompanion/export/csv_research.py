@@ -18,7 +18,8 @@ anywhere. Offsets from the dose (minutes) are always given.
 Cells go through the CSV guard (``csv_safe``): no cell can run as a formula. Each file is
 written atomically; when one fails, those already written by this export are removed.
 Audited once, with the kinds, row counts and what identifying columns were included.
-Reads through the repositories only; no Qt.
+:func:`prepare_research_csv` builds everything in memory first (the app previews exactly
+that), :func:`write_research_csv` writes it. Reads through the repositories only; no Qt.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from kapcompanion.core.models import Client, DosingSession, EventKind, SessionEv
 from kapcompanion.core.serial import load
 from kapcompanion.core.vitals import VitalReading
 from kapcompanion.export.atomic import audit_export
-from kapcompanion.export.csv_safe import write_csv
+from kapcompanion.export.csv_safe import csv_text, write_csv
 from kapcompanion.export.errors import ExportError
 from kapcompanion.store.repos import Repos
 
@@ -440,14 +441,43 @@ def _dictionary_rows(options: ResearchOptions) -> list[list[object]]:
     return rows
 
 
-def export_research_csv(
+@dataclass(frozen=True)
+class ResearchFile:
+    """One CSV as it will be written: its name, header and rows (cells not yet guarded)."""
+
+    name: str
+    header: list[str]
+    rows: list[list[object]]
+
+    def text(self, limit: int | None = None) -> str:
+        """The file's text exactly as written (formula-guarded), or its first ``limit`` rows."""
+        return csv_text(self.header, self.rows if limit is None else self.rows[:limit])
+
+
+@dataclass(frozen=True)
+class ResearchExport:
+    """Everything one research export will write, prepared in memory and not yet written:
+    the preview shows these very tables, and :func:`write_research_csv` writes them (so the
+    random subject codes and date shifts seen are the ones that leave)."""
+
+    options: ResearchOptions
+    files: list[ResearchFile]
+    rows: dict[str, int]
+    subjects: int
+    client_ids: list[int]
+    detail: str
+
+
+def prepare_research_csv(
     repos: Repos,
-    folder: str | os.PathLike[str],
     options: ResearchOptions,
     *,
     rng: random.Random | None = None,
-) -> ResearchResult:
-    """Write the chosen CSVs and ``data_dictionary.csv`` into ``folder``; audited."""
+    progress: Callable[[float, str], None] | None = None,
+) -> ResearchExport:
+    """Build the chosen tables and the data dictionary in memory; nothing is written or
+    audited. Raises :class:`ExportError` for options the user can fix."""
+    report = progress or (lambda _f, _m: None)
     kinds = list(dict.fromkeys(options.kinds))
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
@@ -459,11 +489,6 @@ def export_research_csv(
     if options.date_shift not in (None, "random") and not isinstance(options.date_shift, int):
         raise ExportError("The date shift is a whole number of days or 'random'.")
     options = ResearchOptions(**{**options.__dict__, "kinds": kinds})
-    out = Path(folder)
-    if out.exists() and not out.is_dir():
-        raise ExportError(f"{out} is a file; choose a folder for the CSV files.")
-    if not out.parent.is_dir():
-        raise ExportError(f"The folder {out.parent} does not exist.")
     ids = (
         [c.id for c in repos.clients.search(include_archived=True) if c.id is not None]
         if options.client_ids is None
@@ -478,25 +503,20 @@ def export_research_csv(
     writer = _Writer(repos, options)
     width = max(3, len(str(len(order))))
     for n, cid in enumerate(order, start=1):
+        report(0.95 * (n - 1) / len(order), f"Reading subject {n} of {len(order)}")
         writer.add_subject(_Subject(f"S{n:0{width}d}", repos.clients.get(cid), shift()))
-    created = not out.exists()
-    out.mkdir(exist_ok=True)
-    written: list[Path] = []
-    try:
-        for kind in kinds:
-            table = writer.tables[kind]
-            table.rows.sort(key=lambda row: str(row[0]))  # by subject; stable within one
-            written.append(write_csv(out / f"{kind}.csv", table.header, table.rows))
-        written.append(
-            write_csv(
-                out / "data_dictionary.csv",
-                ["file", "column", "type", "unit", "description"],
-                _dictionary_rows(options),
-            )
+    files = []
+    for kind in kinds:
+        table = writer.tables[kind]
+        table.rows.sort(key=lambda row: str(row[0]))  # by subject; stable within one
+        files.append(ResearchFile(f"{kind}.csv", table.header, table.rows))
+    files.append(
+        ResearchFile(
+            "data_dictionary.csv",
+            ["file", "column", "type", "unit", "description"],
+            _dictionary_rows(options),
         )
-    except BaseException:
-        _remove(written, out if created else None)
-        raise
+    )
     rows = {kind: len(writer.tables[kind].rows) for kind in kinds}
     included = [
         label
@@ -517,12 +537,54 @@ def export_research_csv(
         + f"; {shift_text}; "
         + ("included " + ", ".join(included) if included else "no names, dates of birth or notes")
     )
+    report(1.0, "Ready")
+    return ResearchExport(options, files, rows, len(order), ids, detail)
+
+
+def write_research_csv(
+    repos: Repos, folder: str | os.PathLike[str], prepared: ResearchExport
+) -> ResearchResult:
+    """Write the prepared files into ``folder`` (each atomically; those already written are
+    removed again if one fails), then audit ``export.research_csv`` once."""
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out} is a file; choose a folder for the CSV files.")
+    if not out.parent.is_dir():
+        raise ExportError(f"The folder {out.parent} does not exist.")
+    clash = [f.name for f in prepared.files if (out / f.name).is_dir()]
+    if clash:
+        raise ExportError(f"{out / clash[0]} is a folder; choose another folder.")
+    created = not out.exists()
+    out.mkdir(exist_ok=True)
+    written: list[Path] = []
     try:
-        audit_export(repos, "export.research_csv", ids, detail)
+        for file in prepared.files:
+            written.append(write_csv(out / file.name, file.header, file.rows))
     except BaseException:
         _remove(written, out if created else None)
         raise
-    return ResearchResult(out, written, rows, len(order), detail)
+    try:
+        audit_export(repos, "export.research_csv", prepared.client_ids, prepared.detail)
+    except BaseException:
+        _remove(written, out if created else None)
+        raise
+    return ResearchResult(out, written, prepared.rows, prepared.subjects, prepared.detail)
+
+
+def export_research_csv(
+    repos: Repos,
+    folder: str | os.PathLike[str],
+    options: ResearchOptions,
+    *,
+    rng: random.Random | None = None,
+) -> ResearchResult:
+    """Write the chosen CSVs and ``data_dictionary.csv`` into ``folder``; audited."""
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out} is a file; choose a folder for the CSV files.")
+    if not out.parent.is_dir():
+        raise ExportError(f"The folder {out.parent} does not exist.")
+    return write_research_csv(repos, out, prepare_research_csv(repos, options, rng=rng))
 
 
 def _remove(paths: list[Path], folder: Path | None) -> None:
@@ -534,4 +596,14 @@ def _remove(paths: list[Path], folder: Path | None) -> None:
             folder.rmdir()
 
 
-__all__ = ["DICTIONARY", "KINDS", "ResearchOptions", "ResearchResult", "export_research_csv"]
+__all__ = [
+    "DICTIONARY",
+    "KINDS",
+    "ResearchExport",
+    "ResearchFile",
+    "ResearchOptions",
+    "ResearchResult",
+    "export_research_csv",
+    "prepare_research_csv",
+    "write_research_csv",
+]

@@ -25,6 +25,13 @@ Sources (checked while writing this table):
   v3-ActCode AMB (ambulatory encounter); consentscope treatment; provenance-participant-type
   author and assembler; LOINC 59284-0 Consent Document as the Consent category (the
   R4 Consent examples use it).
+- LOINC document types for the attached PDFs (DocumentReference.type): 28570-0 Procedure
+  note, a member of C-CDA's ProcedureNoteDocumentTypeCodes value set
+  (http://hl7.org/fhir/us/ccda/ValueSet/2.16.840.1.113883.11.20.6.1), for a dosing session
+  record (a drug given under monitoring, with its course and discharge); 34133-9 Summary of
+  episode note, the type of the US Core "episode summary" DocumentReference example
+  (https://hl7.org/fhir/us/core/DocumentReference-episode-summary.html), for the course
+  summary; 59284-0 Consent Document for a signed consent (as above).
 - HL7 FHIR Extensions Pack (http://hl7.org/fhir/extensions/StructureDefinition-individual-
   pronouns.html): the standard ``individual-pronouns`` extension, usable in R4; its ``value``
   carries the pronouns as the client gave them (as text: we do not guess a code).
@@ -159,5 +166,15 @@ def measure_codes(instrument_id: str) -> MeasureCodes:
 AMBULATORY = Code(ACT_CODE, "AMB", "ambulatory")
 CONSENT_TREATMENT = Code(CONSENT_SCOPE, "treatment", "Treatment")
 CONSENT_DOCUMENT = Code(LOINC, "59284-0", "Consent Document")
+
+# --------------------------------------------------------------------------- attached PDFs
+PROCEDURE_NOTE = Code(LOINC, "28570-0", "Procedure note")
+EPISODE_SUMMARY = Code(LOINC, "34133-9", "Summary of episode note")
+#: DocumentReference.type of each PDF the bundle can carry (fhir_documents.DocumentSource.kind)
+DOCUMENT_TYPES: dict[str, Code] = {
+    "session": PROCEDURE_NOTE,
+    "consent": CONSENT_DOCUMENT,
+    "course": EPISODE_SUMMARY,
+}
 AGENT_AUTHOR = Code(PROVENANCE_AGENT, "author", "Author")
 AGENT_ASSEMBLER = Code(PROVENANCE_AGENT, "assembler", "Assembler")

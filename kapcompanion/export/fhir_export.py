@@ -6,10 +6,11 @@ pydantic 1 (end of life, and at odds with any later pydantic 2 user in the same 
 the package's ``fhir.resources.R4B`` models (FHIR 4.3.0). HL7 made R4B a technical correction
 of R4 confined to a few modules (medication definition, evidence, subscriptions); every
 resource written here (Patient, Practitioner, Organization, Consent, EpisodeOfCare,
-Encounter, MedicationAdministration, Observation, QuestionnaireResponse, Provenance, Bundle)
-has the same elements, names and cardinalities in R4 and R4B, so what we write reads as R4
-(https://hl7.org/fhir/R4B/r4b-explanation.html). Each resource is built as a model and the
-whole bundle is validated by parsing its JSON back through the models before it is written.
+Encounter, MedicationAdministration, Observation, QuestionnaireResponse, DocumentReference,
+Provenance, Bundle) has the same elements, names and cardinalities in R4 and R4B, so what
+we write reads as R4 (https://hl7.org/fhir/R4B/r4b-explanation.html). Each resource is built
+as a model and the whole bundle is validated by parsing its JSON back through the models
+before it is written.
 
 What goes in, for one client: Patient (name, date of birth, record number, telecom,
 pronouns through the HL7 ``individual-pronouns`` extension), Practitioner and Organization
@@ -17,7 +18,8 @@ from the vault's profile, a Consent for each distinct touch agreement, an Episod
 course, an Encounter per dosing session, a MedicationAdministration per dose and extra dose
 (RxNorm, SNOMED CT route, dose in mg, lot in a note; a later correction of a dose event is
 applied and noted), Observations for vital signs (LOINC, UCUM), a QuestionnaireResponse and
-a total-score Observation per measure, and a Provenance naming this app, the practitioner
+a total-score Observation per measure, on request a DocumentReference carrying each signed
+PDF (``fhir_documents``), and a Provenance naming this app, the practitioner
 and the audit trail's head at export. Codes: ``fhir_codes``. Identifiers are UUIDs derived
 from the record's ids, so exporting the same record twice gives the same ``fullUrl``s.
 
@@ -343,9 +345,18 @@ def _touch_agreements(repos: Repos, client_id: int) -> list[TouchAgreement]:
 
 
 def build_client_bundle(
-    repos: Repos, client_id: int, *, anchor: str = "", now: datetime | None = None
+    repos: Repos,
+    client_id: int,
+    *,
+    anchor: str = "",
+    now: datetime | None = None,
+    with_documents: bool = False,
+    progress: ProgressFn | None = None,
 ) -> ClientBundle:
-    """The client's record as a validated FHIR Bundle (raises the store's RecordNotFound)."""
+    """The client's record as a validated FHIR Bundle (raises the store's RecordNotFound).
+
+    ``with_documents`` adds a DocumentReference per signed PDF (``fhir_documents``), each
+    laid out in memory; ``progress(fraction, message)`` reports while they are."""
     client: Client = repos.clients.get(client_id)
     b = _Builder(repos, client, anchor, now or datetime.now(UTC))
     patient = b.patient()
@@ -416,6 +427,9 @@ def build_client_bundle(
         if score is not None:
             b.add(score)
 
+    if with_documents:
+        _add_documents(b, p_ref, me_ref, org_ref, encounters, episodes, progress)
+
     targets = [_ref(r) for r in b.entries]
     agents = [
         ProvenanceAgent(
@@ -458,6 +472,45 @@ def build_client_bundle(
         counts[name] = counts.get(name, 0) + 1
     validate_bundle_json(bundle.model_dump_json(exclude_none=True))
     return ClientBundle(client_id, bundle, counts)
+
+
+def _add_documents(
+    b: _Builder,
+    p_ref: Reference,
+    me_ref: Reference | None,
+    org_ref: Reference | None,
+    encounters: dict[int, Encounter],
+    episodes: dict[int, EpisodeOfCare],
+    progress: ProgressFn | None,
+) -> None:
+    from kapcompanion.export import fhir_documents as fd
+
+    report = progress or (lambda _f, _m: None)
+    sources = fd.document_sources(b.repos, b.client.id or 0)
+    for n, source in enumerate(sources):
+        report(n / max(len(sources), 1), f"Laying out {source.title.lower()}")
+        pdf = fd.render_pdf(b.repos, source)
+        linked: list[Reference] = []
+        period = None
+        if source.session_id is not None and source.session_id in encounters:
+            enc = encounters[source.session_id]
+            linked, period = [_ref(enc)], enc.period
+        elif source.kind == "course":
+            linked = [_ref(e) for e in episodes.values()]
+        b.add(
+            fd.document_reference(
+                b.uid("DocumentReference", source.kind, source.record_id),
+                source,
+                pdf,
+                patient=p_ref,
+                now=b.now,
+                author=me_ref,
+                custodian=org_ref,
+                encounters=linked,
+                period=period,
+            )
+        )
+    report(1.0, "Documents laid out")
 
 
 def _episode(
@@ -720,11 +773,13 @@ def export_fhir(
     *,
     progress: ProgressFn | None = None,
     now: datetime | None = None,
+    with_documents: bool = False,
 ) -> FhirResult:
     """Write one client's bundle (``client_ids`` of one), or, for several or all clients
     (``None``: every client in the vault, archived too), a ``collection`` Bundle whose
     entries are one Bundle per client. Written atomically, then audited with what it holds
-    (resource counts; never a file name, which may carry a client's name)."""
+    (resource counts; never a file name, which may carry a client's name).
+    ``with_documents`` attaches the signed PDFs as DocumentReferences (``fhir_documents``)."""
     report = progress or (lambda _f, _m: None)
     ids = (
         [c.id for c in repos.clients.search(include_archived=True) if c.id is not None]
@@ -737,8 +792,25 @@ def export_fhir(
     anchor = _anchor(repos.vault)
     bundles: list[ClientBundle] = []
     for n, cid in enumerate(ids):
-        report(0.9 * n / len(ids), f"Building the record of client {n + 1} of {len(ids)}")
-        bundles.append(build_client_bundle(repos, cid, anchor=anchor, now=stamp))
+        base, step = 0.9 * n / len(ids), 0.9 / len(ids)
+        head = f"Building the record of client {n + 1} of {len(ids)}"
+        report(base, head)
+
+        def sub(
+            fraction: float, message: str, base: float = base, step: float = step, head: str = head
+        ) -> None:
+            report(base + step * fraction, f"{head}: {message}")
+
+        bundles.append(
+            build_client_bundle(
+                repos,
+                cid,
+                anchor=anchor,
+                now=stamp,
+                with_documents=with_documents,
+                progress=sub,
+            )
+        )
     counts: dict[str, int] = {}
     for cb in bundles:
         for name, k in cb.counts.items():
@@ -761,6 +833,8 @@ def export_fhir(
     report(0.92, "Writing the file")
     path = write_bytes_atomic(out, text.encode("utf-8"), suffix=".json")
     detail = f"FHIR R4 JSON, {len(ids)} client(s): {_summary(counts)}"
+    if with_documents:
+        detail += " (signed PDFs attached)"
     if anchor:
         detail += f"; anchor {anchor}"
     try:

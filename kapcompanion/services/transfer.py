@@ -72,11 +72,21 @@ class BundleSummary:
     created_utc: str
     sha256: str
     same_clients: list[int] = field(default_factory=list)
+    #: documents by kind (``measure``, ``consent``, ``integration``...), measures among them
+    document_kinds: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def measures(self) -> int:
+        return self.document_kinds.get("measure", 0)
 
 
 def _summary(contents: Contents, vault: Vault) -> BundleSummary:
     client = contents.client
     source = contents.source
+    kinds: dict[str, int] = {}
+    for row in contents.records.get("documents", []):
+        kind = str(row.get("kind", ""))
+        kinds[kind] = kinds.get(kind, 0) + 1
     with vault._lock:
         same = same_clients(vault.conn, str(client.get("name", "")), client.get("dob"))
     return BundleSummary(
@@ -90,6 +100,7 @@ def _summary(contents: Contents, vault: Vault) -> BundleSummary:
         created_utc=str(contents.payload.get("created_utc", "")),
         sha256=contents.sha256,
         same_clients=same,
+        document_kinds=kinds,
     )
 
 
@@ -120,9 +131,19 @@ def import_client(
     *,
     as_new: bool = False,
     now: datetime | None = None,
+    expect_sha256: str | None = None,
 ) -> ImportResult:
-    """Bring the bundle's client into ``vault`` as a new client, in one transaction."""
+    """Bring the bundle's client into ``vault`` as a new client, in one transaction.
+
+    ``expect_sha256``: the digest the user saw in the preview; a bundle file that changed
+    since is refused (the user confirmed that file, not this one)."""
     contents = read_bundle(path, passphrase)
+    if expect_sha256 is not None and contents.sha256 != expect_sha256:
+        raise TransferError(
+            "The bundle file changed after it was checked. Nothing was imported; check it "
+            "again before importing.",
+            "integrity",
+        )
     client = contents.client
     source = contents.source
     source_vault = str(source.get("vault_id", ""))

@@ -15,7 +15,8 @@ One entry point per record, shared by the session screen and the documents secti
 
 The course dialog also saves the client's whole record as a FHIR R4 JSON bundle
 (``export.fhir_export``): it first says what the file will hold (counted in memory), then
-asks where to save; written atomically and audited as ``export.fhir``.
+asks where to save, with an option to attach the signed PDFs (``export.fhir_documents``);
+written atomically and audited as ``export.fhir``.
 
 The file name suggested carries the client's identifier, never their name.
 """
@@ -92,6 +93,7 @@ _FHIR_WORDS = {
     "Observation": "vital sign and score reading(s)",
     "QuestionnaireResponse": "questionnaire(s)",
     "Provenance": "note of where the file comes from",
+    "DocumentReference": "signed PDF(s)",
 }
 
 
@@ -168,6 +170,7 @@ class ExportDialog(QDialog):
         self.file_dialog: QFileDialog | None = None
         self.print_dialog: QPrintDialog | None = None
         self.fhir_box: QMessageBox | None = None
+        self.fhir_documents: QCheckBox | None = None
         self.fhir_result: Any = None
         self.setObjectName("exportDialog")
         self.setWindowTitle(ctx.title(f"{kind.title} PDF"))
@@ -488,8 +491,11 @@ class ExportDialog(QDialog):
 
         repos, client_id = self.ctx.repos, self.record_id
 
+        from kapcompanion.export import fhir_documents
+
         def work() -> Any:
-            return fhir_export.build_client_bundle(repos, client_id).counts
+            counts = fhir_export.build_client_bundle(repos, client_id).counts
+            return counts, fhir_documents.document_sources(repos, client_id)
 
         self._problem("")
         self.fhir_button.setEnabled(False)
@@ -497,7 +503,8 @@ class ExportDialog(QDialog):
         self.task = run_in_background(work, self._fhir_confirm, self._fhir_failed, owner=self)
         return self.task
 
-    def _fhir_confirm(self, counts: dict[str, int]) -> None:
+    def _fhir_confirm(self, found: tuple[dict[str, int], list[Any]]) -> None:
+        counts, sources = found
         self.busy.stop()
         self.fhir_button.setEnabled(True)
         held = "\n".join(
@@ -511,6 +518,8 @@ class ExportDialog(QDialog):
             "encrypted disk and hand it over securely.",
             parent=self,
         )
+        self.fhir_documents = _documents_box(sources, box)
+        box.setCheckBox(self.fhir_documents)
         self.fhir_save_button = box.addButton("Choose &file…", QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.finished.connect(lambda _r: self._fhir_answered(box))
@@ -544,8 +553,10 @@ class ExportDialog(QDialog):
             target = target.with_name(target.name + ".json")
         repos, client_id = self.ctx.repos, self.record_id
 
+        documents = self.fhir_documents is not None and self.fhir_documents.isChecked()
+
         def work() -> Any:
-            return fhir_export.export_fhir(repos, target, [client_id])
+            return fhir_export.export_fhir(repos, target, [client_id], with_documents=documents)
 
         self.fhir_button.setEnabled(False)
         self.busy.start("Writing the FHIR file…")
@@ -612,6 +623,34 @@ class ExportDialog(QDialog):
         self.pages = []
         if self.isVisible():
             self.reject()
+
+
+def _documents_box(sources: list[Any], parent: QWidget) -> QCheckBox:
+    """ "Attach the signed PDFs", saying which; off by default, and disabled when none."""
+    kinds = {"session": 0, "consent": 0, "course": 0}
+    for source in sources:
+        kinds[source.kind] = kinds.get(source.kind, 0) + 1
+    parts = []
+    if kinds["session"]:
+        parts.append(
+            f"{kinds['session']} signed session record{'s' if kinds['session'] > 1 else ''}"
+        )
+    if kinds["consent"]:
+        parts.append(f"{kinds['consent']} consent{'s' if kinds['consent'] > 1 else ''}")
+    if kinds["course"]:
+        parts.append("the course summary")
+    if parts:
+        listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+        text = f"Also attach the PDFs: {listed} (as DocumentReference)"
+    else:
+        text = "Attach the PDFs (there is no signed record to attach)"
+    box = QCheckBox(text, parent)
+    box.setEnabled(bool(parts))
+    box.setToolTip(
+        "Each PDF goes into the FHIR file whole, unprotected, so an EHR can file it; "
+        "the file grows accordingly"
+    )
+    return box
 
 
 def _plain(exc: BaseException) -> str | None:

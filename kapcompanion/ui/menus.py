@@ -94,6 +94,12 @@ def _transfer_in(window: Shell, _checked: bool) -> None:
     transfer_dialog.import_client(window)
 
 
+def _research_csv(window: Shell, _checked: bool) -> None:
+    from kapcompanion.ui import research_dialog
+
+    research_dialog.research_csv(window)
+
+
 def _templates(window: Shell, _checked: bool) -> None:
     if window.ctx is None:
         return
@@ -142,6 +148,9 @@ ACTIONS: tuple[Action, ...] = (
            tip="Write this client's record to an encrypted transfer file for another vault",
            needs_vault=True, group=2),
     Action("transfer_in", "&Import a transferred client…", _transfer_in, "&File",
+           needs_vault=True, group=2),
+    Action("research_csv", "Export research &CSV…", _research_csv, "&File",
+           tip="De-identified CSV for research: previewed before anything is saved",
            needs_vault=True, group=2),
     Action("quit", "&Quit", lambda w, _c: w.window().close(), "&File", "Ctrl+Q", group=3),
     Action("find", "&Find client", _ws(lambda ws: ws.focus_search()), "&Client", "Ctrl+F",

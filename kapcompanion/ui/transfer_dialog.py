@@ -7,7 +7,10 @@ passphrase once, with a plain word on how to hand it over. The passphrase lives 
 dialog: closing it or locking the app forgets it.
 
 ``open_transfer_in(ctx, parent)`` (File > Import a transferred client…) takes the bundle and
-its passphrase and imports it off the GUI thread as a new client
+its passphrase, checks it first and shows what will arrive (client, sessions, documents,
+measures, source vault, the bundle's SHA-256; ``services.transfer.preview``, nothing written),
+and only then imports that same file (its digest must still match) off the GUI thread as a
+new client
 (``services.transfer.import_client``: one transaction, audited). A same-named client with the
 same date of birth is never merged into: the import is refused unless "as a new client" is
 ticked.
@@ -15,8 +18,10 @@ ticked.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +33,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -36,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.services import transfer
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
@@ -282,10 +289,24 @@ class TransferInDialog(_TransferBase):
         form.addRow("&Passphrase:", self.passphrase)
         self.outcome = _wrapped("", parent=self)
         self.outcome.hide()
+        self.summary: transfer.BundleSummary | None = None
+        self.checked_for: tuple[str, str] | None = None  # (path, passphrase) checked
+        self.preview_box = QGroupBox("What will arrive", self)
+        self.preview_box.setObjectName("bundlePreview")
+        self.preview_form = QFormLayout(self.preview_box)
+        self.same_warning = _wrapped("", "warning", self)
+        self.same_warning.hide()
+        self.preview_box.hide()
         self.buttons = QDialogButtonBox(self)
+        self.check_button = QPushButton("Chec&k the bundle", self)
+        self.check_button.setProperty("primary", True)
+        self.check_button.clicked.connect(self.start_check)
+        self.buttons.addButton(self.check_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.import_button = QPushButton("&Import", self)
         self.import_button.setProperty("primary", True)
         self.import_button.clicked.connect(self.start_import)
+        self.import_button.setEnabled(False)
+        self.import_button.setToolTip("Check the bundle first: you see what will arrive")
         self.buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.open_button = QPushButton("&Open the client", self)
         self.buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -298,15 +319,104 @@ class TransferInDialog(_TransferBase):
         layout.addWidget(explain)
         layout.addLayout(form)
         layout.addWidget(self.as_new)
+        layout.addWidget(self.preview_box)
+        layout.addWidget(self.same_warning)
         layout.addWidget(self.busy)
         layout.addWidget(self.error)
         layout.addWidget(self.outcome)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
+        self.path.textChanged.connect(self._inputs_changed)
+        self.passphrase.edit.textChanged.connect(self._inputs_changed)
         ctx.signals.about_to_lock.connect(self.reject)
 
+    def _inputs(self) -> tuple[str, str]:
+        return self.path.text().strip(), self.passphrase.text().strip()
+
+    def _ready_to_import(self) -> bool:
+        return self.summary is not None and self.checked_for == self._inputs()
+
     def _set_working(self, working: bool) -> None:
-        self.import_button.setEnabled(not working)
+        self.check_button.setEnabled(not working)
+        self.import_button.setEnabled(not working and self._ready_to_import())
+
+    def _inputs_changed(self, *_args: object) -> None:
+        """Another file or passphrase: what was checked no longer applies."""
+        if self.summary is not None and self.checked_for != self._inputs():
+            self.summary = None
+            self.checked_for = None
+            self.preview_box.hide()
+            self.same_warning.hide()
+        self.import_button.setEnabled(self._ready_to_import())
+
+    def _asked(self) -> tuple[str, str] | None:
+        path, secret = self._inputs()
+        if not path:
+            self._problem("Choose the bundle file first.")
+            return None
+        if not secret:
+            self._problem("Type the one-time passphrase that came with the bundle.")
+            return None
+        return path, secret
+
+    def start_check(self) -> Task | None:
+        """Decrypt and check the bundle off the GUI thread and show what it holds; nothing
+        is written. A bundle that fails its check is refused here, plainly."""
+        asked = self._asked()
+        if asked is None:
+            return None
+        path, secret = asked
+        self._problem("")
+        self.summary = None
+        self.checked_for = None
+        self.preview_box.hide()
+        self.same_warning.hide()
+        self._set_working(True)
+        self.busy.start("Checking the bundle (this takes a few seconds)")
+        vault = self.ctx.vault
+
+        def work() -> Any:
+            return transfer.preview(vault, Path(path), secret)
+
+        def shown(summary: Any) -> None:
+            self._checked(summary, (path, secret))
+
+        self.task = run_in_background(work, shown, self._check_failed, owner=self)
+        return self.task
+
+    def _check_failed(self, exc: BaseException) -> None:
+        self._failed(exc)
+        if plain(exc) is not None:
+            self.error.setText(f"{plain(exc)} The bundle cannot be imported.")
+
+    def _checked(self, summary: transfer.BundleSummary, inputs: tuple[str, str]) -> None:
+        self.busy.stop()
+        if inputs != self._inputs():  # changed while the check ran: check again
+            self._set_working(False)
+            return
+        self.summary = summary
+        self.checked_for = inputs
+        _fill_preview(self.preview_form, summary, self.preview_box)
+        self.preview_box.show()
+        if summary.same_clients:
+            listed = ", ".join(str(i) for i in summary.same_clients)
+            self.same_warning.setText(
+                f"A client with this name and date of birth is already in this vault (client "
+                f"{listed}). Nothing is merged: to bring this record in beside it, tick "
+                '"Import as a new client".'
+            )
+            self.same_warning.show()
+        self._set_working(False)
+        self._grow()
+
+    def _grow(self) -> None:
+        """Room for the preview (the layout would squeeze its rows), within the screen."""
+        screen = self.screen().availableGeometry() if self.screen() else None
+        width = max(self.width(), 780)
+        height = max(self.height(), self.sizeHint().height())
+        if screen is not None:
+            width, height = min(width, screen.width() - 40), min(height, screen.height() - 40)
+        self.resize(width, height)
 
     def choose_file(self) -> QFileDialog:
         dialog = QFileDialog(self, "Choose the transfer bundle", str(_documents_folder()), FILTER)
@@ -317,21 +427,23 @@ class TransferInDialog(_TransferBase):
         return dialog
 
     def start_import(self) -> Task | None:
-        path = self.path.text().strip()
-        secret = self.passphrase.text().strip()
-        if not path:
-            self._problem("Choose the bundle file first.")
+        asked = self._asked()
+        if asked is None:
             return None
-        if not secret:
-            self._problem("Type the one-time passphrase that came with the bundle.")
+        if not self._ready_to_import() or self.summary is None:
+            self._problem("Check the bundle first, to see what will arrive.")
             return None
+        path, secret = asked
+        expected = self.summary.sha256
         self._problem("")
         self._set_working(True)
         self.busy.start("Checking and importing the bundle (this takes a few seconds)")
         vault, as_new = self.ctx.vault, self.as_new.isChecked()
 
         def work() -> Any:
-            return transfer.import_client(vault, Path(path), secret, as_new=as_new)
+            return transfer.import_client(
+                vault, Path(path), secret, as_new=as_new, expect_sha256=expected
+            )
 
         self.task = run_in_background(work, self._imported, self._failed, owner=self)
         return self.task
@@ -346,11 +458,48 @@ class TransferInDialog(_TransferBase):
         )
         self.outcome.show()
         self.import_button.hide()
+        self.check_button.hide()
         self.open_button.show()
         self.close_button.setText("&Close")
         self.passphrase.edit.clear()
         self.ctx.signals.client_changed.emit(result.client_id)
         self.imported.emit(result)
+
+
+def _fill_preview(form: QFormLayout, summary: transfer.BundleSummary, parent: QWidget) -> None:
+    """The bundle's summary as label/value rows: who, what, from where, and its digest."""
+    while form.rowCount():
+        form.removeRow(0)
+    who = summary.name or summary.pseudonym or "(no name)"
+    if summary.pseudonym and summary.name:
+        who += f" ({summary.pseudonym})"
+    if summary.dob:
+        with contextlib.suppress(ValueError):
+            who += f", born {wording.long_date(date.fromisoformat(summary.dob))}"
+    counts = summary.counts
+    other_docs = counts.get("documents", 0) - summary.measures
+    source = summary.source_vault or "not recorded"
+    made_by = ", ".join(x for x in (summary.practitioner, summary.clinic) if x)
+    exported = ""
+    with contextlib.suppress(ValueError):
+        exported = wording.date_time(datetime.fromisoformat(summary.created_utc).astimezone())
+    rows = [
+        ("Client", who),
+        ("Sessions", str(counts.get("sessions", 0))),
+        ("Documents", f"{other_docs} (notes, consents, checklists, plans…)"),
+        ("Measures", str(summary.measures)),
+        ("Also", transfer.describe(counts, skip=("clients", "sessions", "documents")) or "-"),
+        ("From vault", f"{source}" + (f", {made_by}" if made_by else "")),
+        ("Exported", exported or "not recorded"),
+    ]
+    for label, value in rows:
+        form.addRow(f"{label}:", _wrapped(value, parent=parent))
+    digest = QLabel(summary.sha256, parent)
+    digest.setObjectName("bundleSha256")
+    digest.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    digest.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    digest.setToolTip("Compare with the SHA-256 the sending clinic saw, if they gave it to you")
+    form.addRow("Bundle SHA-256:", digest)
 
 
 def _show(dialog: QDialog) -> QDialog:

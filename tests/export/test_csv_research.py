@@ -299,3 +299,30 @@ def test_cli_csv_verb(
     )  # fmt: skip
     assert code == 0
     assert "limited data set" in capsys.readouterr().err
+
+
+def test_what_is_previewed_is_what_is_written(demo: Any, tmp_path: Path) -> None:
+    """The app previews the prepared tables; writing them gives those very bytes (the same
+    random subject codes and date shifts), and preparing writes and audits nothing."""
+    from kapcompanion.export.csv_research import prepare_research_csv, write_research_csv
+
+    before = len(demo.vault.audit_entries(action="export.research_csv"))
+    seen: list[float] = []
+    prepared = prepare_research_csv(
+        demo,
+        ResearchOptions(kinds=["vitals", "measures"], date_shift="random"),
+        progress=lambda f, _m: seen.append(f),
+    )
+    assert seen and seen[-1] == 1.0 and seen == sorted(seen)
+    assert len(demo.vault.audit_entries(action="export.research_csv")) == before
+    assert [f.name for f in prepared.files] == ["vitals.csv", "measures.csv", "data_dictionary.csv"]
+    out = tmp_path / "study"
+    result = write_research_csv(demo, out, prepared)
+    for file in prepared.files:
+        written = (out / file.name).read_bytes()
+        assert written == file.text().encode("utf-8-sig")
+        head = file.text(limit=3)
+        assert written.decode("utf-8-sig").startswith(head)
+    assert result.rows == prepared.rows
+    audits = demo.vault.audit_entries(action="export.research_csv")
+    assert len(audits) == before + 1 and audits[0].detail == prepared.detail

@@ -114,3 +114,33 @@ def test_wrong_passphrase_and_unknown_client(
 def test_client_and_all_are_exclusive(built: Built, tmp_path: Path) -> None:
     args = ["export", "fhir", "--vault", str(built.path), "--client", "1", "--all", "--out", "x"]
     assert main(args) == 2
+
+
+def test_with_documents_attaches_the_signed_session_record(
+    built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    monkeypatch.setenv("KAPCOMPANION_PASSPHRASE", PASSPHRASE)
+    out = tmp_path / "docs.json"
+    args = ["export", "fhir", "--vault", str(built.path), "--client", str(built.client_id)]
+    assert main([*args, "--out", str(out), "--with-documents"]) == 0
+    bundle = Bundle.model_validate_json(out.read_bytes())
+    docs = [
+        e.resource for e in bundle.entry if e.resource.get_resource_type() == "DocumentReference"
+    ]
+    titles = sorted(d.content[0].attachment.title for d in docs)
+    assert "Course summary" in titles
+    assert any(t.startswith("Session record") for t in titles)
+    session_doc = next(d for d in docs if d.content[0].attachment.title.startswith("Session"))
+    pdf = session_doc.content[0].attachment.data
+    assert pdf.startswith(b"%PDF-")
+    text = " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert built.DEBRIEF[:20] in text
+    assert "signed PDFs attached" in _fhir_audits(built)[-1][0]
+    # without the flag, none
+    plain = tmp_path / "plain.json"
+    assert main([*args, "--out", str(plain)]) == 0
+    assert b"DocumentReference" not in plain.read_bytes()

@@ -431,3 +431,47 @@ def test_the_command_line_exports_and_imports_with_exit_codes(
     assert main(["vault", "check", str(w)]) == 0
     assert "Vault check: OK" in capsys.readouterr().out
     assert main(["import", "client", str(bundle), "--vault", str(w), "--bogus"]) == 2
+
+
+def test_the_preview_says_what_arrives_and_writes_nothing(
+    pair: tuple[Vault, Vault, int], tmp_path: Path
+) -> None:
+    import hashlib
+
+    v, w, cid = pair
+    result = export(v, cid, tmp_path / "c.kapx")
+    before = state(w)
+    summary = transfer.preview(w, tmp_path / "c.kapx", BUNDLE_PASSPHRASE)
+    assert state(w) == before
+    source = Repos(v)
+    client = source.clients.get(cid)
+    assert (summary.name, summary.dob) == (client.name, client.dob.isoformat())
+    assert summary.counts["sessions"] == len(source.sessions.for_client(cid))
+    assert summary.measures == len(source.documents.find("measure", client_id=cid)) > 0
+    assert sum(summary.document_kinds.values()) == summary.counts["documents"]
+    assert summary.source_vault == v.get_meta("vault_id")
+    digest = hashlib.sha256((tmp_path / "c.kapx").read_bytes()).hexdigest()
+    assert summary.sha256 == result.sha256 == digest
+
+
+def test_a_bundle_changed_after_its_preview_is_refused(
+    pair: tuple[Vault, Vault, int], tmp_path: Path
+) -> None:
+    """The user confirmed one file; another (here: the same client exported again, so a
+    valid bundle with another digest) put in its place is not imported."""
+    v, w, cid = pair
+    export(v, cid, tmp_path / "c.kapx")
+    seen = transfer.preview(w, tmp_path / "c.kapx", BUNDLE_PASSPHRASE).sha256
+    (tmp_path / "c.kapx").unlink()
+    export(v, cid, tmp_path / "c.kapx")
+    before = state(w)
+    with pytest.raises(transfer.TransferError, match="changed after it was checked"):
+        transfer.import_client(w, tmp_path / "c.kapx", BUNDLE_PASSPHRASE, expect_sha256=seen)
+    assert state(w) == before
+    imported = transfer.import_client(
+        w,
+        tmp_path / "c.kapx",
+        BUNDLE_PASSPHRASE,
+        expect_sha256=transfer.preview(w, tmp_path / "c.kapx", BUNDLE_PASSPHRASE).sha256,
+    )
+    assert imported.client_id

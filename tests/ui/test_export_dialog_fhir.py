@@ -85,3 +85,39 @@ def test_no_fhir_button_for_a_session_record(
     assert not dialog.fhir_button.isVisible()
     assert dialog.fhir_clicked() is None
     qtbot.waitUntil(lambda: dialog.ready, timeout=15_000)
+
+
+def test_fhir_with_the_signed_pdfs_attached(
+    qtbot: QtBot,
+    records_window: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    ctx = records_window.ctx
+    dialog = export_course_dialog(ctx, CLIENT, records_window.workspace)
+    qtbot.waitUntil(lambda: dialog.ready, timeout=15_000)
+    dialog.fhir_clicked()
+    qtbot.waitUntil(
+        lambda: dialog.fhir_box is not None and dialog.fhir_box.isVisible(), timeout=15_000
+    )
+    box = dialog.fhir_documents
+    assert box is not None and not box.isChecked()  # opt-in
+    assert box.isEnabled() and "the course summary" in box.text()
+    box.setChecked(True)
+    dialog.fhir_save_button.click()
+    qtbot.waitUntil(lambda: dialog.file_dialog is not None and dialog.file_dialog.isVisible())
+    assert dialog.file_dialog is not None
+    dialog.file_dialog.selectFile(str(tmp_path / "with-pdfs.json"))
+    dialog.file_dialog.accept()
+    qtbot.waitUntil(lambda: dialog.fhir_result is not None, timeout=30_000)
+    bundle = Bundle.model_validate_json((tmp_path / "with-pdfs.json").read_bytes())
+    docs = [
+        e.resource for e in bundle.entry if e.resource.get_resource_type() == "DocumentReference"
+    ]
+    course = next(d for d in docs if d.content[0].attachment.title == "Course summary")
+    pdf = course.content[0].attachment.data
+    assert len(PdfReader(io.BytesIO(pdf)).pages) >= 1
+    assert "signed PDFs attached" in _fhir_audits(ctx)[-1][0]
