@@ -318,8 +318,9 @@ class ResearchCsvDialog(QDialog):
             self.tabs.addTab(_table(file), f"{file.name} ({len(file.rows)})")
         self.tabs.show()
         rows = ", ".join(f"{n} {kind}" for kind, n in prepared.rows.items())
+        who = "1 subject" if prepared.subjects == 1 else f"{prepared.subjects} subjects"
         self.summary.setText(
-            f"{prepared.subjects} subject(s): {rows}. Each tab shows the first "
+            f"{who}: {rows}. Each tab shows the first "
             f"{PREVIEW_ROWS} rows of its file as it will be written; the data dictionary is "
             "shown whole."
         )

@@ -303,7 +303,7 @@ class TransferInDialog(_TransferBase):
         self.check_button.clicked.connect(self.start_check)
         self.buttons.addButton(self.check_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.import_button = QPushButton("&Import", self)
-        self.import_button.setProperty("primary", True)
+        self.import_button.setProperty("primary", False)
         self.import_button.clicked.connect(self.start_import)
         self.import_button.setEnabled(False)
         self.import_button.setToolTip("Check the bundle first: you see what will arrive")
@@ -339,6 +339,17 @@ class TransferInDialog(_TransferBase):
     def _set_working(self, working: bool) -> None:
         self.check_button.setEnabled(not working)
         self.import_button.setEnabled(not working and self._ready_to_import())
+        self._mark_next_step()
+
+    def _mark_next_step(self) -> None:
+        """One highlighted button: Check until the bundle is checked, then Import."""
+        ready = self._ready_to_import()
+        for button, primary in ((self.check_button, not ready), (self.import_button, ready)):
+            if bool(button.property("primary")) != primary:
+                button.setProperty("primary", primary)
+                button.style().unpolish(button)
+                button.style().polish(button)
+            button.setDefault(primary)
 
     def _inputs_changed(self, *_args: object) -> None:
         """Another file or passphrase: what was checked no longer applies."""
@@ -348,6 +359,7 @@ class TransferInDialog(_TransferBase):
             self.preview_box.hide()
             self.same_warning.hide()
         self.import_button.setEnabled(self._ready_to_import())
+        self._mark_next_step()
 
     def _asked(self) -> tuple[str, str] | None:
         path, secret = self._inputs()
