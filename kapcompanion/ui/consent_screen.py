@@ -45,7 +45,7 @@ from kapcompanion.ui import signing
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.records import load_ref
 from kapcompanion.ui.signing import SignDialog
-from kapcompanion.ui.signing_pin import check_credential
+from kapcompanion.services.members import check_signing_credential as check_credential
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.signature_pad import SignatureField
 
