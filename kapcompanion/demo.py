@@ -38,8 +38,8 @@ from kapcompanion.core.dose import DoseBand, DosePlan, Route
 from kapcompanion.core.intake import Contact, Intake, Medication, SubstanceUse, interacting_groups
 from kapcompanion.core.integration import IntegrationEntry, IntegrationKind
 from kapcompanion.core.ledger import CountKind, Form, Product, Receipt
-from kapcompanion.core.members import MemberRole
 from kapcompanion.core.measures import MeasureContext, instrument
+from kapcompanion.core.members import MemberRole
 from kapcompanion.core.models import (
     Client,
     Course,

@@ -33,12 +33,12 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core.models import SessionStatus
+from kapcompanion.services.members import check_signing_credential as check_credential
+from kapcompanion.services.members import has_signing_pin as has_pin
 from kapcompanion.store.errors import RecordNotFound, VaultError
 from kapcompanion.store.vault import Vault
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.records import RecordRef, load_ref
-from kapcompanion.services.members import check_signing_credential as check_credential
-from kapcompanion.services.members import has_signing_pin as has_pin
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.passphrase import PassphraseEdit
 

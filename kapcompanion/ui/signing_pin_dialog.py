@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kapcompanion.ui.context import AppContext
 from kapcompanion.core.pins import MIN_LENGTH, pin_problem
 from kapcompanion.services.members import (
     clear_signing_pin,
@@ -26,6 +25,7 @@ from kapcompanion.services.members import (
     note_failed_check,
     set_signing_pin,
 )
+from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.passphrase import PassphraseEdit
 

@@ -129,8 +129,8 @@ def test_wrong_pin_or_waster_as_witness_writes_nothing(repos: Repos) -> None:
         svc.waste(repos, vial, "5", witness_id=PROFILE_ID, witness_pin=PASSPHRASE, **waste)
     with pytest.raises(svc.LedgerRefused, match="second person"):  # Sam wasting, Sam witnessing
         svc.waste(
-            repos, vial, "5", by="Sam Lee", method="sink", reason="Unused remainder in the drawn syringe.",
-            witness_id=sam.id, witness_pin="8642",
+            repos, vial, "5", by="Sam Lee", method="sink",
+            reason="Unused remainder in the drawn syringe.", witness_id=sam.id, witness_pin="8642",
         )  # fmt: skip
     assert _counts(vault) == before
     assert svc.container_state(repos, vial, NOW).balance_mg == Decimal(500)

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from support import PASSPHRASE
 
-from kapcompanion.store.vault import Vault
 from kapcompanion.core import pins as sp
 from kapcompanion.services import members as ms
+from kapcompanion.store.vault import Vault
 
 
 def test_hash_is_salted_and_verifies() -> None:
