@@ -93,6 +93,11 @@ def others(vault: Vault, person: str) -> list[Member]:
     return [m for m in members(vault) if m.name.casefold() != tidy(person).casefold()]
 
 
+def prescribers(vault: Vault) -> list[Member]:
+    """Current members whose role is prescriber: who may decide on a label contraindication."""
+    return [m for m in members(vault) if m.role is MemberRole.PRESCRIBER]
+
+
 def no_second_member(vault: Vault) -> str:
     """What to say where a second person is needed and the practice has only one member."""
     return (
