@@ -342,7 +342,10 @@ def _witness(repos: Repos, member_id: int | None, pin: str, by: str) -> Member:
     except practice.MemberRefused as exc:
         raise LedgerRefused(exc.message) from None
     if not member.credential:
-        _refuse(f"{member.name} has no credential in the practice list; add it there first.")
+        where = "the practitioner's profile" if member.profile else practice.WHERE
+        _refuse(
+            f"{member.name} has no credential on record: a witness is named with one ({where})."
+        )
     return member
 
 

@@ -193,12 +193,12 @@ class WasteDialog(_ActionDialog):
         self.witness = MemberPinField(
             "Witness",
             practice.others(ctx.vault, ctx.vault.who),
+            self.form,
+            self,
             empty_text=practice.no_second_member(ctx.vault)
             + " Until then the waste is kept as awaiting witness.",
             optional="Nobody yet: keep it awaiting witness",
-            parent=self,
         )
-        self.form.addRow(self.witness)
         hint = QLabel(
             "The witness, a second person, chooses their name and types their own PIN. "
             "Without a witness the waste is kept as awaiting witness.",
@@ -234,11 +234,11 @@ class WitnessDialog(_ActionDialog):
         self.witness = MemberPinField(
             "Witness",
             practice.others(ctx.vault, entry.who),
+            self.form,
+            self,
             empty_text=practice.no_second_member(ctx.vault)
             + " The waste stays awaiting witness meanwhile.",
-            parent=self,
         )
-        self.form.addRow(self.witness)
         hint = QLabel(
             f"A second person, not {entry.who}, chooses their name and types their own PIN.",
             self,

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QInputDialog, QMainWindow, QMenu, QMessageBox, QTo
 
 from kapcompanion import __version__
 from kapcompanion.ui import ledger as ledger_screen
+from kapcompanion.ui import members_dialog
 from kapcompanion.ui.settings import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES
 from kapcompanion.ui.shell import Shell
 
@@ -171,6 +172,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("os_lock", "Lock when the &computer locks", _set_os_lock, "&Settings",
            checkable=True, group=1),
     Action("signing_pin", "Signing &PIN…", lambda w, _c: open_signing_pin(w), "&Settings",
+           needs_vault=True, group=1),
+    Action("members", "Pr&actice members…", lambda w, _c: members_dialog.open_from(w),
+           "&Settings", tip="Who witnesses a waste or decides as the prescriber, with their PINs",
            needs_vault=True, group=1),
     Action("backups_keep", "Automatic &backups to keep…", lambda w, _c: ask_backups_keep(w),
            "&Settings", group=1),

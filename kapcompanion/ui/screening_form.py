@@ -24,6 +24,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
+    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -147,12 +148,15 @@ class DecisionDialog(QDialog):
         self.prescriber_note = QLabel(PRESCRIBER_ONLY)
         self.prescriber_note.setWordWrap(True)
         set_role(self.prescriber_note, "warning")
-        self.prescriber = MemberPinField("Prescriber", prescribers, empty_text=NO_PRESCRIBER)
         self.prescriber_box = QWidget()
         box = QVBoxLayout(self.prescriber_box)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.prescriber_note)
-        box.addWidget(self.prescriber)
+        form = QFormLayout()
+        box.addLayout(form)
+        self.prescriber = MemberPinField(
+            "Prescriber", prescribers, form, self.prescriber_box, empty_text=NO_PRESCRIBER
+        )
         self.prescriber_box.setVisible(prescriber)
         layout.addWidget(self.prescriber_box)
         reason_label = QLabel("&Reason")

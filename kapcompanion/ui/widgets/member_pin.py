@@ -16,42 +16,42 @@ from kapcompanion.core.members import Member
 from kapcompanion.ui.theme import set_role
 
 
-class MemberPinField(QWidget):
+class MemberPinField:
+    """The rows it adds to ``form`` (so they line up with the dialog's other rows)."""
+
     def __init__(
         self,
         who: str,
         members: Sequence[Member],
+        form: QFormLayout,
+        parent: QWidget,
         *,
         empty_text: str,
         optional: str = "",
-        parent: QWidget | None = None,
     ) -> None:
         """``who``: "Witness" or "Prescriber"; ``optional``: the first entry's words when
-        nobody need be chosen now ("none yet: keep it awaiting witness")."""
-        super().__init__(parent)
+        nobody need be chosen now ("Nobody yet: keep it awaiting witness")."""
         self.members = list(members)
-        self.choice = QComboBox(self)
+        self.choice = QComboBox(parent)
         self.choice.setObjectName(f"{who.lower()}Member")
         self.choice.setAccessibleName(who)
         if optional:
             self.choice.addItem(optional, None)
         for m in self.members:
             self.choice.addItem(m.title, m.id)
-        self.pin = QLineEdit(self)
+        self.pin = QLineEdit(parent)
         self.pin.setObjectName(f"{who.lower()}Pin")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setAccessibleName(f"{who}'s own PIN")
         self.pin.setPlaceholderText(f"typed by the {who.lower()}, not by you")
-        self.note = QLabel(empty_text, self)
+        self.note = QLabel(empty_text, parent)
         self.note.setObjectName(f"{who.lower()}Empty")
         self.note.setWordWrap(True)
         set_role(self.note, "warning")
         self.note.setVisible(not self.members)
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
-        member_label = QLabel(f"&{who} (a practice member):", self)
+        member_label = QLabel(f"&{who} (a practice member):", parent)
         member_label.setBuddy(self.choice)
-        pin_label = QLabel(f"{who}'s own P&IN:", self)
+        pin_label = QLabel(f"{who}'s own P&IN:", parent)
         pin_label.setBuddy(self.pin)
         form.addRow(member_label, self.choice)
         form.addRow(pin_label, self.pin)
