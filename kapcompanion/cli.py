@@ -477,8 +477,13 @@ def _extensions() -> list[Callable[[Any], Any]]:
     """
     from kapcompanion.audio.cli import add_playlist_parser
     from kapcompanion.export.cli import add_export_parser
+    from kapcompanion.ledger_cli import add_ledger_parser
 
-    return [add_playlist_parser, lambda sub: add_export_parser(sub, open_vault)]
+    return [
+        add_playlist_parser,
+        lambda sub: add_export_parser(sub, open_vault),
+        lambda sub: add_ledger_parser(sub, open_vault),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

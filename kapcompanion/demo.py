@@ -39,6 +39,7 @@ from kapcompanion.core.intake import Contact, Intake, Medication, SubstanceUse, 
 from kapcompanion.core.integration import IntegrationEntry, IntegrationKind
 from kapcompanion.core.ledger import CountKind, Form, Product, Receipt
 from kapcompanion.core.measures import MeasureContext, instrument
+from kapcompanion.core.members import MemberRole
 from kapcompanion.core.models import (
     Client,
     Course,
@@ -60,6 +61,7 @@ from kapcompanion.core.touch import DistressPreference, TouchAgreement, TouchKin
 from kapcompanion.core.vitals import VitalReading
 from kapcompanion.paths import resource
 from kapcompanion.services import ledger, measures, settings
+from kapcompanion.services import members as practice
 from kapcompanion.services.session import SessionRunner, plan_session
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
@@ -153,6 +155,9 @@ TROCHE_REASON = (
     "Sublingual troche dispensed by the compounding pharmacy on the client's own prescription."
 )
 BOX = 10  # vials a delivery brings
+#: the demo practice's second member, who witnesses wastes, and the PIN she set herself
+DEMO_WITNESS = ("Jordan Lee (DEMO)", "RN")
+DEMO_WITNESS_PIN = "2580"
 
 
 @dataclass
@@ -170,6 +175,7 @@ class _Stock:
     boxes: int = 0
     wasted: bool = False
     left_unwitnessed: bool = False
+    witness_id: int | None = None
 
     def vial(self, repos: Repos, client_id: int, mg: float, now: datetime) -> int:
         current = self.open_vial.get(client_id)
@@ -192,7 +198,7 @@ class _Stock:
         left = ledger.container_state(repos, vial, when).balance_mg
         if left <= 0:
             return
-        witness = ("", "") if not self.left_unwitnessed else ("Jordan Lee (DEMO)", "RN")
+        witness = self.witness(repos) if self.left_unwitnessed else None
         self.left_unwitnessed = True
         ledger.waste(
             repos,
@@ -201,10 +207,18 @@ class _Stock:
             by=PRACTITIONER["name"],
             method="drug disposal container",
             reason="Remainder of the client's vial wasted at the end of the day's sessions.",
-            witness=witness[0],
-            witness_credential=witness[1],
+            witness_id=witness,
+            witness_pin=DEMO_WITNESS_PIN,
             now=when,
         )
+
+    def witness(self, repos: Repos) -> int:
+        """The practice's nurse, added (and her PIN set) before her first witnessed waste."""
+        if self.witness_id is None:
+            nurse = practice.add(repos.vault, *DEMO_WITNESS, MemberRole.NURSE)
+            practice.set_pin(repos.vault, nurse.id, DEMO_WITNESS_PIN)
+            self.witness_id = nurse.id
+        return self.witness_id
 
     def _receive(self, repos: Repos) -> None:
         if self.product_id is None:
@@ -700,8 +714,8 @@ def _give_dose(repos: Repos, run: SessionRunner, stock: _Stock, cid: int, now: d
             by=PRACTITIONER["name"],
             method="drug disposal container",
             reason="Drew 5 mg more than the dose; the syringe remainder was wasted.",
-            witness="Jordan Lee (DEMO)",
-            witness_credential="RN",
+            witness_id=stock.witness(repos),
+            witness_pin=DEMO_WITNESS_PIN,
             session_id=run.id,
             now=now + timedelta(minutes=2),
         )

@@ -645,3 +645,57 @@ def open_items(
                     )
                 )
     return out
+
+
+# --------------------------------------------------------------------------- session record
+def session_lines(
+    entries: Sequence[Entry],
+    containers: dict[int, tuple[Container, Product]],
+    witnesses: dict[int, Entry],
+) -> list[str]:
+    """What a session's record says about its draws, one line per draw: "35 mg from vial
+    K-2291 (lot A123), 5 mg wasted, witnessed by Sam Lee, RN".
+
+    ``entries``: the session's ledger entries, oldest first; ``containers``: each container
+    named there with its product; ``witnesses``: a later WITNESS entry by the waste's id. A
+    waste joins the last draw from the same container before it (else it is its own line); a
+    correction joins the entry it corrects. Names are as written in the entries at the time.
+    """
+
+    def source(container_id: int | None) -> str:
+        if container_id is None or container_id not in containers:
+            return "a container no longer in the ledger"
+        c, p = containers[container_id]
+        what = "vial" if p.form is Form.VIAL else "device"
+        return f"{what} {c.label} (lot {c.lot})"
+
+    lines: list[list[str]] = []
+    line_of: dict[int, int] = {}  # entry id -> index in lines
+    last_draw: dict[int | None, int] = {}  # container id -> index of its latest draw
+    for e in entries:
+        if e.kind is EntryKind.ADMINISTER:
+            lines.append([f"{text(-e.mg)} mg from {source(e.container_id)}"])
+            last_draw[e.container_id] = len(lines) - 1
+            line_of[int(e.id or 0)] = len(lines) - 1
+        elif e.kind is EntryKind.WASTE:
+            seen = witnesses.get(int(e.id or 0))
+            detail = seen.detail if seen is not None else e.detail
+            name = str(detail.get("witness") or "")
+            cred = str(detail.get("witness_credential") or "")
+            witnessed = f"witnessed by {name}, {cred}" if name else "awaiting witness"
+            part = f"{text(-e.mg)} mg wasted, {witnessed}"
+            if e.container_id in last_draw:
+                lines[last_draw[e.container_id]].append(part)
+                line_of[int(e.id or 0)] = last_draw[e.container_id]
+            else:
+                lines.append([f"{part} (from {source(e.container_id)})"])
+                line_of[int(e.id or 0)] = len(lines) - 1
+        elif e.kind is EntryKind.CORRECTION:
+            sign = "+" if e.mg > 0 else ""
+            part = f"corrected by {sign}{text(e.mg)} mg: {e.detail.get('reason', '')}"
+            where = line_of.get(int(e.refers_id or 0))
+            if where is None:
+                lines.append([f"{part} ({source(e.container_id)})"])
+            else:
+                lines[where].append(part)
+    return [", ".join(parts) for parts in lines]

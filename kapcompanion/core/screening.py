@@ -247,6 +247,8 @@ class Prescriber:
 
     name: str
     credential: str  # "MD", "DO", "NP", "PA", as the prescriber signs
+    #: the practice member (``core/members.py``) who confirmed with their own PIN
+    member_id: int | None = None
 
 
 @dataclass
@@ -277,7 +279,7 @@ class Screening:
     override_credential: str | None = None
     #: the person at the keyboard who entered a prescriber's decision
     override_entered_by: str | None = None
-    #: the prescriber confirmed with their own PIN (practice members; not yet possible)
+    #: the prescriber, a practice member, confirmed with their own PIN (``services.screening``)
     override_confirmed: bool = False
     reconciliation: MedicationReconciliation | None = None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
 
@@ -21,6 +21,7 @@ from kapcompanion.core.discharge import Discharge, discharge_ready
 from kapcompanion.core.dose import DosePlan, complete_plan, validate_plan
 from kapcompanion.core.intake import indication_label
 from kapcompanion.core.integration import IntegrationEntry, load_prompts
+from kapcompanion.core.ledger import EntryKind, session_lines
 from kapcompanion.core.measures import MeasureResponse, instrument, progress
 from kapcompanion.core.models import (
     Course,
@@ -98,6 +99,9 @@ class SessionRecordData:
     #: under "After signing". The rest of the record is the seal's.
     after_signing: list[AddendumLine] | None = None
     seal: str = ""
+    #: the controlled-substance ledger's draws for this session, one line each
+    #: (``core.ledger.session_lines``): "35 mg from vial K-2291 (lot A123), 5 mg wasted, ..."
+    ledger: list[str] = field(default_factory=list)
 
     @property
     def session_date(self) -> datetime | None:
@@ -313,6 +317,27 @@ def _doses(
     return lines
 
 
+def _ledger_lines(repos: Repos, session_id: int) -> list[str]:
+    """The session's draws, wastes and corrections as the ledger has them (read live: the
+    ledger's entries are never edited, so a signed record shows what was booked)."""
+    ledger = repos.ledger
+    entries = ledger.entries(session_id=session_id)
+    if not entries:
+        return []
+    containers: dict[int, tuple[Any, Any]] = {}
+    for cid in {e.container_id for e in entries if e.container_id is not None}:
+        container = ledger.container(cid)
+        containers[cid] = (container, ledger.product(container.product_id))
+    witnesses = {
+        w.refers_id: w
+        for e in entries
+        if e.kind is EntryKind.WASTE
+        for w in ledger.entries(refers_id=e.id, kinds=[EntryKind.WITNESS])
+        if w.refers_id is not None
+    }
+    return session_lines(entries, containers, witnesses)
+
+
 def _integration(repos: Repos, session: DosingSession) -> tuple[list[IntegrationNote], list[Any]]:
     notes: list[IntegrationNote] = []
     docs = [
@@ -460,6 +485,7 @@ def gather_session(repos: Repos, session_id: int, *, tz: tzinfo | None = None) -
         addenda=addenda,
         after_signing=after,
         seal=sealed.seal.hash if sealed is not None else "",
+        ledger=_ledger_lines(live, session_id),
     )
 
 

@@ -269,6 +269,9 @@ def _dose(d: SessionRecordData, width: float) -> list[Flowable]:
     )
     for note in d.plan_notes:
         out.append(pk.para(note, st.muted))
+    if d.ledger:  # issue 23: each draw as the controlled-substance ledger booked it
+        out.append(pk.raw_para("<b>Controlled-substance ledger</b>", st.body))
+        out.extend(pk.para(f"\u2022 {line}", st.body) for line in d.ledger)
     return out
 
 

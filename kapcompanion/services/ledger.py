@@ -30,8 +30,10 @@ from kapcompanion.core.ledger import (
     Receipt,
     Reminder,
 )
+from kapcompanion.core.members import Member
 from kapcompanion.core.reasons import reason_problem
 from kapcompanion.core.settings import OPENED_VIAL_HOURS
+from kapcompanion.services import members as practice
 from kapcompanion.store import settings as stored_settings
 from kapcompanion.store.errors import VaultError
 from kapcompanion.store.repos import Repos
@@ -273,21 +275,22 @@ def waste(
     by: str,
     method: str,
     reason: str,
-    witness: str = "",
-    witness_credential: str = "",
+    witness_id: int | None = None,
+    witness_pin: str = "",
     session_id: int | None = None,
     now: datetime | None = None,
 ) -> Entry:
-    """Waste ``mg`` from a container. Without a witness the waste is kept "awaiting witness"
-    and is an open item until :func:`witness_waste` names one. An expired container can
-    always be wasted: the reason given is the reason the rule asks for."""
+    """Waste ``mg`` from a container. The witness is a practice member other than ``by``,
+    confirming with their own PIN (``services.members.confirm``); a wrong PIN refuses and
+    writes nothing. Without a witness the waste is kept "awaiting witness" and is an open
+    item until :func:`witness_waste` names one. An expired container can always be wasted:
+    the reason given is the reason the rule asks for."""
     amount = lg.amount(mg, "The amount wasted")
     _refuse(lg.person_problem(by, "person who wasted"))
     if not method.strip():
         _refuse("Say how it was wasted (for example, into a drug disposal container).")
     _refuse(reason_problem(reason))
-    if witness.strip() or witness_credential.strip():
-        _refuse(lg.witness_problem(witness, witness_credential, by))
+    seen_by = _witness(repos, witness_id, witness_pin, by) if witness_id is not None else None
     when = _now(now)
     with repos.vault.transaction():
         state = container_state(repos, container_id, when)
@@ -300,8 +303,7 @@ def waste(
             "method": method.strip(),
             "reason": " ".join(reason.split()),
             "ml": lg.text(ml) if ml is not None else None,
-            "witness": " ".join(witness.split()),
-            "witness_credential": witness_credential.strip(),
+            **_witness_detail(seen_by),
         }
         entry = Entry(
             kind=EntryKind.WASTE,
@@ -314,7 +316,7 @@ def waste(
         )
         seen = (
             f"witnessed by {detail['witness']}, {detail['witness_credential']}"
-            if witness.strip()
+            if seen_by is not None
             else "awaiting witness"
         )
         words = (
@@ -328,25 +330,63 @@ def awaiting_witness(repos: Repos) -> list[Entry]:
     return lg.awaiting_witness(repos.ledger.entries(kinds=[EntryKind.WASTE, EntryKind.WITNESS]))
 
 
+def _witness(repos: Repos, member_id: int | None, pin: str, by: str) -> Member:
+    """The practice member who witnesses, confirmed by their own PIN; never the one who
+    wasted (checked before the PIN, so the waster's PIN is not asked for). Refused, with
+    nothing written, otherwise."""
+    try:
+        if member_id is not None:
+            chosen = practice.member(repos.vault, member_id)
+            _refuse(lg.witness_problem(chosen.name, chosen.credential or "-", by))
+        member = practice.confirm(repos.vault, member_id, pin, what="the waste")
+    except practice.MemberRefused as exc:
+        raise LedgerRefused(exc.message) from None
+    if not member.credential:
+        where = "the practitioner's profile" if member.profile else practice.WHERE
+        _refuse(
+            f"{member.name} has no credential on record: a witness is named with one ({where})."
+        )
+    return member
+
+
+def _witness_detail(member: Member | None) -> dict[str, object]:
+    """The witness as written at the time (name and credential), and which member it was."""
+    if member is None:
+        return {"witness": "", "witness_credential": ""}
+    return {
+        "witness": member.name,
+        "witness_credential": member.credential,
+        "witness_member_id": member.id,
+        "witness_confirmed": "pin",
+    }
+
+
 def witness_waste(
-    repos: Repos, waste_id: int, *, witness: str, credential: str, now: datetime | None = None
+    repos: Repos,
+    waste_id: int,
+    *,
+    witness_id: int | None,
+    pin: str,
+    now: datetime | None = None,
 ) -> Entry:
-    """A second person witnesses a waste that was kept awaiting witness."""
+    """A second practice member witnesses a waste that was kept awaiting witness, confirming
+    with their own PIN; a wrong PIN, or the person who wasted, is refused and nothing is
+    written."""
     original = repos.ledger.entry(waste_id)
     if original.kind is not EntryKind.WASTE:
         _refuse(f"Entry {waste_id} is not a waste.")
     if original.id not in {e.id for e in awaiting_witness(repos)}:
         _refuse(f"The waste of entry {waste_id} already has a witness.")
-    _refuse(lg.witness_problem(witness, credential, original.who))
+    member = _witness(repos, witness_id, pin, original.who)
     entry = Entry(
         kind=EntryKind.WITNESS,
         utc=_now(now),
-        who=" ".join(witness.split()),
+        who=member.name,
         container_id=original.container_id,
         refers_id=waste_id,
-        detail={"witness": " ".join(witness.split()), "witness_credential": credential.strip()},
+        detail=_witness_detail(member),
     )
-    words = f"waste entry {waste_id} witnessed by {entry.who}, {credential.strip()}"
+    words = f"waste entry {waste_id} witnessed by {member.name}, {member.credential}"
     return repos.ledger.append([entry], "ledger.witness", words)[0]
 
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kapcompanion.core.intake import Contact, Intake, check_ace_answers, medication_flags
+from kapcompanion.core.members import MemberRole
 from kapcompanion.core.models import FlagKind, StoredDocument
 from kapcompanion.core.screening import (
     Finding,
@@ -36,6 +37,7 @@ from kapcompanion.core.screening import (
 from kapcompanion.core.serial import load, to_jsonable
 from kapcompanion.services import documents
 from kapcompanion.services import measures as measure_service
+from kapcompanion.services import members as practice
 from kapcompanion.store.errors import VaultError
 from kapcompanion.store.repos import Repos
 
@@ -179,6 +181,30 @@ def _who(repos: Repos) -> str:
     return who
 
 
+def practice_prescriber(repos: Repos, prescriber: Prescriber) -> Prescriber:
+    """The prescriber as the practice list has them: a member whose role is prescriber.
+    Refused (``MemberRefused``) for a typed name or another role."""
+    if prescriber.member_id is None:
+        chosen = [m for m in practice.members(repos.vault) if m.role is MemberRole.PRESCRIBER]
+        if not chosen:
+            raise practice.MemberRefused(
+                "The practice has no prescriber among its members. Add the prescriber in "
+                f"{practice.WHERE}; they then set their own PIN there."
+            )
+        raise practice.MemberRefused("Choose the prescriber from the practice members.")
+    member = practice.member(repos.vault, prescriber.member_id)
+    if member.role is not MemberRole.PRESCRIBER:
+        raise practice.MemberRefused(
+            f"{member.name} is not a prescriber in the practice list; the prescriber decides."
+        )
+    return Prescriber(member.name, member.credential, member.id)
+
+
+def _confirm(repos: Repos, prescriber: Prescriber, pin: str) -> None:
+    """The prescriber's own PIN; a wrong one raises ``MemberRefused`` (nothing written)."""
+    practice.confirm(repos.vault, prescriber.member_id, pin, what="the decision")
+
+
 def record_override(
     repos: Repos,
     client_id: int,
@@ -187,13 +213,16 @@ def record_override(
     reason: str,
     *,
     prescriber: Prescriber | None = None,
+    prescriber_pin: str = "",
     context: ScreeningContext | None = None,
     at: datetime | None = None,
 ) -> tuple[StoredDocument, Screening]:
     """Override the outcome with a written reason, audited as ``screening.override``.
 
-    A label contraindication needs ``prescriber`` (``OverrideNeedsPrescriber`` otherwise): the
-    override is recorded as the prescriber's decision, entered by the vault's practitioner.
+    A label contraindication needs ``prescriber`` (``OverrideNeedsPrescriber`` otherwise), a
+    practice member with the prescriber role who confirms with ``prescriber_pin``, their own
+    PIN (:func:`confirmed_prescriber`; a wrong PIN writes nothing): the override is recorded
+    as the prescriber's decision, entered by the vault's practitioner.
     The screening and its audit row (detail: reason, who, role, credential, entered by, the
     findings covered) are one transaction. Screens show it with ``widgets/override_banner.py``.
     ``ValueError`` (a token for a reason, nothing to override) and ``VaultError`` reach the
@@ -201,9 +230,14 @@ def record_override(
     """
     who = _who(repos)
     ctx = context if context is not None else screening_context(repos, client_id)
+    if prescriber is not None:
+        prescriber = practice_prescriber(repos, prescriber)
     overridden = apply_override(
         screening, reason, who, at or datetime.now(UTC), prescriber=prescriber, context=ctx
     )
+    if prescriber is not None:  # the reason and the findings are checked before the PIN
+        _confirm(repos, prescriber, prescriber_pin)
+        overridden = replace(overridden, override_confirmed=True)
     result = evaluate(overridden, ctx)
     detail = _detail(
         reason=overridden.override_reason,
@@ -211,7 +245,7 @@ def record_override(
         role=(overridden.override_role or OverrideRole.THERAPIST).value,
         credential=overridden.override_credential or "",
         entered_by=who,
-        # A seam: once practice members exist the prescriber confirms with their own PIN.
+        prescriber_member_id=prescriber.member_id if prescriber is not None else None,
         confirmed_by_prescriber_pin=overridden.override_confirmed,
         findings=_finding_words(result.findings),
     )
@@ -257,23 +291,29 @@ def reconcile_medication_list(
     prescriber: Prescriber,
     reason: str,
     *,
+    prescriber_pin: str = "",
     context: ScreeningContext | None = None,
     at: datetime | None = None,
 ) -> tuple[StoredDocument, Screening]:
     """The prescriber reconciled the intake's interacting medication with the screening,
     audited as ``screening.medication_reconciled`` (detail: prescriber, credential, reason,
-    medications, entered by) in the screening's transaction."""
+    medications, entered by) in the screening's transaction. The prescriber is a practice
+    member confirming with their own PIN, as for an override."""
     who = _who(repos)
     ctx = context if context is not None else screening_context(repos, client_id)
-    reconciled = reconcile_medication(
+    prescriber = practice_prescriber(repos, prescriber)
+    reconciled = reconcile_medication(  # the reason and the list first, then the PIN
         screening, ctx, prescriber, reason, who, at or datetime.now(UTC)
     )
+    _confirm(repos, prescriber, prescriber_pin)
     detail = _detail(
         prescriber=prescriber.name.strip(),
         credential=prescriber.credential.strip(),
         reason=" ".join(reason.split()),
         medications=[{"name": name, "groups": list(groups)} for name, groups in ctx.interacting],
         entered_by=who,
+        prescriber_member_id=prescriber.member_id,
+        confirmed_by_prescriber_pin=True,
     )
     saved = save_record(
         repos,

@@ -37,10 +37,12 @@ from PySide6.QtWidgets import (
 from kapcompanion.core import ledger as lg
 from kapcompanion.core.ledger import ContainerState
 from kapcompanion.services import ledger as svc
+from kapcompanion.services import members as practice
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.shell import Shell
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.member_pin import MemberPinField
 
 COLUMNS = ["Container", "Product", "Lot", "Expiry", "Opened", "Balance", "Flags"]
 CONTAINER_ROLE = Qt.ItemDataRole.UserRole
@@ -188,11 +190,24 @@ class WasteDialog(_ActionDialog):
         self.reason = self.line("&Reason:", "wasteReason")
         self.reason.setPlaceholderText("a sentence: unused remainder in the drawn syringe…")
         self.by = self.line("Wasted &by:", "wasteBy", ctx.vault.who)
-        self.witness = self.line("&Witness (a second person):", "witnessName")
-        self.credential = self.line("Witness &credential:", "witnessCredential")
-        hint = QLabel("Without a witness the waste is kept as awaiting witness.", self)
+        self.witness = MemberPinField(
+            "Witness",
+            practice.others(ctx.vault, ctx.vault.who),
+            self.form,
+            self,
+            empty_text=practice.no_second_member(ctx.vault)
+            + " Until then the waste is kept as awaiting witness.",
+            optional="Nobody yet: keep it awaiting witness",
+        )
+        hint = QLabel(
+            "The witness, a second person, chooses their name and types their own PIN. "
+            "Without a witness the waste is kept as awaiting witness.",
+            self,
+        )
+        hint.setWordWrap(True)
         set_role(hint, "hint")
         self.form.addRow("", hint)
+        self.resize(560, self.sizeHint().height())
 
     def apply(self) -> str:
         entry = svc.waste(
@@ -202,8 +217,8 @@ class WasteDialog(_ActionDialog):
             by=self.by.text(),
             method=self.method.text(),
             reason=self.reason.text(),
-            witness=self.witness.text(),
-            witness_credential=self.credential.text(),
+            witness_id=self.witness.member_id(),
+            witness_pin=self.witness.take_pin(),
         )
         seen = "witnessed" if entry.detail.get("witness") else "awaiting witness"
         return f"Wasted {lg.text(-entry.mg)} mg from {self.state.container.label} ({seen})."
@@ -213,20 +228,37 @@ class WitnessDialog(_ActionDialog):
     def __init__(self, ctx: AppContext, entry: lg.Entry, parent: QWidget | None = None) -> None:
         super().__init__(ctx, "Witness a waste", parent)
         self.entry = entry
-        self.form.addRow(
-            "Waste:", QLabel(f"{lg.text(-entry.mg)} mg by {entry.who}, {entry.detail['reason']}")
+        what = QLabel(f"{lg.text(-entry.mg)} mg by {entry.who}: {entry.detail['reason']}", self)
+        what.setWordWrap(True)
+        self.form.addRow("Waste:", what)
+        self.witness = MemberPinField(
+            "Witness",
+            practice.others(ctx.vault, entry.who),
+            self.form,
+            self,
+            empty_text=practice.no_second_member(ctx.vault)
+            + " The waste stays awaiting witness meanwhile.",
         )
-        self.witness = self.line("&Witness:", "witnessName")
-        self.credential = self.line("&Credential:", "witnessCredential")
+        hint = QLabel(
+            f"A second person, not {entry.who}, chooses their name and types their own PIN.",
+            self,
+        )
+        hint.setWordWrap(True)
+        set_role(hint, "hint")
+        self.form.addRow("", hint)
+        self.resize(560, self.sizeHint().height())
 
     def apply(self) -> str:
+        if not self.witness.members:
+            raise lg.LedgerError(self.witness.note.text())
+        member = self.witness.member()
         svc.witness_waste(
             self.ctx.repos,
             int(self.entry.id or 0),
-            witness=self.witness.text(),
-            credential=self.credential.text(),
+            witness_id=self.witness.member_id(),
+            pin=self.witness.take_pin(),
         )
-        return "The waste is witnessed."
+        return f"The waste is witnessed by {member.label if member else 'the witness'}."
 
 
 class CountDialog(_ActionDialog):

@@ -100,6 +100,12 @@ def _research_csv(window: Shell, _checked: bool) -> None:
     research_dialog.research_csv(window)
 
 
+def _members(window: Shell, _checked: bool) -> None:
+    from kapcompanion.ui import members_dialog
+
+    members_dialog.open_from(window)
+
+
 def _templates(window: Shell, _checked: bool) -> None:
     if window.ctx is None:
         return
@@ -180,6 +186,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("os_lock", "Lock when the &computer locks", _set_os_lock, "&Settings",
            checkable=True, group=1),
     Action("signing_pin", "Signing &PIN…", lambda w, _c: open_signing_pin(w), "&Settings",
+           needs_vault=True, group=1),
+    Action("members", "Pr&actice members…", _members,
+           "&Settings", tip="Who witnesses a waste or decides as the prescriber, with their PINs",
            needs_vault=True, group=1),
     Action("backups_keep", "Automatic &backups to keep…", lambda w, _c: ask_backups_keep(w),
            "&Settings", group=1),

@@ -6,8 +6,9 @@ record's context: the intake's interacting medication, a suicide-risk flag or a 
 PHQ-9 item 9) stay in view above the items and change with every answer.
 
 An override opens :class:`DecisionDialog`: it lists the findings it covers and asks for a
-reason that is a sentence; with a label contraindication among them it also asks for the
-prescriber's name and credential, and the override is recorded as the prescriber's decision.
+reason that is a sentence; with a label contraindication among them the prescriber, a
+practice member, chooses their name and types their own PIN, and the override is recorded as
+the prescriber's decision.
 The medication list is reconciled the same way, by the prescriber. Saving is the section's
 job (``edited`` asks for an autosave, ``override_requested`` and ``reconcile_requested`` for
 an immediate, audited save through ``services.screening``).
@@ -15,6 +16,8 @@ an immediate, audited save through ``services.screening``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
@@ -25,7 +28,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -34,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core.intake import group_label
+from kapcompanion.core.members import Member
 from kapcompanion.core.reasons import REASON_RULE, reason_problem
 from kapcompanion.core.screening import (
     INTERACTING,
@@ -53,6 +56,7 @@ from kapcompanion.core.screening import (
 )
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.answer_row import AnswerRow, Option
+from kapcompanion.ui.widgets.member_pin import MemberPinField
 
 OPTIONS: list[Option] = [
     (Answer.YES, "Yes", "y1"),
@@ -82,13 +86,25 @@ ROLE_FOR = {
     Outcome.PHYSICIAN_REVIEW: "warning",
     Outcome.NOT_ELIGIBLE: "error",
 }
-CREDENTIAL_HINT = "MD, DO, NP or PA"
 PRESCRIBER_ONLY = (
-    "A label contraindication can be overridden only by the prescriber. Record the "
-    "prescriber's decision: their name, credential and reason."
+    "A label contraindication can be overridden only by the prescriber. The prescriber "
+    "chooses their name and types their own PIN, and the reason is theirs."
+)
+NO_PRESCRIBER = (
+    "The practice has no prescriber among its members. Add the prescriber in "
+    "Settings > Practice members (role: prescriber); they then set their own PIN there."
 )
 
-__all__ = ["INTERACTING", "DecisionDialog", "ScreeningForm"]
+
+@dataclass(frozen=True)
+class PrescriberChoice:
+    """Who the dialog says decided (a practice member) and the PIN they typed."""
+
+    prescriber: Prescriber
+    pin: str
+
+
+__all__ = ["INTERACTING", "DecisionDialog", "PrescriberChoice", "ScreeningForm"]
 
 
 def finding_line(finding: Finding) -> str:
@@ -101,7 +117,7 @@ class DecisionDialog(QDialog):
     """A decision that needs a reason of substance, and with ``prescriber`` the prescriber's
     name and credential: the screening override, the medication reconciliation."""
 
-    #: (reason, prescriber or None)
+    #: (reason, PrescriberChoice or None)
     submitted = Signal(str, object)
 
     def __init__(
@@ -113,6 +129,7 @@ class DecisionDialog(QDialog):
         prescriber: bool,
         confirm_text: str,
         placeholder: str,
+        prescribers: Sequence[Member] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -131,21 +148,15 @@ class DecisionDialog(QDialog):
         self.prescriber_note = QLabel(PRESCRIBER_ONLY)
         self.prescriber_note.setWordWrap(True)
         set_role(self.prescriber_note, "warning")
-        self.prescriber_name = QLineEdit()
-        self.prescriber_name.setAccessibleName("Prescriber's name")
-        self.prescriber_name.setPlaceholderText("As the prescriber signs, e.g. Dr Priya Lee")
-        self.credential = QLineEdit()
-        self.credential.setAccessibleName("Prescriber's credential")
-        self.credential.setPlaceholderText(CREDENTIAL_HINT)
-        self.credential.setMaxLength(20)
-        form = QFormLayout()
-        form.addRow("Prescriber's &name", self.prescriber_name)
-        form.addRow("&Credential", self.credential)
         self.prescriber_box = QWidget()
         box = QVBoxLayout(self.prescriber_box)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.prescriber_note)
+        form = QFormLayout()
         box.addLayout(form)
+        self.prescriber = MemberPinField(
+            "Prescriber", prescribers, form, self.prescriber_box, empty_text=NO_PRESCRIBER
+        )
         self.prescriber_box.setVisible(prescriber)
         layout.addWidget(self.prescriber_box)
         reason_label = QLabel("&Reason")
@@ -178,28 +189,31 @@ class DecisionDialog(QDialog):
         buttons.addWidget(cancel)
         layout.addLayout(buttons)
         self.setMinimumWidth(560)
-        (self.prescriber_name if prescriber else self.reason).setFocus()
+        (self.prescriber.choice if prescriber else self.reason).setFocus()
 
     def submit(self) -> None:
         """Check what can be checked here; the section records it (and may still refuse)."""
-        prescriber: Prescriber | None = None
+        choice: PrescriberChoice | None = None
         if self.needs_prescriber:
-            name, credential = self.prescriber_name.text().strip(), self.credential.text().strip()
-            if not name:
-                self.show_error("Write the prescriber's name.", self.prescriber_name)
+            member = self.prescriber.member()
+            if member is None:
+                self.show_error(NO_PRESCRIBER, self.prescriber.choice)
                 return
-            if not credential:
-                self.show_error(
-                    f"Write the prescriber's credential ({CREDENTIAL_HINT}).", self.credential
-                )
+            if not self.prescriber.pin.text():
+                self.show_error(f"{member.name} types their own PIN.", self.prescriber.pin)
                 return
-            prescriber = Prescriber(name, credential)
         problem = reason_problem(self.reason.toPlainText())
         if problem:
             self.show_error(problem, self.reason)
             return
+        if self.needs_prescriber:
+            member = self.prescriber.member()
+            assert member is not None
+            choice = PrescriberChoice(
+                Prescriber(member.name, member.credential, member.id), self.prescriber.take_pin()
+            )
         self.error.clear()
-        self.submitted.emit(" ".join(self.reason.toPlainText().split()), prescriber)
+        self.submitted.emit(" ".join(self.reason.toPlainText().split()), choice)
 
     def show_error(self, text: str, focus: QWidget | None = None) -> None:
         self.error.setText(text)
@@ -208,10 +222,10 @@ class DecisionDialog(QDialog):
 
 class ScreeningForm(QWidget):
     edited = Signal()
-    #: (reason, Prescriber or None) the user asks to record an override
+    #: (reason, PrescriberChoice or None) the user asks to record an override
     override_requested = Signal(str, object)
     override_withdraw_requested = Signal()
-    #: (reason, Prescriber) the prescriber reconciled the intake's medication list
+    #: (reason, PrescriberChoice) the prescriber reconciled the intake's medication list
     reconcile_requested = Signal(str, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -219,6 +233,8 @@ class ScreeningForm(QWidget):
         self.setObjectName("screeningForm")
         self.screening = Screening()
         self._read_only = False
+        #: the practice's prescribers, for the decision dialogs (the section sets it)
+        self.prescribers: Callable[[], Sequence[Member]] = list
 
         self.outcome = QLabel()
         self.outcome.setObjectName("screeningOutcome")
@@ -422,6 +438,7 @@ class ScreeningForm(QWidget):
             confirm_text="Record the prescriber's override" if label else "Record override",
             placeholder="Why the client may go ahead despite these findings (who reviewed "
             "them, what changed)",
+            prescribers=self.prescribers() if label else (),
             parent=self,
         )
         dialog.setObjectName("screeningOverrideDialog")
@@ -446,10 +463,12 @@ class ScreeningForm(QWidget):
             confirm_text="Record the reconciliation",
             placeholder="What the prescriber decided (held before sessions, dose changed, "
             "no interaction at this dose)",
+            prescribers=self.prescribers(),
             parent=self,
         )
         dialog.prescriber_note.setText(
-            "Only the prescriber reconciles medication. Record their name, credential and decision."
+            "Only the prescriber reconciles medication: they choose their name, type their own "
+            "PIN and give their decision."
         )
         dialog.setObjectName("reconcileDialog")
         dialog.submitted.connect(lambda reason, who: self.reconcile_requested.emit(reason, who))

@@ -2,7 +2,7 @@
 
 A signature is the practitioner's statement that the record is complete and theirs, so
 the dialog shows the record's facts first and asks for the vault passphrase again (or the
-signing PIN, when one is set: ``ui/signing_pin.py``). A wrong entry is refused plainly,
+signing PIN, when one is set: ``services/members.py``). A wrong entry is refused plainly,
 counted, and audited as ``sign.failed``; after :data:`MAX_FAILURES` wrong entries in one
 unlock the app locks, since someone other than the practitioner may be at the keyboard.
 The signature itself is written (and audited) by the store: ``Repos.documents.sign`` and
@@ -33,11 +33,12 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core.models import SessionStatus
+from kapcompanion.services.members import check_signing_credential as check_credential
+from kapcompanion.services.members import has_signing_pin as has_pin
 from kapcompanion.store.errors import RecordNotFound, VaultError
 from kapcompanion.store.vault import Vault
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.records import RecordRef, load_ref
-from kapcompanion.ui.signing_pin import check_credential, has_pin
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.passphrase import PassphraseEdit
 

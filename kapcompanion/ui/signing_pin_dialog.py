@@ -2,7 +2,7 @@
 
 Changing how records are signed is itself guarded by the vault passphrase, so a PIN seen
 over a shoulder cannot be used to replace the PIN. Only a salted hash is stored
-(``ui/signing_pin.py``); every change is audited.
+(``core/pins.py``, kept by ``services/members.py``); every change is audited.
 """
 
 from __future__ import annotations
@@ -18,8 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core.pins import MIN_LENGTH, pin_problem
+from kapcompanion.services.members import (
+    clear_signing_pin,
+    has_signing_pin,
+    note_failed_check,
+    set_signing_pin,
+)
 from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.signing_pin import MIN_LENGTH, clear_pin, has_pin, pin_problem, set_pin
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.passphrase import PassphraseEdit
 
@@ -31,7 +37,7 @@ class SigningPinDialog(QDialog):
         self.setObjectName("signingPinDialog")
         self.setWindowTitle(ctx.title("Signing PIN"))
         self.setMinimumWidth(520)
-        had = has_pin(ctx.vault)
+        had = has_signing_pin(ctx.vault)
         intro = QLabel(
             (
                 "Records are signed with a PIN. Set a new one below, or remove it to sign "
@@ -91,7 +97,7 @@ class SigningPinDialog(QDialog):
         entry = self.passphrase.text()
         self.passphrase.clear()
         if not self.ctx.vault.verify_passphrase(entry):
-            self.ctx.vault.audit("signing_pin.failed", record_type="practitioner")
+            note_failed_check(self.ctx.vault)
             return self._problem(
                 "That is not the vault passphrase; the signing PIN was not changed.",
                 self.passphrase,
@@ -107,7 +113,7 @@ class SigningPinDialog(QDialog):
             return self._problem("The two PINs differ; type the same PIN twice.", self.repeat)
         if not self._authorised():
             return False
-        set_pin(self.ctx.vault, pin)
+        set_signing_pin(self.ctx.vault, pin)
         self.pin.clear()
         self.repeat.clear()
         self.ctx.notify("Signing PIN saved. Records are now signed with the PIN.", 5000)
@@ -117,7 +123,7 @@ class SigningPinDialog(QDialog):
     def remove(self) -> bool:
         if not self._authorised():
             return False
-        clear_pin(self.ctx.vault)
+        clear_signing_pin(self.ctx.vault)
         self.ctx.notify("Signing PIN removed. Records are signed with the vault passphrase.", 5000)
         self.accept()
         return True

@@ -16,6 +16,7 @@ from support import PASSPHRASE
 from kapcompanion.cli import main
 from kapcompanion.core import ledger as lg
 from kapcompanion.services import ledger as svc
+from kapcompanion.services import members as practice
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
 
@@ -42,10 +43,12 @@ def vault_path(tmp_path: Path) -> Path:
     )  # fmt: skip
     k1, k2 = (int(c.id or 0) for c in got.containers)
     svc.administer(repos, k1, "35", by="Dr Test", patient="Mara Quinn", now=NOW)
+    sam = practice.add(vault, "Sam Lee", "RN", "nurse")
+    practice.set_pin(vault, sam.id, "8642")
     svc.waste(
         repos, k1, "2.5", by="Dr Test", method="drug disposal container",
-        reason="Unused remainder in the drawn syringe", witness="Sam Lee",
-        witness_credential="RN", now=NOW,
+        reason="Unused remainder in the drawn syringe", witness_id=sam.id,
+        witness_pin="8642", now=NOW,
     )  # fmt: skip
     svc.administer(repos, k1, "40", by="Dr Test", patient="Ivo Brandt", now=NOW)
     svc.count(

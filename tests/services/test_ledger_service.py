@@ -19,6 +19,7 @@ from kapcompanion.core.dose import DosePlan, Route
 from kapcompanion.core.models import Client, EventKind
 from kapcompanion.core.settings import OPENED_VIAL_HOURS
 from kapcompanion.services import ledger as svc
+from kapcompanion.services import members as practice
 from kapcompanion.services import settings as clinic_settings
 from kapcompanion.services.session import SessionError, SessionRunner, plan_session
 from kapcompanion.store.repos import Repos
@@ -55,6 +56,16 @@ def _stocked(repos: Repos, quantity: int = 2) -> tuple[lg.Product, list[lg.Conta
     return product, got.containers
 
 
+SAM_PIN = "8642"
+
+
+def _sam(repos: Repos) -> int:
+    """Sam Lee, RN: the practice's second member, with the PIN she set herself."""
+    sam = practice.add(repos.vault, "Sam Lee", "RN", "nurse")
+    practice.set_pin(repos.vault, sam.id, SAM_PIN)
+    return sam.id
+
+
 def _cid(c: lg.Container) -> int:
     assert c.id is not None
     return c.id
@@ -78,8 +89,8 @@ def test_receive_administer_waste_count_with_exact_balances(repos: Repos) -> Non
         by="Dr Test",
         method="drug disposal container",
         reason="Unused remainder in the drawn syringe",
-        witness="Sam Lee",
-        witness_credential="RN",
+        witness_id=_sam(repos),
+        witness_pin=SAM_PIN,
         now=NOW,
     )
     state = svc.container_state(repos, _cid(k1), NOW)
@@ -169,6 +180,8 @@ def test_beyond_use_time_from_the_clinic_setting(repos: Repos) -> None:
 
 def test_waste_without_witness_stays_open_until_witnessed(repos: Repos) -> None:
     _p, (k1, _k2) = _stocked(repos)
+    sam = _sam(repos)
+    me = practice.profile_member(repos.vault).id
     with pytest.raises(svc.LedgerRefused, match="reason"):
         svc.waste(repos, _cid(k1), "5", by="Dr Test", method="sink", reason="x", now=NOW)
     with pytest.raises(svc.LedgerRefused, match="second person"):
@@ -179,8 +192,8 @@ def test_waste_without_witness_stays_open_until_witnessed(repos: Repos) -> None:
             by="Dr Test",
             method="sink",
             reason="Unused remainder in the syringe",
-            witness="dr test",
-            witness_credential="MD",
+            witness_id=me,
+            witness_pin=PASSPHRASE,  # the right credential, and still not a second person
             now=NOW,
         )
     waste = svc.waste(
@@ -196,12 +209,15 @@ def test_waste_without_witness_stays_open_until_witnessed(repos: Repos) -> None:
     assert [e.id for e in svc.awaiting_witness(repos)] == [waste.id]
     assert any("awaiting a witness" in r.text for r in svc.open_items(repos, NOW))
     with pytest.raises(svc.LedgerRefused, match="second person"):
-        svc.witness_waste(repos, waste.id, witness="Dr Test", credential="MD", now=NOW)
-    svc.witness_waste(repos, waste.id, witness="Sam Lee", credential="RN", now=NOW)
+        svc.witness_waste(repos, waste.id, witness_id=me, pin=PASSPHRASE, now=NOW)
+    witnessed = svc.witness_waste(repos, waste.id, witness_id=sam, pin=SAM_PIN, now=NOW)
+    assert witnessed.detail["witness"] == "Sam Lee"
+    assert witnessed.detail["witness_credential"] == "RN"
+    assert witnessed.detail["witness_member_id"] == sam
     assert svc.awaiting_witness(repos) == []
     assert not any("awaiting a witness" in r.text for r in svc.open_items(repos, NOW))
     with pytest.raises(svc.LedgerRefused, match="already has a witness"):
-        svc.witness_waste(repos, waste.id, witness="Ana Ruiz", credential="RN", now=NOW)
+        svc.witness_waste(repos, waste.id, witness_id=sam, pin=SAM_PIN, now=NOW)
     _check_ok(repos.vault)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from readiness_support import complete_checklist, prepare
+from support import PASSPHRASE
 
 from kapcompanion.core.dose import DosePlan, Route
 from kapcompanion.core.intake import Intake, Medication
@@ -24,6 +25,7 @@ from kapcompanion.core.screening import (
     answer,
 )
 from kapcompanion.services import measures
+from kapcompanion.services import members as practice
 from kapcompanion.services.preparation import (
     ReadinessRefused,
     load_checklist,
@@ -47,7 +49,14 @@ from kapcompanion.store.repos import Repos
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 REASON = "Blood pressure 128/82 on treatment at two visits; cardiology agrees."
-DR_LEE = Prescriber("Dr Priya Lee", "MD")
+LEE_PIN = "4826"
+
+
+def _dr_lee(repos: Repos) -> Prescriber:
+    """Dr Priya Lee, MD: the practice's prescriber, a member with the PIN she set herself."""
+    lee = practice.add(repos.vault, "Dr Priya Lee", "MD", "prescriber")
+    practice.set_pin(repos.vault, lee.id, LEE_PIN)
+    return Prescriber("", "", lee.id)
 
 
 def _client(repos: Repos) -> int:
@@ -77,14 +86,31 @@ def test_a_label_contraindication_is_not_the_therapists_to_override(repos: Repos
     cid = _client(repos)
     screening = _screening(uncontrolled_hypertension=Answer.YES)
     doc = save_screening(repos, cid, None, screening)
+    with pytest.raises(practice.MemberRefused, match="no prescriber among its members"):
+        record_override(repos, cid, doc, screening, REASON, prescriber=Prescriber("Dr X", "MD"))
+    dr_lee = _dr_lee(repos)
     before = (_count(repos, "audit"), current_screening(repos, cid)[1])
     with pytest.raises(OverrideNeedsPrescriber, match="only by the prescriber"):
         record_override(repos, cid, doc, screening, REASON)
     with pytest.raises(ValueError, match="too short"):
-        record_override(repos, cid, doc, screening, "ok", prescriber=DR_LEE)
+        record_override(repos, cid, doc, screening, "ok", prescriber=dr_lee, prescriber_pin=LEE_PIN)
+    with pytest.raises(practice.MemberRefused, match="Choose the prescriber"):
+        record_override(
+            repos, cid, doc, screening, REASON, prescriber=Prescriber("Dr Priya Lee", "MD")
+        )
+    with pytest.raises(practice.MemberRefused, match="not Dr Priya Lee's PIN; nothing"):
+        record_override(repos, cid, doc, screening, REASON, prescriber=dr_lee, prescriber_pin="0")
+    me = practice.profile_member(repos.vault)  # the therapist at the keyboard is no prescriber
+    with pytest.raises(practice.MemberRefused, match="not a prescriber"):
+        record_override(
+            repos, cid, doc, screening, REASON, prescriber=Prescriber("", "", me.id),
+            prescriber_pin=PASSPHRASE,
+        )  # fmt: skip
     assert (_count(repos, "audit"), current_screening(repos, cid)[1]) == before  # nothing written
 
-    doc, _overridden = record_override(repos, cid, doc, screening, REASON, prescriber=DR_LEE, at=AT)
+    doc, _overridden = record_override(
+        repos, cid, doc, screening, REASON, prescriber=dr_lee, prescriber_pin=LEE_PIN, at=AT
+    )
     assert evaluate_current(repos, cid).overridden
     [detail] = _audit(repos, "screening.override")
     assert detail == {
@@ -93,7 +119,8 @@ def test_a_label_contraindication_is_not_the_therapists_to_override(repos: Repos
         "role": "prescriber",
         "credential": "MD",
         "entered_by": "Dr Test",
-        "confirmed_by_prescriber_pin": False,
+        "prescriber_member_id": dr_lee.member_id,
+        "confirmed_by_prescriber_pin": True,
         "findings": [
             {
                 "item": "uncontrolled_hypertension",
@@ -157,11 +184,16 @@ def test_the_intakes_medication_needs_the_prescribers_reconciliation(repos: Repo
     assert "Lorazepam 1 mg (Benzodiazepines)" in result.notes["interacting_medication"]
 
     screening = current_screening(repos, cid)[1]
+    dr_lee = _dr_lee(repos)
     with pytest.raises(ValueError, match="too short"):
-        reconcile_medication_list(repos, cid, doc, screening, DR_LEE, "fine")
-    assert _audit(repos, "screening.medication_reconciled") == []
+        reconcile_medication_list(repos, cid, doc, screening, dr_lee, "fine")
     why = "Lorazepam is held for 24 hours before each session, by agreement."
-    reconcile_medication_list(repos, cid, doc, screening, DR_LEE, why, at=AT)
+    with pytest.raises(practice.MemberRefused, match="not Dr Priya Lee's PIN"):
+        reconcile_medication_list(repos, cid, doc, screening, dr_lee, why, prescriber_pin="x")
+    assert _audit(repos, "screening.medication_reconciled") == []
+    reconcile_medication_list(
+        repos, cid, doc, screening, dr_lee, why, prescriber_pin=LEE_PIN, at=AT
+    )
     assert evaluate_current(repos, cid).outcome is Outcome.ELIGIBLE
     [detail] = _audit(repos, "screening.medication_reconciled")
     assert detail == {
@@ -170,6 +202,8 @@ def test_the_intakes_medication_needs_the_prescribers_reconciliation(repos: Repo
         "reason": why,
         "medications": [{"name": "Lorazepam 1 mg", "groups": ["benzodiazepines"]}],
         "entered_by": "Dr Test",
+        "prescriber_member_id": dr_lee.member_id,
+        "confirmed_by_prescriber_pin": True,
     }
     # A new interacting medication on the intake is not covered.
     _intake(repos, cid, "Lorazepam 1 mg", "tramadol 50 mg")

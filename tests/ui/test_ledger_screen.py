@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 from kapcompanion.services import ledger as svc
+from kapcompanion.services import members as practice
 from kapcompanion.ui.ledger import (
     CountDialog,
     LedgerDialog,
@@ -92,11 +93,28 @@ def test_receive_waste_witness_count_by_keyboard(qtbot: QtBot, unlocked: MainWin
     texts = [dialog.items.item(i).text() for i in range(dialog.items.count())]
     assert any("awaiting a witness" in t for t in texts)
 
+    # nobody else in the practice: the witness dialog says so and how to add one
     alt(qtbot, dialog, Qt.Key.Key_T)
     witness = dialog.child
     assert isinstance(witness, WitnessDialog)
-    witness.witness.setText("Sam Lee")
-    witness.credential.setText("RN")
+    assert witness.witness.choice.count() == 0 and not witness.witness.note.isHidden()
+    assert "no second member" in witness.witness.note.text()
+    assert "Practice members" in witness.witness.note.text()
+    assert not witness.save() and "awaiting witness" in witness.error.text()
+    witness.reject()
+    assert len(svc.awaiting_witness(repos)) == 1
+
+    sam = practice.add(repos.vault, "Sam Lee", "RN", "nurse")
+    practice.set_pin(repos.vault, sam.id, "8642")
+    alt(qtbot, dialog, Qt.Key.Key_T)
+    witness = dialog.child
+    assert isinstance(witness, WitnessDialog)
+    assert witness.witness.choice.currentText() == "Sam Lee, RN (nurse)"  # not Dr Test
+    QTest.keyClicks(witness.witness.pin, "1111x")
+    assert not witness.save() and "not Sam Lee's PIN" in witness.error.text()
+    assert witness.witness.pin.text() == ""  # never left on screen
+    assert len(svc.awaiting_witness(repos)) == 1
+    QTest.keyClicks(witness.witness.pin, "8642")
     assert witness.save()
     assert svc.awaiting_witness(repos) == []
 

@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 from ui.test_screening_section import key_on, open_section
 
 from kapcompanion.core.screening import SCREENING_ITEMS, OverrideRole
+from kapcompanion.services import members as practice
 from kapcompanion.services.screening import current_screening
 from kapcompanion.ui.main_window import MainWindow
 
@@ -32,10 +33,12 @@ def test_the_prescriber_reconciles_the_intakes_medication(
     assert form.outcome.text() == "Outcome: Needs physician review"
     assert "Interacting medication: answered yes (from the record)" in form.reasons.text()
     assert form.reconcile_button.isVisible()
+    assert unlocked.ctx is not None
+    lee = practice.add(unlocked.ctx.vault, "Dr Priya Lee", "MD", "prescriber")
+    practice.set_pin(unlocked.ctx.vault, lee.id, "4826")
     dialog = form.ask_reconcile()
     assert dialog.covers.text() == "\u2022 Lorazepam: Benzodiazepines"
-    QTest.keyClicks(dialog.prescriber_name, "Dr Priya Lee")
-    QTest.keyClicks(dialog.credential, "MD")
+    QTest.keyClicks(dialog.prescriber.pin, "4826")
     QTest.keyClicks(dialog.reason, "fine")
     dialog.confirm.click()
     assert "too short" in dialog.error.text() and dialog.isVisible()

@@ -18,6 +18,7 @@ from kapcompanion.core.dose import DosePlan, Route
 from kapcompanion.core.intake import Intake
 from kapcompanion.core.screening import SCREENING_ITEMS, Answer, Outcome, Screening, evaluate
 from kapcompanion.core.serial import load
+from kapcompanion.services import members as practice
 from kapcompanion.services.screening import (
     SCREENING,
     current_intake,
@@ -86,18 +87,35 @@ def test_screening_by_keyboard_outcome_and_override(
     assert "Psychotic disorder in a first-degree relative: not known (relative finding)" in (
         dialog.covers.text()
     )
+    # no prescriber in the practice yet: the dialog says so and how to add one
+    assert dialog.prescriber.choice.count() == 0 and not dialog.prescriber.note.isHidden()
+    assert "Settings > Practice members" in dialog.prescriber.note.text()
     dialog.confirm.click()
-    assert dialog.error.text() == "Write the prescriber's name."
-    QTest.keyClicks(dialog.prescriber_name, "Dr Priya Lee")
+    assert "no prescriber among its members" in dialog.error.text()
+    dialog.reject()
+    assert unlocked.ctx is not None
+    lee = practice.add(unlocked.ctx.vault, "Dr Priya Lee", "MD", "prescriber")
+    practice.set_pin(unlocked.ctx.vault, lee.id, "4826")
+    form.override_button.click()
+    dialog = form.override_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.prescriber.choice.currentText() == "Dr Priya Lee, MD (prescriber)"
     dialog.confirm.click()
-    assert "credential" in dialog.error.text()
-    QTest.keyClicks(dialog.credential, "MD")
+    assert dialog.error.text() == "Dr Priya Lee types their own PIN."
+    QTest.keyClicks(dialog.prescriber.pin, "4826")
     QTest.keyClicks(dialog.reason, "ok")
     dialog.confirm.click()
     assert "too short to be a reason" in dialog.error.text()
     assert dialog.isVisible() and form.outcome.text() == "Outcome: Not eligible"
     dialog.reason.clear()
     QTest.keyClicks(dialog.reason, "Reviewed with the neurologist; risk accepted.")
+    QTest.keyClicks(dialog.prescriber.pin, "0000")  # not hers: refused, nothing recorded
+    dialog.confirm.click()
+    assert dialog.error.text() == "That is not Dr Priya Lee's PIN; nothing was recorded."
+    assert dialog.isVisible() and form.outcome.text() == "Outcome: Not eligible"
+    overrides = "SELECT count(*) FROM audit WHERE action = 'screening.override'"
+    assert unlocked.ctx.vault.read(overrides) == [(0,)]
+    QTest.keyClicks(dialog.prescriber.pin, "4826")
     dialog.confirm.click()
     assert form.outcome.text() == "Outcome: Eligible by override"
     assert not dialog.isVisible() and not form.override_button.isVisible()

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from support import PASSPHRASE
 
+from kapcompanion.core import pins as sp
+from kapcompanion.services import members as ms
 from kapcompanion.store.vault import Vault
-from kapcompanion.ui import signing_pin as sp
 
 
 def test_hash_is_salted_and_verifies() -> None:
@@ -60,17 +61,19 @@ def test_pin_rules(pin: str, problem: str) -> None:
 
 def test_set_change_clear_on_a_vault(open_vault: Callable[..., Vault]) -> None:
     vault = open_vault()
-    assert not sp.has_pin(vault)
-    assert sp.check_credential(vault, PASSPHRASE)
-    sp.set_pin(vault, "2468")
-    assert sp.has_pin(vault)
-    assert sp.check_credential(vault, "2468") and not sp.check_credential(vault, PASSPHRASE)
-    sp.set_pin(vault, "1357")
-    assert sp.check_credential(vault, "1357") and not sp.check_credential(vault, "2468")
-    raw = vault.get_meta(sp.KEY) or ""
+    assert not ms.has_signing_pin(vault)
+    assert ms.check_signing_credential(vault, PASSPHRASE)
+    ms.set_signing_pin(vault, "2468")
+    assert ms.has_signing_pin(vault)
+    assert ms.check_signing_credential(vault, "2468")
+    assert not ms.check_signing_credential(vault, PASSPHRASE)
+    ms.set_signing_pin(vault, "1357")
+    assert ms.check_signing_credential(vault, "1357")
+    assert not ms.check_signing_credential(vault, "2468")
+    raw = vault.get_meta(ms.SIGNING_PIN_KEY) or ""
     assert "1357" not in raw and "scrypt" in raw
-    sp.clear_pin(vault)
-    assert not sp.has_pin(vault) and sp.check_credential(vault, PASSPHRASE)
+    ms.clear_signing_pin(vault)
+    assert not ms.has_signing_pin(vault) and ms.check_signing_credential(vault, PASSPHRASE)
     actions = [a for (a,) in vault.read("SELECT action FROM audit ORDER BY id")]
     assert actions[-3:] == ["signing_pin.set", "signing_pin.change", "signing_pin.remove"]
     vault.close()

@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
 from kapcompanion.core import wording
 from kapcompanion.core.intake import Intake
 from kapcompanion.core.models import StoredDocument
-from kapcompanion.core.screening import Prescriber, Screening
+from kapcompanion.core.screening import Screening
 from kapcompanion.core.serial import load
+from kapcompanion.services import members as practice
 from kapcompanion.services.screening import (
     client_escort,
     current_intake,
@@ -47,7 +48,7 @@ from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.autosave import Autosaver, guard_conflicts
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.intake_form import IntakeForm
-from kapcompanion.ui.screening_form import INTERACTING, ScreeningForm
+from kapcompanion.ui.screening_form import INTERACTING, PrescriberChoice, ScreeningForm
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.conflict_banner import ConflictBanner
 from kapcompanion.ui.widgets.override_banner import ScreeningOverrideBanner
@@ -59,6 +60,13 @@ NO_MEASURES = (
 )
 WAITING = "Not saved here: both versions are kept until you choose"
 SIGNED = "This {what} is signed and cannot change. Start a new draft from it to record changes."
+
+
+def _refusal(exc: VaultError) -> str:
+    """A refused confirmation says why as is; anything else was a failed save."""
+    if isinstance(exc, practice.MemberRefused):
+        return exc.message
+    return f"Not saved: {exc.message}"
 
 
 class ScreeningSection(QWidget):
@@ -146,6 +154,7 @@ class ScreeningSection(QWidget):
         for saver in (self.screening_saver, self.intake_saver):
             saver.conflicted.connect(lambda _exc: self._saved(WAITING))
         self.screening.edited.connect(self._screening_edited)
+        self.screening.prescribers = lambda: practice.prescribers(ctx.vault)
         self.screening.override_requested.connect(self.record_override)
         self.screening.override_withdraw_requested.connect(self.withdraw_override)
         self.screening.reconcile_requested.connect(self.reconcile_medication)
@@ -256,7 +265,7 @@ class ScreeningSection(QWidget):
         return self.screening_saver.flush() and self.intake_saver.flush()
 
     # ------------------------------------------------------------------ override
-    def record_override(self, reason: str, prescriber: Prescriber | None = None) -> bool:
+    def record_override(self, reason: str, choice: PrescriberChoice | None = None) -> bool:
         self.screening_saver.flush()
         try:
             self.screening_doc, overridden = record_override(
@@ -265,14 +274,15 @@ class ScreeningSection(QWidget):
                 self.screening_doc,
                 self.screening.screening,
                 reason,
-                prescriber=prescriber,
+                prescriber=choice.prescriber if choice else None,
+                prescriber_pin=choice.pin if choice else "",
                 context=self.screening.context,
             )
         except ValueError as exc:
             self.screening.show_override_error(str(exc))
             return False
         except VaultError as exc:
-            self.screening.show_override_error(f"Not saved: {exc.message}")
+            self.screening.show_override_error(_refusal(exc))
             return False
         self.screening.set_screening(overridden)
         self.screening.hide_override()
@@ -294,7 +304,7 @@ class ScreeningSection(QWidget):
         )
         return True
 
-    def reconcile_medication(self, reason: str, prescriber: Prescriber) -> bool:
+    def reconcile_medication(self, reason: str, choice: PrescriberChoice) -> bool:
         self.screening_saver.flush()
         self.intake_saver.flush()  # the reconciliation covers the medication as saved
         try:
@@ -303,15 +313,16 @@ class ScreeningSection(QWidget):
                 self.client_id,
                 self.screening_doc,
                 self.screening.screening,
-                prescriber,
+                choice.prescriber,
                 reason,
+                prescriber_pin=choice.pin,
                 context=self.screening.context,
             )
         except ValueError as exc:
             self.screening.show_reconcile_error(str(exc))
             return False
         except VaultError as exc:
-            self.screening.show_reconcile_error(f"Not saved: {exc.message}")
+            self.screening.show_reconcile_error(_refusal(exc))
             return False
         self.screening.set_screening(reconciled)
         self.screening.hide_reconcile()

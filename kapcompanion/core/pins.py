@@ -1,10 +1,11 @@
-"""The optional signing PIN: a salted scrypt hash in the vault's ``signing_pin`` setting.
+"""Signing PINs: the rule for a PIN, its salted scrypt hash and the check against it.
 
-Signing asks the practitioner to prove they are at the keyboard. By default that is the
-vault passphrase; a practitioner who signs many records a day may set a shorter PIN. Only
-a salted scrypt hash is kept (inside the encrypted vault, so an attacker would first need
-the passphrase), never the PIN. Setting, changing and removing the PIN is audited; the PIN
-itself never is. No Qt here, so it is tested without a display.
+Signing asks a person to prove they are at the keyboard. By default the vault's practitioner
+uses the vault passphrase; anyone who signs many records a day, and every other practice
+member who witnesses or decides in person, sets a shorter PIN of their own. Only a salted
+scrypt hash is kept (inside the encrypted vault, so an attacker would first need the
+passphrase), never the PIN. Where the hashes live and who may set them:
+``services/members.py``. Pure: no storage, no Qt.
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ import hmac
 import secrets
 from typing import Any
 
-from kapcompanion.store.vault import Vault
-
-KEY = "signing_pin"
 MIN_LENGTH = 4
 MAX_LENGTH = 64
 SCHEME = "scrypt"
@@ -74,36 +72,3 @@ def verify_pin(pin: str, record: Any) -> bool:
     except (KeyError, TypeError, ValueError):
         return False
     return hmac.compare_digest(actual, expected)
-
-
-def stored_pin(vault: Vault) -> dict[str, Any] | None:
-    record = vault.get_json(KEY)
-    return record if isinstance(record, dict) and record.get("hash") else None
-
-
-def has_pin(vault: Vault) -> bool:
-    return stored_pin(vault) is not None
-
-
-def set_pin(vault: Vault, pin: str) -> None:
-    """Store the hash of a new PIN (audited as set or change in the same transaction)."""
-    record = hash_pin(pin)
-    action = "signing_pin.change" if has_pin(vault) else "signing_pin.set"
-    with vault.transaction() as tx:
-        vault.set_json(KEY, record, tx)
-        vault.audit(action, record_type="practitioner", conn=tx)
-
-
-def clear_pin(vault: Vault) -> None:
-    """Go back to signing with the vault passphrase (audited)."""
-    with vault.transaction() as tx:
-        vault.set_json(KEY, None, tx)
-        vault.audit("signing_pin.remove", record_type="practitioner", conn=tx)
-
-
-def check_credential(vault: Vault, candidate: str) -> bool:
-    """The signing check: the PIN when one is set, otherwise the vault passphrase."""
-    record = stored_pin(vault)
-    if record is not None:
-        return verify_pin(candidate, record)
-    return vault.verify_passphrase(candidate)
