@@ -17,13 +17,13 @@ one plain line on stderr, exit 1, and nothing is written.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from kapcompanion.core import ledger as lg
+from kapcompanion.export.cli import add_ledger_report_arguments
 
 #: opens the vault at a path with the passphrase the command line found (``cli.open_vault``)
 OpenVault = Callable[..., Any]
@@ -149,34 +149,10 @@ def cmd_count(args: argparse.Namespace, open_vault: OpenVault) -> int:
 
 
 def cmd_report(args: argparse.Namespace, open_vault: OpenVault) -> int:
-    from kapcompanion.export.ledger import export_ledger
-    from kapcompanion.store.repos import Repos
+    """The same report as ``kapcompanion export ledger`` (one function, one wording)."""
+    from kapcompanion.export.cli import cmd_export_ledger
 
-    password: str | None = None
-    if args.pdf_password_env:
-        password = os.environ.get(args.pdf_password_env) or None
-        if password is None:
-            raise LedgerCliError(
-                f"The environment variable {args.pdf_password_env} is not set or empty; "
-                "nothing was written."
-            )
-    vault = _open(args, open_vault)
-    try:
-        result = export_ledger(Repos(vault), args.out, password)
-    finally:
-        vault.close()
-    names = " and ".join(str(p) for p in result.paths)
-    print(
-        f"Controlled-substance ledger ({result.containers} container(s), {result.entries} "
-        f"entries) written to {names}"
-    )
-    if password is None:
-        print(
-            "kapcompanion: notice: the file is not encrypted; keep it where only the clinic "
-            "can read it.",
-            file=sys.stderr,
-        )
-    return 0
+    return cmd_export_ledger(args, open_vault)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -260,16 +236,5 @@ def add_ledger_parser(subparsers: Any, open_vault: OpenVault) -> None:
     p = sub.add_parser(
         "report", allow_abbrev=False, help="the ledger as PDF or CSV, written atomically"
     )
-    _common(p)
-    p.add_argument(
-        "--out",
-        required=True,
-        metavar="FILE.pdf|FILE.csv",
-        help="a PDF, or a CSV log (the inventory goes beside it as FILE-inventory.csv)",
-    )
-    p.add_argument(
-        "--pdf-password-env",
-        metavar="NAME",
-        help="protect the PDF with the password in environment variable NAME",
-    )
+    add_ledger_report_arguments(p)  # the same options as ``export ledger``
     p.set_defaults(func=_guarded(cmd_report, open_vault))

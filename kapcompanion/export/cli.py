@@ -20,6 +20,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -290,7 +291,14 @@ def cmd_export_ledger(args: argparse.Namespace, open_vault: OpenVault) -> int:
     password = _pdf_password(args)
     vault = _open_vault_from(args, open_vault)
     try:
-        result = export_ledger(Repos(vault), args.out, password)
+        result = export_ledger(
+            Repos(vault),
+            args.out,
+            password,
+            product_id=args.product,
+            since=args.since,
+            until=args.until,
+        )
     finally:
         vault.close()
     names = " and ".join(str(p) for p in result.paths)
@@ -303,11 +311,15 @@ def cmd_export_ledger(args: argparse.Namespace, open_vault: OpenVault) -> int:
     return 0
 
 
-def _add_ledger_parser(sub: Any, open_vault: OpenVault) -> None:
-    p = sub.add_parser(
-        "ledger",
-        help="the controlled-substance ledger: inventory and dispensing log (PDF or CSV)",
-    )
+def _iso_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-03-02") from None
+
+
+def add_ledger_report_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of the ledger report, shared by ``export ledger`` and ``ledger report``."""
     p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
     p.add_argument(
         "--out",
@@ -321,6 +333,21 @@ def _add_ledger_parser(sub: Any, open_vault: OpenVault) -> None:
         metavar="NAME",
         help="protect the PDF with the password in environment variable NAME",
     )
+    p.add_argument("--product", type=int, metavar="ID", help="one product only (its number)")
+    p.add_argument(
+        "--since", type=_iso_day, metavar="YYYY-MM-DD", help="entries from this day (local)"
+    )
+    p.add_argument(
+        "--until", type=_iso_day, metavar="YYYY-MM-DD", help="entries up to this day (local)"
+    )
+
+
+def _add_ledger_parser(sub: Any, open_vault: OpenVault) -> None:
+    p = sub.add_parser(
+        "ledger",
+        help="the controlled-substance ledger: inventory and dispensing log (PDF or CSV)",
+    )
+    add_ledger_report_arguments(p)
     p.set_defaults(func=partial(cmd_export_ledger, open_vault=open_vault))
 
 

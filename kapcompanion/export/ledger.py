@@ -17,6 +17,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,7 +31,7 @@ from kapcompanion.core.settings import OPENED_VIAL_HOURS, PAPER_SIZE, PART2_NOTI
 from kapcompanion.export import pdfkit as pk
 from kapcompanion.export import tables as tb
 from kapcompanion.export.csv_safe import write_csv
-from kapcompanion.export.describe import fmt_date, fmt_datetime, tz_label
+from kapcompanion.export.describe import fmt_date, fmt_datetime, local, tz_label
 from kapcompanion.export.errors import ExportError
 from kapcompanion.export.writer import ENCRYPTION_NONE, WriteResult, write_pdf
 from kapcompanion.store import settings as stored_settings
@@ -49,6 +50,11 @@ class LedgerReport:
     part2: bool = False
     page_size: str = "a4"
     anchor: str = ""
+    #: one product only (None: every product); ``states`` and receipts are limited to it
+    product_id: int | None = None
+    #: the period, local dates, both ends included (None: open)
+    since: date | None = None
+    until: date | None = None
 
     def receipts(self) -> dict[int, Entry]:
         return {int(e.id or 0): e for e in self.entries if e.kind is EntryKind.RECEIPT}
@@ -56,11 +62,69 @@ class LedgerReport:
     def of_container(self, container_id: int) -> list[Entry]:
         return [e for e in self.entries if e.container_id == container_id]
 
+    def in_period(self, e: Entry) -> bool:
+        day = local(e.utc, self.tz)
+        assert day is not None
+        return (self.since is None or day.date() >= self.since) and (
+            self.until is None or day.date() <= self.until
+        )
+
     def of_kind(self, *kinds: EntryKind) -> list[Entry]:
-        return [e for e in self.entries if e.kind in kinds]
+        """Entries of ``kinds`` in the period (and of the product, for receipts)."""
+        return [
+            e
+            for e in self.entries
+            if e.kind in kinds
+            and self.in_period(e)
+            and not (
+                e.kind is EntryKind.RECEIPT
+                and self.product_id is not None
+                and int(e.detail.get("product_id", 0)) != self.product_id
+            )
+        ]
+
+    def lines(self, container_id: int) -> list[tuple[Entry | None, Decimal]]:
+        """The container's lines in the period with the running balance after each; the
+        balance is counted from the container's first entry, so a period that starts later
+        opens with ``(None, balance brought forward)``. Nothing in the period: no lines."""
+        everything = lg.running(self.of_container(container_id))
+        before = [bal for e, bal in everything if not self.in_period(e) and self._before(e)]
+        shown: list[tuple[Entry | None, Decimal]] = [
+            (e, bal) for e, bal in everything if self.in_period(e)
+        ]
+        if before and shown:
+            shown.insert(0, (None, before[-1]))
+        return shown
+
+    def _before(self, e: Entry) -> bool:
+        day = local(e.utc, self.tz)
+        return self.since is not None and day is not None and day.date() < self.since
+
+    def scope(self) -> str:
+        """ "Ketamine 50 mg/mL, 1 March 2026 to 31 May 2026" or "" for the whole ledger."""
+        bits = []
+        if self.product_id is not None and self.product_id in self.products:
+            bits.append(self.products[self.product_id].label)
+        if self.since is not None or self.until is not None:
+            start = fmt_date(self.since) if self.since else "the first entry"
+            end = fmt_date(self.until) if self.until else "today"
+            bits.append(f"{start} to {end}")
+        return ", ".join(bits)
 
 
-def gather(repos: Repos, *, tz: tzinfo | None = None, now: datetime | None = None) -> LedgerReport:
+def gather(
+    repos: Repos,
+    *,
+    tz: tzinfo | None = None,
+    now: datetime | None = None,
+    product_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> LedgerReport:
+    """The ledger, or one product's part of it over a period (``since`` and ``until`` are
+    local dates, both included); balances always count from each container's first entry."""
+    if since is not None and until is not None and since > until:
+        raise ExportError("The period ends before it starts; nothing was written.")
     vault = repos.vault
     when = now or datetime.now(UTC)
     hours = int(stored_settings.read(vault, OPENED_VIAL_HOURS))
@@ -79,7 +143,10 @@ def gather(repos: Repos, *, tz: tzinfo | None = None, now: datetime | None = Non
             beyond_use_hours=hours,
         )
         for c in repos.ledger.containers()
+        if product_id is None or c.product_id == product_id
     ]
+    if product_id is not None and product_id not in products:
+        raise ExportError(f"There is no product {product_id} in the ledger; nothing was written.")
     anchor = ""
     with contextlib.suppress(Exception):
         found = vault.record_anchor("export")
@@ -95,6 +162,9 @@ def gather(repos: Repos, *, tz: tzinfo | None = None, now: datetime | None = Non
         part2=bool(stored_settings.read(vault, PART2_NOTICE)),
         page_size=str(stored_settings.read(vault, PAPER_SIZE)),
         anchor=anchor,
+        product_id=product_id,
+        since=since,
+        until=until,
     )
 
 
@@ -189,13 +259,20 @@ INVENTORY_HEADER = (
 )
 
 
+BROUGHT_FORWARD = "Balance brought forward"
+
+
 def log_rows(report: LedgerReport) -> list[list[object]]:
     """Every container's lines with its running balance, then the other entries."""
     receipts = report.receipts()
     rows: list[list[object]] = []
     for s in report.states:
         c, p = s.container, s.product
-        for e, bal in lg.running(report.of_container(int(c.id or 0))):
+        for e, bal in report.lines(stored_id(c)):
+            if e is None:
+                lead = ["", "", p.label, c.label, c.lot, c.expiry.isoformat(), BROUGHT_FORWARD]
+                rows.append([*lead, "", "", _num(bal), _num(_ml(p, bal)), "", "", ""])
+                continue
             party, note = _who_and_what(e, receipts)
             moves = lg.changes_balance(e.kind)
             rows.append(
@@ -326,10 +403,17 @@ def _widths(width: float, parts: Sequence[float]) -> list[float]:
 def _story(report: LedgerReport, width: float) -> list[Flowable]:
     st = pk.styles()
     p = report.practitioner
+    scope = report.scope()
     out: list[Flowable] = [
-        pk.para("Controlled-substance ledger", st.title),
+        pk.para("Controlled-substance ledger" + (f": {scope}" if scope else ""), st.title),
         pk.para(
-            f"Inventory and dispensing log as of {fmt_datetime(report.generated_utc, report.tz)} "
+            (
+                "Entries of this period only; each balance counts from the container's first "
+                "entry. "
+                if report.since or report.until
+                else ""
+            )
+            + f"Inventory and dispensing log as of {fmt_datetime(report.generated_utc, report.tz)} "
             f"{tz_label(report.tz, report.generated_utc)}. Amounts in mg; volumes derived from "
             "the strength. Kept for at least two years (21 CFR 1304.04).",
             st.muted,
@@ -420,8 +504,13 @@ def _story(report: LedgerReport, width: float) -> list[Flowable]:
 
     out.append(pk.h1("Dispensing log by container"))
     books = report.receipts()
+    shown = 0
     for s in report.states:
         c = s.container
+        lines = report.lines(stored_id(c))
+        if not lines and (report.since or report.until):
+            continue  # nothing happened to this container in the period
+        shown += 1
         out.append(
             pk.h2(
                 f"{c.label} · {s.product.label} · lot {c.lot} · expires "
@@ -429,7 +518,10 @@ def _story(report: LedgerReport, width: float) -> list[Flowable]:
             )
         )
         rows = []
-        for e, bal in lg.running(report.of_container(int(c.id or 0))):
+        for e, bal in lines:
+            if e is None:
+                rows.append(["", "", BROUGHT_FORWARD, "", f"{lg.text(bal)} mg", "", "", ""])
+                continue
             party, note = _who_and_what(e, books)
             moves = lg.changes_balance(e.kind)
             change = f"{lg.text(e.mg)}" if moves else ""
@@ -464,6 +556,9 @@ def _story(report: LedgerReport, width: float) -> list[Flowable]:
                 bold_cols=[4],
             )
         )
+
+    if not shown:
+        out.append(pk.para("No container has an entry in this period.", st.muted))
 
     out.append(pk.h1("Counts"))
     counts = report.of_kind(EntryKind.COUNT)
@@ -528,6 +623,9 @@ def export_ledger(
     *,
     tz: tzinfo | None = None,
     now: datetime | None = None,
+    product_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
 ) -> LedgerExport:
     """Write the ledger as PDF (``.pdf``) or CSV (``.csv``, plus ``-inventory.csv``), then
     audit the export; a failed audit removes the files again."""
@@ -537,7 +635,7 @@ def export_ledger(
         raise ExportError(f"Choose a file name ending in .pdf or .csv, not {path.name}.")
     if suffix == ".csv" and password is not None:
         raise ExportError("A CSV file cannot carry a password; export a PDF to protect it.")
-    report = gather(repos, tz=tz, now=now)
+    report = gather(repos, tz=tz, now=now, product_id=product_id, since=since, until=until)
     paths: list[Path]
     encryption = ENCRYPTION_NONE
     if suffix == ".pdf":
@@ -554,6 +652,7 @@ def export_ledger(
             "export.ledger",
             record_type="ledger",
             detail=f"{suffix[1:]}; {len(report.entries)} entries; "
+            + (f"{report.scope()}; " if report.scope() else "")
             + ("unprotected" if encryption == ENCRYPTION_NONE else encryption),
         )
     except BaseException:

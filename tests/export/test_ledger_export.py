@@ -151,3 +151,68 @@ def test_other_suffixes_are_refused(
     assert code != 0
     assert ".pdf or .csv" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_period_report_brings_the_balance_forward(tmp_path: Path) -> None:
+    """One product over a period: entries before it are summed into "Balance brought
+    forward", later ones are left out, and each line's balance is still the true one."""
+    from datetime import timedelta
+
+    from kapcompanion.export.errors import ExportError
+    from kapcompanion.export.ledger import BROUGHT_FORWARD, export_ledger, gather
+
+    path = tmp_path / "period.kapv"
+    vault = Vault.create(path, PASSPHRASE, {"name": "Dr Test", "clinic": "Harbour Clinic"})
+    repos = Repos(vault)
+    ketamine = svc.add_product(
+        repos,
+        lg.Product("Ketamine HCl injection", "ketamine", lg.Form.VIAL, Decimal(50), Decimal(10)),
+    )
+    other = svc.add_product(
+        repos,
+        lg.Product("Ketamine HCl injection", "ketamine", lg.Form.VIAL, Decimal(100), Decimal(5)),
+    )
+    assert ketamine.id is not None and other.id is not None
+    day1 = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
+
+    def receipt(product_id: int, lot: str) -> lg.Receipt:
+        return lg.Receipt(
+            "Henry Schein", "135 Duryea Road, Melville, NY", "AB1234563", "INV-1",
+            date(2025, 3, 3), product_id, 1, lot, date(2031, 6, 30), "Dr Test",
+        )  # fmt: skip
+
+    k1 = int(svc.receive(repos, receipt(ketamine.id, "A1"), now=day1).containers[0].id or 0)
+    svc.receive(repos, receipt(other.id, "B2"), now=day1)
+    svc.administer(repos, k1, "35", by="Dr Test", patient="Mara Quinn", now=day1)
+    late = "Test ledger: the same vial on purpose, to span a period."
+    svc.administer(
+        repos, k1, "40", by="Dr Test", patient="Ivo Brandt", override_reason=late,
+        now=day1 + timedelta(days=10),
+    )  # fmt: skip
+    svc.administer(
+        repos, k1, "20", by="Dr Test", patient="Ana Ruiz", override_reason=late,
+        now=day1 + timedelta(days=40),
+    )  # fmt: skip
+    report = gather(
+        repos, tz=UTC, product_id=ketamine.id, since=date(2025, 3, 10), until=date(2025, 3, 31)
+    )
+    assert [s.product.id for s in report.states] == [ketamine.id]
+    lines = report.lines(k1)
+    assert [(e.mg if e else None, bal) for e, bal in lines] == [
+        (None, Decimal("465")),  # 500 received - 35 on 3 March
+        (Decimal("-40"), Decimal("425")),
+    ]
+    out = tmp_path / "march.pdf"
+    export_ledger(
+        repos, out, tz=UTC, product_id=ketamine.id, since=date(2025, 3, 10),
+        until=date(2025, 3, 31),
+    )  # fmt: skip
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(out).pages).split())
+    assert "Controlled-substance ledger: Ketamine" in text
+    assert f"{BROUGHT_FORWARD} 465 mg" in text and "425 mg" in text
+    assert "Ivo Brandt" in text and "Mara Quinn" not in text and "Ana Ruiz" not in text
+    with pytest.raises(ExportError, match="ends before it starts"):
+        gather(repos, since=date(2025, 4, 1), until=date(2025, 3, 1))
+    with pytest.raises(ExportError, match="no product 99"):
+        gather(repos, product_id=99)
+    vault.close()
