@@ -569,7 +569,7 @@ class EventsPanel(QWidget):
                     signal.connect(self.autosaver.touch)
         self.card.opened.connect(self.autosaver.touch)
         self.card.closed.connect(self._card_closed)
-        self.conflict_banner = ConflictBanner("event being typed")  # the same card twice
+        self.conflict_banner = ConflictBanner("event entry")  # the same card in two windows
         layout.insertWidget(1, self.conflict_banner)
         guard_conflicts(
             self.autosaver,
