@@ -5,7 +5,8 @@ What is still missing is listed live in one status line, in the core rule's own 
 every few seconds while the minimum time after the dose runs), so it never goes stale. A
 refused ending shows its message in the same line. A safety note is required while a
 suicide-risk flag is active; "Aldrete not scored" needs a written reason. The form is a draft that
-autosaves into the vault (meta ``session_draft.<id>``), so a crash or a lock loses nothing.
+autosaves into the vault (meta ``session_draft.<id>``, with a revision like every draft), so a
+crash or a lock loses nothing.
 Ending records the music's end, discharges, stores the debrief and opens the same-day
 integration entry (``SessionRunner.end``).
 """
