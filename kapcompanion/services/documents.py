@@ -39,6 +39,7 @@ __all__ = [
     "Conflict",
     "Draft",
     "StaleRevision",
+    "clear_draft",
     "keep_both",
     "keep_mine",
     "keep_theirs",
@@ -287,3 +288,15 @@ def _resolve_draft(repos: Repos, conflict: Conflict, choice: Choice, mine: Any) 
             conn=tx,
             records=(("conflicts", settled.id),),
         )
+
+
+def clear_draft(repos: Repos, key: str) -> int:
+    """Remove a draft kept in meta whatever its revision (the action it was written for has
+    just stored it elsewhere, in the caller's transaction); the revision is raised, so an
+    editor still holding the draft is refused and keeps its text as a conflict."""
+    vault = repos.vault
+    with vault.transaction() as tx:
+        stored, _saved_at = _stored_revision(vault.get_meta(_revision_key(key)))
+        vault.set_json(key, None, tx)
+        vault.set_meta(_revision_key(key), f"{stored + 1}@{utc_now().isoformat()}", tx)
+    return stored + 1

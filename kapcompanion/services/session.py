@@ -63,8 +63,8 @@ from kapcompanion.core.vitals import (
     recheck_due,
     validate_reading,
 )
+from kapcompanion.services import documents, ledger, preparation
 from kapcompanion.services import dose as dose_rules
-from kapcompanion.services import ledger, preparation
 from kapcompanion.store import settings as stored_settings
 from kapcompanion.store.errors import RecordNotFound, VaultError
 from kapcompanion.store.repos import Repos
@@ -1015,9 +1015,21 @@ class SessionRunner:
                 )
             )
             self.repos.vault.set_json(self.heartbeat_key, None)
+            documents.clear_draft(self.repos, discharge_draft_key(self.id))  # the form is kept
         return ended
 
 
 def running_sessions(repos: Repos) -> list[DosingSession]:
     """Sessions a crash or a lock interrupted: the app returns straight into them."""
     return repos.sessions.running()
+
+
+# the forms the session screen keeps as drafts in meta (``services.documents`` with revisions)
+def discharge_draft_key(session_id: int) -> str:
+    """The discharge form being filled in (removed by :meth:`SessionRunner.end`)."""
+    return f"session_draft.{session_id}"
+
+
+def entry_draft_key(session_id: int) -> str:
+    """The event card being typed on the session screen (a note, a dose, a medication)."""
+    return f"session_entry_draft.{session_id}"

@@ -600,6 +600,11 @@ def verify_contents(
     return problems
 
 
+def actions(conn: Connection) -> list[str]:
+    """The distinct action names in the trail, sorted."""
+    return [str(r[0]) for r in conn.execute("SELECT DISTINCT action FROM audit ORDER BY action")]
+
+
 def query(
     conn: Connection,
     *,

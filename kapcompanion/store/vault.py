@@ -591,6 +591,11 @@ class Vault:
         with self._lock:
             return audit_trail.query(self.conn, **filters)
 
+    def audit_actions(self) -> list[str]:
+        """Every action name in the audit trail, sorted (for a filter)."""
+        with self._lock:
+            return audit_trail.actions(self.conn)
+
     def verify_audit(self) -> audit_trail.ChainReport:
         """Walk the hash chain under the vault lock (the GUI and workers share the connection)."""
         with self._lock:

@@ -27,17 +27,15 @@ from PySide6.QtWidgets import (
 
 from kapcompanion.core.models import Addendum
 from kapcompanion.export.describe import fmt_datetime
+from kapcompanion.services import addenda as addendum_service
 from kapcompanion.services import documents as document_service
+from kapcompanion.services.addenda import draft_key as draft_key
 from kapcompanion.store.errors import RecordNotFound, VaultError
 from kapcompanion.ui.autosave import Autosaver, guard_conflicts
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.records import RecordRef, load_ref, signature_line
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.conflict_banner import ConflictBanner
-
-
-def draft_key(record_type: str, record_id: int) -> str:
-    return f"draft.addendum.{record_type}.{record_id}"
 
 
 def addendum_heading(number: int, addendum: Addendum) -> str:
@@ -131,10 +129,9 @@ class AddendumDialog(QDialog):
             return False
         self.autosaver.flush()  # the draft is safe should the add fail
         try:
-            stored = self.ctx.repos.addenda.add(
-                self.ref.record_type, self.ref.record_id, text, self.ref.client_id
+            stored = addendum_service.add_addendum(
+                self.ctx.repos, self.ref.record_type, self.ref.record_id, text, self.ref.client_id
             )
-            self.ctx.vault.set_json(draft_key(self.ref.record_type, self.ref.record_id), None)
         except VaultError as exc:
             self.error.setText(f"Not added: {exc.message}")
             self.error.show()
@@ -204,7 +201,7 @@ class AddendaPanel(QWidget):
         self.refresh()
 
     def addenda(self) -> list[Addendum]:
-        return self.ctx.repos.addenda.for_record(self.record_type, self.record_id)
+        return addendum_service.addenda_for(self.ctx.repos, self.record_type, self.record_id)
 
     def refresh(self) -> None:
         try:

@@ -37,12 +37,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kapcompanion.export.csv_safe import write_csv
 from kapcompanion.export.errors import ExportError
+from kapcompanion.services import audit_trail as audit
+from kapcompanion.services.audit_trail import CHECK_STEPS, CheckReport, iso
 from kapcompanion.services.integrity import check_vault
-from kapcompanion.store import audit
 from kapcompanion.store.errors import VaultError
-from kapcompanion.store.vault import CHECK_STEPS, CheckReport, iso
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.models.audit_table import COLUMNS, AuditTableModel
 from kapcompanion.ui.theme import current_theme, set_role
@@ -218,8 +217,7 @@ class AuditView(QDialog):
                 label += f" ({c.pseudonym})"
             self.client.addItem(label, c.id)
         self.action.addItem("All actions", None)
-        actions = self.ctx.vault.read("SELECT DISTINCT action FROM audit ORDER BY action")
-        for (name,) in actions:
+        for name in audit.actions(self.ctx.vault):
             self.action.addItem(str(name), str(name))
 
     def reset_filters(self) -> None:
@@ -275,7 +273,7 @@ class AuditView(QDialog):
 
     def reload(self) -> None:
         args = self.query_args()
-        rows = self.ctx.vault.audit_entries(**args)
+        rows = audit.entries(self.ctx.vault, **args)
         self.model.set_rows(rows, self.client_names)
         self.table.resizeColumnsToContents()
         for column, most in ((2, 200), (3, 220), (5, 220)):
@@ -297,7 +295,7 @@ class AuditView(QDialog):
         self.broken_button.hide()
         vault = self.ctx.vault
         self.check_task = run_in_background(
-            vault.verify_audit,
+            lambda: audit.verify(vault),
             self._verified,
             self._verify_failed,
             owner=self,
@@ -438,18 +436,14 @@ class AuditView(QDialog):
         args = self.query_args()
         described = ", ".join(f"{k}={v}" for k, v in args.items() if v is not None and k != "limit")
         try:
-            write_csv(target, self.model.csv_header(), self.model.csv_rows())
-            try:
-                self.ctx.vault.audit(
-                    "export.audit_csv",
-                    record_type="audit",
-                    client_id=args["client_id"],
-                    detail=f"{self.model.rowCount()} entries"
-                    + (f"; {described}" if described else ""),
-                )
-            except VaultError:
-                target.unlink(missing_ok=True)  # no export the trail does not know about
-                raise
+            audit.export_csv(
+                self.ctx.vault,
+                target,
+                self.model.csv_header(),
+                self.model.csv_rows(),
+                client_id=args["client_id"],
+                detail=f"{self.model.rowCount()} entries" + (f"; {described}" if described else ""),
+            )
         except (ExportError, VaultError) as exc:
             message = exc.message if isinstance(exc, VaultError) else str(exc)
             self._say(f"Nothing was exported: {message}", error=True)

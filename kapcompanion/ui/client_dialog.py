@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core.models import Client, ContactInfo
+from kapcompanion.services import clients as client_service
 from kapcompanion.services import dose as dose_service
+from kapcompanion.services.clients import validate_client
 from kapcompanion.store.errors import VaultError
-from kapcompanion.store.repos import validate_client
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.date_field import DateField
@@ -331,9 +332,7 @@ class ClientDialog(QDialog):
         return None
 
     def _store(self) -> Client:
-        client = self.client()
-        clients = self.ctx.repos.clients
-        return clients.update(client) if client.id is not None else clients.add(client)
+        return client_service.save_client(self.ctx.repos, self.client())
 
     def save(self) -> bool:
         self._tried = True
@@ -411,7 +410,9 @@ class DeleteClientDialog(QDialog):
         if self.confirm.text().strip() != self.expected or self.client.id is None:
             return
         try:
-            self.ctx.repos.clients.delete(self.client.id, confirm_name=self.client.name)
+            client_service.delete_client(
+                self.ctx.repos, self.client.id, confirm_name=self.client.name
+            )
         except VaultError as exc:
             self.error.setText(exc.message)
             self.error.show()

@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.services import audit_trail
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui import pdf_preview
 from kapcompanion.ui.context import AppContext
@@ -597,24 +598,18 @@ class ExportDialog(QDialog):
             return 0
         try:
             pages = pdf_preview.print_pdf(self.pdf, printer)
-            client_id = self._client_id()
-            self.ctx.vault.audit(
+            audit_trail.record_printed(
+                self.ctx.repos,
                 self.kind.print_action,
-                record_type="session" if self.kind is SESSION else "client",
-                record_id=self.record_id,
-                client_id=client_id,
-                detail=f"{pages} page{'s' if pages != 1 else ''}",
+                "session" if self.kind is SESSION else "client",
+                self.record_id,
+                pages,
             )
         except (pdf_preview.PreviewError, VaultError) as exc:
             self._problem(f"Not printed: {_plain(exc)}")
             return 0
         self.ctx.notify(f"Sent {pages} page{'s' if pages != 1 else ''} to the printer.", 5000)
         return pages
-
-    def _client_id(self) -> int:
-        if self.kind is SESSION:
-            return self.ctx.repos.sessions.get(self.record_id).client_id
-        return self.record_id
 
     # ------------------------------------------------------------------ life
     def _forget(self, *_args: object) -> None:

@@ -26,6 +26,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from kapcompanion.paths import AppDirs
+from kapcompanion.services import access
 from kapcompanion.store.errors import VaultError
 from kapcompanion.store.lock import HeldFile, register_demo
 from kapcompanion.store.vault import Vault, latest_backup
@@ -61,9 +62,7 @@ def load_demo_builder() -> DemoBuilder:
 
 
 def _repos(vault: Vault) -> Any:
-    from kapcompanion.store.repos import Repos  # loaded at the first unlock, not at start-up
-
-    return Repos(vault)
+    return access.repositories(vault)
 
 
 @dataclass
@@ -371,7 +370,7 @@ class MainWindow(QMainWindow):
                 self.settings.splitter = workspace.splitter_state() or self.settings.splitter
                 workspace.shutdown()
             try:
-                ctx.vault.audit("vault.lock", record_type="vault", detail=why)
+                access.record_lock(ctx.vault, why)
             except VaultError as exc:
                 log.warning("lock not audited: %s", type(exc).__name__)
             ctx.vault.close()

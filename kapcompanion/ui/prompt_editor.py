@@ -10,7 +10,6 @@ older entries still show the question that was answered.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -25,42 +24,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kapcompanion.core import serial
 from kapcompanion.core.integration import PromptSet, load_prompts, parse_prompts
+from kapcompanion.services.prompts import PROMPTS_KEY as PROMPTS_KEY
+from kapcompanion.services.prompts import load_clinic_prompts as load_clinic_prompts
+from kapcompanion.services.prompts import save_clinic_prompts
 from kapcompanion.store.errors import VaultError
-from kapcompanion.store.vault import Vault
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
 
 log = logging.getLogger(__name__)
 
-PROMPTS_KEY = "integration_prompts"
 ID_ROLE = Qt.ItemDataRole.UserRole
-
-
-def load_clinic_prompts(vault: Vault) -> tuple[PromptSet, dict[str, str]]:
-    """The clinic's prompts (or the shipped ones) and the wording of retired prompt ids."""
-    data = vault.get_json(PROMPTS_KEY)
-    if isinstance(data, dict):
-        try:
-            retired = {str(k): str(v) for k, v in (data.get("retired") or {}).items()}
-            return parse_prompts(data, "the clinic's integration prompts"), retired
-        except (ValueError, AttributeError):
-            log.warning("the clinic's integration prompts are unreadable; using the shipped ones")
-    return load_prompts(), {}
-
-
-def save_clinic_prompts(vault: Vault, prompts: PromptSet, retired: dict[str, str]) -> None:
-    data: dict[str, Any] = serial.to_jsonable(prompts)
-    data["retired"] = dict(retired)
-    with vault.transaction() as tx:
-        vault.set_json(PROMPTS_KEY, data, tx)
-        vault.audit(
-            "integration_prompts.update",
-            record_type="settings",
-            detail=f"{prompts.id} v{prompts.version}, {len(prompts.prompt_ids)} prompts",
-            conn=tx,
-        )
 
 
 def next_version(version: str) -> str:

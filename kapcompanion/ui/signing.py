@@ -33,10 +33,10 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core.models import SessionStatus
+from kapcompanion.services import signing as signing_service
 from kapcompanion.services.members import check_signing_credential as check_credential
 from kapcompanion.services.members import has_signing_pin as has_pin
 from kapcompanion.store.errors import RecordNotFound, VaultError
-from kapcompanion.store.vault import Vault
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.records import RecordRef, load_ref
 from kapcompanion.ui.theme import set_role
@@ -44,7 +44,8 @@ from kapcompanion.ui.widgets.passphrase import PassphraseEdit
 
 #: wrong passphrases or PINs in one unlock before the app locks itself
 MAX_FAILURES = 5
-_failures: weakref.WeakKeyDictionary[Vault, int] = weakref.WeakKeyDictionary()
+#: per open vault (weak: a closed vault's count goes with it)
+_failures: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
 
 STATEMENT = (
     "Signing makes this record final: it can no longer be edited. Anything added later is "
@@ -52,7 +53,7 @@ STATEMENT = (
 )
 
 
-def failures(vault: Vault) -> int:
+def failures(vault: object) -> int:
     """Wrong signing entries since this vault was unlocked."""
     return _failures.get(vault, 0)
 
@@ -156,10 +157,9 @@ class SignDialog(QDialog):
             return self._wrong(bool(entry))
         _failures.pop(vault, None)
         try:
-            if self.ref.is_session:
-                self.ctx.repos.sessions.sign(self.ref.record_id, signer)
-            else:
-                self.ctx.repos.documents.sign(self.ref.record_id, signer)
+            signing_service.sign_record(
+                self.ctx.repos, self.ref.record_type, self.ref.record_id, signer
+            )
             self.result_ref = load_ref(self.ctx.repos, self.ref.record_type, self.ref.record_id)
         except VaultError as exc:  # already signed elsewhere, not ended, disk full...
             self._refuse(f"{exc.message} Nothing was signed.")
@@ -177,12 +177,14 @@ class SignDialog(QDialog):
         vault = self.ctx.vault
         count = _failures.get(vault, 0) + 1
         _failures[vault] = count
-        vault.audit(
-            "sign.failed",
-            record_type=self.ref.record_type,
-            record_id=self.ref.record_id,
-            client_id=self.ref.client_id,
-            detail=f"wrong {what}, {count} of {MAX_FAILURES}",
+        signing_service.record_wrong_entry(
+            self.ctx.repos,
+            self.ref.record_type,
+            self.ref.record_id,
+            self.ref.client_id,
+            what=what,
+            count=count,
+            most=MAX_FAILURES,
         )
         if count >= MAX_FAILURES:
             _failures.pop(vault, None)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.services import access
 from kapcompanion.store.errors import (
     VaultDamaged,
     VaultError,
@@ -54,20 +55,9 @@ READ_ONLY_NOTE = (
 def open_and_audit(
     path: Path, passphrase: str, backups: Path, failed_at: list[str], *, read_only: bool = False
 ) -> Vault:
-    """Open the vault and record this unlock (and the failures before it) in its audit trail.
-
-    ``read_only``: no lock, nothing written (the failures are audited at a writing unlock)."""
-    if read_only:
-        return Vault.open(path, passphrase, backup_dir=backups, read_only=True)
-    vault = Vault.open(path, passphrase, backup_dir=backups)
-    try:
-        for stamp in failed_at:
-            vault.audit("vault.unlock_failed", record_type="vault", detail=f"failed at {stamp}")
-        vault.audit("vault.unlock", record_type="vault")
-    except BaseException:
-        vault.close()
-        raise
-    return vault
+    """Open the vault and record this unlock (and the failures before it) in its audit trail
+    (``services.access.unlock``); ``read_only``: no lock, nothing written."""
+    return access.unlock(path, passphrase, backups, failed_at, read_only=read_only)
 
 
 class UnlockScreen(QWidget):

@@ -15,7 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from kapcompanion.export.describe import fmt_datetime
-from kapcompanion.store.audit import AuditRow, ChainReport
+from kapcompanion.services.audit_trail import AuditRow, ChainReport
 
 COLUMNS = ("#", "When", "Who", "Action", "Record", "Client", "Chain", "Detail")
 VERIFIED = "verified"

@@ -5,14 +5,14 @@ What is still missing is listed live in one status line, in the core rule's own 
 every few seconds while the minimum time after the dose runs), so it never goes stale. A
 refused ending shows its message in the same line. A safety note is required while a
 suicide-risk flag is active; "Aldrete not scored" needs a written reason. The form is a draft that
-autosaves into the vault (meta ``session_draft.<id>``), so a crash or a lock loses nothing.
+autosaves into the vault (meta ``session_draft.<id>``, with a revision like every draft), so a
+crash or a lock loses nothing.
 Ending records the music's end, discharges, stores the debrief and opens the same-day
 integration entry (``SessionRunner.end``).
 """
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,12 +34,15 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core.discharge import ALDRETE_CRITERIA, ALDRETE_PASS, Discharge
+from kapcompanion.services import documents as document_service
+from kapcompanion.services.session import discharge_draft_key
 from kapcompanion.store.errors import VaultError
-from kapcompanion.ui.autosave import Autosaver
+from kapcompanion.ui.autosave import Autosaver, guard_conflicts
 from kapcompanion.ui.session.controller import SessionController
 from kapcompanion.ui.session.readiness import checklist_for
 from kapcompanion.ui.session.vitals_panel import reading_text
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.conflict_banner import ConflictBanner
 from kapcompanion.ui.widgets.fit import fit_to_screen
 
 CHECKS = (
@@ -52,7 +55,7 @@ CHECKS = (
 
 
 def draft_key(session_id: int) -> str:
-    return f"session_draft.{session_id}"
+    return discharge_draft_key(session_id)
 
 
 class DischargeDialog(QDialog):
@@ -190,6 +193,12 @@ class DischargeDialog(QDialog):
         self.autosaver = Autosaver(
             self.save_draft, self, about_to_lock=self.ctx.signals.about_to_lock
         )
+        self.conflict_banner = ConflictBanner("discharge form")  # the same form in two windows
+        layout.insertWidget(0, self.conflict_banner)
+        guard_conflicts(
+            self.autosaver, self.conflict_banner, self.ctx, self.draft, self._kept_draft
+        )
+        self.draft_revision = 0
         self._load_draft()
         for check in self.checks.values():
             check.toggled.connect(self._changed)
@@ -326,10 +335,23 @@ class DischargeDialog(QDialog):
     def save_draft(self) -> None:
         if self.done_ok or not self.ctx.vault.is_open:
             return
-        self.ctx.vault.set_json(draft_key(self.controller.session_id), self.draft())
+        self.draft_revision = document_service.save_draft(
+            self.ctx.repos,
+            draft_key(self.controller.session_id),
+            self.draft(),
+            self.draft_revision,
+            client_id=self.controller.runner.client_id,
+        )
+
+    def _kept_draft(self, _doc: object) -> None:
+        """Show the form as kept after a choice on the conflict strip."""
+        self._load_draft()
+        self._refresh()
 
     def _load_draft(self) -> None:
-        data = self.ctx.vault.get_json(draft_key(self.controller.session_id))
+        loaded = document_service.load_draft(self.ctx.repos, draft_key(self.controller.session_id))
+        self.draft_revision = loaded.revision
+        data = loaded.value
         if not isinstance(data, dict):
             return
         for key, value in (data.get("checks") or {}).items():
@@ -359,11 +381,8 @@ class DischargeDialog(QDialog):
             self.missing.setText(exc.message)
             set_role(self.missing, "error")
             return False
-        self.done_ok = True
+        self.done_ok = True  # the draft was removed with the end (``SessionRunner.end``)
         self.ticker.stop()
-        with_draft = draft_key(self.controller.session_id)
-        with contextlib.suppress(VaultError):
-            self.ctx.vault.set_json(with_draft, None)
         self.accept()
         return True
 

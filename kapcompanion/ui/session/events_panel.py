@@ -46,15 +46,17 @@ from kapcompanion.core.dose import (
 from kapcompanion.core.models import EventKind, SessionEvent
 from kapcompanion.core.reasons import reason_problem
 from kapcompanion.core.touch import TouchKind, describe
+from kapcompanion.services import documents as document_service
 from kapcompanion.services import dose as dose_service
-from kapcompanion.services.session import DoseNotAccepted, TouchNeedsReason
+from kapcompanion.services.session import DoseNotAccepted, TouchNeedsReason, entry_draft_key
 from kapcompanion.store.errors import VaultError
-from kapcompanion.ui.autosave import Autosaver
+from kapcompanion.ui.autosave import Autosaver, guard_conflicts
 from kapcompanion.ui.session import describe as words
 from kapcompanion.ui.session.controller import SessionController
 from kapcompanion.ui.session.correction import CorrectionDialog
 from kapcompanion.ui.session.draw import DrawPicker
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.conflict_banner import ConflictBanner
 
 
 @dataclass(frozen=True)
@@ -566,7 +568,17 @@ class EventsPanel(QWidget):
                 if signal is not None:
                     signal.connect(self.autosaver.touch)
         self.card.opened.connect(self.autosaver.touch)
-        self.card.closed.connect(self.save_draft)
+        self.card.closed.connect(self._card_closed)
+        self.conflict_banner = ConflictBanner("event entry")  # the same card in two windows
+        layout.insertWidget(1, self.conflict_banner)
+        guard_conflicts(
+            self.autosaver,
+            self.conflict_banner,
+            controller.ctx,
+            self.card.state,
+            lambda _doc: self._restore_draft(),
+        )
+        self.draft_revision = 0
         self._restore_draft()
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -582,17 +594,30 @@ class EventsPanel(QWidget):
         self.top.updateGeometry()
 
     def _draft_key(self) -> str:
-        return f"session_entry_draft.{self.controller.session_id}"
+        return entry_draft_key(self.controller.session_id)
 
     def save_draft(self) -> None:
-        vault = self.controller.ctx.vault
-        if vault.is_open:  # at a lock this runs before the vault closes
-            vault.set_json(self._draft_key(), self.card.state())
+        ctx = self.controller.ctx
+        if ctx.vault.is_open:  # at a lock this runs before the vault closes
+            self.draft_revision = document_service.save_draft(
+                ctx.repos,
+                self._draft_key(),
+                self.card.state(),
+                self.draft_revision,
+                client_id=self.controller.runner.client_id,
+            )
+
+    def _card_closed(self) -> None:
+        """The card was recorded or cancelled: its draft goes now (through the autosaver, which
+        says why when the save is refused)."""
+        self.autosaver.touch()
+        self.autosaver.flush()
 
     def _restore_draft(self) -> None:
-        data = self.controller.ctx.vault.get_json(self._draft_key())
-        if isinstance(data, dict) and self.controller.running:
-            self.card.restore(data)
+        loaded = document_service.load_draft(self.controller.ctx.repos, self._draft_key())
+        self.draft_revision = loaded.revision
+        if isinstance(loaded.value, dict) and self.controller.running:
+            self.card.restore(loaded.value)
 
     def _enable(self) -> None:
         running = self.controller.running

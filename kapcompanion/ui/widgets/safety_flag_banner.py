@@ -1,8 +1,9 @@
 """Active safety flags of a client, shown wherever the client is (record, session screen).
 
-A flag stays until a clinician resolves it with a note (``Repos.flags.resolve``, audited by the
-store). A suicide-risk flag also asks for a safety plan: while no ``safety_plan`` document has
-been written since the flag was raised, the banner says so and offers to write one.
+A flag stays until a clinician resolves it with a note (``services.flags.resolve_flag``,
+audited in its transaction). A suicide-risk flag also asks for a safety plan: while no
+``safety_plan`` document has been written since the flag was raised, the banner says so and
+offers to write one.
 
 Changes are announced with ``ctx.signals.client_changed`` (the client's safety state is part of
 the client), so every banner, the overview and the client list follow at once.
@@ -24,6 +25,8 @@ from PySide6.QtWidgets import (
 
 from kapcompanion.core import wording
 from kapcompanion.core.models import FlagKind, SafetyFlag, StoredDocument
+from kapcompanion.services import flags as flag_service
+from kapcompanion.services import measures as measure_service
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
@@ -39,19 +42,14 @@ def flag_title(flag: SafetyFlag) -> str:
 
 
 def has_safety_plan_since(ctx: AppContext, flag: SafetyFlag) -> bool:
-    plans = ctx.repos.documents.find("safety_plan", client_id=flag.client_id)
-    return any(p.created_utc is not None and p.created_utc >= flag.raised_utc for p in plans)
+    return flag_service.has_safety_plan_since(ctx.repos, flag)
 
 
 def save_safety_plan(
     ctx: AppContext, client_id: int, text: str, source: str = ""
 ) -> StoredDocument:
     """Store a safety-plan note (document kind ``safety_plan``, ``{"text": ...}``)."""
-    data = {"text": text.strip()}
-    if source:
-        data["source"] = source
-    doc = StoredDocument(kind="safety_plan", client_id=client_id, data=data)
-    return ctx.repos.documents.save(doc)
+    return measure_service.save_safety_plan(ctx.repos, client_id, text, source)
 
 
 class _NoteDialog(QDialog):
@@ -123,7 +121,7 @@ class ResolveFlagDialog(_NoteDialog):
     def commit(self) -> bool:
         assert self.flag.id is not None
         try:
-            flag = self.ctx.repos.flags.resolve(self.flag.id, self.text())
+            flag = flag_service.resolve_flag(self.ctx.repos, self.flag.id, self.text())
         except VaultError as exc:
             self.fail(exc.message)
             return False
@@ -208,7 +206,7 @@ class SafetyFlagBanner(QWidget):
             row.deleteLater()
         self.rows = []
         try:
-            self.flags = self.ctx.repos.flags.active(self.client_id)
+            self.flags = flag_service.active_flags(self.ctx.repos, self.client_id)
         except VaultError:  # closing: keep what is shown
             return
         for flag in self.flags:
