@@ -381,8 +381,8 @@ def run_gui(argv: Sequence[str]) -> int:
         server = InstanceServer(lambda: bring_to_front(shown), window)
         if first_vault is not None:  # once the window is up (QtNetwork takes a moment to load)
             vault = first_vault
-            QTimer.singleShot(
-                AFTER_SHOW_MS, lambda: None if server.listening else server.listen(vault)
+            QTimer.singleShot(  # cancelled with the server if the window goes first
+                AFTER_SHOW_MS, server, lambda: None if server.listening else server.listen(vault)
             )
         window.signals.unlocked.connect(lambda ctx: server.listen(ctx.vault.path))
         if args.demo:
