@@ -24,6 +24,7 @@ from support import PASSPHRASE, ROOT
 
 from kapcompanion.paths import app_dirs
 from kapcompanion.ui.app import instance_name, parse_args, socket_file
+from kapcompanion.ui.settings import Settings
 from kapcompanion.ui.widgets.wheel_guard import WheelGuard, install_wheel_guard
 
 HERE = Path(__file__).parent
@@ -136,3 +137,16 @@ def test_the_wheel_guard_catches_up_with_boxes_made_before_it(qtbot: QtBot) -> N
     install_wheel_guard(app)
     assert combo.focusPolicy() == Qt.FocusPolicy.StrongFocus
     assert spin.focusPolicy() == Qt.FocusPolicy.StrongFocus
+
+
+def test_settings_are_written_only_when_they_change(tmp_path: Path) -> None:
+    path = tmp_path / "config" / "settings.json"
+    settings = Settings()
+    settings.save(path)
+    first = path.stat().st_ino, path.stat().st_mtime_ns
+    settings.save(path)  # the same settings: the file is not replaced
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == first
+    settings.theme = "dim"
+    settings.save(path)
+    assert path.stat().st_ino != first[0]  # written beside and renamed into place
+    assert Settings.load(path).theme == "dim"
