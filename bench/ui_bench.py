@@ -34,11 +34,18 @@ def _child(mode: str, env: dict[str, str], *extra: str) -> tuple[float, float, f
     return wall, float(parts[1]), float(parts[3])
 
 
-def _spawn(cmd: list[str], env: dict[str, str]) -> float:
-    """Seconds from spawn to exit of a process that quits once its event loop runs."""
+def _spawn(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds from spawn to exit, CPU seconds of the child) of a process that quits once
+    its event loop runs. CPU time is the figure to trust on a shared machine."""
     t = time.perf_counter()
-    subprocess.run(cmd, env=env, capture_output=True, timeout=120, check=True)
-    return time.perf_counter() - t
+    quiet = subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, env=env, stdout=quiet, stderr=quiet, cwd=tempfile.gettempdir())
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def run(
@@ -46,6 +53,11 @@ def run(
 ) -> Iterator[dict[str, Any]]:
     home = Path(tempfile.mkdtemp(prefix="kap-bench-home-"))
     (home / "config").mkdir(parents=True)
+    if not vault.exists():  # --only start: the unlock window needs a vault file, not its size
+        from kapcompanion.store.vault import Vault
+
+        vault = home / "start.kapv"
+        Vault.create(vault, passphrase).close()
     (home / "config" / "settings.json").write_text(json.dumps({"last_vault": str(vault)}))
     env = dict(
         os.environ,
@@ -93,17 +105,32 @@ def _client_list(vault: Path, env: dict[str, str]) -> Iterator[dict[str, Any]]:
 
 
 def _start(env: dict[str, str]) -> Iterator[dict[str, Any]]:
-    _child("bare-start", env), _child("app-start", env)  # warm the file cache
-    app = [_child("app-start", env)[0] for _ in range(5)]
-    bare = [_child("bare-start", env)[0] for _ in range(5)]
-    yield {
-        "name": "cold start to the unlock window (median)",
-        "value": statistics.median(app) * 1000,
-        "unit": "ms",
-        "baseline": statistics.median(bare) * 1000,
-        "target": "<= 1.5x",
-        "key": "start",
-    }
+    """The real entry point, ``python -m kapcompanion --quit-after 1`` (the unlock window of the
+    last vault, quit 1 ms after the event loop runs), against a bare PySide6 window quitting
+    the same way; spawn to exit, alternating, 9 of each.
+
+    Both run with their bytecode cached (a temporary ``PYTHONPYCACHEPREFIX``), as an installed
+    app does: with ``PYTHONDONTWRITEBYTECODE`` set in the environment, every start compiled
+    all of our modules again (~30-40 ms), which no user pays."""
+    env = dict(env, PYTHONPYCACHEPREFIX=tempfile.mkdtemp(prefix="kap-bench-pyc-"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    app_cmd = [sys.executable, "-m", "kapcompanion", "--quit-after", "1"]
+    bare_cmd = [sys.executable, str(HERE / "ui_child.py"), "bare-start"]
+    _spawn(bare_cmd, env), _spawn(app_cmd, env)  # warm the file cache, write the bytecode
+    app: list[tuple[float, float]] = []
+    bare: list[tuple[float, float]] = []
+    for _ in range(9):
+        app.append(_spawn(app_cmd, env))
+        bare.append(_spawn(bare_cmd, env))
+    for label, i, key in (("", 0, "start"), (", CPU time", 1, "start.cpu")):
+        yield {
+            "name": f"cold start to the unlock window (median{label})",
+            "value": statistics.median(a[i] for a in app) * 1000,
+            "unit": "ms",
+            "baseline": statistics.median(b[i] for b in bare) * 1000,
+            "target": "<= 1.5x",
+            "key": key,
+        }
 
 
 def _memory(vault: Path, env: dict[str, str]) -> Iterator[dict[str, Any]]:

@@ -1,9 +1,11 @@
 """Child process for the UI figures: started fresh for each sample (a cold start each time).
 
-`ui_child.py app-start` runs the real app to its unlock window and quits as soon as the event loop
-is idle; `bare-start` does the same with a bare PySide6 window. `app-rss VAULT` unlocks the
-clinic-scale vault into the main window (client list showing) and prints the resident memory;
-`bare-rss` prints a bare window's. Started the same way, so the ratios compare like with like.
+`bare-start` shows a bare PySide6 window and quits 1 ms after the event loop runs (the start
+figure's baseline; the app side is the real `python -m kapcompanion --quit-after 1`);
+`app-start` builds the app's window to its unlock page the way the tests do. `app-rss VAULT`
+unlocks the clinic-scale vault into the main window (client list showing) and prints the
+resident memory; `bare-rss` prints a bare window's. Started the same way, so the ratios compare
+like with like.
 `client-search VAULT` unlocks the vault into the main window and types "mara quinn" into the
 client list key by key, printing the seconds each key took (model update, layout and paint).
 """

@@ -9,6 +9,7 @@ usage and exits 2 instead of opening a window (a script with no display would ha
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -42,6 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kapcompanion import cli
 
         return cli.main(args)
+    # Start-up allocates a few hundred thousand objects that live for the whole run (modules,
+    # classes, Qt's enums); collecting them again and again cost ~25 ms before the unlock
+    # window showed (bench/README.md). run_gui freezes them and turns collection back on as
+    # soon as the window is shown.
+    gc.disable()
     from kapcompanion.ui.app import run_gui
 
     return run_gui(args)

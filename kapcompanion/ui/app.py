@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
+import gc
 import logging
 import os
 import signal
@@ -24,32 +24,56 @@ import socket
 import sys
 from collections.abc import Callable, Sequence
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSocketNotifier, QThreadPool, QTimer
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtCore import QDir, QObject, QSocketNotifier, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from kapcompanion import __version__
 from kapcompanion.logs import setup_logging
 from kapcompanion.paths import AppDirs, app_dirs
-from kapcompanion.store.lock import remove_orphans, sweep_demos
 from kapcompanion.ui.errors import ErrorReporter
 from kapcompanion.ui.main_window import MainWindow, Services
 from kapcompanion.ui.settings import Settings
 from kapcompanion.ui.theme import apply_theme
 from kapcompanion.ui.widgets.wheel_guard import install_wheel_guard
 
+if TYPE_CHECKING:  # QtNetwork loads when a copy may be listening, or to listen
+    from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
 log = logging.getLogger(__name__)
 
 
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
-    parser = argparse.ArgumentParser(prog="kapcompanion", add_help=False)
-    parser.add_argument("--demo", action="store_true")
-    # quit after this many milliseconds: the packaging smoke test starts the GUI headless
-    parser.add_argument("--quit-after", type=int, default=0, help=argparse.SUPPRESS)
-    return parser.parse_known_args(list(argv))
+    """``--demo`` and ``--quit-after MS`` (the packaging smoke test starts the GUI headless and
+    quits after this many milliseconds); the rest is for Qt.
+
+    By hand: an ``ArgumentParser`` looks up its translations (gettext, locale) when it is
+    made, ~2 ms of the start (bench/README.md). A value that is not a whole number exits 2
+    with a message, as argparse did."""
+    demo, quit_after, rest = False, 0, []
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        name, eq, value = arg.partition("=")
+        if arg == "--demo":
+            demo = True
+        elif name == "--quit-after":
+            if not eq:
+                value = args.pop(0) if args else ""
+            try:
+                quit_after = int(value)
+            except ValueError:
+                print(
+                    f"kapcompanion: --quit-after wants milliseconds, not {value!r}", file=sys.stderr
+                )
+                raise SystemExit(2) from None
+        else:
+            rest.append(arg)
+    return argparse.Namespace(demo=demo, quit_after=quit_after), rest
 
 
 def make_application(qt_args: Sequence[str] = ()) -> QApplication:
@@ -63,10 +87,21 @@ def make_application(qt_args: Sequence[str] = ()) -> QApplication:
     return QApplication([sys.argv[0] if sys.argv else "kapcompanion", *qt_args])
 
 
+#: the wheel guard goes on once the first window has shown (see ``build_window``)
+AFTER_SHOW_MS = 300
+
+
 def build_window(services: Services, app: QApplication) -> MainWindow:
-    """Theme first, then the window (what the tests and the screenshot tool also call)."""
+    """Theme first, then the window (what the tests and the screenshot tool also call).
+
+    The wheel guard (a mouse wheel never changes an unfocused combo or spin box) goes on
+    ``AFTER_SHOW_MS`` after: it is an application-wide Python event filter, and PySide6 sets
+    up the Python side of every class whose objects or events pass through one, which cost
+    ~30 ms of CPU before the first window could show (bench/README.md). The unlock and welcome
+    screens have no combo or spin box to guard; any box made before it is installed gets its
+    strong focus then."""
     apply_theme(app, services.settings.theme)
-    install_wheel_guard(app)  # a mouse wheel never changes an unfocused combo or spin box
+    QTimer.singleShot(AFTER_SHOW_MS, partial(install_wheel_guard, app))
     return MainWindow(services)
 
 
@@ -94,6 +129,16 @@ class Answer(Enum):
     HUNG = "hung"  # a copy listens but did not answer in time
 
 
+def _sha256_hex(data: bytes) -> str:
+    """SHA-256 from CPython's own module where there is one: ``hashlib`` loads OpenSSL and
+    BLAKE2 when imported, ~3 ms before the unlock window (bench/README.md)."""
+    try:
+        from _sha256 import sha256  # CPython 3.11
+    except ImportError:
+        from hashlib import sha256
+    return str(sha256(data).hexdigest())
+
+
 def instance_name(vault: Path) -> str:
     """The local socket name for ``vault``: per user and per vault file."""
     try:
@@ -101,14 +146,29 @@ def instance_name(vault: Path) -> str:
     except OSError:
         key = str(Path(vault).absolute())
     user = os.environ.get("USER") or os.environ.get("USERNAME") or str(os.getuid())
-    digest = hashlib.sha256(f"{user}\0{key}".encode()).hexdigest()[:24]
+    digest = _sha256_hex(f"{user}\0{key}".encode())[:24]
     return f"kapcompanion-{digest}"
+
+
+def socket_file(name: str) -> Path | None:
+    """The file a ``QLocalServer`` listening as ``name`` makes here (None: a named pipe).
+
+    Where there is none, no copy listens, and the start need not load QtNetwork to ask."""
+    if sys.platform == "win32":
+        return None
+    return Path(QDir.tempPath()) / name
 
 
 def ask_running_copy(vault: Path, timeout_ms: int = ANSWER_MS) -> Answer:
     """Ask the copy that has ``vault`` (if any) to come to the front."""
+    name = instance_name(vault)
+    where = socket_file(name)
+    if where is not None and not where.exists():
+        return Answer.NONE
+    from PySide6.QtNetwork import QLocalSocket
+
     sock = QLocalSocket()
-    sock.connectToServer(instance_name(vault))
+    sock.connectToServer(name)
     if not sock.waitForConnected(min(timeout_ms, 1000)):
         return Answer.NONE
     try:
@@ -122,35 +182,51 @@ def ask_running_copy(vault: Path, timeout_ms: int = ANSWER_MS) -> Answer:
 
 
 class InstanceServer(QObject):
-    """Answers a second launch on the same vault: brings ``bring_front``'s window up."""
+    """Answers a second launch on the same vault: brings ``bring_front``'s window up.
+
+    The local server (and QtNetwork) is made at the first ``listen``."""
 
     def __init__(self, bring_front: Callable[[], None], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._bring_front = bring_front
-        self._server = QLocalServer(self)
-        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        self._server.newConnection.connect(self._accept)
+        self._server: QLocalServer | None = None
         self.vault: Path | None = None
+
+    @property
+    def listening(self) -> bool:
+        return self._server is not None and self._server.isListening()
+
+    def _local_server(self) -> QLocalServer:
+        if self._server is None:
+            from PySide6.QtNetwork import QLocalServer
+
+            self._server = QLocalServer(self)
+            self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+            self._server.newConnection.connect(self._accept)
+        return self._server
 
     def listen(self, vault: Path) -> bool:
         """Listen for ``vault`` (instead of the previous one); False if another copy does."""
         name = instance_name(vault)
-        if self._server.isListening() and self._server.serverName() == name:
+        server = self._local_server()
+        if server.isListening() and server.serverName() == name:
             return True
-        self._server.close()
+        server.close()
         if ask_running_copy(vault, timeout_ms=300) is Answer.RAISED:
             return False
-        QLocalServer.removeServer(name)  # a socket file left by a copy that was killed
-        ok = self._server.listen(name)
+        server.removeServer(name)  # a socket file left by a copy that was killed
+        ok = server.listen(name)
         self.vault = Path(vault) if ok else None
         return ok
 
     def close(self) -> None:
-        self._server.close()
+        if self._server is not None:
+            self._server.close()
 
     def _accept(self) -> None:
-        while self._server.hasPendingConnections():
-            sock = self._server.nextPendingConnection()
+        server = self._local_server()
+        while server.hasPendingConnections():
+            sock = server.nextPendingConnection()
             sock.readyRead.connect(lambda s=sock: self._answer(s))
             sock.disconnected.connect(sock.deleteLater)
 
@@ -244,8 +320,20 @@ class GracefulEnd(QObject):
 
 
 # ---------------------------------------------------------------------- start and end
+def resume_collection() -> None:
+    """Collection back on once the window is up, if ``__main__`` paused it for the start.
+
+    What start-up made is frozen first: it lives as long as the app, and leaving it to the
+    collector would make the first collections after the start scan all of it."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def tidy_at_start(dirs: AppDirs) -> None:
     """Remove what killed runs left: orphaned temporaries, demo vaults whose owner is gone."""
+    from kapcompanion.store.lock import remove_orphans, sweep_demos
+
     for folder in (dirs.data, dirs.backups):
         for path in remove_orphans(folder):
             log.info("removed an orphaned temporary (%s)", path.suffix or "file")
@@ -291,14 +379,18 @@ def run_gui(argv: Sequence[str]) -> int:
         window = build_window(services, app)
         shown = window
         server = InstanceServer(lambda: bring_to_front(shown), window)
-        if first_vault is not None:
-            server.listen(first_vault)
+        if first_vault is not None:  # once the window is up (QtNetwork takes a moment to load)
+            vault = first_vault
+            QTimer.singleShot(  # cancelled with the server if the window goes first
+                AFTER_SHOW_MS, server, lambda: None if server.listening else server.listen(vault)
+            )
         window.signals.unlocked.connect(lambda ctx: server.listen(ctx.vault.path))
         if args.demo:
             window.show_welcome()
         else:
             window.start()
         window.show()
+        resume_collection()
         # one player for the whole run, made once the window is up and answering (libvlc takes
         # a moment to load); without libvlc it is the null player and says why
         QTimer.singleShot(PLAYER_DELAY_MS, lambda: shown.attach_player(_make_player()))

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from kapcompanion.paths import AppDirs
-from kapcompanion.store.repos import Repos
-from kapcompanion.store.vault import Vault
 from kapcompanion.ui.lock import ClipboardGuard
 from kapcompanion.ui.settings import Settings
+
+if TYPE_CHECKING:  # the store loads at the first unlock, not at start-up
+    from kapcompanion.store.repos import Repos
+    from kapcompanion.store.vault import Vault
 
 #: builds the widget the locked screen shows (clock, phase, next reminder; never a name)
 LockedOverlayFactory = Callable[[QWidget], QWidget]

@@ -10,7 +10,6 @@ purpose (``VaultError``) are written for the user, so their message is shown (no
 from __future__ import annotations
 
 import logging
-import secrets
 import sys
 import threading
 import traceback
@@ -18,11 +17,15 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from kapcompanion.store.errors import VaultError
+
+if TYPE_CHECKING:  # imported when a report opens one, not at start-up
+    from PySide6.QtWidgets import QMessageBox
 
 log = logging.getLogger("kapcompanion.errors")
 
@@ -34,6 +37,8 @@ CALM = (
 
 
 def new_reference() -> str:
+    import secrets  # not at start-up: it loads OpenSSL's HMAC
+
     return datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
 
 
@@ -119,6 +124,8 @@ class ErrorReporter(QObject):
     def _show(self, exc: BaseException, reference: str) -> None:
         if QApplication.instance() is None:
             return
+        from PySide6.QtWidgets import QMessageBox
+
         where = f"\n\nLog: {self.log_path}" if self.log_path else ""
         box = QMessageBox(self._parent_window())
         box.setIcon(

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import secrets
 import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,12 +25,9 @@ from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from kapcompanion.paths import AppDirs
-from kapcompanion.services import access
 from kapcompanion.store.errors import VaultError
 from kapcompanion.store.lock import HeldFile, register_demo
-from kapcompanion.store.vault import Vault, latest_backup
 from kapcompanion.ui import menus
-from kapcompanion.ui.client_record import SectionRegistry, default_registry
 from kapcompanion.ui.context import AppContext, AppSignals, LockedOverlayFactory
 from kapcompanion.ui.errors import log_exception, new_reference
 from kapcompanion.ui.lock import ClipboardGuard, IdleWatcher, OsLockWatcher
@@ -39,10 +35,12 @@ from kapcompanion.ui.settings import Settings
 from kapcompanion.ui.theme import DIM, apply_theme, current_theme, other, set_role
 from kapcompanion.ui.throttle import UnlockThrottle, throttle_for
 from kapcompanion.ui.unlock import UnlockScreen
-from kapcompanion.ui.welcome import WelcomeScreen
 from kapcompanion.ui.workers import run_in_background
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # loaded when first needed: the unlock window shows without them
+    from kapcompanion.store.vault import Vault
+    from kapcompanion.ui.client_record import SectionRegistry
+    from kapcompanion.ui.welcome import WelcomeScreen
     from kapcompanion.ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -51,7 +49,7 @@ APP_TITLE = "KAP Companion"
 DEMO_BANNER = "DEMO: every client here is invented. This throw-away vault is deleted when you quit."
 BACKUP_EVERY_S = 24 * 3600
 
-DemoBuilder = Callable[[Path, str], Vault]
+DemoBuilder = Callable[[Path, str], "Vault"]
 
 
 def load_demo_builder() -> DemoBuilder:
@@ -62,6 +60,8 @@ def load_demo_builder() -> DemoBuilder:
 
 
 def _repos(vault: Vault) -> Any:
+    from kapcompanion.services import access  # loaded at the first unlock, not at start-up
+
     return access.repositories(vault)
 
 
@@ -72,7 +72,9 @@ class Services:
     dirs: AppDirs
     settings: Settings
     throttle: UnlockThrottle | None = None
-    registry: SectionRegistry = field(default_factory=default_registry)
+    #: the client record's sections; None: ``client_record.default_registry()``, made at the
+    #: first unlock (``sections()``)
+    registry: SectionRegistry | None = None
     player: Any = None
     #: None: ``kapcompanion.demo.build_demo_vault``
     demo_builder: DemoBuilder | None = None
@@ -83,6 +85,13 @@ class Services:
     def __post_init__(self) -> None:
         if self.throttle is None:
             self.throttle = throttle_for(self.dirs.config)
+
+    def sections(self) -> SectionRegistry:
+        if self.registry is None:
+            from kapcompanion.ui.client_record import default_registry
+
+            self.registry = default_registry()
+        return self.registry
 
 
 class MainWindow(QMainWindow):
@@ -109,10 +118,9 @@ class MainWindow(QMainWindow):
 
         self.idle = IdleWatcher(self.settings.idle_ms, self)
         self.idle.idle.connect(self._idle_lock)
+        #: made at the first unlock (there is nothing to lock before): QtDBus and the bus
+        #: connections are not on the way to the unlock window
         self.os_lock: OsLockWatcher | None = None
-        if services.watch_os_lock:
-            self.os_lock = OsLockWatcher(self)
-            self.os_lock.os_locked.connect(self._os_lock)
 
         central = QWidget()
         self.column = QVBoxLayout(central)
@@ -180,6 +188,8 @@ class MainWindow(QMainWindow):
         self.show_welcome()
 
     def show_welcome(self) -> WelcomeScreen:
+        from kapcompanion.ui.welcome import WelcomeScreen
+
         self._close_vault("switch")
         self._locked_demo = False
         self.demo_passphrase = None
@@ -243,10 +253,13 @@ class MainWindow(QMainWindow):
             self.save_settings()
         from kapcompanion.ui.workspace import Workspace
 
-        workspace = Workspace(self.ctx, self.services.registry)
+        workspace = Workspace(self.ctx, self.services.sections())
         self._set_page(workspace)
         self.idle.set_timeout_ms(self.settings.idle_ms)
         self.idle.start()
+        if self.services.watch_os_lock and self.os_lock is None:
+            self.os_lock = OsLockWatcher(self)
+            self.os_lock.os_locked.connect(self._os_lock)
         log.info("vault opened%s", " (demo)" if demo else "")
         self.signals.unlocked.emit(self.ctx)
         if not demo and self.services.auto_backup:
@@ -274,7 +287,7 @@ class MainWindow(QMainWindow):
             return
         from kapcompanion.ui.workspace import Workspace
 
-        workspace = Workspace(self.ctx, self.services.registry)
+        workspace = Workspace(self.ctx, self.services.sections())
         self._set_page(workspace)
         if client_id is not None:
             workspace.open_client(client_id, section)
@@ -283,6 +296,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, ms)
 
     def _maybe_backup(self, vault: Vault, owner: QWidget) -> None:
+        from kapcompanion.store.vault import latest_backup
+
         newest = latest_backup(self.dirs.backups, vault.path)
         if newest is not None and time.time() - newest.stat().st_mtime < BACKUP_EVERY_S:
             return
@@ -308,7 +323,11 @@ class MainWindow(QMainWindow):
         self.demo_dirs.append(folder)
         with contextlib.suppress(OSError):  # the next start removes it if we are killed
             self._demo_marks.append(register_demo(folder, self.dirs.runtime))
+        import secrets
+
         passphrase = secrets.token_urlsafe(12)
+        from kapcompanion.ui.welcome import WelcomeScreen
+
         welcome = self.page if isinstance(self.page, WelcomeScreen) else None
         builder = self.services.demo_builder or load_demo_builder()
         if welcome is not None:
@@ -370,6 +389,8 @@ class MainWindow(QMainWindow):
                 self.settings.splitter = workspace.splitter_state() or self.settings.splitter
                 workspace.shutdown()
             try:
+                from kapcompanion.services import access
+
                 access.record_lock(ctx.vault, why)
             except VaultError as exc:
                 log.warning("lock not audited: %s", type(exc).__name__)

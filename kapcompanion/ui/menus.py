@@ -13,17 +13,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QMainWindow, QMenu, QMessageBox, QToolBar
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
 
 from kapcompanion import __version__
-from kapcompanion.ui import ledger as ledger_screen
 from kapcompanion.ui.settings import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES
 from kapcompanion.ui.shell import Shell
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QInputDialog
+
     from kapcompanion.ui.workspace import Workspace
+
+# The dialogs' classes are imported where they open: PySide6 sets up each class (its enums)
+# at its first import, and the window shows before any of them is needed (bench/README.md).
 
 Handler = Callable[[Shell, bool], object]
 
@@ -114,6 +117,12 @@ def _templates(window: Shell, _checked: bool) -> None:
     open_template_editor(window.ctx, window.workspace or window.window())
 
 
+def _ledger(window: Shell, _checked: bool) -> None:
+    from kapcompanion.ui import ledger as ledger_screen  # loaded when opened, not at start-up
+
+    ledger_screen.open_from(window)
+
+
 def _agenda(window: Shell, _checked: bool) -> None:
     from kapcompanion.ui.agenda import open_agenda
 
@@ -138,6 +147,9 @@ def _set_os_lock(window: Shell, checked: bool) -> None:
 
 
 def _logs(window: Shell, _checked: bool) -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(window.dirs.logs)))
 
 
@@ -175,8 +187,8 @@ ACTIONS: tuple[Action, ...] = (
            needs_vault=True),
     Action("agenda", "A&genda…", _agenda, "&View", "Ctrl+G", "Today and this week",
            needs_vault=True),
-    Action("ledger", "Controlled-substance &ledger…", lambda w, _c: ledger_screen.open_from(w),
-           "&View", "Ctrl+Shift+L", needs_vault=True),
+    Action("ledger", "Controlled-substance &ledger…", _ledger, "&View", "Ctrl+Shift+L",
+           needs_vault=True),
     Action("clinic_settings", "&Clinic settings…", lambda w, _c: open_clinic_settings(w),
            "&Settings",
            tip="Paper size, the 42 CFR Part 2 notice, units and the other settings of this vault",
@@ -283,6 +295,8 @@ def update(acts: dict[str, QAction], *, unlocked: bool, dim: bool) -> None:
 
 
 def ask_idle_minutes(window: Shell) -> QInputDialog:
+    from PySide6.QtWidgets import QInputDialog
+
     dialog = QInputDialog(window.window())
     dialog.setWindowTitle("Lock after inactivity")
     dialog.setLabelText("Lock the app after this many minutes without keyboard or mouse use:")
@@ -295,6 +309,8 @@ def ask_idle_minutes(window: Shell) -> QInputDialog:
 
 
 def ask_backups_keep(window: Shell) -> QInputDialog:
+    from PySide6.QtWidgets import QInputDialog
+
     dialog = QInputDialog(window.window())
     dialog.setWindowTitle("Automatic backups")
     dialog.setLabelText(
@@ -314,6 +330,8 @@ def ask_backups_keep(window: Shell) -> QInputDialog:
 
 
 def show_shortcuts(window: Shell) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
     rows = "".join(f"<tr><td>{what}</td><td><b>{keys}</b></td></tr>" for what, keys in SHORTCUTS)
     box = QMessageBox(
         QMessageBox.Icon.NoIcon,
@@ -325,6 +343,8 @@ def show_shortcuts(window: Shell) -> None:
 
 
 def show_about(window: Shell) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
     box = QMessageBox(
         QMessageBox.Icon.Information,
         "About KAP Companion",

@@ -68,11 +68,24 @@ class Settings:
         return settings
 
     def save(self, path: Path) -> None:
-        """Write beside the target and rename into place: the old file or the new, never half."""
-        write_json_atomically(path, asdict(self))
+        """Write beside the target and rename into place: the old file or the new, never half.
+
+        A file that already holds exactly these settings is left alone: quitting without a
+        change costs no write and no fsync (bench/README.md)."""
+        text = settings_text(asdict(self))
+        try:
+            if path.read_text(encoding="utf-8") == text:
+                return
+        except (OSError, ValueError):
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, text)
+
+
+def settings_text(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
 
 
 def write_json_atomically(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
-    atomic_write_text(path, text)
+    atomic_write_text(path, settings_text(data))

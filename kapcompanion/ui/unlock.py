@@ -14,19 +14,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from kapcompanion.services import access
 from kapcompanion.store.errors import (
     VaultDamaged,
     VaultError,
@@ -34,12 +34,14 @@ from kapcompanion.store.errors import (
     WrongPassphraseOrDamaged,
 )
 from kapcompanion.store.lock import holder, in_use_error
-from kapcompanion.store.vault import Vault, latest_backup, restore
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.throttle import UnlockThrottle
 from kapcompanion.ui.widgets.passphrase import PassphraseEdit
 from kapcompanion.ui.widgets.status import BusyLine, centred_scroll
 from kapcompanion.ui.workers import Task, run_in_background
+
+if TYPE_CHECKING:
+    from kapcompanion.store.vault import Vault
 
 WRONG = (
     "That passphrase did not open the vault. Check it and try again (is Caps Lock on?). "
@@ -52,12 +54,41 @@ READ_ONLY_NOTE = (
 )
 
 
+def vault_module() -> ModuleType:
+    """``kapcompanion.store.vault`` (and SQLCipher), loaded once a passphrase is typed.
+
+    The unlock screen shows without it (bench/ figure: cold start). Call it on the GUI
+    thread: the work handed to a worker must find it loaded (PySide6's import hook is not
+    safe in worker threads)."""
+    from kapcompanion.store import vault
+
+    return vault
+
+
+def access_module() -> ModuleType:
+    """``kapcompanion.services.access`` (the unlock and its audit rows, with the vault code),
+    loaded on the GUI thread like :func:`vault_module`."""
+    from kapcompanion.services import access
+
+    return access
+
+
 def open_and_audit(
-    path: Path, passphrase: str, backups: Path, failed_at: list[str], *, read_only: bool = False
+    path: Path,
+    passphrase: str,
+    backups: Path,
+    failed_at: list[str],
+    *,
+    read_only: bool = False,
+    store: ModuleType | None = None,
 ) -> Vault:
     """Open the vault and record this unlock (and the failures before it) in its audit trail
-    (``services.access.unlock``); ``read_only``: no lock, nothing written."""
-    return access.unlock(path, passphrase, backups, failed_at, read_only=read_only)
+    in one transaction (``services.access.unlock``). ``read_only``: no lock, nothing written
+    (the failures are audited at a writing unlock). ``store``: :func:`access_module`'s
+    module, when this runs off the GUI thread."""
+    service = store or access_module()
+    opened: Vault = service.unlock(path, passphrase, backups, failed_at, read_only=read_only)
+    return opened
 
 
 class UnlockScreen(QWidget):
@@ -118,6 +149,7 @@ class UnlockScreen(QWidget):
         self.unlock_button.setAccessibleName("Unlock")
         self.unlock_button.clicked.connect(self.attempt)
         self.passphrase.returnPressed.connect(self.attempt)
+        self.passphrase.textChanged.connect(self._typed)
         row.addWidget(prompt)
         row.addWidget(self.passphrase, 1)
         row.addWidget(self.unlock_button)
@@ -216,6 +248,12 @@ class UnlockScreen(QWidget):
         self.unlock_button.setEnabled(left <= 0 and not self.busy.busy)
 
     # ------------------------------------------------------------------ unlock
+    def _typed(self, text: str) -> None:
+        """The first character typed loads the vault code while the rest is typed."""
+        if text:
+            self.passphrase.textChanged.disconnect(self._typed)
+            access_module()
+
     def attempt(self, *, read_only: bool = False) -> None:
         if self.busy.busy or not self.passphrase.text():
             if read_only and not self.passphrase.text():
@@ -227,9 +265,12 @@ class UnlockScreen(QWidget):
             return
         path, passphrase, backups = self.vault_path, self.passphrase.text(), self.backups
         pending = self.throttle.pending(path)
+        store = access_module()
         self._set_busy("Opening read-only…" if read_only else "Unlocking…")
         self.task = run_in_background(
-            lambda: open_and_audit(path, passphrase, backups, pending, read_only=read_only),
+            lambda: open_and_audit(
+                path, passphrase, backups, pending, read_only=read_only, store=store
+            ),
             self._on_unlocked,
             self._on_failed,
             owner=self,
@@ -281,7 +322,7 @@ class UnlockScreen(QWidget):
 
     # ------------------------------------------------------------------ backup
     def _offer_backup(self) -> None:
-        backup = latest_backup(self.backups, self.vault_path)
+        backup = vault_module().latest_backup(self.backups, self.vault_path)
         if backup is None:
             self.backup_note.setText("There is no automatic backup of this vault to fall back on.")
             self.backup_note.show()
@@ -300,9 +341,11 @@ class UnlockScreen(QWidget):
             self._show_message("Type the passphrase first: the backup opens with it too.")
             self.passphrase.setFocus()
             return
-        backup = latest_backup(self.backups, self.vault_path)
+        backup = vault_module().latest_backup(self.backups, self.vault_path)
         if backup is None:
             return
+        from PySide6.QtWidgets import QMessageBox  # not loaded for the bare unlock screen
+
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Restore backup",
@@ -322,6 +365,7 @@ class UnlockScreen(QWidget):
 
     def restore_backup(self, backup: Path) -> None:
         path, passphrase = self.vault_path, self.passphrase.text()
+        restore = vault_module().restore
         self._set_busy("Checking and restoring the backup…")
         self.task = run_in_background(
             lambda: restore(backup, path, passphrase),

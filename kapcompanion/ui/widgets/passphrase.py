@@ -13,8 +13,6 @@ import re
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QToolButton, QWidget
 
-from kapcompanion.store.vault import MIN_PASSPHRASE_LENGTH
-
 _COMMON = {
     "password",
     "passphrase",
@@ -53,6 +51,8 @@ def estimate_bits(text: str) -> float:
 
 def strength(text: str) -> tuple[int, str]:
     """(0 too short .. 3 strong, a sentence that says what to do)."""
+    from kapcompanion.store.vault import MIN_PASSPHRASE_LENGTH  # not loaded for the unlock screen
+
     if len(text) < MIN_PASSPHRASE_LENGTH:
         return 0, f"Too short: use at least {MIN_PASSPHRASE_LENGTH} characters."
     bits = estimate_bits(text)

@@ -55,9 +55,14 @@ class WheelGuard(QObject):
 
 
 def install_wheel_guard(app: QCoreApplication) -> WheelGuard:
-    """Install the guard once on ``app`` (again is a no-op); returns it."""
+    """Install the guard once on ``app`` (again is a no-op); returns it.
+
+    Boxes polished before it was installed get their strong focus now."""
     for child in app.findChildren(WheelGuard):
         return child
     guard = WheelGuard(app)
     app.installEventFilter(guard)
+    for widget in QApplication.allWidgets():
+        if isinstance(widget, _GUARDED):
+            widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
     return guard
