@@ -136,10 +136,10 @@ def test_a_broken_sub_command_fails_loudly(
 ) -> None:
     from kapcompanion import cli
 
-    monkeypatch.setitem(sys.modules, "kapcompanion.export.cli", None)  # import raises
+    monkeypatch.setitem(sys.modules, "kapcompanion.cli.export", None)  # import raises
     assert cli.main(["doctor"]) == cli.EXIT_ERROR
     err = capsys.readouterr().err
-    assert one_line(err) and "broken" in err and "kapcompanion.export.cli" in err
+    assert one_line(err) and "broken" in err and "kapcompanion.cli.export" in err
 
 
 def test_settings_show_and_set(tmp_path: Path) -> None:

@@ -56,7 +56,8 @@ def test_no_import_circles_around_the_main_window_and_the_command_line() -> None
         ("kapcompanion.ui.main_window", "kapcompanion.ui.menus"),
         ("kapcompanion.ui.main_window", "kapcompanion.ui.agenda"),
         ("kapcompanion.ui.main_window", "kapcompanion.ui.session.host"),
-        ("kapcompanion.cli", "kapcompanion.export.cli"),
+        ("kapcompanion.cli.main", "kapcompanion.cli.export"),
+        ("kapcompanion.cli.main", "kapcompanion.cli.common"),
     ]
     for upper, lower in pairs:
         assert graph.chain_exists(importer=upper, imported=lower), (upper, lower)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from audio.audio_support import Tones
 
-from kapcompanion.audio.cli import add_playlist_parser, format_duration, run_playlist_show
 from kapcompanion.audio.playable import count_playable, describe, read_for_clinic
+from kapcompanion.cli.playlist import add_playlist_parser, format_duration, run_playlist_show
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

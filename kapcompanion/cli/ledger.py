@@ -22,11 +22,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from kapcompanion.cli.common import OpenVault, add_passphrase_env
+from kapcompanion.cli.export import add_ledger_report_arguments
 from kapcompanion.core import ledger as lg
-from kapcompanion.export.cli import add_ledger_report_arguments
 
 #: opens the vault at a path with the passphrase the command line found (``cli.open_vault``)
-OpenVault = Callable[..., Any]
 
 
 class LedgerCliError(Exception):
@@ -150,19 +150,14 @@ def cmd_count(args: argparse.Namespace, open_vault: OpenVault) -> int:
 
 def cmd_report(args: argparse.Namespace, open_vault: OpenVault) -> int:
     """The same report as ``kapcompanion export ledger`` (one function, one wording)."""
-    from kapcompanion.export.cli import cmd_export_ledger
+    from kapcompanion.cli.export import cmd_export_ledger
 
     return cmd_export_ledger(args, open_vault)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
-    p.add_argument(
-        "--passphrase-env",
-        metavar="NAME",
-        help="read the vault passphrase from environment variable NAME "
-        "(default KAPCOMPANION_PASSPHRASE, else a prompt)",
-    )
+    add_passphrase_env(p)
 
 
 def _guarded(func: Callable[[argparse.Namespace, OpenVault], int], open_vault: OpenVault) -> Any:

@@ -1,9 +1,9 @@
 """``kapcompanion export session|course|calendar|fhir|csv|client``: PDFs, the .ics calendar,
 FHIR R4, de-identified research CSV and a client's encrypted transfer bundle.
 
-The vault passphrase comes from ``KAPCOMPANION_PASSPHRASE`` or a prompt: ``kapcompanion.cli``
-hands its ``open_vault`` in when it registers these commands, so this module never imports
-the command line above it (no import circle). Problems are :class:`ExportError`, which the
+The vault passphrase comes from ``KAPCOMPANION_PASSPHRASE``, the variable named by
+``--passphrase-env`` or a prompt (``cli.common.open_vault``, handed in when the commands are
+registered, so a test can hand in another). Problems are :class:`ExportError`, which the
 command line prints as one line (exit 1).
 a PDF password only from the environment variable named by ``--pdf-password-env``, never
 from the command line, where other users could read it in the process list. Without one
@@ -19,16 +19,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
 from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from kapcompanion.cli.common import OpenVault, add_passphrase_env
 from kapcompanion.export.errors import ExportError
-
-#: opens the vault at a path with the passphrase the command line found (``cli.open_vault``)
-OpenVault = Callable[..., Any]  # (path, env name or None) -> an open Vault
 
 _UNPROTECTED = (
     "kapcompanion: notice: the PDF is not password-protected; protect it with "
@@ -151,7 +148,7 @@ def _add_fhir_parser(sub: Any, open_vault: OpenVault) -> None:
         help="attach the signed session records, consents and course summary as PDFs "
         "(DocumentReference)",
     )
-    _passphrase_env(p)
+    add_passphrase_env(p)
     p.set_defaults(func=partial(cmd_export_fhir, open_vault=open_vault))
 
 
@@ -193,7 +190,7 @@ def _add_client_parser(sub: Any, open_vault: OpenVault) -> None:
     p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
     p.add_argument("--client", required=True, type=int, metavar="ID", help="client id")
     p.add_argument("--out", required=True, metavar="FILE.kapx", help="where to write the bundle")
-    _passphrase_env(p)
+    add_passphrase_env(p)
     p.add_argument(
         "--bundle-passphrase-env",
         metavar="NAME",
@@ -280,7 +277,7 @@ def _add_csv_parser(sub: Any, open_vault: OpenVault) -> None:
     p.add_argument("--include-names", action="store_true", help="add the client's name")
     p.add_argument("--include-dob", action="store_true", help="add the date of birth")
     p.add_argument("--include-notes", action="store_true", help="add free-text notes and quotes")
-    _passphrase_env(p)
+    add_passphrase_env(p)
     p.set_defaults(func=partial(cmd_export_csv, open_vault=open_vault))
 
 
@@ -327,7 +324,7 @@ def add_ledger_report_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE.pdf|FILE.csv",
         help="a PDF, or a CSV log (the inventory goes beside it as FILE-inventory.csv)",
     )
-    _passphrase_env(p)
+    add_passphrase_env(p)
     p.add_argument(
         "--pdf-password-env",
         metavar="NAME",
@@ -392,7 +389,7 @@ def _add_rems_parser(sub: Any, open_vault: OpenVault) -> None:
     p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
     p.add_argument("--session", required=True, type=int, metavar="ID", help="session id")
     p.add_argument("--out", required=True, metavar="FILE.pdf|FILE.csv", help="where to write it")
-    _passphrase_env(p)
+    add_passphrase_env(p)
     p.add_argument(
         "--pdf-password-env",
         metavar="NAME",
@@ -401,19 +398,10 @@ def _add_rems_parser(sub: Any, open_vault: OpenVault) -> None:
     p.set_defaults(func=partial(cmd_export_rems, open_vault=open_vault))
 
 
-def _passphrase_env(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--passphrase-env",
-        metavar="NAME",
-        help="read the vault passphrase from environment variable NAME "
-        "(default KAPCOMPANION_PASSPHRASE, else a prompt)",
-    )
-
-
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vault", required=True, metavar="PATH", help="the encrypted vault")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
-    _passphrase_env(p)
+    add_passphrase_env(p)
     p.add_argument(
         "--pdf-password-env",
         metavar="NAME",
@@ -454,7 +442,7 @@ def add_export_parser(subparsers: Any, open_vault: OpenVault) -> None:
         action="store_true",
         help="client names instead of pseudonyms (the file is not encrypted)",
     )
-    _passphrase_env(p)
+    add_passphrase_env(p)
     p.set_defaults(func=partial(cmd_export_calendar, open_vault=open_vault))
     _add_fhir_parser(sub, open_vault)
     _add_csv_parser(sub, open_vault)

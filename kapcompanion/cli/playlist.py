@@ -1,6 +1,6 @@
 """``kapcompanion playlist show FILE [--json]``: what a playlist holds and what is wrong with it.
 
-``kapcompanion/cli.py`` calls :func:`add_playlist_parser` on its subparsers; the
+``kapcompanion.cli.main`` calls :func:`add_playlist_parser` on its subparsers; the
 ``show`` parser sets ``func=run_playlist_show``. Exit 0 when the file imports (even with
 problems, which are printed), 1 with a one-line message when it cannot be imported.
 """
