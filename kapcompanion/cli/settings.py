@@ -82,6 +82,3 @@ def add_settings_parser(sub: Any) -> None:
     p.add_argument("value", metavar="VALUE")
     common(p)
     p.set_defaults(func=cmd_settings_set)
-
-
-# ------------------------------------------------------------------------ import
