@@ -65,10 +65,6 @@ def test_no_import_circles_around_the_main_window_and_the_command_line() -> None
         assert back is None, f"import circle: {' -> '.join(back or ())}"
 
 
-#: modules outside store/ that still hold an SQL string; this list may only shrink
-SQL_OUTSIDE_STORE_ALLOWED = {"kapcompanion/ui/records.py"}
-
-
 def test_sql_lives_in_the_store() -> None:
     """The store owns every query: no SQL statement in a string outside kapcompanion/store."""
     import re
@@ -81,10 +77,7 @@ def test_sql_lives_in_the_store() -> None:
             continue
         if statement.search(path.read_text(encoding="utf-8")):
             found.add(rel)
-    assert found <= SQL_OUTSIDE_STORE_ALLOWED, sorted(found - SQL_OUTSIDE_STORE_ALLOWED)
-    assert found == SQL_OUTSIDE_STORE_ALLOWED, "shrink the allow-list: " + str(
-        sorted(SQL_OUTSIDE_STORE_ALLOWED - found)
-    )
+    assert not found, f"SQL outside the store (add a repository method): {sorted(found)}"
 
 
 # The ui never writes to the vault itself: no transaction, no audit row, no meta write and no

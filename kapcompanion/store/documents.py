@@ -384,6 +384,13 @@ class Documents:
                 args.append(value)
         return [self._row(r) for r in self.vault.read(sql + " ORDER BY id", args)]
 
+    def kinds(self, client_id: int) -> list[str]:
+        """The kinds of document the client has, alphabetically."""
+        rows = self.vault.read(
+            "SELECT DISTINCT kind FROM documents WHERE client_id = ? ORDER BY kind", (client_id,)
+        )
+        return [str(r[0]) for r in rows]
+
     def unsigned(
         self, client_id: int, kinds: tuple[str, ...] = SIGNABLE_KINDS
     ) -> list[StoredDocument]:

@@ -30,10 +30,10 @@ from kapcompanion.export.describe import fmt_datetime
 from kapcompanion.services import addenda as addendum_service
 from kapcompanion.services import documents as document_service
 from kapcompanion.services.addenda import draft_key as draft_key
+from kapcompanion.services.records import RecordRef, load_ref, signature_line
 from kapcompanion.store.errors import RecordNotFound, VaultError
 from kapcompanion.ui.autosave import Autosaver, guard_conflicts
 from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.records import RecordRef, load_ref, signature_line
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.conflict_banner import ConflictBanner
 

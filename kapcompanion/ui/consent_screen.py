@@ -41,10 +41,10 @@ from kapcompanion.core.consent import ConsentField, ConsentTemplate, Signature, 
 from kapcompanion.export.describe import fmt_datetime
 from kapcompanion.services import consent as svc
 from kapcompanion.services.members import check_signing_credential as check_credential
+from kapcompanion.services.records import load_ref
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui import signing
 from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.records import load_ref
 from kapcompanion.ui.signing import SignDialog
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.signature_pad import SignatureField

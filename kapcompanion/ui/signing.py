@@ -36,9 +36,9 @@ from kapcompanion.core.models import SessionStatus
 from kapcompanion.services import signing as signing_service
 from kapcompanion.services.members import check_signing_credential as check_credential
 from kapcompanion.services.members import has_signing_pin as has_pin
+from kapcompanion.services.records import RecordRef, load_ref
 from kapcompanion.store.errors import RecordNotFound, VaultError
 from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.records import RecordRef, load_ref
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.passphrase import PassphraseEdit
 

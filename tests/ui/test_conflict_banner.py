@@ -18,6 +18,7 @@ from kapcompanion.core.intake import Intake
 from kapcompanion.core.integration import IntegrationEntry
 from kapcompanion.core.serial import load
 from kapcompanion.services.preparation import checklist_document
+from kapcompanion.services.records import load_ref
 from kapcompanion.services.screening import current_intake, save_intake
 from kapcompanion.services.session import plan_session
 from kapcompanion.ui.addenda import AddendumDialog
@@ -25,7 +26,6 @@ from kapcompanion.ui.integration_editor import IntegrationEditor
 from kapcompanion.ui.main_window import MainWindow
 from kapcompanion.ui.preparation import PreparationView
 from kapcompanion.ui.prompt_editor import load_clinic_prompts
-from kapcompanion.ui.records import load_ref
 from kapcompanion.ui.sections.integration import IntegrationSection
 from kapcompanion.ui.sections.screening import ScreeningSection
 

@@ -14,11 +14,11 @@ from records_support import SIGNER, records_template, records_window  # noqa: F4
 from support import PASSPHRASE
 
 from kapcompanion.core.models import SessionStatus
+from kapcompanion.services.records import load_ref
 from kapcompanion.store.errors import RecordLocked
 from kapcompanion.store.vault import Vault
 from kapcompanion.ui.addenda import AddendaPanel, AddendumDialog
 from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.records import load_ref
 from kapcompanion.ui.signing import MAX_FAILURES, SignDialog, failures, sign_document
 from kapcompanion.ui.signing_pin_dialog import SigningPinDialog
 

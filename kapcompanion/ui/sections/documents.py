@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from kapcompanion.core.models import SessionStatus
 from kapcompanion.export.describe import fmt_date
+from kapcompanion.services.records import RecordRef, load_ref, signed_records, unsigned_records
 from kapcompanion.store.errors import RecordNotFound
 from kapcompanion.ui.addenda import AddendaPanel
 from kapcompanion.ui.context import AppContext
@@ -37,7 +38,6 @@ from kapcompanion.ui.export_dialog import (
     export_course_dialog,
     export_session_dialog,
 )
-from kapcompanion.ui.records import RecordRef, load_ref, signed_records, unsigned_records
 from kapcompanion.ui.signing import SignDialog
 from kapcompanion.ui.theme import set_role
 

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.services.records import RecordRef, unsigned_records
 from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.records import RecordRef, unsigned_records
 from kapcompanion.ui.theme import set_role
 
 SHOWN = 5  # lines before "and N more"

@@ -5,8 +5,8 @@ entries, measures, safety plans, ...) and dosing-session records once the sessio
 The documents section, the overview's unsigned list, the signing dialog and the addenda
 panel all describe them through :class:`RecordRef`, so a record reads the same everywhere.
 
-The few read-only queries the repositories do not offer (the kinds of document a client
-has, who signed a session) are kept here, in one place.
+Every query is a repository's (who signed a session: ``Sessions.signer``, from its seal or
+its signing's audit row; the kinds of document a client has: ``Documents.kinds``).
 """
 
 from __future__ import annotations
@@ -195,13 +195,8 @@ def session_ref(repos: Repos, s: DosingSession, with_counts: bool = False) -> Re
 
 
 def session_signer(repos: Repos, session_id: int) -> str:
-    """Who signed a session record: the store keeps it in the audit entry of the signing."""
-    rows = repos.vault.read(
-        "SELECT detail, who FROM audit WHERE action = 'session.sign' AND record_type = 'session'"
-        " AND record_id = ? ORDER BY id DESC LIMIT 1",
-        (session_id,),
-    )
-    return str(rows[0][0] or rows[0][1] or "") if rows else ""
+    """Who signed a session record (its seal names the signer; an older one, its audit row)."""
+    return repos.sessions.signer(session_id)
 
 
 def _sessions(repos: Repos, client_id: int) -> dict[int, DosingSession]:
@@ -222,10 +217,7 @@ def unsigned_records(repos: Repos, client_id: int) -> list[RecordRef]:
 
 
 def document_kinds(repos: Repos, client_id: int) -> list[str]:
-    rows = repos.vault.read(
-        "SELECT DISTINCT kind FROM documents WHERE client_id = ? ORDER BY kind", (client_id,)
-    )
-    return [str(r[0]) for r in rows]
+    return repos.documents.kinds(client_id)
 
 
 def signed_records(repos: Repos, client_id: int) -> list[RecordRef]:
