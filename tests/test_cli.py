@@ -214,3 +214,35 @@ def test_doctor_tells_whether_sound_can_be_heard() -> None:
     else:
         assert report["audio_output"].startswith("none: VLC could not open an audio device")
         assert report["audio_output"].endswith("Music cannot be heard.")
+
+
+def test_every_vault_verb_reads_the_passphrase_from_a_named_variable(tmp_path: Path) -> None:
+    """``--passphrase-env NAME`` on the vault verbs too: the named variable is used, and
+    when it is not set the command refuses instead of falling back to a prompt or the
+    default variable."""
+    vault = tmp_path / "named.kapv"
+    env = {"CLINIC_PW": PASSPHRASE}
+    made = run("vault", "init", str(vault), "--passphrase-env", "CLINIC_PW", passphrase=None, **env)
+    assert made.returncode == 0, made.stderr
+    for verb in (("stats",), ("list", "clients"), ("check",), ("anchor",)):
+        out = run(
+            "vault", verb[0], str(vault), *verb[1:], "--passphrase-env", "CLINIC_PW",
+            passphrase=None, **env,
+        )  # fmt: skip
+        assert out.returncode == 0, (verb, out.stderr)
+    backup = tmp_path / "copy.kapv"
+    out = run("vault", "backup", str(vault), str(backup), "--passphrase-env", "CLINIC_PW",
+              passphrase=None, **env)  # fmt: skip
+    assert out.returncode == 0 and backup.exists(), out.stderr
+    refused = run("vault", "stats", str(vault), "--passphrase-env", "NOT_SET_HERE")
+    assert refused.returncode == 1 and "NOT_SET_HERE is not set" in refused.stderr
+    assert one_line(refused.stderr)
+    env2 = {"CLINIC_PW": PASSPHRASE, "CLINIC_PW2": "a new passphrase, long enough"}
+    rekeyed = run(
+        "vault", "rekey", str(vault), "--passphrase-env", "CLINIC_PW",
+        "--new-passphrase-env", "CLINIC_PW2", passphrase=None, **env2,
+    )  # fmt: skip
+    assert rekeyed.returncode == 0, rekeyed.stderr
+    again = run("vault", "stats", str(vault), "--passphrase-env", "CLINIC_PW2", passphrase=None,
+                **env2)  # fmt: skip
+    assert again.returncode == 0, again.stderr

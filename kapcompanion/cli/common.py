@@ -52,13 +52,23 @@ def new_passphrase(env: str) -> str:
     return first
 
 
+def named_passphrase(env: str | None, *, new: bool = False) -> str:
+    """The passphrase from the variable ``env`` when one was named (it must be set: a named
+    variable never falls back to a prompt), else ``KAPCOMPANION_PASSPHRASE`` or a prompt
+    (asked twice for a ``new`` one)."""
+    if env:
+        value = os.environ.get(env)
+        if not value:
+            raise CliError(f"The environment variable {env} is not set or empty; nothing was done.")
+        return value
+    return new_passphrase("KAPCOMPANION_PASSPHRASE") if new else passphrase()
+
+
 def open_vault(path: str, env: str | None = None, *, read_only: bool = False) -> Any:
     """Open ``path`` with the passphrase from ``env`` (default ``KAPCOMPANION_PASSPHRASE``)."""
     from kapcompanion.store.vault import Vault
 
-    if env and not os.environ.get(env):  # named on purpose: never fall back to a prompt
-        raise CliError(f"The environment variable {env} is not set or empty; nothing was done.")
-    secret = passphrase(env) if env else passphrase()
+    secret = named_passphrase(env)
     return Vault.open(Path(path), secret, backup_dir=backup_dir(), read_only=read_only)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,18 +13,35 @@ from kapcompanion.cli.common import (
     EXIT_INTEGRITY,
     EXIT_OK,
     CliError,
+    add_passphrase_env,
+    named_passphrase,
     new_passphrase,
     open_vault,
-    passphrase,
     print_json,
 )
+
+
+def _env(args: argparse.Namespace) -> str | None:
+    return getattr(args, "passphrase_env", None) or None
+
+
+def _new_passphrase(args: argparse.Namespace) -> str:
+    name = getattr(args, "new_passphrase_env", None)
+    if name:
+        value = os.environ.get(name)
+        if not value:
+            raise CliError(
+                f"The environment variable {name} is not set or empty; nothing was done."
+            )
+        return value
+    return new_passphrase("KAPCOMPANION_NEW_PASSPHRASE")
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     from kapcompanion.store.vault import Vault
 
     practitioner = {"name": args.name or "", "clinic": args.clinic or ""}
-    vault = Vault.create(Path(args.path), new_passphrase("KAPCOMPANION_PASSPHRASE"), practitioner)
+    vault = Vault.create(Path(args.path), named_passphrase(_env(args), new=True), practitioner)
     vault.close()
     print(f"Created an encrypted vault at {args.path}")
     return EXIT_OK
@@ -57,7 +75,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         given = [anchors.parse(text) for text in args.anchor or []]
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    vault = open_vault(args.path, read_only=True)
+    vault = open_vault(args.path, _env(args), read_only=True)
     try:
         print("Checking the vault (a large vault takes a little while) ...", file=sys.stderr)
         report = vault.check(given, progress=_check_progress(sys.stderr))
@@ -70,7 +88,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_anchor(args: argparse.Namespace) -> int:
-    vault = open_vault(args.path, read_only=True)
+    vault = open_vault(args.path, _env(args), read_only=True)
     try:
         anchor = vault.anchor()
         if anchor is not None:
@@ -84,7 +102,7 @@ def cmd_anchor(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    vault = open_vault(args.path)
+    vault = open_vault(args.path, _env(args))
     try:
         dest = vault.backup_to(Path(args.dest))
     finally:
@@ -96,16 +114,16 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from kapcompanion.store.vault import restore
 
-    kept = restore(Path(args.backup), Path(args.path), passphrase())
+    kept = restore(Path(args.backup), Path(args.path), named_passphrase(_env(args)))
     where = f"; the replaced vault is kept at {kept}" if kept else ""
     print(f"Restored {args.backup} to {args.path}{where}")
     return EXIT_OK
 
 
 def cmd_rekey(args: argparse.Namespace) -> int:
-    vault = open_vault(args.path)
+    vault = open_vault(args.path, _env(args))
     try:
-        vault.rekey(new_passphrase("KAPCOMPANION_NEW_PASSPHRASE"))
+        vault.rekey(_new_passphrase(args))
     finally:
         vault.close()
     print("Passphrase changed.")
@@ -113,7 +131,7 @@ def cmd_rekey(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    vault = open_vault(args.path, read_only=True)
+    vault = open_vault(args.path, _env(args), read_only=True)
     try:
         stats = vault.stats()
     finally:
@@ -132,7 +150,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from kapcompanion.store.repos import Repos
 
-    vault = open_vault(args.path, read_only=True)
+    vault = open_vault(args.path, _env(args), read_only=True)
     try:
         repos = Repos(vault)
         rows: list[dict[str, Any]] = []
@@ -172,7 +190,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from kapcompanion.demo import build_demo_vault
 
-    vault = build_demo_vault(Path(args.path), passphrase(), clients=args.clients, seed=args.seed)
+    vault = build_demo_vault(
+        Path(args.path), named_passphrase(_env(args)), clients=args.clients, seed=args.seed
+    )
     stats = vault.stats()
     vault.close()
     print(f"Demo vault with {stats['counts']['clients']} fictional clients written to {args.path}")
@@ -185,6 +205,7 @@ def add_vault_parser(sub: Any) -> None:
     vsub = vault.add_subparsers(dest="vault_command", required=True)
     p = vsub.add_parser("init", help="create a new vault")
     p.add_argument("path")
+    add_passphrase_env(p)
     p.add_argument("--name", help="practitioner name")
     p.add_argument("--clinic", help="clinic name")
     p.set_defaults(func=cmd_init)
@@ -192,6 +213,7 @@ def add_vault_parser(sub: Any) -> None:
         "check", help="verify encryption, structure, the audit chain, records, seals, anchors"
     )
     p.add_argument("path")
+    add_passphrase_env(p)
     p.add_argument(
         "--anchor",
         action="append",
@@ -203,29 +225,42 @@ def add_vault_parser(sub: Any) -> None:
         "anchor", help="print the audit chain's head as N:HASH (no client data) to note elsewhere"
     )
     p.add_argument("path")
+    add_passphrase_env(p)
     p.set_defaults(func=cmd_anchor)
     p = vsub.add_parser("backup", help="write an encrypted backup")
     p.add_argument("path")
+    add_passphrase_env(p)
     p.add_argument("dest")
     p.set_defaults(func=cmd_backup)
     p = vsub.add_parser("restore", help="replace a vault with a verified backup")
     p.add_argument("backup")
     p.add_argument("path")
+    add_passphrase_env(p)
     p.set_defaults(func=cmd_restore)
     p = vsub.add_parser("rekey", help="change the passphrase")
     p.add_argument("path")
+    add_passphrase_env(p)
+    p.add_argument(
+        "--new-passphrase-env",
+        metavar="NAME",
+        help="read the new passphrase from environment variable NAME "
+        "(default KAPCOMPANION_NEW_PASSPHRASE, else a prompt, asked twice)",
+    )
     p.set_defaults(func=cmd_rekey)
     p = vsub.add_parser("stats", help="record counts, schema version, file size")
     p.add_argument("path")
+    add_passphrase_env(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
     p = vsub.add_parser("list", help="list clients or sessions")
     p.add_argument("path")
+    add_passphrase_env(p)
     p.add_argument("what", choices=["clients", "sessions"])
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_list)
     p = vsub.add_parser("demo", help="fill a NEW vault with fictional sample data")
     p.add_argument("path")
+    add_passphrase_env(p)
     p.add_argument("--clients", type=int, default=12)
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_demo)
