@@ -85,7 +85,7 @@ def _documents(bundle: Bundle) -> list[Any]:
 
 
 def _by_url(bundle: Bundle) -> dict[str, Any]:
-    return {e.fullUrl: e.resource for e in bundle.entry or []}
+    return {str(e.fullUrl): e.resource for e in bundle.entry or []}
 
 
 def _wire_attachments(text: bytes) -> dict[str, dict[str, Any]]:
@@ -130,7 +130,7 @@ def test_each_signed_document_is_attached_and_reads_back(demo: Demo, tmp_path: P
         assert attachment.data == pdf and attachment.hash == sha1 and attachment.size == len(pdf)
         assert attachment.creation is not None and attachment.creation.tzinfo is not None
         reader = PdfReader(io.BytesIO(pdf))
-        text = " ".join(p.extract_text() or "" for p in reader.pages)
+        pdf_text = " ".join(p.extract_text() or "" for p in reader.pages)
         kind = next(k for k in EXPECTED_TYPES if attachment.title.startswith(k))
         coding = doc.type.coding[0]
         assert (coding.system, coding.code) == (LOINC, EXPECTED_TYPES[kind])
@@ -138,12 +138,12 @@ def test_each_signed_document_is_attached_and_reads_back(demo: Demo, tmp_path: P
             assert doc.docStatus == "final"
             assert [r.reference for r in doc.context.encounter] != []
             assert {r.reference for r in doc.context.encounter} <= encounters
-            assert "Session record" in text
+            assert "Session record" in pdf_text
         elif kind == "Consent":
-            assert "informed consent" in text.lower()
+            assert "informed consent" in pdf_text.lower()
         else:
             assert {r.reference for r in doc.context.encounter} == episodes
-            assert "Course summary" in text
+            assert "Course summary" in pdf_text
 
     # each signed session's record goes to its own encounter
     session_docs = [d for d in docs if d.content[0].attachment.title.startswith("Session")]

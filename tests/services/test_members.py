@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from support import PASSPHRASE
@@ -118,7 +119,7 @@ def test_wrong_pin_or_waster_as_witness_writes_nothing(repos: Repos) -> None:
     sam = practice.add(vault, "Sam Lee", "RN", "nurse")
     practice.set_pin(vault, sam.id, "8642")
     before = _counts(vault)
-    waste = dict(
+    waste: dict[str, Any] = dict(
         by="Dr Test",
         method="drug disposal container",
         reason="Unused remainder in the drawn syringe.",

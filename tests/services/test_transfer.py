@@ -445,6 +445,7 @@ def test_the_preview_says_what_arrives_and_writes_nothing(
     assert state(w) == before
     source = Repos(v)
     client = source.clients.get(cid)
+    assert client.dob is not None
     assert (summary.name, summary.dob) == (client.name, client.dob.isoformat())
     assert summary.counts["sessions"] == len(source.sessions.for_client(cid))
     assert summary.measures == len(source.documents.find("measure", client_id=cid)) > 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QTableWidget, QTableWidgetItem
 from pytestqt.qtbot import QtBot
 from support import PASSPHRASE
 
@@ -17,6 +17,13 @@ from kapcompanion.services import members as practice
 from kapcompanion.ui.ledger import LedgerDialog, WasteDialog, WitnessDialog
 from kapcompanion.ui.main_window import MainWindow
 from kapcompanion.ui.members_dialog import AddMemberDialog, MembersDialog, SetPinDialog
+
+
+def _cell(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
+    item = table.item(row, column)
+    assert item is not None, (row, column)
+    return item
+
 
 SHOTS = Path("/tmp/members-shots")
 
@@ -35,8 +42,8 @@ def test_add_set_pin_change_role_remove(qtbot: QtBot, unlocked: MainWindow) -> N
     dialog = open_members(unlocked)
     vault = dialog.ctx.vault
     assert dialog.table.rowCount() == 1
-    assert dialog.table.item(0, 0).text() == "Dr Test (this vault's practitioner)"
-    assert "confirms with the vault passphrase" in dialog.table.item(0, 3).text()
+    assert _cell(dialog.table, 0, 0).text() == "Dr Test (this vault's practitioner)"
+    assert "confirms with the vault passphrase" in _cell(dialog.table, 0, 3).text()
     assert dialog.alone.isVisible() and "second person" in dialog.alone.text()
     assert not dialog.remove_btn.isEnabled()  # the vault's practitioner stays
 
@@ -50,7 +57,7 @@ def test_add_set_pin_change_role_remove(qtbot: QtBot, unlocked: MainWindow) -> N
     add.name.setText("Sam Lee")
     assert add.save()
     assert dialog.table.rowCount() == 2 and not dialog.alone.isVisible()
-    assert [dialog.table.item(1, c).text() for c in range(4)] == [
+    assert [_cell(dialog.table, 1, c).text() for c in range(4)] == [
         "Sam Lee",
         "RN",
         "Nurse",
@@ -68,7 +75,7 @@ def test_add_set_pin_change_role_remove(qtbot: QtBot, unlocked: MainWindow) -> N
     pin.pin.setText("8642")
     pin.repeat.setText("8642")
     assert pin.save()
-    assert dialog.table.item(1, 3).text() == "set"
+    assert _cell(dialog.table, 1, 3).text() == "set"
     assert practice.confirm(vault, 2, "8642").name == "Sam Lee"
 
     dialog.table.selectRow(1)
@@ -111,7 +118,7 @@ def test_add_set_pin_change_role_remove(qtbot: QtBot, unlocked: MainWindow) -> N
     actions = [a for (a,) in vault.read("SELECT action FROM audit WHERE record_type='member'")]
     assert actions == ["member.add", "member.pin_set", "member.role", "member.remove"]
     assert PASSPHRASE  # the vault fixture's passphrase is never shown in the dialog
-    assert PASSPHRASE not in dialog.table.item(0, 3).text()
+    assert PASSPHRASE not in _cell(dialog.table, 0, 3).text()
 
 
 def test_waste_and_witness_dialogs_screenshots(qtbot: QtBot, unlocked: MainWindow) -> None:

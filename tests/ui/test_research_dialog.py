@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtWidgets import QTableWidget
 from pytestqt.qtbot import QtBot
 from records_support import records_template, records_window  # noqa: F401
 
@@ -54,13 +55,16 @@ def test_preview_then_save_writes_what_was_shown(
     assert [t.split(" ")[0] for t in tabs] == ["vitals.csv", "measures.csv", "data_dictionary.csv"]
     client = ctx.repos.clients.get(CLIENT)
     vitals_table = dialog.tabs.widget(0)
-    shown = [
-        vitals_table.item(r, c).text()
+    assert isinstance(vitals_table, QTableWidget)
+    items = [
+        vitals_table.item(r, c)
         for r in range(vitals_table.rowCount())
         for c in range(vitals_table.columnCount())
     ]
+    shown = [item.text() for item in items if item is not None]
     assert shown and all(client.name not in cell for cell in shown)
-    assert vitals_table.horizontalHeaderItem(0).text() == "subject"
+    header = vitals_table.horizontalHeaderItem(0)
+    assert header is not None and header.text() == "subject"
     SHOTS.mkdir(exist_ok=True)
     dialog.grab().save(str(SHOTS / "research-preview.png"))
 
