@@ -513,7 +513,7 @@ class EventsPanel(QWidget):
             button = QPushButton(f"{spec.label}  [{spec.key}]", self)
             button.setAccessibleName(spec.label)
             button.setToolTip(f"{spec.label} (key {spec.key})")
-            button.setMinimumHeight(34)
+            button.setMinimumHeight(30)
             button.clicked.connect(lambda _=False, k=spec.kind: self.begin(k))
             grid.addWidget(button, index // 2, index % 2)
             self.buttons[spec.kind] = button
@@ -536,6 +536,8 @@ class EventsPanel(QWidget):
         self.timeline = QListWidget(self)
         self.timeline.setAccessibleName("Session timeline")
         self.timeline.setWordWrap(True)
+        # at least six lines of the timeline, even with an entry card open (the body scrolls)
+        self.timeline.setMinimumHeight(self.fontMetrics().lineSpacing() * 6 + 8)
         timeline_label.setBuddy(self.timeline)
         self.card.cancelled.connect(self.timeline.setFocus)
         self._events: dict[int | None, SessionEvent] = {}
@@ -544,6 +546,7 @@ class EventsPanel(QWidget):
         self.correct_button.clicked.connect(self.correct_selected)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
         layout.addWidget(heading)
         layout.addWidget(self.top)
         row = QHBoxLayout()
