@@ -345,9 +345,10 @@ class SessionScreen(QWidget):
             return
         self._wide = wide
         grid = self.columns
-        parts = [w for w in (self.player, self.acute, self.vitals, self.events) if w is not None]
-        for w in parts:
-            grid.removeWidget(w)
+        parts: list[QWidget] = [self.vitals, self.events]
+        parts += [w for w in (self.player, self.acute) if w is not None]
+        for part in parts:
+            grid.removeWidget(part)
         for column in range(3):
             grid.setColumnStretch(column, 0)
         for row in range(4):
@@ -368,7 +369,8 @@ class SessionScreen(QWidget):
         else:
             grid.removeWidget(self.vitals.chart)
             self.vitals.keep_chart()
-            stacked = [w for w in (self.vitals, self.acute, self.player) if w is not None]
+            stacked: list[QWidget] = [self.vitals]
+            stacked += [w for w in (self.acute, self.player) if w is not None]
             for row, w in enumerate(stacked):
                 grid.addWidget(w, row, 0)
             grid.addWidget(self.events, 0, 1, len(stacked), 1)
