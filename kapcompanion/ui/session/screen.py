@@ -150,6 +150,24 @@ class PreStartCard(QFrame):
         set_role(self.music, "warning" if plan.flagged or plan.problems else "hint")
 
 
+class _Body(QWidget):
+    """The scrolling part of the session screen. When wide it scrolls only below its minimum
+    size: the layout's height-for-width (wrapped lines measured narrower than they get) would
+    make it scroll at 1366x768 where everything fits. When narrow it is as tall as its wrapped
+    lines need, and scrolls."""
+
+    wide = True
+
+    def hasHeightForWidth(self) -> bool:
+        return not self.wide
+
+    def heightForWidth(self, width: int) -> int:
+        layout = self.layout()
+        if self.wide or layout is None:
+            return -1  # (QScrollArea asks the layout, then this)
+        return max(layout.totalHeightForWidth(width), self.minimumSizeHint().height())
+
+
 class SessionScreen(QWidget):
     leave_requested = Signal()
 
@@ -260,7 +278,7 @@ class SessionScreen(QWidget):
         self.vitals = VitalsPanel(controller, self)
         self.events = EventsPanel(controller, self)
         self.events.notice.connect(self.say)
-        body = QWidget(self)
+        body = _Body(self)
         self.columns = QGridLayout(body)
         self.columns.setContentsMargins(0, 0, 0, 0)
         self._wide: bool | None = None
@@ -344,6 +362,9 @@ class SessionScreen(QWidget):
         if wide == self._wide:
             return
         self._wide = wide
+        body = self.body.widget()
+        if isinstance(body, _Body):
+            body.wide = wide
         grid = self.columns
         parts: list[QWidget] = [self.vitals, self.events]
         parts += [w for w in (self.player, self.acute) if w is not None]

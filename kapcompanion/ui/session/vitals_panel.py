@@ -143,6 +143,9 @@ class VitalsPanel(QWidget):
         self.reload()
         self.refresh_reminder()
 
+    def hasHeightForWidth(self) -> bool:
+        return False  # its minimum keeps the readings and the chart whole (never squeezed)
+
     def keep_chart(self) -> None:
         """Take the chart back below the readings (after the screen lent it elsewhere)."""
         if self.column.indexOf(self.chart) < 0:
