@@ -124,8 +124,8 @@ def test_dose_plan_and_what_was_given_with_units(exported: Exported) -> None:
 def test_vitals_exact_values_and_flags(exported: Exported) -> None:
     text = exported.text
     assert "-0:10:00 09:20 128/82 72 98 Before dosing." in text
-    assert "+0:15:00 09:45 ▲ 164/102 96 97 Systolic 164 mmHg is 160 mmHg or more." in text
-    assert "+0:30:00 10:00 138/88 84 ▲ 91 SpO2 91% is below 92%." in text
+    assert "+0:15:00 09:45 ▲ 164/102 96 97 Systolic 164 mmHg (flag at 160 or more)." in text
+    assert "+0:30:00 10:00 138/88 84 ▲ 91 SpO2 91% is low (flag below 92%)." in text
     assert "+1:00:00 10:30 124/80 74 98" in text
     assert "▲ 128/82" not in text and "▲ 124/80" not in text
 

@@ -164,7 +164,7 @@ class AlertBanner(QFrame):
             )
         else:
             self.recheck.setText(
-                f"Recheck vitals now (due {minutes_seconds(-left)} ago). "
+                f"Recheck vitals now ({minutes_seconds(-left)} overdue). "
                 "Stays until acknowledged with a note."
             )
 
