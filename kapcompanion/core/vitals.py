@@ -141,7 +141,7 @@ def flag_reading(reading: VitalReading, thresholds: VitalThresholds | None = Non
         ):
             flags.append(
                 f"Blood pressure {sys_}/{dia} mmHg before dosing (flag above "
-                f"{t.pre_systolic_above}/{t.pre_diastolic_above})."
+                f"{t.pre_systolic_above}/{t.pre_diastolic_above} mmHg)."
             )
     else:
         if not crit_sys and sys_ is not None and sys_ >= t.systolic_at_or_above:

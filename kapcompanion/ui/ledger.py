@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -41,6 +42,8 @@ from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.shell import Shell
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.fit import fit_to_screen
+from kapcompanion.ui.widgets.form_keys import form_state, install_form_keys
 
 COLUMNS = ["Container", "Product", "Lot", "Expiry", "Opened", "Balance", "Flags"]
 CONTAINER_ROLE = Qt.ItemDataRole.UserRole
@@ -90,6 +93,17 @@ class _ActionDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.done_text = ""
+        #: what the form held when it was first shown (the subclasses fill it after this)
+        self._initial: tuple[object, ...] | None = None
+        self.keys = install_form_keys(self, save=self.save, modified=self.modified)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._initial is None:
+            self._initial = form_state(self)
+        super().showEvent(event)
+
+    def modified(self) -> bool:
+        return self._initial is not None and form_state(self) != self._initial
 
     def apply(self) -> str:
         raise NotImplementedError
@@ -345,7 +359,7 @@ class LedgerDialog(QDialog):
         layout.addLayout(actions)
         self.child: QDialog | None = None
         self.states: list[ContainerState] = []
-        self.resize(1100, 620)
+        fit_to_screen(self, 1100, 620)
         self.refresh()
 
     # ------------------------------------------------------------------ view

@@ -170,7 +170,7 @@ def test_threshold_edges(quiet: VitalReading, loud: VitalReading, message: str) 
 def test_pre_dose_uses_its_own_blood_pressure_rule() -> None:
     # 150/95 is flagged before dosing (above 140/90) but not in session (below 160/100).
     assert flag_reading(reading(150, 95, pre_dose=True)) == [
-        "Blood pressure 150/95 mmHg before dosing (flag above 140/90)."
+        "Blood pressure 150/95 mmHg before dosing (flag above 140/90 mmHg)."
     ]
     assert flag_reading(reading(150, 95)) == []
     # Heart rate and SpO2 apply before dosing too.

@@ -41,6 +41,7 @@ from kapcompanion.ui.session.readiness import checklist_for
 from kapcompanion.ui.session.vitals_panel import reading_text
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.fit import fit_to_screen
+from kapcompanion.ui.widgets.form_keys import install_form_keys
 
 CHECKS = (
     ("alert_oriented", "&Alert and oriented"),
@@ -208,6 +209,11 @@ class DischargeDialog(QDialog):
         self.ticker.start()
         fit_to_screen(self, 760, 660)
         self.checks["alert_oriented"].setFocus()
+        # the form is a draft kept as it changes: Ctrl+S keeps it now, Ctrl+Enter ends the
+        # session (as the End button), Escape leaves the draft for later
+        self.keys = install_form_keys(
+            self, save=self.save_draft, confirm=self.finish, modified=lambda: False
+        )
 
     # ------------------------------------------------------------------ helpers
     def _vitals_hint(self) -> str:

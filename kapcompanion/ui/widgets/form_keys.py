@@ -23,10 +23,13 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
     QComboBox,
+    QDateTimeEdit,
     QDialog,
+    QDoubleSpinBox,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QSpinBox,
     QTextEdit,
     QWidget,
 )
@@ -123,15 +126,18 @@ def form_state(dialog: QWidget) -> tuple[object, ...]:
     state: list[object] = []
     for widget in dialog.findChildren(QWidget):
         if isinstance(widget, QLineEdit):
-            state.append(widget.text())
+            if not isinstance(widget.parent(), QAbstractSpinBox | QComboBox):  # (their own)
+                state.append(widget.text())
         elif isinstance(widget, QPlainTextEdit | QTextEdit):
             state.append(widget.toPlainText())
         elif isinstance(widget, QComboBox):
-            state.append(widget.currentIndex())
+            state.append((widget.currentIndex(), widget.currentText()))
         elif isinstance(widget, QAbstractButton) and widget.isCheckable():
             state.append(widget.isChecked())
-        elif isinstance(widget, QAbstractSpinBox):
-            state.append(widget.text())
+        elif isinstance(widget, QSpinBox | QDoubleSpinBox):
+            state.append(widget.value())
+        elif isinstance(widget, QDateTimeEdit):
+            state.append(widget.dateTime().toString(Qt.DateFormat.ISODate))
     return tuple(state)
 
 
