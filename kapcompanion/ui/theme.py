@@ -184,6 +184,11 @@ QPushButton[primary="true"] {{
 }}
 QPushButton[primary="true"]:disabled {{ background: {t.button}; color: {t.disabled}; }}
 QPushButton[primary="true"]:focus {{ border: 2px solid {t.ring}; padding: 4px 15px; }}
+QPushButton[role="section"] {{ padding: 3px 10px; }}
+QPushButton[role="section"]:checked {{
+    background: {t.highlight}; color: {t.highlighted_text}; border-color: {t.highlight};
+}}
+QPushButton[role="section"]:focus {{ border: 2px solid {t.ring}; padding: 2px 9px; }}
 QFrame[role="card"] {{
     background: {t.base}; border: 1px solid {t.border}; border-radius: 6px;
 }}
