@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core import ledger as lg
+from kapcompanion.core import wording
 from kapcompanion.core.ledger import ContainerState
 from kapcompanion.services import ledger as svc
 from kapcompanion.store.errors import VaultError
@@ -389,9 +390,7 @@ class LedgerDialog(QDialog):
                 s.product.label,
                 s.container.lot,
                 s.container.expiry.isoformat(),
-                s.opened_utc.astimezone().strftime("%Y-%m-%d %H:%M")
-                if s.opened_utc
-                else "unopened",
+                wording.date_time(s.opened_utc.astimezone()) if s.opened_utc else "unopened",
                 s.balance_text(),
                 "; ".join(s.flags()),
             ]

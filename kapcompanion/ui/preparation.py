@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.checklist import (
     FEEDBACK_KEY,
     INTENTION_KEY,
@@ -221,7 +222,11 @@ class PreparationView(QWidget):
     # ------------------------------------------------------------------ building
     def _title(self) -> str:
         s = self.session
-        when = f", planned for {s.planned_for.astimezone():%Y-%m-%d %H:%M}" if s.planned_for else ""
+        when = (
+            f", planned for {wording.appointment(s.planned_for.astimezone())}"
+            if s.planned_for
+            else ""
+        )
         return f"Preparation for session {s.number}{when}"
 
     def _build_items(self, column: QVBoxLayout) -> None:
@@ -426,7 +431,7 @@ class PreparationView(QWidget):
             return False
         self._hide_override()
         self._refresh_state()
-        self._saved(f"Saved {datetime.now():%H:%M:%S}")
+        self._saved(f"Saved {wording.time_of_day(datetime.now())}")
         self._show_message("The override, its reason and the items it covers are recorded.", "ok")
         return True
 

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.discharge import ALDRETE_CRITERIA, ALDRETE_PASS, Discharge
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.autosave import Autosaver
@@ -299,7 +300,7 @@ class DischargeDialog(QDialog):
             return
         minutes = int((runner.clock.now() - dose).total_seconds() // 60)
         left = runner.monitoring_left_s()
-        text = f"{minutes} min since the first device ({dose.astimezone():%H:%M})"
+        text = f"{minutes} min since the first device ({wording.time_of_day(dose.astimezone())})"
         if left > 0:
             text += f"; the label asks for {int(-(-left // 60))} min more"
         self.monitoring.setText(text + ".")
