@@ -192,18 +192,22 @@ def summary_line(client: Client, today: date | None = None) -> str:
 
 
 class _SectionHolder(QWidget):
-    """Holds one section in its scroll area: as tall as the viewport, but never below what
-    the section needs at this width, nor below :attr:`FLOOR` (then it scrolls)."""
+    """Holds one section in its scroll area: as tall as the viewport, but never below the
+    section's minimum nor :attr:`FLOOR` (then it scrolls). On a narrow record (150 %) it is
+    as tall as its wrapped lines need at that width; on a wide one it asks no more than the
+    minimum, so a section that fits at 1366x768 does not scroll for a few pixels."""
 
     FLOOR = 420
+    NARROW = 720
 
     def hasHeightForWidth(self) -> bool:
         return True
 
     def heightForWidth(self, width: int) -> int:
         layout = self.layout()
-        needed = layout.totalHeightForWidth(width) if layout is not None else -1
-        return max(needed, self.FLOOR)
+        if layout is None or width >= self.NARROW:
+            return -1  # (the scroll area then keeps to the viewport and the minimum)
+        return max(layout.totalHeightForWidth(width), self.FLOOR)
 
     def minimumSizeHint(self) -> QSize:
         hint = super().minimumSizeHint()
