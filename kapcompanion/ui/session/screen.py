@@ -417,13 +417,12 @@ class SessionScreen(QWidget):
         self.header.setText(f"{ctl.label} · session {session.number}")
         started = status is not SessionStatus.PLANNED
         self.stack.setCurrentWidget(self.clock if started else self.prestart_page)
-        # before the start the checklist card takes the room; after it, the clock row only
-        # its height and the body the rest
+        # the row above the body is as tall as its current page (the card before the start,
+        # the clock after it); the body takes the rest
         for page, current in ((self.prestart_page, not started), (self.clock, started)):
             policy = QSizePolicy.Policy.Preferred if current else QSizePolicy.Policy.Ignored
             page.setSizePolicy(QSizePolicy.Policy.Preferred, policy)
         self.stack.updateGeometry()
-        self.outer.setStretchFactor(self.fixed, 0 if started else 2)
         self.start_button.setVisible(not started)
         for shortcut in self.start_keys:  # the entry card uses Enter once the session runs
             shortcut.setEnabled(not started)
