@@ -242,6 +242,7 @@ class EntryCard(QFrame):
         # the whole width: a refusal can be two sentences
         layout.addWidget(self.message)
         layout.addLayout(buttons)
+        layout.addStretch(1)  # the form at the top of its place, however tall that is
         for keys, slot in (("Esc", self.cancel), ("Return", self.submit), ("Enter", self.submit)):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -522,6 +523,8 @@ class EventsPanel(QWidget):
         card_page = QScrollArea(self)
         card_page.setWidgetResizable(True)
         card_page.setFrameShape(QFrame.Shape.NoFrame)
+        # down only: a form scrolled sideways opened on "istress" and cut its refusal
+        card_page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         card_page.setWidget(self.card)
         # the card takes the buttons' place while open (they are not needed meanwhile)
         self.top = QStackedWidget(self)
