@@ -34,6 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from kapcompanion.core import wording
 from kapcompanion.core.reasons import reason_problem
 
 ZERO = Decimal(0)
@@ -298,7 +299,7 @@ class ContainerState:
     def flags(self) -> list[str]:
         out = []
         if self.expired and self.in_stock:
-            out.append(f"expired {self.container.expiry.isoformat()}")
+            out.append(f"expired {wording.short_date(self.container.expiry)}")
         if self.beyond_use and self.in_stock:
             out.append("opened beyond its use time")
         return out
@@ -388,7 +389,7 @@ def check_take(state: ContainerState, mg: Decimal, *, what: str, override_reason
         )
     if state.expired or state.beyond_use:
         why = (
-            f"expired on {state.container.expiry.isoformat()}"
+            f"expired on {wording.short_date(state.container.expiry)}"
             if state.expired
             else "has been open longer than the clinic's beyond-use time"
         )
@@ -576,7 +577,7 @@ def open_items(
     for e in awaiting_witness(entries):
         out.append(
             Reminder(
-                f"Waste of {text(-e.mg)} mg on {e.utc.date().isoformat()} by {e.who} is "
+                f"Waste of {text(-e.mg)} mg on {wording.short_date(e.utc.date())} by {e.who} is "
                 "awaiting a witness.",
                 entry_id=e.id,
                 container_id=e.container_id,
@@ -603,7 +604,8 @@ def open_items(
             out.append(
                 Reminder(
                     f"Loss {loss.id}: notify the DEA Field Division Office in writing by "
-                    f"{due.isoformat()} (one business day after discovery, 21 CFR 1301.76(b)).",
+                    f"{wording.short_date(due)} (one business day after discovery, "
+                    "21 CFR 1301.76(b)).",
                     due=due,
                     overdue=today > due,
                     entry_id=loss.id,
@@ -639,7 +641,8 @@ def open_items(
             if today >= due - timedelta(days=60):
                 out.append(
                     Reminder(
-                        f"The biennial inventory is due by {due.isoformat()} (21 CFR 1304.11(c)).",
+                        f"The biennial inventory is due by {wording.short_date(due)} "
+                        "(21 CFR 1304.11(c)).",
                         due=due,
                         overdue=today > due,
                     )

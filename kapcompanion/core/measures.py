@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from kapcompanion.core import wording
 from kapcompanion.core.instruments import (
     Band,
     ClusterRule,
@@ -325,7 +326,7 @@ def _describe(inst: Instrument, r: MeasureResponse) -> str:
     total = r.score or 0
     band = inst.band_for(total) if inst.min_score <= total <= inst.max_score else r.band
     label = f" ({band})" if band else ""
-    return f"{total}{label} on {r.taken_on.date().isoformat()}"
+    return f"{total}{label} on {wording.short_date(r.taken_on)}"
 
 
 def progress(responses: Iterable[MeasureResponse], inst: Instrument | None = None) -> Progress:

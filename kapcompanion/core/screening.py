@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from kapcompanion.core import wording
 from kapcompanion.core.intake import group_label
 from kapcompanion.core.reasons import reason_problem
 
@@ -380,7 +381,7 @@ def derived_answers(
     elif context.interacting and done is not None:
         notes[INTERACTING] = (
             f"Medication list reconciled by {done.prescriber} ({done.credential}) on "
-            f"{done.at:%Y-%m-%d}: {done.reason}"
+            f"{wording.short_date(done.at)}: {done.reason}"
         )
     if context.suicide_risk.strip():
         answers[SUICIDALITY] = Answer.YES
@@ -488,7 +489,7 @@ def evaluate(screening: Screening, context: ScreeningContext | None = None) -> S
     if lapse:
         reasons.append(lapse)
         return ScreeningResult(outcome, reasons, unanswered, False, found, notes)
-    when = f" on {screening.override_at:%Y-%m-%d}" if screening.override_at else ""
+    when = f" on {wording.short_date(screening.override_at)}" if screening.override_at else ""
     reasons.append(f"Overridden by {override_author(screening)}{when}: {reason}")
     return ScreeningResult(Outcome.ELIGIBLE, reasons, unanswered, True, found, notes)
 

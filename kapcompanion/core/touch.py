@@ -17,25 +17,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+from kapcompanion.core import wording
 
 
 def format_date(day: date) -> str:
-    """ "3 March 2025": unambiguous in every locale, independent of the process locale."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    """ "3 March 2025": the long date in the clinic's locale (unambiguous: a month name)."""
+    return wording.long_date(day)
 
 
 class TouchKind(StrEnum):
@@ -152,7 +139,7 @@ def describe(agreement: TouchAgreement) -> str:
         at = agreement.withdrawn_at
         sentences.append(
             f"The client withdrew this agreement on {format_date(at.date())} at "
-            f"{at:%H:%M} {at.tzname() or ''}".rstrip()
+            f"{wording.time_of_day(at)} {at.tzname() or ''}".rstrip()
             + "; no touch is agreed."
         )
         if agreement.withdrawn_note:

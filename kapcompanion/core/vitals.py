@@ -140,26 +140,26 @@ def flag_reading(reading: VitalReading, thresholds: VitalThresholds | None = Non
             and (sys_ > t.pre_systolic_above or dia > t.pre_diastolic_above)
         ):
             flags.append(
-                f"Blood pressure {sys_}/{dia} mmHg before dosing is above "
-                f"{t.pre_systolic_above}/{t.pre_diastolic_above} mmHg."
+                f"Blood pressure {sys_}/{dia} mmHg before dosing (flag above "
+                f"{t.pre_systolic_above}/{t.pre_diastolic_above} mmHg)."
             )
     else:
         if not crit_sys and sys_ is not None and sys_ >= t.systolic_at_or_above:
-            flags.append(f"Systolic {sys_} mmHg is {t.systolic_at_or_above} mmHg or more.")
+            flags.append(f"Systolic {sys_} mmHg (flag at {t.systolic_at_or_above} or more).")
         if not crit_dia and dia is not None and dia >= t.diastolic_at_or_above:
-            flags.append(f"Diastolic {dia} mmHg is {t.diastolic_at_or_above} mmHg or more.")
+            flags.append(f"Diastolic {dia} mmHg (flag at {t.diastolic_at_or_above} or more).")
     if not crit_sys and sys_ is not None and sys_ < t.systolic_below:
-        flags.append(f"Systolic {sys_} mmHg is below {t.systolic_below} mmHg (low).")
+        flags.append(f"Systolic {sys_} mmHg is low (flag below {t.systolic_below}).")
     if crit_hr:
         flags.append(crit_hr)
     elif hr is not None and hr >= t.heart_rate_at_or_above:
-        flags.append(f"Heart rate {hr} bpm is {t.heart_rate_at_or_above} bpm or more.")
+        flags.append(f"Heart rate {hr} bpm (flag at {t.heart_rate_at_or_above} or more).")
     elif hr is not None and hr < t.heart_rate_below:
-        flags.append(f"Heart rate {hr} bpm is below {t.heart_rate_below} bpm (low).")
+        flags.append(f"Heart rate {hr} bpm is low (flag below {t.heart_rate_below}).")
     if crit_spo2:
         flags.append(crit_spo2)
     elif spo2 is not None and spo2 < t.spo2_below:
-        flags.append(f"SpO2 {spo2}% is below {t.spo2_below}%.")
+        flags.append(f"SpO2 {spo2}% is low (flag below {t.spo2_below}%).")
     return flags
 
 

@@ -24,7 +24,7 @@ from kapcompanion.export.describe import fmt_date, fmt_datetime
 from kapcompanion.export.records import CourseSummaryData, MeasureSeries
 from kapcompanion.export.session_pdf import (
     addenda_section,
-    anchor_section,
+    end_with_anchor,
     furniture,
     identity_rows,
     title_block,
@@ -263,8 +263,7 @@ def course_story(d: CourseSummaryData, width: float) -> list[Flowable]:
     story += _measures(d, width)
     story += _flags(d, width)
     story += addenda_section(d.addenda, d.header)
-    story += anchor_section(d.header)
-    return story
+    return end_with_anchor(story, d.header)
 
 
 def build_course_pdf(

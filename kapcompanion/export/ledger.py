@@ -189,6 +189,17 @@ def _units(state: ContainerState) -> str:
     return f"{lg.text(p.units(state.balance_mg))} {unit}"
 
 
+def _sentences(*parts: str) -> str:
+    """Notes as sentences: ``"Flushed", "Left over after two sessions.", "awaiting witness"``
+    -> ``"Flushed. Left over after two sessions. Awaiting witness."`` (not "sessions.; ")."""
+    out = []
+    for part in parts:
+        text = part.strip().rstrip(".;, ")
+        if text:
+            out.append(text[:1].upper() + text[1:] + ".")
+    return " ".join(out)
+
+
 def _who_and_what(e: Entry, receipts: dict[int, Entry]) -> tuple[str, str]:
     """(patient, supplier or session; witness, reason or note) for one line."""
     d = e.detail
@@ -215,7 +226,7 @@ def _who_and_what(e: Entry, receipts: dict[int, Entry]) -> tuple[str, str]:
             if d.get("witness")
             else "awaiting witness"
         )
-        return "", f"{d.get('method', '')}; {d.get('reason', '')}; {seen}"
+        return "", _sentences(str(d.get("method", "")), str(d.get("reason", "")), seen)
     if e.kind is EntryKind.WITNESS:
         return "", f"witness of entry {e.refers_id}: {d['witness']}, {d['witness_credential']}"
     if e.kind is EntryKind.ADJUST:

@@ -63,21 +63,31 @@ def clinic_line(header: RecordHeader) -> str:
 
 def furniture(header: RecordHeader, title: str) -> pk.PageFurniture:
     p = header.practitioner
-    by = f" by {p.name}" if p.name else ""
-    generated = (
-        f"Exported {fmt_datetime(header.generated_utc, header.tz)} "
-        f"{tz_label(header.tz, header.generated_utc)}{by} with KAP Companion"
-    )
+    page = pk.PAGE_SIZES[header.page_size]
+    at = header.generated_utc
+    when = f"{fmt_datetime(at, header.tz)} {tz_label(header.tz, at)}"
+    anchor = ""
     if header.anchor:
         row, digest = header.anchor.split(":", 1)
-        generated += f" · audit anchor {row}:{digest[:16]}"
+        anchor = f" · audit anchor {row}:{digest[:12]}"
+    # the footer's one line: the anchor must never be the part cut off, so the longer
+    # wordings give way first (the full anchor is on the last page)
+    room = page[0] - 2 * pk.MARGIN_X - 75
+    candidates = [
+        f"Exported {when} by {p.name} with KAP Companion{anchor}" if p.name else "",
+        f"Exported {when} by {p.name}{anchor}" if p.name else "",
+        f"Exported {when} with KAP Companion{anchor}",
+        f"Exported {when}{anchor}",
+    ]
+    fitting = [c for c in candidates if c and pk.text_width(c, 7.5) <= room]
+    generated = fitting[0] if fitting else candidates[-1]
     return pk.PageFurniture(
         title=title,
-        subject=subject_line(header, pk.header_subject_width(pk.PAGE_SIZES[header.page_size])),
+        subject=subject_line(header, pk.header_subject_width(page)),
         clinic=clinic_line(header),
         generated=generated,
         part2=header.part2,
-        page_size=pk.PAGE_SIZES[header.page_size],
+        page_size=page,
     )
 
 
@@ -531,8 +541,7 @@ def session_story(d: SessionRecordData, width: float) -> list[Flowable]:
         story += addenda_section(d.addenda, d.header)
     else:
         story += after_signing_section(d)
-    story += anchor_section(d.header)
-    return story
+    return end_with_anchor(story, d.header)
 
 
 def after_signing_section(d: SessionRecordData) -> list[Flowable]:
@@ -565,11 +574,22 @@ def anchor_section(header: RecordHeader) -> list[Flowable]:
     return [
         Spacer(1, 3 * mm),
         pk.para(
-            f"Audit anchor at export: {header.anchor}. With this line, `kapcompanion vault check "
-            "--anchor` shows whether the vault's audit trail up to this export is unchanged.",
+            f"Audit anchor at export: {header.anchor}. Keep this line: checking the vault "
+            "against it (the vault check command with this anchor) shows whether its audit "
+            "trail up to this export is unchanged.",
             st.muted,
         ),
     ]
+
+
+def end_with_anchor(story: list[Flowable], header: RecordHeader) -> list[Flowable]:
+    """The story with the anchor line kept together with the last lines before it: a last
+    page holding nothing but the anchor says nothing to the reader."""
+    anchor = anchor_section(header)
+    if not anchor:
+        return story
+    keep = min(2, len(story))
+    return [*story[: len(story) - keep], KeepTogether([*story[len(story) - keep :], *anchor])]
 
 
 def build_session_pdf(data: SessionRecordData, target: IO[bytes], encrypt: Any = None) -> None:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from kapcompanion.core import serial
+from kapcompanion.core import serial, wording
 from kapcompanion.core.measures import (
     Instrument,
     MeasureContext,
@@ -277,7 +277,7 @@ def due_for_client(
         )
         if pre:
             when = upcoming.planned_for
-            on = f", planned {when.astimezone():%a %d %b}" if when else ""
+            on = f", planned {wording.appointment_day(when.astimezone())}" if when else ""
             groups.append(
                 DueGroup(
                     MeasureContext.PRE_SESSION,

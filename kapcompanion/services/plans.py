@@ -64,10 +64,26 @@ def save_plan(
 
 
 def next_appointment(
-    appts: Iterable[PlannedAppointment], now: datetime | None = None
+    appts: Iterable[PlannedAppointment],
+    now: datetime | None = None,
+    sessions: Iterable[DosingSession] = (),
 ) -> PlannedAppointment | None:
+    """The first open appointment not over yet. A dosing appointment whose session already
+    ran (started, dosed or ended; matched by its session, else by its number) is not next,
+    even while the plan still says planned."""
     now = now or datetime.now().astimezone()
-    upcoming = [a for a in appts if a.status in OPEN and a.ends > now]
+    ran = [s for s in sessions if s.status is not SessionStatus.PLANNED]
+    ran_ids = {s.id for s in ran}
+    ran_numbers = {s.number for s in ran}
+
+    def already_ran(a: PlannedAppointment) -> bool:
+        if a.kind is not AppointmentKind.DOSING:
+            return False
+        if a.session_id is not None:
+            return a.session_id in ran_ids
+        return a.number is not None and a.number in ran_numbers
+
+    upcoming = [a for a in appts if a.status in OPEN and a.ends > now and not already_ran(a)]
     return min(upcoming, key=lambda a: a.when) if upcoming else None
 
 

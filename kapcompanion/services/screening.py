@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from kapcompanion.core import wording
 from kapcompanion.core.intake import Contact, Intake, check_ace_answers, medication_flags
 from kapcompanion.core.members import MemberRole
 from kapcompanion.core.models import FlagKind, StoredDocument
@@ -107,7 +108,8 @@ def _suicide_risk(repos: Repos, client_id: int) -> str:
     for flag in repos.flags.active(client_id):
         if flag.kind is FlagKind.SUICIDE_RISK:
             source = f" ({flag.source})" if flag.source else ""
-            parts.append(f"A suicide-risk flag is active since {flag.raised_utc:%Y-%m-%d}{source}.")
+            since = wording.short_date(flag.raised_utc.astimezone())
+            parts.append(f"A suicide-risk flag is active since {since}{source}.")
             break
     phq9 = [
         s for s in measure_service.responses(repos, client_id) if s.response.instrument_id == PHQ9
@@ -119,7 +121,7 @@ def _suicide_risk(repos: Repos, client_id: int) -> str:
             how = PHQ9_FREQUENCY.get(value, str(value))
             parts.append(
                 f"PHQ-9 item 9 (thoughts of being better off dead or of self-harm) was answered "
-                f"\u201c{how}\u201d ({value} of 3) on {latest.taken_on:%Y-%m-%d}."
+                f"\u201c{how}\u201d ({value} of 3) on {wording.short_date(latest.taken_on)}."
             )
     return " ".join(parts)
 
@@ -342,7 +344,7 @@ def notice_for(screening: Screening, context: ScreeningContext | None) -> Overri
     if not reason:
         return None
     result = evaluate(screening, context)
-    when = f" on {screening.override_at:%Y-%m-%d}" if screening.override_at else ""
+    when = f" on {wording.short_date(screening.override_at)}" if screening.override_at else ""
     who = override_author(screening)
     if result.overridden:
         entered = ""

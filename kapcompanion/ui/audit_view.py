@@ -13,10 +13,10 @@ from __future__ import annotations
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from PySide6.QtCore import QDate, QObject, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtCore import QDate, QModelIndex, QObject, QStandardPaths, Qt, Signal
+from PySide6.QtGui import QColor, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -37,13 +37,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
+from kapcompanion.core.audit_words import action_words
 from kapcompanion.export.errors import ExportError
 from kapcompanion.services import audit_trail as audit
 from kapcompanion.services.audit_trail import CHECK_STEPS, CheckReport, iso
 from kapcompanion.services.integrity import check_vault
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.models.audit_table import COLUMNS, AuditTableModel
+from kapcompanion.ui.models.audit_table import COLUMNS, DETAIL, AuditTableModel
 from kapcompanion.ui.theme import current_theme, set_role
 from kapcompanion.ui.widgets.fit import fit_to_screen
 from kapcompanion.ui.workers import Task, run_in_background
@@ -83,12 +85,18 @@ class AuditView(QDialog):
         self.check_task: Task | None = None
         self.file_dialog: QFileDialog | None = None
         self.model = AuditTableModel(self)
+        self._wanted: dict[int, int] = {}
         self.model.error_colour = QColor(current_theme_error())
 
         self.client = QComboBox()
         self.client.setAccessibleName("Client filter")
         self.action = QComboBox()
         self.action.setAccessibleName("Action filter")
+        for combo in (self.client, self.action):  # a long name must not widen the dialog
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(14)
         self.use_from = QCheckBox("&From")
         self.use_to = QCheckBox("&To")
         today = QDate.currentDate()
@@ -96,7 +104,7 @@ class AuditView(QDialog):
         self.to_date = QDateEdit(today)
         for edit, name in ((self.from_date, "From date"), (self.to_date, "To date")):
             edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setDisplayFormat(wording.qt_date_format())
             edit.setAccessibleName(name)
             inner = edit.findChild(QLineEdit)
             if inner is not None:  # screen readers reach the text field itself
@@ -144,7 +152,17 @@ class AuditView(QDialog):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)  # the detail
+        # the detail takes the width left (its whole text in the tooltip and below the table)
+        header.setSectionResizeMode(DETAIL, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # the chosen entry whole, wrapped: a long detail is read here, not scrolled to
+        self.selected = QLabel()
+        self.selected.setWordWrap(True)
+        self.selected.setAccessibleName("The chosen entry")
+        self.selected.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.selected.hide()
+        self.table.selectionModel().currentRowChanged.connect(self._show_selected)
         self.count = QLabel()
         set_role(self.count, "hint")
 
@@ -185,6 +203,7 @@ class AuditView(QDialog):
         layout.addLayout(filters)
         layout.addLayout(chain_row)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.selected)
         layout.addWidget(self.count)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
@@ -217,8 +236,11 @@ class AuditView(QDialog):
                 label += f" ({c.pseudonym})"
             self.client.addItem(label, c.id)
         self.action.addItem("All actions", None)
-        for name in audit.actions(self.ctx.vault):
-            self.action.addItem(str(name), str(name))
+        named = sorted(
+            (action_words(str(name)), str(name)) for name in audit.actions(self.ctx.vault)
+        )
+        for words, name in named:
+            self.action.addItem(words, name)
 
     def reset_filters(self) -> None:
         for widget in (self.client, self.action):
@@ -271,13 +293,40 @@ class AuditView(QDialog):
             args["until_utc"] = day_end_utc(_day(self.to_date.date()))
         return args
 
+    #: the most of the table's width a column may take (the detail takes what is left); a
+    #: cut name or action is whole in its tooltip and in the line below the table
+    SHARES: ClassVar[dict[int, float]] = {2: 0.13, 3: 0.22, 4: 0.12, 5: 0.14}
+
+    def _fit_columns(self) -> None:
+        width = self.table.viewport().width()
+        for column, share in self.SHARES.items():
+            wanted = self._wanted.get(column, 0)
+            self.table.setColumnWidth(column, min(wanted, max(70, int(width * share))))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _show_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        rows = self.model.rows
+        if not current.isValid() or not 0 <= current.row() < len(rows):
+            self.selected.hide()
+            return
+        row = rows[current.row()]
+        text = f"#{row.id} · {action_words(row.action)}"
+        if row.detail:
+            text += f": {row.detail}"
+        self.selected.setText(text)
+        self.selected.show()
+
     def reload(self) -> None:
+        self.selected.hide()
         args = self.query_args()
         rows = audit.entries(self.ctx.vault, **args)
         self.model.set_rows(rows, self.client_names)
         self.table.resizeColumnsToContents()
-        for column, most in ((2, 200), (3, 220), (5, 220)):
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), most))
+        self._wanted = {c: self.table.columnWidth(c) for c in range(len(COLUMNS))}
+        self._fit_columns()
         n = len(rows)
         text = f"{n} entr{'y' if n == 1 else 'ies'} shown, newest first."
         if n >= LIMIT:
@@ -368,7 +417,10 @@ class AuditView(QDialog):
 
     def _verified(self, report: audit.ChainReport) -> None:
         self.model.set_report(report)
-        self.table.resizeColumnToContents(COLUMNS.index("Chain"))
+        chain = COLUMNS.index("Chain")
+        self.table.resizeColumnToContents(chain)
+        # an intact chain is said once above the table; a column of "verified" adds nothing
+        self.table.setColumnHidden(chain, report.ok)
         if report.ok:
             self.chain.setText(
                 f"Chain intact: all {report.rows} entries verified; none was changed, "

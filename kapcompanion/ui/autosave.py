@@ -90,7 +90,7 @@ class Autosaver(QObject):
         """The conflict was settled (the editor shows the chosen version): save as usual."""
         self._conflict = None
         self._dirty = False
-        self.saved.emit(status or f"Saved {datetime.now():%H:%M:%S}")
+        self.saved.emit(status or f"Saved {wording.time_of_day(datetime.now())}")
 
     def _timed(self) -> None:
         if self._conflict is None:
@@ -159,7 +159,7 @@ def guard_conflicts(
             (failed or saver.failed.emit)(f"Not saved: {error.message}")
             return
         banner.clear()
-        saver.settle(f"Kept {KEPT[choice]} {datetime.now():%H:%M:%S}")
+        saver.settle(f"Kept {KEPT[choice]} {wording.time_of_day(datetime.now())}")
         show(doc)
 
     banner.chosen.connect(chosen)

@@ -21,12 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -38,6 +40,7 @@ from kapcompanion.core.models import Client, ClientStatus
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.safety_flag_banner import SafetyFlagBanner
+from kapcompanion.ui.widgets.section_bar import SectionBar
 from kapcompanion.ui.widgets.status import EmptyState
 
 SectionFactory = Callable[[AppContext, int], QWidget]
@@ -188,6 +191,29 @@ def summary_line(client: Client, today: date | None = None) -> str:
     return "  ·  ".join(parts)
 
 
+class _SectionHolder(QWidget):
+    """Holds one section in its scroll area: as tall as the viewport, but never below the
+    section's minimum nor :attr:`FLOOR` (then it scrolls). On a narrow record (150 %) it is
+    as tall as its wrapped lines need at that width; on a wide one it asks no more than the
+    minimum, so a section that fits at 1366x768 does not scroll for a few pixels."""
+
+    FLOOR = 420
+    NARROW = 720
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        layout = self.layout()
+        if layout is None or width >= self.NARROW:
+            return -1  # (the scroll area then keeps to the viewport and the minimum)
+        return max(layout.totalHeightForWidth(width), self.FLOOR)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(hint.width(), max(hint.height(), self.FLOOR))
+
+
 class ClientRecord(QWidget):
     """One client's record. Reading it here is audited (``Repos.clients.view``)."""
 
@@ -229,21 +255,37 @@ class ClientRecord(QWidget):
         self.edit_button.clicked.connect(lambda: self.edit_requested.emit(self.client_id))
         self.archive_button.clicked.connect(self._archive_clicked)
         self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self.client_id))
+        # the buttons beside the name and the summary below at the full width: beside the
+        # buttons it was squeezed into three lines at 150 %
         head = QHBoxLayout()
-        head.addWidget(self.summary, 1)
+        head.addWidget(self.name, 1)
         for b in (self.edit_button, self.archive_button, self.delete_button):
-            head.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
+            head.addWidget(b, 0, Qt.AlignmentFlag.AlignVCenter)
 
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Record sections")
         self.tabs.setDocumentMode(True)
         self.tabs.setUsesScrollButtons(True)
         self._pages: dict[str, QWidget] = {}
+        self._holders: dict[str, QWidget] = {}
         for i, spec in enumerate(registry.specs()):
             page = QWidget()
             QVBoxLayout(page).setContentsMargins(0, 0, 0, 0)
             page.setProperty("section_key", spec.key)
             self._pages[spec.key] = page
+            # a short record (1366x768 at 150 %) scrolls the section down rather than
+            # squeezing its cards and charts below the height they need
+            holder = _SectionHolder()
+            QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+            scroll = QScrollArea(page)
+            scroll.setWidget(holder)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            page_layout = page.layout()
+            assert page_layout is not None
+            page_layout.addWidget(scroll)
+            self._holders[spec.key] = holder
             self.tabs.addTab(page, spec.title)
             self.tabs.setTabToolTip(i, f"{spec.title} (Alt+{i + 1})" if i < 9 else spec.title)
             if i < 9:
@@ -251,12 +293,22 @@ class ClientRecord(QWidget):
                 shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
                 shortcut.activated.connect(lambda i=i: self.tabs.setCurrentIndex(i))
         self.tabs.currentChanged.connect(self._build_current)
+        # every section in sight: buttons that wrap onto a second line when the record is
+        # narrow, in place of a tab bar that hid the last tabs behind scroll arrows
+        self.tabs.tabBar().hide()
+        self.section_bar = SectionBar([spec.title for spec in registry.specs()], self)
+        for i, button in enumerate(self.section_bar.buttons):
+            button.setToolTip(self.tabs.tabToolTip(i))
+        self.section_bar.chosen.connect(self.tabs.setCurrentIndex)
+        self.tabs.currentChanged.connect(self.section_bar.set_current)
+        self.section_bar.set_current(self.tabs.currentIndex())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
-        layout.addWidget(self.name)
         layout.addLayout(head)
+        layout.addWidget(self.summary)
         self.flag_banner = SafetyFlagBanner(ctx, client_id, self)
         layout.addWidget(self.flag_banner)
+        layout.addWidget(self.section_bar)
         layout.addWidget(self.tabs, 1)
         self._show_client()
         if section and section in self._pages:
@@ -308,6 +360,6 @@ class ClientRecord(QWidget):
             assert exc_type is not None and exc is not None
             sys.excepthook(exc_type, exc, tb)
         self.sections[key] = widget
-        layout = self._pages[key].layout()
+        layout = self._holders[key].layout()
         assert layout is not None
         layout.addWidget(widget)

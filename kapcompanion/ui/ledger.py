@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core import ledger as lg
+from kapcompanion.core import wording
 from kapcompanion.core.ledger import ContainerState
 from kapcompanion.services import ledger as svc
 from kapcompanion.services import members as practice
@@ -42,6 +44,8 @@ from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.shell import Shell
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.fit import fit_to_screen
+from kapcompanion.ui.widgets.form_keys import form_state, install_form_keys
 from kapcompanion.ui.widgets.member_pin import MemberPinField
 
 COLUMNS = ["Container", "Product", "Lot", "Expiry", "Opened", "Balance", "Flags"]
@@ -92,6 +96,17 @@ class _ActionDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.done_text = ""
+        #: what the form held when it was first shown (the subclasses fill it after this)
+        self._initial: tuple[object, ...] | None = None
+        self.keys = install_form_keys(self, save=self.save, modified=self.modified)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._initial is None:
+            self._initial = form_state(self)
+        super().showEvent(event)
+
+    def modified(self) -> bool:
+        return self._initial is not None and form_state(self) != self._initial
 
     def apply(self) -> str:
         raise NotImplementedError
@@ -377,7 +392,7 @@ class LedgerDialog(QDialog):
         layout.addLayout(actions)
         self.child: QDialog | None = None
         self.states: list[ContainerState] = []
-        self.resize(1100, 620)
+        fit_to_screen(self, 1100, 620)
         self.refresh()
 
     # ------------------------------------------------------------------ view
@@ -407,9 +422,7 @@ class LedgerDialog(QDialog):
                 s.product.label,
                 s.container.lot,
                 s.container.expiry.isoformat(),
-                s.opened_utc.astimezone().strftime("%Y-%m-%d %H:%M")
-                if s.opened_utc
-                else "unopened",
+                wording.date_time(s.opened_utc.astimezone()) if s.opened_utc else "unopened",
                 s.balance_text(),
                 "; ".join(s.flags()),
             ]

@@ -19,7 +19,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -57,6 +56,8 @@ from kapcompanion.services.measures import (
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.fit import fit_to_screen
+from kapcompanion.ui.widgets.form_keys import install_form_keys
 from kapcompanion.ui.widgets.item_row import ItemRow
 
 
@@ -176,8 +177,6 @@ class MeasureFormDialog(QDialog):
         self.cancel_button.setAutoDefault(False)
         self.save_button.clicked.connect(self.save)
         self.cancel_button.clicked.connect(self.reject)
-        for keys in (QKeySequence(QKeySequence.StandardKey.Save), QKeySequence("Ctrl+Return")):
-            QShortcut(keys, self).activated.connect(self.save)
 
         incomplete_row = QHBoxLayout()
         incomplete_row.addWidget(self.incomplete)
@@ -207,14 +206,16 @@ class MeasureFormDialog(QDialog):
         self.instrument.currentIndexChanged.connect(self._instrument_changed)
         self._context_changed()
         self._fit_to_screen()
+        # Ctrl+S and Ctrl+Enter save the page shown (the answers, then the safety plan);
+        # Escape goes through reject(), which asks before discarding answers
+        self.keys = install_form_keys(self, save=self._save_page, modified=lambda: False)
+
+    def _save_page(self) -> bool:
+        return self.save_safety_plan() if self.pages.currentIndex() == 1 else self.save()
 
     # ------------------------------------------------------------------ layout
     def _fit_to_screen(self) -> None:
-        screen = self.screen().availableGeometry() if self.screen() else None
-        width, height = 920, 720
-        if screen is not None:
-            width, height = min(width, screen.width() - 40), min(height, screen.height() - 40)
-        self.resize(width, height)
+        fit_to_screen(self, 920, 720)
 
     def _safety_page(self) -> QWidget:
         page = QWidget()

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.checklist import (
     FEEDBACK_KEY,
     INTENTION_KEY,
@@ -44,6 +45,7 @@ from kapcompanion.core.checklist import (
 from kapcompanion.core.models import DosingSession, SessionStatus, StoredDocument
 from kapcompanion.core.reasons import REASON_RULE
 from kapcompanion.core.serial import load
+from kapcompanion.services import measures
 from kapcompanion.services.preparation import (
     ReadinessRefused,
     carry_over_from,
@@ -65,6 +67,8 @@ from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.checklist_items import ItemRow
 from kapcompanion.ui.widgets.conflict_banner import ConflictBanner
+from kapcompanion.ui.widgets.fit import fit_to_screen
+from kapcompanion.ui.widgets.form_keys import install_form_keys
 from kapcompanion.ui.widgets.music_prefs import MusicPreferencesEditor
 from kapcompanion.ui.widgets.override_banner import ScreeningOverrideBanner
 from kapcompanion.ui.widgets.touch_agreement import TouchAgreementEditor
@@ -218,7 +222,11 @@ class PreparationView(QWidget):
     # ------------------------------------------------------------------ building
     def _title(self) -> str:
         s = self.session
-        when = f", planned for {s.planned_for.astimezone():%Y-%m-%d %H:%M}" if s.planned_for else ""
+        when = (
+            f", planned for {wording.appointment(s.planned_for.astimezone())}"
+            if s.planned_for
+            else ""
+        )
         return f"Preparation for session {s.number}{when}"
 
     def _build_items(self, column: QVBoxLayout) -> None:
@@ -423,7 +431,7 @@ class PreparationView(QWidget):
             return False
         self._hide_override()
         self._refresh_state()
-        self._saved(f"Saved {datetime.now():%H:%M:%S}")
+        self._saved(f"Saved {wording.time_of_day(datetime.now())}")
         self._show_message("The override, its reason and the items it covers are recorded.", "ok")
         return True
 
@@ -486,7 +494,18 @@ class PreparationDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("preparationDialog")
         self.view = PreparationView(ctx, client_id, session_id, self)
-        self.setWindowTitle(ctx.title(f"Preparation: session {self.view.session.number}"))
+        try:
+            name = measures.client_name(ctx.repos, client_id)
+        except VaultError:
+            name = ""
+        number = self.view.session.number
+        self.setWindowTitle(
+            ctx.title(
+                f"Preparation: {name}, session {number}"
+                if name
+                else f"Preparation: session {number}"
+            )
+        )
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -495,7 +514,10 @@ class PreparationDialog(QDialog):
         layout.addWidget(buttons)
         for button in self.findChildren(QPushButton):  # Enter in a field must not press one
             button.setAutoDefault(False)
-        self.resize(960, 720)
+        fit_to_screen(self, 960, 720)
+        # every change is kept as it is typed (autosave): Ctrl+S and Ctrl+Enter save now,
+        # and Escape has nothing to discard
+        self.keys = install_form_keys(self, save=self.view.flush, modified=lambda: False)
 
     def done(self, result: int) -> None:
         self.view.flush()
@@ -510,6 +532,6 @@ def open_preparation(
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if parent is not None:
         top = parent.window().size()
-        dialog.resize(min(960, top.width() - 40), min(720, top.height() - 40))
+        fit_to_screen(dialog, min(960, top.width() - 40), min(720, top.height() - 40))
     dialog.open()
     return dialog

@@ -79,6 +79,7 @@ class SignDialog(QDialog):
         box.setProperty("role", "card")
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setVerticalSpacing(4)
         try:
             client = ctx.repos.clients.get(ref.client_id)
             who = client.name or client.pseudonym
@@ -89,9 +90,15 @@ class SignDialog(QDialog):
         for label, value in rows:
             if value:
                 shown = QLabel(value)
-                shown.setWordWrap(True)
+                # a short value on one line (a wrapped label in a form row can be given less
+                # height than its text needs, cutting it); a long one wraps, whole
+                shown.setWordWrap(len(value) > 48)
+                shown.setMinimumHeight(shown.sizeHint().height())
+                shown.setToolTip(value)
                 shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-                form.addRow(f"{label}:", shown)
+                name = QLabel(f"{label}:")
+                name.setMinimumHeight(name.sizeHint().height())
+                form.addRow(name, shown)
         statement = QLabel(STATEMENT)
         statement.setWordWrap(True)
 
@@ -113,7 +120,9 @@ class SignDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setAccessibleName("Signing problem")
         set_role(self.error, "error")
-        self.error.hide()
+        # a reserved place: a refusal appearing must not squeeze the rows above it
+        self.error.setMinimumHeight(self.error.fontMetrics().lineSpacing() * 2 + 4)
+        self.error.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
         self.buttons = QDialogButtonBox()
         self.sign_button = QPushButton("&Sign and lock")

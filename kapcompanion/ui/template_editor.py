@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -53,6 +56,7 @@ from kapcompanion.services.preparation import (
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.fit import fit_to_screen
 
 KIND_LABELS = {
     ItemKind.CHECK: "Tick box",
@@ -128,10 +132,12 @@ class TemplateEditor(QDialog):
         self.remove_button.clicked.connect(self.remove)
         self.up_button.clicked.connect(lambda: self.move_current(-1))
         self.down_button.clicked.connect(lambda: self.move_current(1))
-        item_buttons = QHBoxLayout()
-        for b in (self.add_button, self.remove_button, self.up_button, self.down_button):
-            item_buttons.addWidget(b)
-        item_buttons.addStretch(1)
+        # two by two: a row of four would make the dialog wider than 1366 px at 150 %
+        item_buttons = QGridLayout()
+        for i, b in enumerate(
+            (self.add_button, self.remove_button, self.up_button, self.down_button)
+        ):
+            item_buttons.addWidget(b, i // 2, i % 2)
 
         self.label = QLineEdit()
         self.label.setAccessibleName("Item label")
@@ -146,7 +152,7 @@ class TemplateEditor(QDialog):
         for kind, text in KIND_LABELS.items():
             self.kind.addItem(text, kind)
         self.required = QCheckBox("Required before the session can start")
-        self.carry = QCheckBox("Carried over to the next session (to be reviewed)")
+        self.carry = QCheckBox("Carried over to the next session\n(to be reviewed)")
         self.options = QLineEdit()
         self.options.setAccessibleName("Options, separated by commas")
         self.options.setPlaceholderText("for several options: Lighting, Blanket, …")
@@ -205,18 +211,29 @@ class TemplateEditor(QDialog):
 
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
+        # the editing part scrolls down on a short screen (1366x768 at 150 %); saving and
+        # closing stay in sight
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addLayout(chooser)
+        body_layout.addLayout(copier)
+        body_layout.addWidget(self.info)
+        body_layout.addLayout(name_row)
+        body_layout.addWidget(split, 1)
+        scroll = QScrollArea()
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
-        layout.addLayout(chooser)
-        layout.addLayout(copier)
-        layout.addWidget(self.info)
-        layout.addLayout(name_row)
-        layout.addWidget(split, 1)
+        layout.addWidget(scroll, 1)
         layout.addLayout(bottom)
         layout.addWidget(close)
         for button in self.findChildren(QPushButton):  # Enter in a field must not press one
             button.setAutoDefault(False)
         ctx.signals.about_to_lock.connect(self._locking)
-        self.resize(1000, 680)
+        fit_to_screen(self, 1000, 680)
         self.reload()
 
     # ------------------------------------------------------------------ templates

@@ -184,6 +184,11 @@ QPushButton[primary="true"] {{
 }}
 QPushButton[primary="true"]:disabled {{ background: {t.button}; color: {t.disabled}; }}
 QPushButton[primary="true"]:focus {{ border: 2px solid {t.ring}; padding: 4px 15px; }}
+QPushButton[role="section"] {{ padding: 3px 10px; }}
+QPushButton[role="section"]:checked {{
+    background: {t.highlight}; color: {t.highlighted_text}; border-color: {t.highlight};
+}}
+QPushButton[role="section"]:focus {{ border: 2px solid {t.ring}; padding: 2px 9px; }}
 QFrame[role="card"] {{
     background: {t.base}; border: 1px solid {t.border}; border-radius: 6px;
 }}
@@ -196,6 +201,17 @@ QCheckBox::indicator:checked {{
 }}
 QCheckBox::indicator:disabled {{ border-color: {t.disabled}; }}
 QCheckBox::indicator:focus {{ border: 2px solid {t.ring}; }}
+QRadioButton::indicator {{
+    width: {pt * 1.2:.0f}px; height: {pt * 1.2:.0f}px; border-radius: {pt * 0.6 + 1:.0f}px;
+    border: 1px solid {t.muted}; background: {t.base};
+}}
+QRadioButton::indicator:checked {{
+    border: 2px solid {t.ring};
+    background: qradialgradient(cx: 0.5, cy: 0.5, radius: 0.5, fx: 0.5, fy: 0.5,
+        stop: 0 {t.ring}, stop: 0.5 {t.ring}, stop: 0.62 {t.base}, stop: 1 {t.base});
+}}
+QRadioButton::indicator:disabled {{ border-color: {t.disabled}; }}
+QRadioButton::indicator:focus {{ border: 2px solid {t.ring}; }}
 QToolTip {{ color: {t.text}; background: {t.button}; border: 1px solid {t.border}; }}
 """
 

@@ -67,12 +67,17 @@ class Workspace(QWidget):
         self._first_split()
 
     def _first_split(self) -> None:
-        """The first time, without a saved layout: list and record share the width 2 : 3."""
+        """The first time, without a saved layout: list and record share the width 2 : 3;
+        on a narrow window (1366 px at 150 %) 3 : 7, so the record gets room while the
+        names stay whole (the other columns scroll with the list)."""
         if self._split_on_show and self.isVisible() and self.width() > 200:
             self._split_on_show = False
             total = self.width()
+            share = 0.4 if total >= 1200 else 0.3
+            names = self.clients.table.horizontalHeader().sectionSize(0) + 40
+            wanted = max(int(total * share), min(names, int(total * 0.4)))
             self.splitter.resize(self.size())
-            self.splitter.setSizes([total * 2 // 5, total - total * 2 // 5])
+            self.splitter.setSizes([wanted, total - wanted])
 
     # ------------------------------------------------------------------ record
     def current_client_id(self) -> int | None:

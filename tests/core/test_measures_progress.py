@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from kapcompanion.core import wording
 from kapcompanion.core.measures import MeasureContext, MeasureResponse, instrument, progress
 from kapcompanion.core.schedule import MeasureSchedule, due_measures
+
+
+def day(year: int, month: int, dom: int) -> str:
+    """A date as the clinic writes it (core.wording)."""
+    return wording.short_date(date(year, month, dom))
+
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -43,7 +50,8 @@ def test_phq9_response_and_remission() -> None:
     assert p.change_pct == pytest.approx(77.78, abs=0.01)
     assert p.response and p.remission
     assert p.words == (
-        "PHQ-9 went from 18 (moderately severe) on 2025-03-03 to 4 (minimal) on 2025-03-24: "
+        f"PHQ-9 went from 18 (moderately severe) on {day(2025, 3, 3)} "
+        f"to 4 (minimal) on {day(2025, 3, 24)}: "
         "a 78% drop. Response (a drop of 50% or more from baseline): yes. "
         "Remission (a score below 5): yes."
     )
@@ -107,8 +115,8 @@ def test_single_form_and_none() -> None:
     p = progress([resp("phq9", 16, 0, MeasureContext.BASELINE)])
     assert p.latest is None and p.change_pct is None and not p.remission
     assert (
-        p.words
-        == "PHQ-9 baseline 16 (moderately severe) on 2025-03-03; no later score to compare yet."
+        p.words == f"PHQ-9 baseline 16 (moderately severe) on {day(2025, 3, 3)}; "
+        "no later score to compare yet."
     )
     empty = progress([], instrument("gad7"))
     assert empty.words == "No scored GAD-7 yet."

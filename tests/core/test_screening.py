@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from kapcompanion.core import serial
+from kapcompanion.core import serial, wording
 from kapcompanion.core.screening import (
     ITEMS_BY_KEY,
     SCREENING_ITEMS,
@@ -26,6 +26,12 @@ from kapcompanion.core.screening import (
     evaluate,
     reconcile_medication,
 )
+
+
+def day(year: int, month: int, dom: int) -> str:
+    """A date as the clinic writes it (core.wording)."""
+    return wording.short_date(date(year, month, dom))
+
 
 CONTRAINDICATIONS = [i.key for i in SCREENING_ITEMS if i.group is ItemGroup.CONTRAINDICATION]
 FLAGS = [i.key for i in SCREENING_ITEMS if i.group is ItemGroup.PHYSICIAN_REVIEW]
@@ -192,7 +198,10 @@ def test_a_label_contraindication_needs_the_prescriber(key: str, given: Answer |
     assert done.override_entered_by == "Kim Ames" and not done.override_confirmed
     result = evaluate(done)
     assert result.overridden and result.outcome is Outcome.ELIGIBLE
-    assert result.reasons[-1] == f"Overridden by the prescriber Dr Lee (MD) on 2025-03-04: {REASON}"
+    assert (
+        result.reasons[-1]
+        == f"Overridden by the prescriber Dr Lee (MD) on {day(2025, 3, 4)}: {REASON}"
+    )
 
 
 @pytest.mark.parametrize("key", FLAGS)
@@ -233,7 +242,7 @@ def test_override_life_cycle() -> None:
     assert result.outcome is Outcome.ELIGIBLE
     assert result.overridden
     assert result.reasons[-1] == (
-        "Overridden by the prescriber Dr Ames (MD) on 2025-03-04: "
+        f"Overridden by the prescriber Dr Ames (MD) on {day(2025, 3, 4)}: "
         "Confirmed not pregnant by a blood test today."
     )
     assert any("Pregnancy" in r for r in result.reasons)  # findings stay visible
@@ -307,7 +316,9 @@ def test_the_prescriber_reconciles_the_medication_list() -> None:
     )
     result = evaluate(done, LORAZEPAM)
     assert result.outcome is Outcome.ELIGIBLE  # the therapist's "no" counts again
-    assert "reconciled by Dr Lee (MD) on 2025-03-04" in result.notes["interacting_medication"]
+    assert (
+        f"reconciled by Dr Lee (MD) on {day(2025, 3, 4)}" in result.notes["interacting_medication"]
+    )
     assert serial.load(Screening, serial.to_jsonable(done)) == done
     # A medication added after the reconciliation is not covered by it.
     more = ScreeningContext(interacting=(*LORAZEPAM.interacting, ("Tramadol", ("opioids",))))

@@ -143,14 +143,22 @@ def test_non_integers_are_refused() -> None:
 @pytest.mark.parametrize(
     ("quiet", "loud", "message"),
     [
-        (reading(140, 90, pre_dose=True), reading(141, 90, pre_dose=True), "above 140/90 mmHg"),
+        (reading(140, 90, pre_dose=True), reading(141, 90, pre_dose=True), "flag above 140/90"),
         (reading(140, 90, pre_dose=True), reading(140, 91, pre_dose=True), "before dosing"),
-        (reading(159, 80), reading(160, 80), "Systolic 160 mmHg is 160 mmHg or more."),
-        (reading(150, 99), reading(150, 100), "Diastolic 100 mmHg is 100 mmHg or more."),
-        (reading(heart_rate=119), reading(heart_rate=120), "Heart rate 120 bpm is 120 bpm"),
-        (reading(spo2=92), reading(spo2=91), "SpO2 91% is below 92%."),
-        (reading(heart_rate=50), reading(heart_rate=49), "Heart rate 49 bpm is below 50 bpm"),
-        (reading(90, 60), reading(89, 60), "Systolic 89 mmHg is below 90 mmHg"),
+        (reading(159, 80), reading(160, 80), "Systolic 160 mmHg (flag at 160 or more)."),
+        (reading(150, 99), reading(150, 100), "Diastolic 100 mmHg (flag at 100 or more)."),
+        (
+            reading(heart_rate=119),
+            reading(heart_rate=120),
+            "Heart rate 120 bpm (flag at 120 or more)",
+        ),
+        (reading(spo2=92), reading(spo2=91), "SpO2 91% is low (flag below 92%)."),
+        (
+            reading(heart_rate=50),
+            reading(heart_rate=49),
+            "Heart rate 49 bpm is low (flag below 50)",
+        ),
+        (reading(90, 60), reading(89, 60), "Systolic 89 mmHg is low (flag below 90)"),
     ],
 )
 def test_threshold_edges(quiet: VitalReading, loud: VitalReading, message: str) -> None:
@@ -162,7 +170,7 @@ def test_threshold_edges(quiet: VitalReading, loud: VitalReading, message: str) 
 def test_pre_dose_uses_its_own_blood_pressure_rule() -> None:
     # 150/95 is flagged before dosing (above 140/90) but not in session (below 160/100).
     assert flag_reading(reading(150, 95, pre_dose=True)) == [
-        "Blood pressure 150/95 mmHg before dosing is above 140/90 mmHg."
+        "Blood pressure 150/95 mmHg before dosing (flag above 140/90 mmHg)."
     ]
     assert flag_reading(reading(150, 95)) == []
     # Heart rate and SpO2 apply before dosing too.
@@ -172,7 +180,7 @@ def test_pre_dose_uses_its_own_blood_pressure_rule() -> None:
 def test_several_flags_and_clinic_thresholds() -> None:
     assert len(flag_reading(reading(170, 105, 130, 88))) == 4
     strict = VitalThresholds(systolic_at_or_above=150)
-    assert flag_reading(reading(150, 80), strict) == ["Systolic 150 mmHg is 150 mmHg or more."]
+    assert flag_reading(reading(150, 80), strict) == ["Systolic 150 mmHg (flag at 150 or more)."]
 
 
 def test_schedule_every_15_minutes_to_the_end() -> None:

@@ -82,7 +82,7 @@ def test_pdf_shows_the_running_balance_line_by_line(
         "AB1234563",
         "INV-88120",
         "Mara Quinn",
-        "witness Sam Lee, RN",
+        "Witness Sam Lee, RN.",
         "Initial inventory",
         "Administered",
         "Harbour Clinic",

@@ -124,8 +124,8 @@ def test_dose_plan_and_what_was_given_with_units(exported: Exported) -> None:
 def test_vitals_exact_values_and_flags(exported: Exported) -> None:
     text = exported.text
     assert "-0:10:00 09:20 128/82 72 98 Before dosing." in text
-    assert "+0:15:00 09:45 ▲ 164/102 96 97 Systolic 164 mmHg is 160 mmHg or more." in text
-    assert "+0:30:00 10:00 138/88 84 ▲ 91 SpO2 91% is below 92%." in text
+    assert "+0:15:00 09:45 ▲ 164/102 96 97 Systolic 164 mmHg (flag at 160 or more)." in text
+    assert "+0:30:00 10:00 138/88 84 ▲ 91 SpO2 91% is low (flag below 92%)." in text
     assert "+1:00:00 10:30 124/80 74 98" in text
     assert "▲ 128/82" not in text and "▲ 124/80" not in text
 
@@ -230,3 +230,45 @@ def test_cjk_client_with_an_empty_session_and_no_part2(repos: Any, tmp_path: Pat
     )
     assert rows == [("session", session.id, client.id, "unprotected")]
     assert subprocess.run([QPDF, "--check", str(out)], capture_output=True).returncode == 0
+
+
+def test_footer_keeps_the_anchor_and_the_last_page_is_not_the_anchor_alone(
+    exported: Exported,
+) -> None:
+    """Issue 22: the footer read "audit ancho…"; the last page held only the anchor line,
+    worded with a backticked shell command."""
+    from datetime import datetime
+
+    from reportlab.platypus import KeepTogether, Paragraph
+
+    from kapcompanion.core.models import Practitioner
+    from kapcompanion.export import pdfkit as pk
+    from kapcompanion.export.parts import RecordHeader
+    from kapcompanion.export.session_pdf import end_with_anchor, furniture
+
+    digest = "9b171f069702012df0d226d50116f93f14c2efaff8e5e67dd7ba514c97f73541"
+    header = RecordHeader(
+        practitioner=Practitioner(name="Dr Alexandra Montgomery-Featherstonehaugh (DEMO)"),
+        client=Client(name="Ada Example"),
+        generated_utc=datetime(2026, 12, 3, 13, 32, tzinfo=UTC),
+        tz=UTC,
+        anchor=f"1825:{digest}",
+    )
+    generated = furniture(header, "Session record").generated
+    assert generated.endswith(f"audit anchor 1825:{digest[:12]}"), generated
+    room = pk.PAGE_SIZES["a4"][0] - 2 * pk.MARGIN_X - 75
+    assert pk.text_width(generated, 7.5) <= room  # drawn whole: fit() cuts nothing
+    assert pk.fit(generated, room, 7.5) == generated
+
+    styles = pk.styles()
+    story = [pk.para(f"line {n}", styles.body) for n in range(3)]
+    ended = end_with_anchor(list(story), header)
+    assert ended[0] is story[0] and isinstance(ended[-1], KeepTogether)
+    kept = ended[-1]._content
+    assert kept[:2] == story[1:]  # the anchor travels with the last lines before it
+    anchor = [f for f in kept if isinstance(f, Paragraph) and "Audit anchor" in f.getPlainText()]
+    assert anchor and "`" not in anchor[0].getPlainText()
+
+    # and in the exported record: the footer's anchor is whole on every page
+    assert all("…" not in line for p in exported.pages for line in p.splitlines()
+               if line.startswith("Exported"))  # fmt: skip

@@ -4,6 +4,7 @@ reports and their reminders, corrections; every change audited and covered by ``
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ from readiness_support import prepare
 from support import PASSPHRASE
 
 from kapcompanion.core import ledger as lg
+from kapcompanion.core import wording
 from kapcompanion.core.dose import DosePlan, Route
 from kapcompanion.core.models import Client, EventKind
 from kapcompanion.core.settings import OPENED_VIAL_HOURS
@@ -148,7 +150,9 @@ def test_expired_container_needs_a_reason(repos: Repos) -> None:
         now=NOW,
     )
     cid = _cid(got.containers[0])
-    with pytest.raises(svc.LedgerRefused, match="expired on 2025-03-01"):
+    with pytest.raises(
+        svc.LedgerRefused, match=re.escape(f"expired on {wording.short_date(date(2025, 3, 1))}")
+    ):
         svc.administer(repos, cid, "35", by="Dr Test", patient="Mara Quinn", now=NOW)
     entry = svc.administer(
         repos,
@@ -162,7 +166,7 @@ def test_expired_container_needs_a_reason(repos: Repos) -> None:
     assert "pharmacist approved" in entry.detail["override_reason"]
     assert "pharmacist approved" in repos.vault.audit_entries(limit=1)[0].detail
     items = " ".join(r.text for r in svc.open_items(repos, NOW))
-    assert "K-0001" in items and "expired 2025-03-01" in items
+    assert "K-0001" in items and f"expired {wording.short_date(date(2025, 3, 1))}" in items
 
 
 def test_beyond_use_time_from_the_clinic_setting(repos: Repos) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from kapcompanion.core import wording
 from kapcompanion.core.checklist import (
     FEEDBACK_KEY,
     INTENTION_KEY,
@@ -57,6 +58,12 @@ from kapcompanion.services.screening import (
 from kapcompanion.services.session import plan_session
 from kapcompanion.store.errors import VaultError
 from kapcompanion.store.repos import Repos
+
+
+def day(year: int, month: int, dom: int) -> str:
+    """A date as the clinic writes it (core.wording)."""
+    return wording.short_date(date(year, month, dom))
+
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SHIPPED = resource_path("checklists", "default.json")
@@ -213,7 +220,7 @@ def test_screening_override_is_audited_and_withdrawn(repos: Repos) -> None:
     doc, overridden = record_override(repos, cid, doc, screening, reason, at=AT)
     notice = override_notice(repos, cid)
     assert notice is not None and notice.active
-    assert notice.text == f"Screening overridden by Dr Test on 2026-03-02. Reason: {reason}"
+    assert notice.text == f"Screening overridden by Dr Test on {day(2026, 3, 2)}. Reason: {reason}"
     # a new finding after the override: it no longer applies, and the banner says so
     later = answer(overridden, "acute_suicidality", Answer.UNKNOWN)
     doc = save_record(repos, SCREENING, cid, doc, later)

@@ -5,13 +5,14 @@ the session start, the intake's medication list and the PHQ-9 item 9 in the scre
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from readiness_support import complete_checklist, prepare
 from support import PASSPHRASE
 
+from kapcompanion.core import wording
 from kapcompanion.core.dose import DosePlan, Route
 from kapcompanion.core.intake import Intake, Medication
 from kapcompanion.core.models import Client, DosingSession, FlagKind, SessionStatus
@@ -46,6 +47,12 @@ from kapcompanion.services.screening import (
 )
 from kapcompanion.services.session import SessionRunner, plan_session
 from kapcompanion.store.repos import Repos
+
+
+def day(year: int, month: int, dom: int) -> str:
+    """A date as the clinic writes it (core.wording)."""
+    return wording.short_date(date(year, month, dom))
+
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 REASON = "Blood pressure 128/82 on treatment at two visits; cardiology agrees."
@@ -133,7 +140,7 @@ def test_a_label_contraindication_is_not_the_therapists_to_override(repos: Repos
     notice = override_notice(repos, cid)
     assert notice is not None and notice.active
     assert notice.text == (
-        "Screening overridden by the prescriber Dr Priya Lee (MD) on 2026-03-02 "
+        f"Screening overridden by the prescriber Dr Priya Lee (MD) on {day(2026, 3, 2)} "
         f"(entered by Dr Test). Reason: {REASON}"
     )
 
@@ -220,8 +227,9 @@ def test_phq9_item_9_reaches_the_suicidality_item(repos: Repos) -> None:
     measures.save_response(repos, cid, "phq9", answers, taken_on=AT)
     assert any(f.kind is FlagKind.SUICIDE_RISK for f in repos.flags.active(cid))
     risk = screening_context(repos, cid).suicide_risk
-    assert "suicide-risk flag is active since 2026-" in risk
-    assert "PHQ-9 item 9" in risk and "(2 of 3) on 2026-03-02" in risk
+    since = wording.short_date(datetime.now(UTC).astimezone())
+    assert f"suicide-risk flag is active since {since}" in risk
+    assert "PHQ-9 item 9" in risk and f"(2 of 3) on {day(2026, 3, 2)}" in risk
     result = evaluate_current(repos, cid)
     assert result.outcome is Outcome.PHYSICIAN_REVIEW
     assert [f.token for f in result.findings] == ["acute_suicidality:yes"]

@@ -44,7 +44,15 @@ def test_model_without_a_view() -> None:
     assert model.data(model.index(1, COLUMNS.index("Client"))) == "client 9 (deleted)"
     assert model.data(model.index(2, COLUMNS.index("Client"))) == ""
     assert model.data(model.index(0, COLUMNS.index("Record"))) == "client 1"
-    assert model.data(model.index(0, COLUMNS.index("When"))).startswith("4 March 2025")
+    from datetime import UTC, datetime
+
+    from kapcompanion.core import wording
+
+    at = datetime(2025, 3, 4, 9, 30, tzinfo=UTC).astimezone()
+    assert model.data(model.index(0, COLUMNS.index("When"))) == wording.date_time(at)
+    assert model.data(model.index(0, COLUMNS.index("Action"))) == "Client viewed"
+    tip = model.data(model.index(0, COLUMNS.index("Action")), Qt.ItemDataRole.ToolTipRole)
+    assert tip == "Client viewed (as kept in the trail: client.view)"
     assert model.data(model.index(0, 0), Qt.ItemDataRole.UserRole) == 4
     assert model.data(QModelIndex()) is None
     assert model.headerData(3, Qt.Orientation.Horizontal) == "Action"

@@ -221,3 +221,28 @@ def test_an_empty_registry_is_allowed(qtbot: QtBot, unlocked: MainWindow) -> Non
     assert record.tabs.count() == 1
     record.deleteLater()
     qtbot.waitUntil(lambda: not shiboken6.isValid(record))
+
+
+def test_section_buttons_wrap_and_all_stay_in_sight(qtbot: QtBot, unlocked: MainWindow) -> None:
+    """Issue 22: on a narrow record every section's button is inside the record (wrapping
+    to a second line), none behind scroll arrows; a click and Alt+n agree with it."""
+    ws = unlocked.workspace
+    assert ws is not None
+    record = ws.open_client(ws.clients.model.client_id(0))
+    assert record is not None
+    bar = record.section_bar
+    assert [b.text() for b in bar.buttons] == [t for _, t, _, _ in STANDARD_SECTIONS]
+    assert not record.tabs.tabBar().isVisible()
+    unlocked.resize(900, 600)
+    ws.splitter.setSizes([380, 520])
+    qtbot.waitUntil(lambda: record.width() <= 540)
+    qtbot.wait(20)
+    rows = {b.geometry().top() for b in bar.buttons}
+    assert len(rows) >= 2  # wrapped
+    for button in bar.buttons:
+        assert button.isVisible() and bar.rect().contains(button.geometry()), button.text()
+        assert button.geometry().right() <= record.width()
+    bar.buttons[4].click()
+    assert record.current_key() == "measures" and bar.buttons[4].isChecked()
+    QTest.keyClick(unlocked, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    assert record.current_key() == "overview" and bar.buttons[0].isChecked()

@@ -233,3 +233,26 @@ def test_agenda_today_and_this_week_across_clients(qtbot: QtBot, unlocked: MainW
     QTest.keyClick(unlocked, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
     assert unlocked.workspace.findChildren(AgendaDialog) == [dialog]  # one agenda at a time
     qtbot.waitUntil(lambda: not dialog.busy.busy, timeout=5000)
+
+
+def test_next_appointment_skips_a_dosing_session_that_already_ran() -> None:
+    from datetime import UTC
+
+    from kapcompanion.core.course_plan import PlannedAppointment
+    from kapcompanion.core.models import DosingSession, SessionStatus
+    from kapcompanion.ui.plan_records import next_appointment
+
+    now = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)
+    first = PlannedAppointment(AppointmentKind.DOSING, now + timedelta(hours=1), number=6)
+    linked = PlannedAppointment(
+        AppointmentKind.DOSING, now + timedelta(days=1), number=7, session_id=70
+    )
+    later = PlannedAppointment(AppointmentKind.DOSING, now + timedelta(days=2), number=8)
+    plan = [first, linked, later]
+    assert next_appointment(plan, now) == first  # nothing ran yet
+    ran6 = DosingSession(client_id=1, number=6, status=SessionStatus.DOSED, id=60)
+    assert next_appointment(plan, now, sessions=[ran6]) == linked  # matched by its number
+    ran7 = DosingSession(client_id=1, number=9, status=SessionStatus.ENDED, id=70)
+    assert next_appointment(plan, now, sessions=[ran6, ran7]) == later  # by its session
+    planned8 = DosingSession(client_id=1, number=8, status=SessionStatus.PLANNED, id=80)
+    assert next_appointment([later], now, sessions=[planned8]) == later  # planned is not run

@@ -50,3 +50,35 @@ def test_a_focused_field_draws_the_ring(qtbot: QtBot, qapp: QApplication, name: 
         assert unfocused != edge  # the ring is the focus, not every field's frame
     finally:
         apply_theme(qapp, LIGHT)
+
+
+@pytest.mark.parametrize("name", [LIGHT, DIM])
+def test_a_chosen_radio_button_is_plain_to_see(qtbot: QtBot, qapp: QApplication, name: str) -> None:
+    """The mg/kg and fixed-total choice: the chosen dot stands out 3:1 from the field."""
+    from PySide6.QtWidgets import QRadioButton
+
+    t = apply_theme(qapp, name)
+    try:
+        host = QWidget()
+        qtbot.addWidget(host)
+        chosen, other = QRadioButton("mg/kg"), QRadioButton("fixed total")
+        layout = QVBoxLayout(host)
+        layout.addWidget(chosen)
+        layout.addWidget(other)
+        chosen.setChecked(True)
+        host.show()
+        qtbot.waitExposed(host)
+
+        size = round(t.font_pt * 1.2) + 4
+
+        def strong_pixels(button: QRadioButton) -> int:
+            """Pixels across the indicator's middle row that stand out 3:1 from the window."""
+            image = button.grab().toImage()
+            y = image.height() // 2
+            row = [image.pixelColor(x, y).name() for x in range(min(size, image.width()))]
+            return sum(contrast(colour, t.window) >= 3.0 for colour in row)
+
+        assert strong_pixels(other) >= 2  # the empty circle's two edges can be seen
+        assert strong_pixels(chosen) >= size // 2  # the chosen one: a wide, bright dot
+    finally:
+        apply_theme(qapp, LIGHT)

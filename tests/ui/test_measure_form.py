@@ -253,3 +253,27 @@ def test_pcl5_shows_the_provisional_result_beside_the_total(
     (response,) = stored(unlocked, dialog.client_id)
     assert (response.score, response.cutpoint, response.provisional) == (37, 31, True)
     assert response.band == probable(31)
+
+
+def test_flag_banner_dates_the_answer_not_the_entry(qtbot: QtBot, unlocked: MainWindow) -> None:
+    """A PHQ-9 answered three days ago and entered today: the banner gives the answer's date
+    and says when it was flagged."""
+    from datetime import datetime, timedelta
+
+    from kapcompanion.core import wording
+
+    ws = unlocked.workspace
+    assert ws is not None and unlocked.ctx is not None
+    cid = ws.clients.model.client_id(0)
+    answered = datetime.now().astimezone() - timedelta(days=3)
+    measures.save_response(
+        unlocked.ctx.repos, cid, "phq9", dict.fromkeys(range(1, 10), 1), taken_on=answered
+    )
+    record = ws.open_client(cid)
+    assert record is not None
+    banner = record.findChild(SafetyFlagBanner)
+    assert banner is not None
+    label = banner.rows[0].findChild(QLabel)
+    assert label is not None
+    today = wording.short_date(datetime.now().astimezone())
+    assert f"(from PHQ-9, {wording.short_date(answered)}; flagged {today})" in label.text()

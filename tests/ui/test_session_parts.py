@@ -193,7 +193,7 @@ def test_thresholds_dialog_changes_what_is_flagged(
     _vid, reading = controller.record_vitals(
         VitalReading(120, 80, 105, 98, taken_utc=datetime.now(UTC))
     )
-    assert reading.flags == ["Heart rate 105 bpm is 100 bpm or more."]
+    assert reading.flags == ["Heart rate 105 bpm (flag at 100 or more)."]
     controller.dispose()
 
 

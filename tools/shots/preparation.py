@@ -77,7 +77,6 @@ def shot_templates(s: Shooter) -> QWidget:
 
     ws = s.ensure_unlocked()
     editor = TemplateEditor(ws.ctx, s.window)
-    editor.resize(min(1000, s.window.width() - 40), min(680, s.window.height() - 40))
     editor.items.setCurrentRow(14)
     editor.show()
     return editor

@@ -14,10 +14,12 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from kapcompanion.export.describe import fmt_datetime
+from kapcompanion.core import wording
+from kapcompanion.core.audit_words import action_words, record_words
 from kapcompanion.services.audit_trail import AuditRow, ChainReport
 
 COLUMNS = ("#", "When", "Who", "Action", "Record", "Client", "Chain", "Detail")
+ACTION, DETAIL = COLUMNS.index("Action"), COLUMNS.index("Detail")
 VERIFIED = "verified"
 BROKEN = "BROKEN"
 AFTER_BREAK = "not verified"
@@ -27,16 +29,16 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def local_time(utc: str) -> str:
+    """The entry's time in the clinic's short date format (``03/12/2026, 13:27``)."""
     try:
-        return fmt_datetime(datetime.fromisoformat(utc), None)
+        return wording.date_time(datetime.fromisoformat(utc).astimezone())
     except ValueError:
         return utc  # shown as stored: a damaged time is itself a finding
 
 
 def record_text(row: AuditRow) -> str:
-    if not row.record_type:
-        return ""
-    return f"{row.record_type} {row.record_id}" if row.record_id is not None else row.record_type
+    """``course plan 232``: the record's kind in words and its number."""
+    return record_words(row.record_type, row.record_id)
 
 
 class AuditTableModel(QAbstractTableModel):
@@ -87,7 +89,7 @@ class AuditTableModel(QAbstractTableModel):
             str(row.id),
             local_time(row.utc),
             row.who,
-            row.action,
+            action_words(row.action),
             record_text(row),
             self.client_text(row.client_id),
             self.chain_state(row),
@@ -135,6 +137,8 @@ class AuditTableModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
             return None
         row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == ACTION:
+            return f"{action_words(row.action)} (as kept in the trail: {row.action})"
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self.cells(row)[index.column()]
         state = self.chain_state(row)

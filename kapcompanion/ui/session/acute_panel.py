@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core import esketamine as esk
+from kapcompanion.core import wording
 from kapcompanion.core.models import EventKind, SessionEvent
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.session.alert import ReasonDialog
@@ -133,7 +134,7 @@ class AcutePanel(QFrame):
             return
         e = scores[-1]
         score = e.payload.get("moaas")
-        at = f"{e.utc.astimezone():%H:%M}"
+        at = wording.time_of_day(e.utc.astimezone())
         text = esk.moaas_text(score) if isinstance(score, int) else "?"
         self.last.setText(f"Last: MOAA/S {score} at {at}")
         self.last.setToolTip(text)

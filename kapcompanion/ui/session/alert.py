@@ -122,6 +122,7 @@ class AlertBanner(QFrame):
         words.addWidget(self.detail)
         words.addWidget(self.recheck)
         row = QHBoxLayout(self)
+        row.setContentsMargins(10, 4, 10, 4)  # the session screen is short of height
         row.addLayout(words, 1)
         row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignVCenter)
         controller.alert_changed.connect(self.refresh)
@@ -150,7 +151,7 @@ class AlertBanner(QFrame):
         self._tick()
 
     def _tick(self) -> None:
-        if not self.isVisible():
+        if self.isHidden():  # (isVisible is False until the screen is shown)
             return
         left = self.controller.recheck_in_s()
         if not self.controller.open_alert():
@@ -163,7 +164,7 @@ class AlertBanner(QFrame):
             )
         else:
             self.recheck.setText(
-                f"Recheck vitals now (due {minutes_seconds(-left)} ago). "
+                f"Recheck vitals now ({minutes_seconds(-left)} overdue). "
                 "Stays until acknowledged with a note."
             )
 

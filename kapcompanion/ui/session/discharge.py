@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.discharge import ALDRETE_CRITERIA, ALDRETE_PASS, Discharge
 from kapcompanion.services import documents as document_service
 from kapcompanion.services.session import discharge_draft_key
@@ -44,6 +45,7 @@ from kapcompanion.ui.session.vitals_panel import reading_text
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.conflict_banner import ConflictBanner
 from kapcompanion.ui.widgets.fit import fit_to_screen
+from kapcompanion.ui.widgets.form_keys import install_form_keys
 
 CHECKS = (
     ("alert_oriented", "&Alert and oriented"),
@@ -217,6 +219,11 @@ class DischargeDialog(QDialog):
         self.ticker.start()
         fit_to_screen(self, 760, 660)
         self.checks["alert_oriented"].setFocus()
+        # the form is a draft kept as it changes: Ctrl+S keeps it now, Ctrl+Enter ends the
+        # session (as the End button), Escape leaves the draft for later
+        self.keys = install_form_keys(
+            self, save=self.save_draft, confirm=self.finish, modified=lambda: False
+        )
 
     # ------------------------------------------------------------------ helpers
     def _vitals_hint(self) -> str:
@@ -302,7 +309,7 @@ class DischargeDialog(QDialog):
             return
         minutes = int((runner.clock.now() - dose).total_seconds() // 60)
         left = runner.monitoring_left_s()
-        text = f"{minutes} min since the first device ({dose.astimezone():%H:%M})"
+        text = f"{minutes} min since the first device ({wording.time_of_day(dose.astimezone())})"
         if left > 0:
             text += f"; the label asks for {int(-(-left // 60))} min more"
         self.monitoring.setText(text + ".")

@@ -244,6 +244,7 @@ class EntryCard(QFrame):
         # the whole width: a refusal can be two sentences
         layout.addWidget(self.message)
         layout.addLayout(buttons)
+        layout.addStretch(1)  # the form at the top of its place, however tall that is
         for keys, slot in (("Esc", self.cancel), ("Return", self.submit), ("Enter", self.submit)):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -515,7 +516,7 @@ class EventsPanel(QWidget):
             button = QPushButton(f"{spec.label}  [{spec.key}]", self)
             button.setAccessibleName(spec.label)
             button.setToolTip(f"{spec.label} (key {spec.key})")
-            button.setMinimumHeight(34)
+            button.setMinimumHeight(30)
             button.clicked.connect(lambda _=False, k=spec.kind: self.begin(k))
             grid.addWidget(button, index // 2, index % 2)
             self.buttons[spec.kind] = button
@@ -524,6 +525,8 @@ class EventsPanel(QWidget):
         card_page = QScrollArea(self)
         card_page.setWidgetResizable(True)
         card_page.setFrameShape(QFrame.Shape.NoFrame)
+        # down only: a form scrolled sideways opened on "istress" and cut its refusal
+        card_page.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         card_page.setWidget(self.card)
         # the card takes the buttons' place while open (they are not needed meanwhile)
         self.top = QStackedWidget(self)
@@ -538,6 +541,8 @@ class EventsPanel(QWidget):
         self.timeline = QListWidget(self)
         self.timeline.setAccessibleName("Session timeline")
         self.timeline.setWordWrap(True)
+        # at least six lines of the timeline, even with an entry card open (the body scrolls)
+        self.timeline.setMinimumHeight(self.fontMetrics().lineSpacing() * 6 + 8)
         timeline_label.setBuddy(self.timeline)
         self.card.cancelled.connect(self.timeline.setFocus)
         self._events: dict[int | None, SessionEvent] = {}
@@ -546,6 +551,7 @@ class EventsPanel(QWidget):
         self.correct_button.clicked.connect(self.correct_selected)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
         layout.addWidget(heading)
         layout.addWidget(self.top)
         row = QHBoxLayout()

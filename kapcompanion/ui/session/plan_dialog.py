@@ -22,7 +22,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QDateTime, Qt, QTime, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -78,6 +77,8 @@ from kapcompanion.services.session import plan_session
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.fit import fit_to_screen
+from kapcompanion.ui.widgets.form_keys import changed_since_now, install_form_keys
 from kapcompanion.ui.widgets.measure_field import WeightField
 
 PHASE_ORDER = (
@@ -288,12 +289,23 @@ class PlanDialog(QDialog):
         )
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
 
+        # the form scrolls when the screen is short (1366x768 at 150 %); the message, the
+        # reason and the buttons stay below it, always in sight
+        body = QWidget(self)
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addLayout(form)
+        body_layout.addWidget(phases_box)
+        body_layout.addLayout(vitals_row)
+        body_layout.addStretch(1)
+        self.body = QScrollArea(self)
+        self.body.setWidget(body)
+        self.body.setWidgetResizable(True)
+        self.body.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.body.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(phases_box)
-        layout.addLayout(vitals_row)
+        layout.addWidget(self.body, 1)
         layout.addWidget(self.message_area)
         layout.addLayout(reason_row)
         layout.addWidget(self.buttons)
@@ -317,6 +329,11 @@ class PlanDialog(QDialog):
         self._set_mode_format()
         self._refresh()
         self.route.setFocus()
+        body.adjustSize()
+        want = body.sizeHint()
+        fit_to_screen(self, max(640, want.width() + 40), want.height() + 260)
+        # Ctrl+S saves, Ctrl+Enter too (also from the reason); Escape asks before discarding
+        self.keys = install_form_keys(self, save=self.save, modified=changed_since_now(self))
 
     # ------------------------------------------------------------------ filling
     def _record_weight(self) -> Weight | None:

@@ -13,18 +13,20 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QDialog,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -148,6 +150,24 @@ class PreStartCard(QFrame):
         set_role(self.music, "warning" if plan.flagged or plan.problems else "hint")
 
 
+class _Body(QWidget):
+    """The scrolling part of the session screen. When wide it scrolls only below its minimum
+    size: the layout's height-for-width (wrapped lines measured narrower than they get) would
+    make it scroll at 1366x768 where everything fits. When narrow it is as tall as its wrapped
+    lines need, and scrolls."""
+
+    wide = True
+
+    def hasHeightForWidth(self) -> bool:
+        return not self.wide
+
+    def heightForWidth(self, width: int) -> int:
+        layout = self.layout()
+        if self.wide or layout is None:
+            return -1  # (QScrollArea asks the layout, then this)
+        return max(layout.totalHeightForWidth(width), self.minimumSizeHint().height())
+
+
 class SessionScreen(QWidget):
     leave_requested = Signal()
 
@@ -166,10 +186,14 @@ class SessionScreen(QWidget):
         self.header.setAccessibleName("Session")
         self.plan_line = QLabel(plan_summary(runner.plan) if runner.session.plan else "", self)
         set_role(self.plan_line, "hint")
+        self.plan_line.setWordWrap(True)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.header)
+        title_row.addSpacing(12)
+        title_row.addWidget(self.plan_line, 1, Qt.AlignmentFlag.AlignVCenter)
         top = QVBoxLayout()
         top.setSpacing(0)
-        top.addWidget(self.header)
-        top.addWidget(self.plan_line)
+        top.addLayout(title_row)
         # the client's safety flags and a screening override stay in sight during the session
         self.flags = SafetyFlagBanner(ctx, runner.client_id, self, compact=True)
         top.addWidget(self.flags)
@@ -211,59 +235,61 @@ class SessionScreen(QWidget):
         self.end_button = QPushButton("End session… (Alt+E)", self)
         self.end_button.setAccessibleName("End the session: discharge and debrief")
         for button in (self.start_button, self.dose_button, self.next_button, self.end_button):
-            button.setMinimumHeight(40)
+            button.setMinimumHeight(34)
         self.start_button.clicked.connect(self.start)
         self.dose_button.clicked.connect(self.give_dose)
         self.next_button.clicked.connect(self.advance)
         self.extend_button.clicked.connect(self.extend)
         self.end_button.clicked.connect(self.open_discharge)
-        controls = QHBoxLayout()
-        for w in (self.start_button, self.dose_button, self.next_button, self.extend_button):
-            controls.addWidget(w, 1)
-        controls.addWidget(self.extend_minutes)
-        ending = QHBoxLayout()
+        # the clock and the phase controls never scroll: a row above the scrolling body
+        controls = QGridLayout()
+        controls.setContentsMargins(0, 0, 0, 0)
+        controls.addWidget(self.start_button, 0, 0, 1, 2)
+        controls.addWidget(self.dose_button, 1, 0, 1, 2)
+        controls.addWidget(self.next_button, 2, 0, 1, 2)
+        controls.addWidget(self.extend_button, 3, 0)
+        controls.addWidget(self.extend_minutes, 3, 1)
         # esketamine: a booster in devices of 28 mg through the extra-dose limits (issue 16)
         self.booster_button = QPushButton("Booster device…", self)
         self.booster_button.setAccessibleName("Record an esketamine booster in devices of 28 mg")
         self.booster_button.clicked.connect(self.open_booster)
         self.booster_button.setVisible(False)
-        ending.addWidget(self.booster_button)
-        ending.addStretch(1)
-        ending.addWidget(self.end_button)
+        controls.addWidget(self.booster_button, 4, 0, 1, 2)
+        controls.addWidget(self.end_button, 5, 0, 1, 2)
+        controls.setRowStretch(6, 1)
+        self.fixed = QWidget(self)
+        fixed = QHBoxLayout(self.fixed)
+        fixed.setContentsMargins(0, 0, 0, 0)
+        fixed.addWidget(self.stack, 1)
+        fixed.addLayout(controls)
 
-        left = QVBoxLayout()
-        left.addWidget(self.stack, 3)
-        left.addLayout(controls)
-        left.addLayout(ending)
         # acute-effect checks (issue 16): esketamine sessions, or every session if the clinic
         # asks; the keys 5-0 record a MOAA/S score, I and R move to dissociation and breathing
         self.acute: AcutePanel | None = None
         if controller.checks_reminded:
             self.acute = AcutePanel(controller, self)
             self.acute.notice.connect(self.say)
-            left.addWidget(self.acute)
         if controller.esketamine:
             self.dose_button.setText("Mark the first device given (Ctrl+D)")
             self.dose_button.setAccessibleName("Mark the first esketamine device given")
         self.player: MiniPlayer | None = None
         if controller.bridge is not None:
             self.player = MiniPlayer(controller.bridge, self)
-            left.addWidget(self.player, 1)
         self.vitals = VitalsPanel(controller, self)
         self.events = EventsPanel(controller, self)
         self.events.notice.connect(self.say)
-        body = QWidget(self)
-        columns = QHBoxLayout(body)
-        columns.setContentsMargins(0, 0, 0, 0)
-        columns.addLayout(left, 5)
-        columns.addWidget(self.vitals, 3)
-        columns.addWidget(self.events, 4)
-        # at 1366x768 everything fits; on a smaller screen (or 200 % scaling) it scrolls
-        # rather than squeezing text out of sight
+        body = _Body(self)
+        self.columns = QGridLayout(body)
+        self.columns.setContentsMargins(0, 0, 0, 0)
+        self._wide: bool | None = None
+        # at 1366x768 everything fits; on a smaller screen (or 150 % scaling) the body scrolls
+        # down, never sideways, and the clock row above it stays put
         self.body = QScrollArea(self)
         self.body.setWidgetResizable(True)
         self.body.setFrameShape(QFrame.Shape.NoFrame)
+        self.body.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.body.setWidget(body)
+        self._arrange(True)
 
         self.notice = QLabel(self)
         self.notice.setAccessibleName("Last message")
@@ -281,7 +307,10 @@ class SessionScreen(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
+        self.outer = layout
+        layout.setSpacing(4)
         layout.addLayout(top)
+        layout.addWidget(self.fixed)
         layout.addWidget(self.body, 1)
         layout.addLayout(bottom)
 
@@ -324,6 +353,56 @@ class SessionScreen(QWidget):
         self._shortcuts.append(shortcut)
         return shortcut
 
+    #: below this width (1366 px at 150 %, 1024 px at 100 %) vitals and music share a column
+    WIDE = 1100
+
+    def _arrange(self, wide: bool) -> None:
+        """Three columns (music, vitals, events) when wide; two (vitals over music, events)
+        when narrow, so nothing needs a sideways scroll."""
+        if wide == self._wide:
+            return
+        self._wide = wide
+        body = self.body.widget()
+        if isinstance(body, _Body):
+            body.wide = wide
+        grid = self.columns
+        parts: list[QWidget] = [self.vitals, self.events]
+        parts += [w for w in (self.player, self.acute) if w is not None]
+        for part in parts:
+            grid.removeWidget(part)
+        for column in range(3):
+            grid.setColumnStretch(column, 0)
+        for row in range(4):
+            grid.setRowStretch(row, 0)
+        if wide:
+            # the wide left column holds the music and, under it, the vitals chart
+            left: list[QWidget] = [w for w in (self.player, self.acute) if w is not None]
+            self.vitals.column.removeWidget(self.vitals.chart)
+            left.append(self.vitals.chart)
+            for row, w in enumerate(left):
+                grid.addWidget(w, row, 0)
+            rows = len(left)
+            grid.addWidget(self.vitals, 0, 1, rows, 1)
+            grid.addWidget(self.events, 0, 2, rows, 1)
+            grid.setRowStretch(rows - 1, 1)  # the chart takes what the music leaves
+            for column, stretch in enumerate((5, 3, 4)):
+                grid.setColumnStretch(column, stretch)
+        else:
+            grid.removeWidget(self.vitals.chart)
+            self.vitals.keep_chart()
+            stacked: list[QWidget] = [self.vitals]
+            stacked += [w for w in (self.acute, self.player) if w is not None]
+            for row, w in enumerate(stacked):
+                grid.addWidget(w, row, 0)
+            grid.addWidget(self.events, 0, 1, len(stacked), 1)
+            grid.setColumnStretch(0, 1)
+            grid.setColumnStretch(1, 1)
+            grid.setRowStretch(0, 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange(event.size().width() >= self.WIDE)
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         focused = QApplication.focusWidget()
@@ -338,6 +417,12 @@ class SessionScreen(QWidget):
         self.header.setText(f"{ctl.label} · session {session.number}")
         started = status is not SessionStatus.PLANNED
         self.stack.setCurrentWidget(self.clock if started else self.prestart_page)
+        # the row above the body is as tall as its current page (the card before the start,
+        # the clock after it); the body takes the rest
+        for page, current in ((self.prestart_page, not started), (self.clock, started)):
+            policy = QSizePolicy.Policy.Preferred if current else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(QSizePolicy.Policy.Preferred, policy)
+        self.stack.updateGeometry()
         self.start_button.setVisible(not started)
         for shortcut in self.start_keys:  # the entry card uses Enter once the session runs
             shortcut.setEnabled(not started)

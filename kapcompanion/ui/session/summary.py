@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
+from kapcompanion.core import wording
 from kapcompanion.core.clock import PhaseChange, PhaseKind, PlannedPhase, format_offset, timeline
 from kapcompanion.core.discharge import ALDRETE_CRITERIA, Discharge, aldrete_total
 from kapcompanion.core.dose import DosePlan
@@ -31,7 +32,7 @@ def local(dt: datetime | None) -> str:
     if dt is None:
         return "—"
     here = dt.astimezone()
-    return f"{here:%Y-%m-%d %H:%M:%S} {here.tzname() or ''}".rstrip()
+    return f"{wording.date_time(here)} {here.tzname() or ''}".rstrip()
 
 
 def _parse(value: Any) -> datetime | None:

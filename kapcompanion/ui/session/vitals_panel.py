@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -102,17 +102,30 @@ class VitalsPanel(QWidget):
         self.error.setAccessibleName("Vitals message")
         set_role(self.error, "error")
         self.error.hide()
-        form = QFormLayout()
+        # the three fields side by side, each with its unit above: short enough that the
+        # readings and the chart stay in sight at 1366x768
         # no mnemonics (Alt+B, H and V are taken): V jumps to BP, Tab moves, Enter records
-        form.addRow("BP (mmHg)", self.bp)
-        form.addRow("HR (bpm)", self.hr)
-        form.addRow("SpO2 (%)", self.spo2)
+        form = QGridLayout()
+        form.setVerticalSpacing(2)
+        for column, (text, edit) in enumerate(
+            (("BP (mmHg)", self.bp), ("HR (bpm)", self.hr), ("SpO2 (%)", self.spo2))
+        ):
+            label = QLabel(text, self)
+            label.setBuddy(edit)
+            edit.setMinimumWidth(60)
+            form.addWidget(label, 0, column)
+            form.addWidget(edit, 1, column)
+            form.setColumnStretch(column, 4 if edit is self.bp else 3)
         self.list = QListWidget(self)
         self.list.setAccessibleName("Vitals readings")
         self.list.setWordWrap(True)
+        # a few readings stay readable; when the room is short the body scrolls instead
+        self.list.setMinimumHeight(self.fontMetrics().lineSpacing() * 4 + 8)
         self.chart = VitalsChart(self)
         layout = QVBoxLayout(self)
+        self.column = layout  # the session screen may lend the chart to a wider column
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
         layout.addWidget(heading)
         layout.addWidget(self.reminder)
         layout.addLayout(form)
@@ -129,6 +142,14 @@ class VitalsPanel(QWidget):
         controller.reminder_changed.connect(self._reminder_changed)
         self.reload()
         self.refresh_reminder()
+
+    def hasHeightForWidth(self) -> bool:
+        return False  # its minimum keeps the readings and the chart whole (never squeezed)
+
+    def keep_chart(self) -> None:
+        """Take the chart back below the readings (after the screen lent it elsewhere)."""
+        if self.column.indexOf(self.chart) < 0:
+            self.column.addWidget(self.chart, 3)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

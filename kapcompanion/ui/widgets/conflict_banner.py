@@ -14,6 +14,7 @@ from datetime import datetime
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from kapcompanion.core import wording
 from kapcompanion.services.documents import StaleRevision
 from kapcompanion.ui.theme import set_role
 
@@ -30,7 +31,7 @@ TIPS = {
 
 def changed_at(exc: StaleRevision) -> str:
     when: datetime = exc.changed_at
-    return f"{when.astimezone():%H:%M}"
+    return wording.time_of_day(when.astimezone())
 
 
 class ConflictBanner(QFrame):

@@ -82,12 +82,13 @@ class DuePanel(QFrame):
             self.measures.setText("Questionnaires due:<br>" + "<br>".join(lines))
         else:
             self.measures.setText("No questionnaires due.")
-        appt = next_appointment(load_plan(plan_document(repos, self.client_id)))
+        sessions = repos.sessions.for_client(self.client_id)
+        appt = next_appointment(load_plan(plan_document(repos, self.client_id)), sessions=sessions)
         if appt is not None:
             when_text = wording.appointment(appt.when.astimezone())
             self.next.setText(f"Next: {describe(appt)}, {when_text}")
         else:
-            session = next_planned_session(repos.sessions.for_client(self.client_id))
+            session = next_planned_session(sessions)
             when = session.planned_for if session is not None else None
             if session is not None and when is not None and when > datetime.now().astimezone():
                 when_text = wording.appointment(when.astimezone())

@@ -19,7 +19,20 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDoubleSpinBox,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QSpinBox,
+    QTextEdit,
+    QWidget,
+)
 
 DISCARD_TITLE = "Discard the changes?"
 DISCARD_TEXT = "This form has changes that are not saved. Discard them and close?"
@@ -106,3 +119,30 @@ def install_form_keys(
     ask: Callable[[QWidget], bool] = ask_discard,
 ) -> FormKeys:
     return FormKeys(dialog, save=save, confirm=confirm, modified=modified, ask=ask)
+
+
+def form_state(dialog: QWidget) -> tuple[object, ...]:
+    """What the user can change in ``dialog``: every text, choice, tick and number."""
+    state: list[object] = []
+    for widget in dialog.findChildren(QWidget):
+        if isinstance(widget, QLineEdit):
+            if not isinstance(widget.parent(), QAbstractSpinBox | QComboBox):  # (their own)
+                state.append(widget.text())
+        elif isinstance(widget, QPlainTextEdit | QTextEdit):
+            state.append(widget.toPlainText())
+        elif isinstance(widget, QComboBox):
+            state.append((widget.currentIndex(), widget.currentText()))
+        elif isinstance(widget, QAbstractButton) and widget.isCheckable():
+            state.append(widget.isChecked())
+        elif isinstance(widget, QSpinBox | QDoubleSpinBox):
+            state.append(widget.value())
+        elif isinstance(widget, QDateTimeEdit):
+            state.append(widget.dateTime().toString(Qt.DateFormat.ISODate))
+    return tuple(state)
+
+
+def changed_since_now(dialog: QWidget) -> Callable[[], bool]:
+    """A ``modified`` for :func:`install_form_keys`: has anything changed since this call?
+    (Call it when the form is filled, before the user types.)"""
+    initial = form_state(dialog)
+    return lambda: form_state(dialog) != initial

@@ -96,6 +96,14 @@ class _MeasureField(QWidget, Generic[V]):
         self.group.buttonClicked.connect(self._unit_clicked)
         self._show()
 
+    def _hint(self, short: str, whole: str) -> None:
+        """A placeholder short enough to show whole in the field (it was cut as "5 …" at
+        150 %); the whole example in the tooltip."""
+        self.edit.setPlaceholderText(short)
+        self.edit.setToolTip(whole)
+        room = self.fontMetrics().horizontalAdvance(short) + 24
+        self.edit.setMinimumWidth(max(self.edit.minimumWidth(), room))
+
     def add_to_row(self, widget: QWidget) -> None:
         """Put ``widget`` (say, "Use the record's weight") after the unit buttons, so the
         note below has the whole width."""
@@ -186,7 +194,7 @@ class _MeasureField(QWidget, Generic[V]):
 class WeightField(_MeasureField[Weight]):
     def __init__(self, parent: QWidget | None = None, what: str = "weight") -> None:
         super().__init__(what, ("kg", "lb"), parse_weight, parent)
-        self.edit.setPlaceholderText("e.g. 68 kg or 150 lb")
+        self._hint("e.g. 68 kg", "e.g. 68 kg or 150 lb; a bare number is in the unit chosen")
 
     def _number_in(self, value: Weight, unit: str) -> float:
         return float(value.in_unit(unit))
@@ -201,7 +209,7 @@ class WeightField(_MeasureField[Weight]):
 class HeightField(_MeasureField[Height]):
     def __init__(self, parent: QWidget | None = None, what: str = "height") -> None:
         super().__init__(what, ("cm", "in"), parse_height, parent)
-        self.edit.setPlaceholderText("e.g. 170 cm or 5 ft 7 in")
+        self._hint("e.g. 170 cm", "e.g. 170 cm or 5 ft 7 in; a bare number is in the unit chosen")
 
     def _number_in(self, value: Height, unit: str) -> float:
         return float(value.inches()) if HeightUnit(unit) is HeightUnit.IN else value.cm

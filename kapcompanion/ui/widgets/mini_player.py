@@ -157,6 +157,8 @@ class MiniPlayer(QWidget):
             self.artist_label.setText(status.artist)
             self.playlist_label.setText(_playlist_text(status))
             self.message_label.setText(_STATE_TEXT.get(status.state, ""))
+        for label in (self.artist_label, self.playlist_label, self.message_label):
+            label.setHidden(not label.text())  # no blank lines where there is nothing to say
         running = status.state in (PlayerState.PLAYING, PlayerState.ENDING)
         self.pause_button.setText("Pause" if running else "Play")
         for control in (self.pause_button, self.next_button, self.volume_slider):
@@ -170,6 +172,7 @@ class MiniPlayer(QWidget):
     @Slot(str)
     def _show_problem(self, message: str) -> None:
         self.message_label.setText(message)
+        self.message_label.setHidden(not message)
 
 
 def _playlist_text(status: PlayerStatus) -> str:

@@ -11,6 +11,8 @@ the client), so every banner, the overview and the client list follow at once.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core import wording
+from kapcompanion.core.measures import load_instruments
 from kapcompanion.core.models import FlagKind, SafetyFlag, StoredDocument
 from kapcompanion.services import flags as flag_service
 from kapcompanion.services import measures as measure_service
@@ -43,6 +46,28 @@ def flag_title(flag: SafetyFlag) -> str:
 
 def has_safety_plan_since(ctx: AppContext, flag: SafetyFlag) -> bool:
     return flag_service.has_safety_plan_since(ctx.repos, flag)
+
+
+def source_date(ctx: AppContext, flag: SafetyFlag) -> datetime | None:
+    """When the answer behind a questionnaire's flag was given (the response's date, which
+    may be days before it was entered); None for a flag from elsewhere."""
+    ids = {i for i, inst in load_instruments().items() if inst.short_name == flag.source}
+    if not ids:
+        return None
+    latest = flag.raised_utc + timedelta(seconds=5)  # saved in the flag's own transaction
+    best: StoredDocument | None = None
+    for doc in ctx.repos.documents.find("measure", client_id=flag.client_id):
+        created = doc.created_utc
+        if created is None or created > latest or doc.data.get("instrument_id") not in ids:
+            continue
+        if best is None or (best.created_utc is not None and created > best.created_utc):
+            best = doc
+    if best is None:
+        return None
+    try:
+        return datetime.fromisoformat(str(best.data.get("taken_on")))
+    except ValueError:
+        return None
 
 
 def save_safety_plan(
@@ -219,9 +244,13 @@ class SafetyFlagBanner(QWidget):
         line = QHBoxLayout(row)
         line.setContentsMargins(0, 0, 0, 0)
         raised = flag.raised_utc.astimezone()
+        answered = source_date(self.ctx, flag)
+        when = wording.short_date(answered if answered is not None else raised)
+        if answered is not None and wording.short_date(raised) != when:
+            when += f"; flagged {wording.short_date(raised)}"
         text = (
             f"⚠ {flag_title(flag)}: {flag.reason or 'see the record'} "
-            f"(from {flag.source or 'the record'}, {wording.short_date(raised)})"
+            f"(from {flag.source or 'the record'}, {when})"
         )
         needs_plan = flag.kind is FlagKind.SUICIDE_RISK and not has_safety_plan_since(
             self.ctx, flag

@@ -18,6 +18,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
+from kapcompanion.core import wording
 from kapcompanion.core.measures import Instrument, MeasureResponse
 from kapcompanion.ui.theme import Theme, current_theme
 
@@ -206,7 +207,7 @@ class ScoreChart(QWidget):
             p.drawLine(QPointF(tx, plot.bottom()), QPointF(tx, plot.bottom() + 4))
             p.setPen(QColor(t.muted))
             box = QRectF(tx - label_w / 2, plot.bottom() + 6, label_w, fm.height())
-            p.drawText(box, Qt.AlignmentFlag.AlignCenter, f"{d.day} {d:%b}")
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter, wording.chart_day(d))
             day += step
 
     def _sessions(self, p: QPainter, t: Theme, fm: QFontMetricsF, f: _Frame) -> None:
