@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QDate, QModelIndex, QObject, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QDate, QModelIndex, QObject, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -221,7 +221,7 @@ class AuditView(QDialog):
         ):
             signal.connect(self.reload)
         ctx.signals.about_to_lock.connect(self.close)
-        fit_to_screen(self, 1100, 640)
+        fit_to_screen(self, 1300, 680)
         self.reload()
         self.verify()
 
@@ -305,7 +305,8 @@ class AuditView(QDialog):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._fit_columns()
+        # the table gets its new width from the layout after this event: fit after it
+        QTimer.singleShot(0, self._fit_columns)
 
     def _show_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
         rows = self.model.rows
