@@ -244,3 +244,23 @@ def test_client_dialog_keeps_a_dated_weight_and_height(qtbot: QtBot, unlocked: M
     assert client.weight.measured_on == date(2026, 11, 20)
     assert client.height is not None and client.height.cm == 170.2
     assert "68.0 kg (150 lb) on 20/11/2026" in ws.record.summary.text()  # en_GB short date
+
+
+def test_a_weight_set_or_pasted_is_read_at_once(qtbot: QtBot) -> None:
+    """Text that reaches the field without typing (paste, set by code) is read like typed
+    text: the meaning shown under the field is never the previous number's."""
+    from kapcompanion.ui.widgets.measure_field import WeightField
+
+    field = WeightField()
+    qtbot.addWidget(field)
+    field.edit.setText("93")
+    first = field.value()
+    assert first is not None and first.kg == 93.0
+    field.edit.setText("68")
+    second = field.value()
+    assert second is not None and second.kg == 68.0
+    assert "68.0 kg" in field.note.text() and "93" not in field.note.text()
+    field.buttons["lb"].click()  # the field's own rewrite of the number keeps the weight
+    third = field.value()
+    assert third is not None and abs(third.kg - 68.0) < 0.1
+    assert field.edit.text() == "149.9"

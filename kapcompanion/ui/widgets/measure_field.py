@@ -92,7 +92,11 @@ class _MeasureField(QWidget, Generic[V]):
         col.addLayout(row)
         col.addWidget(self.note)
         self.setFocusProxy(self.edit)
-        self.edit.textEdited.connect(self._typed)
+        # every change of the text is read, typed or not (a pasted or programmatically set
+        # number must never show beside the meaning of the previous one); the field's own
+        # rewrites (a unit switch, set_value) are not re-read
+        self._rewriting = False
+        self.edit.textChanged.connect(self._text_changed)
         self.group.buttonClicked.connect(self._unit_clicked)
         self._show()
 
@@ -131,11 +135,11 @@ class _MeasureField(QWidget, Generic[V]):
         self._value = self._origin = value
         self._problem = ""
         if value is None:
-            self.edit.clear()
+            self._rewrite("")
         else:
             unit = str(value.unit)
             self.buttons[unit].setChecked(True)
-            self.edit.setText(number_text(self._number_in(value, unit), 1))
+            self._rewrite(number_text(self._number_in(value, unit), 1))
         self._show()
         self.changed.emit()
 
@@ -146,6 +150,17 @@ class _MeasureField(QWidget, Generic[V]):
         raise NotImplementedError
 
     # ------------------------------------------------------------------ events
+    def _rewrite(self, text: str) -> None:
+        self._rewriting = True
+        try:
+            self.edit.setText(text)
+        finally:
+            self._rewriting = False
+
+    def _text_changed(self, text: str) -> None:
+        if not self._rewriting:
+            self._typed(text)
+
     def _typed(self, text: str) -> None:
         if not text.strip():
             self._value = self._origin = None
@@ -169,7 +184,7 @@ class _MeasureField(QWidget, Generic[V]):
                 self._value = origin
             else:
                 self._value = self._convert(self._value, unit)
-            self.edit.setText(number_text(self._number_in(self._value, unit), 1))
+            self._rewrite(number_text(self._number_in(self._value, unit), 1))
         elif self._value is None and self.edit.text().strip():
             self._typed(self.edit.text())
             return
