@@ -81,7 +81,7 @@ class NewPlanDialog(QDialog):
         self.on_create = create
         self.start = QDateEdit(qdate(next_monday()))
         self.start.setCalendarPopup(True)
-        self.start.setDisplayFormat("ddd yyyy-MM-dd")
+        self.start.setDisplayFormat(f"ddd {wording.qt_date_format()}")
         self.start.setAccessibleName("First dosing day")
         self.per_week = QSpinBox()
         self.per_week.setRange(1, 7)
@@ -212,7 +212,7 @@ class MoveDialog(QDialog):
         when = appt.when.astimezone()
         self.when = QDateTimeEdit(QDateTime(qdate(when.date()), QTime(when.hour, when.minute)))
         self.when.setCalendarPopup(True)
-        self.when.setDisplayFormat("ddd yyyy-MM-dd HH:mm")
+        self.when.setDisplayFormat(f"ddd {wording.qt_date_format()} HH:mm")
         self.when.setAccessibleName("New date and time")
         self.note = QLineEdit(appt.note)
         self.note.setAccessibleName("Why it moved (optional)")

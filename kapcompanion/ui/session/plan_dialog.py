@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core import esketamine as esk
+from kapcompanion.core import wording
 from kapcompanion.core.clock import PhaseKind, PlannedPhase
 from kapcompanion.core.dose import (
     USUAL_RANGES,
@@ -194,7 +195,7 @@ class PlanDialog(QDialog):
         self.when_on = QCheckBox("Planned &for", self)
         self.when = QDateTimeEdit(self)
         self.when.setCalendarPopup(True)
-        self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.when.setDisplayFormat(f"{wording.qt_date_format()} HH:mm")
         tomorrow = QDateTime.currentDateTime().addDays(1)
         tomorrow.setTime(QTime(10, 0))
         self.when.setDateTime(tomorrow)
