@@ -109,6 +109,9 @@ class MeasuresSection(QWidget):
         self.words.setWordWrap(True)
         self.words.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.words.setAccessibleName("Progress in words")
+        # a wrapped label's height is not part of the section's minimum: keep room for the
+        # three lines the summary takes at 1366x768, so it never draws over the chart's axis
+        self.words.setMinimumHeight(self.words.fontMetrics().lineSpacing() * 3 + 6)
         box = QVBoxLayout(page)
         box.addLayout(pick)
         box.addWidget(self.chart, 1)
