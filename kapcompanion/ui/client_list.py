@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from kapcompanion.core.models import ClientStatus
 from kapcompanion.ui.context import AppContext
+from kapcompanion.ui.menus import key_of, tooltip
 from kapcompanion.ui.models.client_table import (
     SORT_NAME,
     SORT_NEXT_SESSION,
@@ -65,7 +66,7 @@ class ClientListPanel(QWidget):
 
         self.search = _SearchField(self)
         self.search.setPlaceholderText("Search name, pseudonym, indication")
-        self.search.setToolTip("Search as you type (Ctrl+F); Down moves into the list")
+        self.search.setToolTip(f"Search as you type ({key_of('find')}); Down moves into the list")
         self.search.setAccessibleName("Search clients")
         self.search.setClearButtonEnabled(True)
         self.active_only = QCheckBox("&Active course only", self)
@@ -78,7 +79,7 @@ class ClientListPanel(QWidget):
         self.sort.addItem("Sort by next session", SORT_NEXT_SESSION)
         self.new_button = QPushButton("&New client", self)
         self.new_button.setAccessibleName("New client")
-        self.new_button.setToolTip("Add a client (Ctrl+N)")
+        self.new_button.setToolTip(tooltip("new"))
         self.new_button.clicked.connect(self.new_client_requested)
 
         self.table = QTableView(self)
@@ -226,7 +227,7 @@ class ClientListPanel(QWidget):
             self.empty.body.setText(
                 "Clients you add appear here, with their indication and next session."
             )
-            self.empty.how.setText("Add the first with New client (Ctrl+N).")
+            self.empty.how.setText(f"Add the first with New client ({key_of('new')}).")
         self.empty.how.show()
         self.stack.setCurrentWidget(self.empty)
 

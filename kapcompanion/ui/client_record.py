@@ -38,6 +38,7 @@ from kapcompanion.core import wording
 from kapcompanion.core.intake import indication_label
 from kapcompanion.core.models import Client, ClientStatus
 from kapcompanion.ui.context import AppContext
+from kapcompanion.ui.menus import key_of, tooltip
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.safety_flag_banner import SafetyFlagBanner
 from kapcompanion.ui.widgets.section_bar import SectionBar
@@ -79,7 +80,7 @@ STANDARD_SECTIONS: tuple[tuple[str, str, str, str], ...] = (
         "overview",
         "Overview",
         "The client's details, contacts, escort and courses.",
-        "Edit the details with Edit client (Ctrl+E).",
+        f"Edit the details with Edit client ({key_of('edit')}).",
     ),
     (
         "screening",
@@ -248,7 +249,7 @@ class ClientRecord(QWidget):
         set_role(self.summary, "hint")
         self.edit_button = QPushButton("&Edit client")
         self.edit_button.setAccessibleName("Edit client")
-        self.edit_button.setToolTip("Edit this client's details (Ctrl+E)")
+        self.edit_button.setToolTip(tooltip("edit"))
         self.archive_button = QPushButton()
         self.delete_button = QPushButton("Delete…")
         self.delete_button.setAccessibleName("Delete client permanently")

@@ -248,6 +248,11 @@ def action(key: str) -> Action:
     raise KeyError(key)
 
 
+def key_of(key: str) -> str:
+    """The shortcut of action ``key`` as the F1 table writes it (e.g. "Ctrl+F")."""
+    return action(key).shortcut or ""
+
+
 def tooltip(key: str) -> str:
     """The tooltip of action ``key`` with its shortcut, for buttons that do the same thing."""
     return action(key).tooltip

@@ -15,6 +15,7 @@ from kapcompanion.ui.client_dialog import ClientDialog, DeleteClientDialog
 from kapcompanion.ui.client_list import ClientListPanel
 from kapcompanion.ui.client_record import ClientRecord, SectionRegistry
 from kapcompanion.ui.context import AppContext
+from kapcompanion.ui.menus import key_of
 from kapcompanion.ui.widgets.status import EmptyState
 
 
@@ -37,7 +38,7 @@ class Workspace(QWidget):
             "No client open",
             "Choose a client in the list to see their record: overview, screening and intake, "
             "sessions, integration, measures and documents.",
-            "Search with Ctrl+F, open with Enter, or add a client with Ctrl+N.",
+            f"Search with {key_of('find')}, open with Enter, or add a client with {key_of('new')}.",
         )
         self.right = QStackedWidget(self)
         self.right.addWidget(self.nothing)
