@@ -339,9 +339,7 @@ class ConsentScreen(QDialog):
         label = witness_form.labelForField(self.witness.choice)
         if isinstance(label, QLabel):
             label.setText("Wi&tness (a practice member):")
-        label = witness_form.labelForField(self.witness.pin)
-        if isinstance(label, QLabel):
-            label.setText("Witness's own P&IN:")
+        self.witness_pin_label = witness_form.labelForField(self.witness.pin)
         # one label column for both forms, and fields of a readable width (not the screen's)
         labels = [
             form.labelForField(field)
@@ -431,6 +429,15 @@ class ConsentScreen(QDialog):
     def _witness_chosen(self) -> None:
         member: Member | None = self.witness.member()
         self.witness_sig.name.setText(member.name if member else "")
+        label = self.witness_pin_label
+        if not isinstance(label, QLabel):
+            return
+        if member is not None and member.profile and not practice.has_signing_pin(self.ctx.vault):
+            label.setText("Witness's pa&ssphrase:")
+            self.witness.pin.setAccessibleName(f"Vault passphrase ({member.name} has no PIN)")
+        else:
+            label.setText("Witness's own P&IN:")
+            self.witness.pin.setAccessibleName("Witness's own PIN")
 
     def _show_countersign(self) -> None:
         assert self.doc_id is not None
@@ -456,6 +463,12 @@ class ConsentScreen(QDialog):
         if self.doc_id is None:
             return False
         member_id = self.counter.member_id()
+        if not self.counter.pin.text():
+            self.counter.pin.setFocus()
+            return self._refuse(
+                "The countersigner types their own PIN (the vault's practitioner without a "
+                "PIN: the vault passphrase) to countersign."
+            )
         pin = self.counter.take_pin()
         sig: Signature | None = None
         png: bytes | None = None
@@ -467,9 +480,6 @@ class ConsentScreen(QDialog):
             sig, png = self.witness_sig.signature("witness"), self.witness_sig.png()
             witness_id = self.witness.member_id()
             witness_pin = self.witness.take_pin()
-        if not pin:
-            self.counter.pin.setFocus()
-            return self._refuse("The countersigner types their own PIN to countersign.")
         vault = self.ctx.vault
         try:
             svc.countersign(
