@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from kapcompanion.core.consent import Signature, Stroke
+from kapcompanion.services import members as practice
+from kapcompanion.store.vault import Vault
 
 
 def png_bytes(width: int = 4, height: int = 2, ink: Sequence[tuple[float, float]] = ()) -> bytes:
@@ -62,3 +64,11 @@ def drawn(name: str = "Ada Lovelace", role: str = "client", points: int = 40) ->
         height=200,
         role=role,
     )
+
+
+def add_member(vault: Vault, name: str, credential: str, pin: str, role: str = "nurse") -> int:
+    """A practice member who has set their own signing PIN (as ``services.members`` keeps
+    them); returns the member id."""
+    member = practice.add(vault, name, credential, role)
+    practice.set_pin(vault, member.id, pin)
+    return member.id

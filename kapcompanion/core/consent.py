@@ -328,15 +328,40 @@ class ConsentRecord:
     sources: list[str]
     client: Signature
     witness: Signature | None = None
-    #: the practitioner's countersignature (name and time); the document's own signature
+    #: the countersignature (name and time); the document's own signature. The name of the
+    #: practice member who countersigned, as it was then (records from before members name
+    #: the vault's practitioner)
     practitioner: str = ""
     countersigned_utc: datetime | None = None
     #: the session this consent was signed for, if it was signed during preparation of one
     session_id: int | None = None
+    #: the countersigner's credential as it was then, which practice member it was, and what
+    #: confirmed them ("PIN" or "vault passphrase"); empty on records from before members
+    countersigner_credential: str = ""
+    countersigner_member_id: int | None = None
+    countersign_confirmed: str = ""
+    #: the witness's credential as it was then and which practice member it was
+    witness_credential: str = ""
+    witness_member_id: int | None = None
 
     @property
     def countersigned(self) -> bool:
         return self.countersigned_utc is not None
+
+    @property
+    def countersigned_by(self) -> str:
+        """ "Dr Priya Lee, MD"; the name alone when no credential was recorded."""
+        return _with_credential(self.practitioner, self.countersigner_credential)
+
+    @property
+    def witnessed_by(self) -> str:
+        if self.witness is None:
+            return ""
+        return _with_credential(self.witness.name, self.witness_credential)
+
+
+def _with_credential(name: str, credential: str) -> str:
+    return f"{name}, {credential}" if name and credential else name
 
 
 @dataclass

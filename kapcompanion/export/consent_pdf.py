@@ -4,7 +4,8 @@ What was signed is what prints: for a countersigned consent the text, values and
 signatures come from its seal (``store.seals``), and each signature image must still hash
 to the value recorded when it was drawn, or nothing is written. The page shows the
 template id and version, the client's drawn signature with the typed name and the time,
-the witness's if there was one, the practitioner's countersignature, and a withdrawal
+the witness's if there was one (name and credential), the countersignature (the practice
+member's name and credential as they were then, and how they were confirmed), and a withdrawal
 (date, reason, who recorded it) when the consent was withdrawn.
 """
 
@@ -110,6 +111,15 @@ def gather_consent(repos: Repos, doc_id: int, *, tz: tzinfo | None = None) -> Co
     )
 
 
+#: how the countersigner was confirmed (ConsentRecord.countersign_confirmed), as the PDF says it
+CONFIRMED = {
+    "PIN": "confirmed with their own signing PIN",
+    "vault passphrase": "confirmed with the vault passphrase",
+    "": "with their signing passphrase or PIN",  # records from before practice members
+    "signing dialog": "with their signing passphrase or PIN",
+}
+
+
 def _when(data: ConsentPdfData, when: Any) -> str:
     return f"{fmt_datetime(when, data.header.tz)} {tz_label(data.header.tz, when)}".strip()
 
@@ -124,10 +134,15 @@ def _signature_block(
         cells.append(Image(io.BytesIO(png), width=IMAGE_WIDTH, height=sig.height * scale))
     else:
         cells.append(pk.para("(no image)", st.muted))
+    who = data.record.witnessed_by if sig.role == "witness" else sig.name
+    member = ""
+    if sig.role == "witness" and data.record.witness_member_id is not None:
+        member = "Practice member, confirmed with their own PIN<br/>"
     facts = pk.raw_para(
-        f"<b>{pk.markup(role)}</b><br/>{pk.markup(sig.name)}<br/>"
+        f"<b>{pk.markup(role)}</b><br/>{pk.markup(who)}<br/>{member}"
         f"Signed on screen {pk.markup(_when(data, sig.utc))}<br/>"
-        f"{sig.point_count} pen points in {len(sig.strokes)} strokes",
+        f"{sig.point_count} pen points in {len(sig.strokes)} "
+        f"{'stroke' if len(sig.strokes) == 1 else 'strokes'}",
         st.body,
     )
     table = Table([[cells[0], facts]], colWidths=[IMAGE_WIDTH + 6 * mm, None])
@@ -153,6 +168,7 @@ def story(data: ConsentPdfData) -> list[Flowable]:
         ("Date of birth", fmt_date(client.dob) if client.dob else ""),
         ("Consent document", f"{rec.template_id}, version {rec.template_version}"),
         ("Record", f"consent {data.document_id}"),
+        ("Countersigned by", rec.countersigned_by if rec.countersigned else ""),
     ]
     lines = "<br/>".join(f"<b>{pk.markup(k)}:</b> {pk.markup(v)}" for k, v in facts if v)
     out.append(pk.raw_para(lines, st.body))
@@ -185,9 +201,10 @@ def story(data: ConsentPdfData) -> list[Flowable]:
     if rec.countersigned and rec.countersigned_utc is not None:
         out.append(
             pk.raw_para(
-                f"<b>Countersigned</b> by {pk.markup(rec.practitioner)} on "
-                f"{pk.markup(_when(data, rec.countersigned_utc))}, with their signing "
-                "passphrase or PIN. The signed consent is locked; its seal covers this text, "
+                f"<b>Countersigned</b> by {pk.markup(rec.countersigned_by)} on "
+                f"{pk.markup(_when(data, rec.countersigned_utc))}, "
+                f"{CONFIRMED.get(rec.countersign_confirmed, CONFIRMED[''])}. "
+                "The signed consent is locked; its seal covers this text, "
                 "the stroke data and the signature images."
                 + (f" Seal {pk.markup(data.seal_hash[:16])}." if data.seal_hash else ""),
                 st.body,

@@ -25,6 +25,18 @@ Sources (checked while writing this table):
   v3-ActCode AMB (ambulatory encounter); consentscope treatment; provenance-participant-type
   author and assembler; LOINC 59284-0 Consent Document as the Consent category (the
   R4 Consent examples use it).
+- Consent.scope, from FHIR R4's Consent Scope Codes value set
+  (http://hl7.org/fhir/R4/valueset-consent-scope.html, system
+  http://terminology.hl7.org/CodeSystem/consentscope, four codes): ``treatment`` "Treatment"
+  (consent to undergo a specific treatment) for the consent to ketamine-assisted
+  psychotherapy, music and recording and the touch agreement; ``patient-privacy`` "Privacy
+  Consent" (agreement to collect, access, use or disclose information) for the 42 CFR Part 2
+  disclosure consent. Its Consent.policyRule is v3-ActCode ``42CFRPart2`` "42 CFR Part2"
+  (ActCode's _ActPrivacyLaw branch, where HL7 moved the old ActUSPrivacyLaw codes;
+  https://terminology.hl7.org/CodeSystem-v3-ActCode.html, as the HL7 DS4P security-label
+  guide uses it). The template id and version a consent was signed on go in Consent.policy.uri
+  under our own base (no standard identifier or extension exists for a clinic's form
+  version).
 - LOINC document types for the attached PDFs (DocumentReference.type): 28570-0 Procedure
   note, a member of C-CDA's ProcedureNoteDocumentTypeCodes value set
   (http://hl7.org/fhir/us/ccda/ValueSet/2.16.840.1.113883.11.20.6.1), for a dosing session
@@ -63,6 +75,8 @@ LOCAL_CLIENT_ID = f"{LOCAL_BASE}/identifier/client-record-number"
 LOCAL_LICENCE = f"{LOCAL_BASE}/identifier/practitioner-licence"
 LOCAL_AUDIT_ANCHOR = f"{LOCAL_BASE}/identifier/audit-anchor"
 LOCAL_QUESTIONNAIRE = f"{LOCAL_BASE}/Questionnaire"
+#: Consent.policy.uri of a signed consent: ``{LOCAL_CONSENT_TEMPLATE}/<template id>/<version>``
+LOCAL_CONSENT_TEMPLATE = f"{LOCAL_BASE}/consent-template"
 
 
 @dataclass(frozen=True)
@@ -165,7 +179,9 @@ def measure_codes(instrument_id: str) -> MeasureCodes:
 # --------------------------------------------------------------------------- encounters etc.
 AMBULATORY = Code(ACT_CODE, "AMB", "ambulatory")
 CONSENT_TREATMENT = Code(CONSENT_SCOPE, "treatment", "Treatment")
+CONSENT_PRIVACY = Code(CONSENT_SCOPE, "patient-privacy", "Privacy Consent")
 CONSENT_DOCUMENT = Code(LOINC, "59284-0", "Consent Document")
+PART2_POLICY = Code(ACT_CODE, "42CFRPart2", "42 CFR Part2")
 
 # --------------------------------------------------------------------------- attached PDFs
 PROCEDURE_NOTE = Code(LOINC, "28570-0", "Procedure note")

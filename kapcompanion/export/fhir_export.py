@@ -14,7 +14,8 @@ before it is written.
 
 What goes in, for one client: Patient (name, date of birth, record number, telecom,
 pronouns through the HL7 ``individual-pronouns`` extension), Practitioner and Organization
-from the vault's profile, a Consent for each distinct touch agreement, an EpisodeOfCare per
+from the vault's profile, a Consent for each distinct touch agreement and for each consent
+document the client signed (status, dates, countersignature, withdrawal), an EpisodeOfCare per
 course, an Encounter per dosing session, a MedicationAdministration per dose and extra dose
 (RxNorm, SNOMED CT route, dose in mg, lot in a note; a later correction of a dose event is
 applied and noted), Observations for vital signs (LOINC, UCUM), a QuestionnaireResponse and
@@ -46,7 +47,12 @@ from fhir.resources.R4B.attachment import Attachment
 from fhir.resources.R4B.bundle import Bundle, BundleEntry
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.coding import Coding
-from fhir.resources.R4B.consent import Consent, ConsentProvision
+from fhir.resources.R4B.consent import (
+    Consent,
+    ConsentPolicy,
+    ConsentProvision,
+    ConsentVerification,
+)
 from fhir.resources.R4B.contactpoint import ContactPoint
 from fhir.resources.R4B.domainresource import DomainResource
 from fhir.resources.R4B.encounter import Encounter, EncounterParticipant
@@ -76,6 +82,14 @@ from pydantic import ValidationError
 
 from kapcompanion import __version__
 from kapcompanion.core.checklist import Checklist
+from kapcompanion.core.consent import (
+    CONSENT_KIND,
+    WITHDRAWAL_KIND,
+    ConsentPurpose,
+    Withdrawal,
+    record_from_data,
+    withdrawal_from_data,
+)
 from kapcompanion.core.dose import DosePlan, Route, complete_plan
 from kapcompanion.core.intake import indication_label
 from kapcompanion.core.measures import MeasureResponse, instrument
@@ -344,6 +358,98 @@ def _touch_agreements(repos: Repos, client_id: int) -> list[TouchAgreement]:
     return sorted(seen.values(), key=lambda a: a.agreed_on)
 
 
+def _withdrawals(repos: Repos, client_id: int) -> dict[int, Withdrawal]:
+    """Each withdrawn consent's withdrawal (consent document id -> the first recorded)."""
+    out: dict[int, Withdrawal] = {}
+    for doc in repos.documents.find(WITHDRAWAL_KIND, client_id=client_id):
+        with contextlib.suppress(TypeError, ValueError, KeyError):
+            w = withdrawal_from_data(doc.data)
+            out.setdefault(w.consent_id, w)
+    return out
+
+
+def _signed_consents(
+    b: _Builder, p_ref: Reference, org_ref: Reference | None, with_documents: bool
+) -> list[Consent]:
+    """A Consent for each consent document the client signed (FHIR R4 Consent,
+    http://hl7.org/fhir/R4/consent.html; codes and sources in ``fhir_codes``).
+
+    ``status`` is active once countersigned, proposed while it waits for the
+    countersignature ("not yet agreed to by all parties"), inactive once withdrawn, with the
+    withdrawal time as the end of ``provision.period``. ``dateTime`` is when the client
+    signed; ``performer`` the Patient (who agrees); ``organization`` the clinic. The
+    countersignature is the ``verification``: verified, when, and who countersigned with
+    their credential as it was then. R4 types ``verifiedWith`` as Patient or RelatedPerson
+    only (R5 added ``verifiedBy`` for a practitioner), so the countersigner is named by the
+    reference's display alone, with no reference to a resource of the wrong type. The
+    source is the signed PDF's DocumentReference when the PDFs are attached, else an
+    attachment with the title only (the text and signatures stay in the PDF). The template
+    id and version go in ``policy.uri`` (no standard extension exists for a form version)."""
+    client_id = b.client.id or 0
+    withdrawals = _withdrawals(b.repos, client_id)
+    out: list[Consent] = []
+    for doc in b.repos.documents.find(CONSENT_KIND, client_id=client_id):
+        if doc.id is None:
+            continue
+        try:
+            record = record_from_data(doc.data)
+        except (TypeError, ValueError, KeyError):
+            continue  # unreadable: the consent PDF export would refuse it too
+        withdrawal = withdrawals.get(doc.id)
+        signed = _aware(record.client.utc)
+        if withdrawal is not None:
+            status = "inactive"
+        elif record.countersigned:
+            status = "active"
+        else:
+            status = "proposed"
+        part2 = record.purpose is ConsentPurpose.PART2
+        verification = None
+        if record.countersigned and record.countersigned_utc is not None:
+            verification = [
+                ConsentVerification(
+                    verified=True,
+                    verifiedWith=Reference(display=f"Countersigned by {record.countersigned_by}"),
+                    verificationDate=_aware(record.countersigned_utc),
+                )
+            ]
+        title = f"{record.title} (version {record.template_version})"
+        source: dict[str, Any]
+        if with_documents:
+            source = {
+                "sourceReference": Reference(
+                    reference=f"urn:uuid:{b.uid('DocumentReference', 'consent', doc.id)}",
+                    display=title,
+                )
+            }
+        else:
+            source = {"sourceAttachment": Attachment(title=title, creation=signed)}
+        end = _aware(withdrawal.withdrawn_utc) if withdrawal is not None else None
+        out.append(
+            Consent(
+                id=b.uid("Consent", "document", doc.id),
+                status=status,
+                scope=_concept(fc.CONSENT_PRIVACY if part2 else fc.CONSENT_TREATMENT),
+                category=[_concept(fc.CONSENT_DOCUMENT, text=record.title)],
+                patient=p_ref,
+                dateTime=signed,
+                performer=[p_ref],
+                organization=[org_ref] if org_ref else None,
+                policy=[
+                    ConsentPolicy(
+                        uri=f"{fc.LOCAL_CONSENT_TEMPLATE}/{record.template_id}/"
+                        f"{record.template_version}"
+                    )
+                ],
+                policyRule=_concept(fc.PART2_POLICY) if part2 else None,
+                verification=verification,
+                provision=ConsentProvision(type="permit", period=Period(start=signed, end=end)),
+                **source,
+            )
+        )
+    return out
+
+
 def build_client_bundle(
     repos: Repos,
     client_id: int,
@@ -394,6 +500,9 @@ def build_client_bundle(
                 ),
             )
         )
+
+    for consent in _signed_consents(b, p_ref, org_ref, with_documents):
+        b.add(consent)
 
     episodes: dict[int, EpisodeOfCare] = {}
     for course in repos.courses.for_client(client_id):

@@ -7,9 +7,11 @@ one; a consent signed on an older version asks for a new signature.
 
 A consent is a ``consent`` document: the exact text shown, the template id and version, the
 values filled in (route, dose band, recipient...), and the client's signature as stroke data
-(points with timestamps) with its rendered PNG as an attachment, all inside the vault. The
-practitioner countersigns with the ordinary document signature (passphrase or PIN, checked by
-the screen); a witness, if any, signs on the pad before that. The signature seals the row and
+(points with timestamps) with its rendered PNG as an attachment, all inside the vault. A
+practice member countersigns, confirming with their own PIN (the vault's practitioner with
+their PIN or the vault passphrase), and the countersignature is the ordinary document
+signature; a witness, if any, is a second practice member who signs on the pad and confirms
+with their own PIN. The signature seals the row and
 its attachments (``store.seals``), so a changed stroke or image fails ``vault check``.
 
 Withdrawal is a ``consent_withdrawal`` document, signed when it is recorded; the consent
@@ -21,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -46,10 +49,12 @@ from kapcompanion.core.consent import (
     withdrawal_from_data,
 )
 from kapcompanion.core.dose import DoseBand, Route
+from kapcompanion.core.members import Member
 from kapcompanion.core.models import StoredDocument
 from kapcompanion.core.reasons import reason_problem
 from kapcompanion.core.serial import to_jsonable
 from kapcompanion.core.settings import PART2_NOTICE
+from kapcompanion.services import members as practice
 from kapcompanion.store import settings as stored_settings
 from kapcompanion.store.errors import RecordLocked, RecordNotFound, VaultError
 from kapcompanion.store.repos import Repos
@@ -243,22 +248,86 @@ def _consent(repos: Repos, doc_id: int) -> tuple[StoredDocument, ConsentRecord]:
     return doc, record_from_data(doc.data)
 
 
+@dataclass(frozen=True)
+class Confirmed:
+    """A practice member confirmed in person for this consent, as written into the record."""
+
+    member: Member | None  # None: the vault's practitioner through the signing dialog
+    name: str
+    credential: str
+    how: str  # "PIN", "vault passphrase", or "signing dialog"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}, {self.credential}" if self.credential else self.name
+
+
+def _confirm_member(repos: Repos, member_id: int, pin: str, what: str) -> Confirmed:
+    """The member, confirmed with their own PIN (the vault's practitioner without a PIN:
+    the vault passphrase); :class:`MemberRefused` with nothing written otherwise."""
+    member = practice.confirm(repos.vault, member_id, pin, what=what)
+    how = "PIN"
+    if member.profile and not practice.has_signing_pin(repos.vault):
+        how = "vault passphrase"
+    return Confirmed(member, member.name, member.credential, how)
+
+
+def _countersigner(repos: Repos, signer: str, member_id: int | None, pin: str) -> Confirmed:
+    if member_id is not None:
+        return _confirm_member(repos, member_id, pin, "the countersignature")
+    if not signer.strip():
+        raise VaultError("Enter your name as it should appear under the consent.")
+    # the vault's practitioner, whose passphrase or PIN the signing dialog checked
+    profile = practice.profile_member(repos.vault)
+    name = " ".join(signer.split())
+    credential = profile.credential if name.casefold() == profile.name.casefold() else ""
+    return Confirmed(None, name, credential, "signing dialog")
+
+
+def _detail(counter: Confirmed, witness: Confirmed | None) -> str:
+    """The audit detail: who countersigned and witnessed, as written then; never a PIN."""
+    fields: dict[str, object] = {
+        "countersigned_by": counter.name,
+        "credential": counter.credential,
+        "member_id": counter.member.id if counter.member else None,
+        "confirmed_with": counter.how,
+    }
+    if witness is not None:
+        fields.update(
+            witness=witness.name,
+            witness_credential=witness.credential,
+            witness_member_id=witness.member.id if witness.member else None,
+            witness_confirmed_with=witness.how,
+        )
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True)
+
+
 def countersign(
     repos: Repos,
     doc_id: int,
-    signer: str,
+    signer: str = "",
     *,
+    member_id: int | None = None,
+    pin: str = "",
     witness: Signature | None = None,
     witness_png: bytes | None = None,
+    witness_id: int | None = None,
+    witness_pin: str = "",
 ) -> StoredDocument:
-    """The practitioner countersigns (after the screen checked the passphrase or PIN), with
-    the witness's signature if there is one: one transaction, then the consent is locked and
-    sealed (text, strokes, both images, both signatures)."""
+    """Countersign a consent, with a witness's signature if there is one: one transaction,
+    then the consent is locked and sealed (text, strokes, both images, both signatures).
+
+    Who countersigns is a practice member (``member_id``) confirming with their own PIN
+    (the vault's practitioner, member 1, with their PIN or, without one, the vault
+    passphrase), so that a second clinician in the room can countersign. Without
+    ``member_id`` it is the vault's practitioner under ``signer``, whose passphrase or PIN
+    the ordinary signing dialog checked. A witness is a practice member too (``witness_id``,
+    ``witness_pin``), other than the one who countersigns, who also signs on the pad. The
+    record and the audit detail keep each person's name and credential as they were then,
+    never a PIN. A wrong PIN, or any other refusal, raises and writes nothing."""
     doc, record = _consent(repos, doc_id)
     if doc.signed or record.countersigned:
         raise RecordLocked("This consent is already countersigned.")
-    if not signer.strip():
-        raise VaultError("Enter your name as it should appear under the consent.")
     if withdrawal_for(repos, doc_id) is not None:
         raise VaultError("This consent was withdrawn; it cannot be countersigned.")
     image: bytes | None = None
@@ -267,23 +336,51 @@ def countersign(
         if problem:
             raise VaultError(problem)
         image = _png(witness_png or b"", "the witness")
+        if witness_id is None:
+            raise VaultError(
+                "Choose the practice member who witnesses; they confirm with their own PIN."
+            )
+    counter = _countersigner(repos, signer, member_id, pin)
+    seen: Confirmed | None = None
+    if witness is not None and witness_id is not None:
+        chosen = practice.member(repos.vault, witness_id)
+        same = (
+            chosen.id == counter.member.id
+            if counter.member is not None
+            else chosen.name.casefold() == counter.name.casefold()
+        )
+        if same:
+            raise VaultError(
+                f"{chosen.name} countersigns; the witness is a second person. "
+                "Choose another member as the witness."
+            )
+        seen = _confirm_member(repos, witness_id, witness_pin, "the witness's signature")
         witness = dataclasses.replace(
-            witness, role="witness", image_sha256=hashlib.sha256(image).hexdigest()
+            witness,
+            name=seen.name,
+            role="witness",
+            image_sha256=hashlib.sha256(image or b"").hexdigest(),
         )
     updated = dataclasses.replace(
         record,
         witness=witness,
-        practitioner=signer.strip(),
+        practitioner=counter.name,
         countersigned_utc=datetime.now(UTC),
+        countersigner_credential=counter.credential,
+        countersigner_member_id=counter.member.id if counter.member else None,
+        countersign_confirmed=counter.how,
+        witness_credential=seen.credential if seen else "",
+        witness_member_id=seen.member.id if seen and seen.member else None,
     )
     with repos.vault.transaction():
         repos.documents.save(
             dataclasses.replace(doc, data=to_jsonable(updated)),
             audit_action="consent.witness" if witness else "consent.countersign",
+            audit_detail=_detail(counter, seen),
         )
         if image is not None:
             repos.documents.attach(doc_id, WITNESS_IMAGE, "image/png", image, None)
-        return repos.documents.sign(doc_id, signer.strip())
+        return repos.documents.sign(doc_id, counter.name)
 
 
 def withdrawal_for(repos: Repos, doc_id: int) -> Withdrawal | None:

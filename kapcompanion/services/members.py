@@ -44,6 +44,11 @@ class MemberRefused(VaultError):
     """A member action or a PIN confirmation that cannot go ahead; nothing was written."""
 
 
+class WrongPin(MemberRefused):
+    """The PIN (or, for the vault's practitioner without one, the passphrase) typed was not
+    the member's: a screen may count these as it counts wrong signing entries."""
+
+
 # --------------------------------------------------------------------------- reading
 def _stored(vault: Vault) -> list[dict[str, Any]]:
     data = vault.get_json(KEY)
@@ -276,14 +281,14 @@ def confirm(vault: Vault, member_id: int | None, pin: str, *, what: str = "this"
         if m.profile:
             if vault.verify_passphrase(pin):
                 return m
-            raise MemberRefused(
+            raise WrongPin(
                 f"That is not the vault passphrase ({m.name} has no PIN); nothing was recorded."
             )
         raise MemberRefused(
             f"{m.name} has not set a PIN yet: they set it in {WHERE}. Nothing was recorded."
         )
     if not pins.verify_pin(pin, record):
-        raise MemberRefused(f"That is not {m.name}'s PIN; nothing was recorded.")
+        raise WrongPin(f"That is not {m.name}'s PIN; nothing was recorded.")
     return m
 
 

@@ -281,11 +281,11 @@ class ConsentSection(QWidget):
                 f"{fmt_datetime(rec.client.utc, None)}"
             )
             if rec.countersigned_utc is not None:
-                line += f"; countersigned by {rec.practitioner}"
+                line += f"; countersigned by {rec.countersigned_by}"
             else:
                 line += "; waiting for the countersignature"
             if rec.witness is not None:
-                line += f"; witness {rec.witness.name}"
+                line += f"; witness {rec.witnessed_by}"
             if signed.withdrawal is not None:
                 line += (
                     f". WITHDRAWN {fmt_datetime(signed.withdrawal.withdrawn_utc, None)}: "

@@ -8,9 +8,12 @@ except the drawing itself:
 1. *Prepare* (therapist): which consent, and its values (route, dose band, recipient...).
 2. *Read and sign* (client): the exact text that will be stored, the pad and the typed name;
    "I agree and sign" stores it (``services.consent.sign_by_client``).
-3. *Countersign* (therapist): optionally a witness signs on a second pad; "Countersign…"
-   asks for the passphrase or PIN (the ordinary signing dialog, with its failure count)
-   and locks the consent (``services.consent.countersign``).
+3. *Countersign* (therapist): the practice member who countersigns is chosen (the vault's
+   practitioner by default, or a second clinician in the room) and types their own PIN (the
+   vault's practitioner without a PIN: the vault passphrase); optionally a witness, a second
+   practice member, signs on a second pad and types their own PIN. "Countersign and lock"
+   locks the consent (``services.consent.countersign``). Wrong PINs are counted as wrong
+   signing entries are, and lock the app after ``signing.MAX_FAILURES``.
 
 Closing before the countersignature keeps the client's signature; the consent then shows
 as waiting for the countersignature and this screen reopens at page 3.
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -38,18 +41,19 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core.consent import ConsentField, ConsentTemplate, Signature, text_blocks
+from kapcompanion.core.members import PROFILE_ID, Member
 from kapcompanion.export.describe import fmt_datetime
 from kapcompanion.services import consent as svc
-from kapcompanion.services.members import check_signing_credential as check_credential
-from kapcompanion.services.records import load_ref
+from kapcompanion.services import members as practice
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui import signing
 from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.signing import SignDialog
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.member_pin import MemberPinField
 from kapcompanion.ui.widgets.signature_pad import SignatureField
 
 READ_PT = 15.0  # the consent text, for reading at arm's length
+FIELD_WIDTH = 560  # the member pickers and PIN fields on the countersign page
 
 
 def consent_html(text: str) -> str:
@@ -59,47 +63,6 @@ def consent_html(text: str) -> str:
         tag = "h2" if index == 0 else ("h3" if heading else "p")
         parts.append(f"<{tag}>{html.escape(block)}</{tag}>")
     return "\n".join(parts)
-
-
-class CountersignDialog(SignDialog):
-    """The ordinary signing dialog (passphrase or PIN, failures counted and audited), whose
-    signature is the consent's countersignature with the witness, if any."""
-
-    def __init__(
-        self,
-        ctx: AppContext,
-        doc_id: int,
-        witness: tuple[Signature, bytes] | None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(ctx, load_ref(ctx.repos, "consent", doc_id), parent)
-        self.doc_id = doc_id
-        self.witness = witness
-        self.setWindowTitle(ctx.title("Countersign the consent"))
-
-    def try_sign(self) -> bool:
-        if self.result_ref is not None:
-            return True
-        signer = self.signer.text().strip()
-        if not signer:
-            self._refuse("Enter your name as it should appear under the consent.")
-            self.signer.setFocus()
-            return False
-        entry = self.credential.text()
-        self.credential.clear()
-        if not entry or not check_credential(self.ctx.vault, entry):
-            return self._wrong(bool(entry))
-        signing._failures.pop(self.ctx.vault, None)
-        sig, png = self.witness if self.witness else (None, None)
-        try:
-            svc.countersign(self.ctx.repos, self.doc_id, signer, witness=sig, witness_png=png)
-            self.result_ref = load_ref(self.ctx.repos, "consent", self.doc_id)
-        except VaultError as exc:
-            self._refuse(f"{exc.message} Nothing was signed.")
-            return False
-        self.signed.emit(self.result_ref)
-        self.accept()
-        return True
 
 
 class _FieldInput(QWidget):
@@ -335,18 +298,82 @@ class ConsentScreen(QDialog):
         title.setWordWrap(True)
         self.signed_line = QLabel()
         self.signed_line.setWordWrap(True)
+        everyone = practice.members(self.ctx.vault)
+        who_form = QFormLayout()
+        who_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.counter = MemberPinField(
+            "Countersigner",
+            everyone,
+            who_form,
+            page,
+            empty_text="",
+        )
+        self.counter_pin_label = who_form.labelForField(self.counter.pin)
+        mine = next((m for m in everyone if m.name == self.ctx.vault.who), None)
+        self.counter.choose(mine.id if mine else PROFILE_ID)
+        member_label = who_form.labelForField(self.counter.choice)
+        if isinstance(member_label, QLabel):
+            member_label.setText("Countersigned &by (a practice member):")
+        self.counter.choice.setAccessibleName("Countersigned by")
+        self.counter.choice.currentIndexChanged.connect(self._counter_chosen)
+        self.counter.pin.returnPressed.connect(self.countersign)
+        statement = QLabel(
+            f"{signing.STATEMENT} The countersigner's name and credential are kept with the "
+            "consent; a second clinician in the room can countersign with their own PIN."
+        )
+        statement.setWordWrap(True)
+        set_role(statement, "hint")
         self.with_witness = QCheckBox("A &witness signs too")
+        self.witness_box = QWidget()
+        witness_form = QFormLayout(self.witness_box)
+        witness_form.setContentsMargins(0, 0, 0, 0)
+        witness_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.everyone = everyone
+        self.witness = MemberPinField(
+            "Witness",
+            [],
+            witness_form,
+            self.witness_box,
+            empty_text=practice.no_second_member(self.ctx.vault),
+        )
+        label = witness_form.labelForField(self.witness.choice)
+        if isinstance(label, QLabel):
+            label.setText("Wi&tness (a practice member):")
+        self.witness_pin_label = witness_form.labelForField(self.witness.pin)
+        # one label column for both forms, and fields of a readable width (not the screen's)
+        labels = [
+            form.labelForField(field)
+            for form, field in (
+                (who_form, self.counter.choice),
+                (who_form, self.counter.pin),
+                (witness_form, self.witness.choice),
+                (witness_form, self.witness.pin),
+            )
+        ]
+        shown = [w for w in labels if isinstance(w, QLabel)]
+        column = max(w.sizeHint().width() for w in shown) + 24  # room for a longer name
+        for w in shown:
+            w.setMinimumWidth(column)
+        for field in (self.counter.choice, self.counter.pin, self.witness.choice, self.witness.pin):
+            field.setMaximumWidth(FIELD_WIDTH)
         self.witness_sig = SignatureField("the witness")
-        self.witness_sig.setVisible(False)
-        self.with_witness.toggled.connect(self.witness_sig.setVisible)
+        self.witness_sig.name.setReadOnly(True)
+        self.witness_sig.name.setToolTip("The witness's name as the practice knows it")
+        witness_form.addRow(self.witness_sig)
+        self.witness.choice.currentIndexChanged.connect(self._witness_chosen)
+        self.witness_box.setVisible(False)
+        self.with_witness.toggled.connect(self.witness_box.setVisible)
+        self.with_witness.toggled.connect(self._witness_chosen)
         self.counter_error = QLabel()
         self.counter_error.setWordWrap(True)
+        self.counter_error.setAccessibleName("Countersigning problem")
         set_role(self.counter_error, "error")
         self.counter_error.hide()
         self.later = QPushButton("Countersign &later")
         self.later.clicked.connect(self.reject)
-        self.counter_button = QPushButton("&Countersign…")
+        self.counter_button = QPushButton("&Countersign and lock")
         self.counter_button.setProperty("primary", True)
+        self.counter_button.setAccessibleName("Countersign and lock the consent")
         self.counter_button.clicked.connect(self.countersign)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -355,12 +382,62 @@ class ConsentScreen(QDialog):
         layout = QVBoxLayout(page)
         layout.addWidget(title)
         layout.addWidget(self.signed_line)
+        layout.addLayout(who_form)
+        layout.addWidget(statement)
         layout.addWidget(self.with_witness)
-        layout.addWidget(self.witness_sig, 1)
+        layout.addWidget(self.witness_box, 1)
         layout.addWidget(self.counter_error)
         layout.addStretch(0)
         layout.addLayout(buttons)
+        self._counter_chosen()
         return page
+
+    def _counter_chosen(self) -> None:
+        """The PIN row names whose PIN it is (the vault's practitioner without a PIN types
+        the vault passphrase)."""
+        self._offer_witnesses()
+        member = self.counter.member()
+        label = self.counter_pin_label
+        if member is None or not isinstance(label, QLabel):
+            return
+        if member.profile and not practice.has_signing_pin(self.ctx.vault):
+            label.setText("Vault &passphrase:")
+            self.counter.pin.setAccessibleName(f"Vault passphrase ({member.name} has no PIN)")
+            self.counter.pin.setPlaceholderText(f"{member.name} has no PIN: the vault passphrase")
+        else:
+            label.setText(f"{member.name}'s own &PIN:")
+            self.counter.pin.setAccessibleName(f"{member.name}'s own PIN")
+            self.counter.pin.setPlaceholderText(f"typed by {member.name}")
+
+    def _offer_witnesses(self) -> None:
+        """The witness is a second person: every current member but the countersigner."""
+        counter = self.counter.member_id()
+        keep = self.witness.member_id()
+        others = [m for m in self.everyone if m.id != counter]
+        self.witness.members = others
+        self.witness.choice.blockSignals(True)
+        self.witness.choice.clear()
+        for m in others:
+            self.witness.choice.addItem(m.title, m.id)
+        self.witness.choice.blockSignals(False)
+        if keep is not None:
+            self.witness.choose(keep)
+        self.witness.note.setVisible(not others)
+        self.witness.pin.setEnabled(bool(others))
+        self._witness_chosen()
+
+    def _witness_chosen(self) -> None:
+        member: Member | None = self.witness.member()
+        self.witness_sig.name.setText(member.name if member else "")
+        label = self.witness_pin_label
+        if not isinstance(label, QLabel):
+            return
+        if member is not None and member.profile and not practice.has_signing_pin(self.ctx.vault):
+            label.setText("Witness's pa&ssphrase:")
+            self.witness.pin.setAccessibleName(f"Vault passphrase ({member.name} has no PIN)")
+        else:
+            label.setText("Witness's own P&IN:")
+            self.witness.pin.setAccessibleName("Witness's own PIN")
 
     def _show_countersign(self) -> None:
         assert self.doc_id is not None
@@ -368,28 +445,73 @@ class ConsentScreen(QDialog):
         rec = view.record
         self.signed_line.setText(
             f"{rec.client.name} signed “{rec.title}” (version {rec.template_version}) on "
-            f"{fmt_datetime(rec.client.utc, None)}. Countersign it with your passphrase or PIN "
-            "to lock it. A witness, if there is one, signs below first."
+            f"{fmt_datetime(rec.client.utc, None)}. Choose who countersigns; they type their "
+            "own PIN to lock it. A witness, if there is one, signs below first."
         )
         self.pages.setCurrentIndex(2)
-        self.counter_button.setFocus()
+        self.counter.pin.setFocus()
+
+    def _refuse(self, text: str) -> bool:
+        self.counter_error.setText(text)
+        self.counter_error.show()
+        return False
 
     def countersign(self) -> bool:
+        """Countersign as the chosen member (and witness): True when the consent is locked.
+        A wrong PIN is refused plainly, counted with the app's wrong signing entries, and
+        writes nothing; too many lock the app."""
         if self.doc_id is None:
             return False
-        witness: tuple[Signature, bytes] | None = None
+        member_id = self.counter.member_id()
+        if not self.counter.pin.text():
+            self.counter.pin.setFocus()
+            return self._refuse(
+                "The countersigner types their own PIN (the vault's practitioner without a "
+                "PIN: the vault passphrase) to countersign."
+            )
+        pin = self.counter.take_pin()
+        sig: Signature | None = None
+        png: bytes | None = None
+        witness_id: int | None = None
+        witness_pin = ""
         if self.with_witness.isChecked():
-            witness = (self.witness_sig.signature("witness"), self.witness_sig.png())
-        dialog = CountersignDialog(self.ctx, self.doc_id, witness, self)
-        done: list[object] = []
-        dialog.signed.connect(done.append)
-        dialog.exec()
-        dialog.deleteLater()
-        if done:
-            self.countersigned.emit(self.doc_id)
-            self.accept()
-            return True
-        return False
+            if not self.witness.members:
+                return self._refuse(self.witness.note.text())
+            sig, png = self.witness_sig.signature("witness"), self.witness_sig.png()
+            witness_id = self.witness.member_id()
+            witness_pin = self.witness.take_pin()
+        vault = self.ctx.vault
+        try:
+            svc.countersign(
+                self.ctx.repos,
+                self.doc_id,
+                member_id=member_id,
+                pin=pin,
+                witness=sig,
+                witness_png=png,
+                witness_id=witness_id,
+                witness_pin=witness_pin,
+            )
+        except practice.WrongPin as exc:
+            count = signing._failures.get(vault, 0) + 1
+            signing._failures[vault] = count
+            if count >= signing.MAX_FAILURES:
+                signing._failures.pop(vault, None)
+                self.reject()
+                QTimer.singleShot(0, self.ctx.lock_requested)
+                return False
+            left = signing.MAX_FAILURES - count
+            return self._refuse(
+                f"{exc.message} {left} more wrong "
+                f"{'entry locks' if left == 1 else 'entries lock'} the app."
+            )
+        except VaultError as exc:
+            return self._refuse(f"{exc.message} Nothing was signed.")
+        signing._failures.pop(vault, None)
+        self.counter_error.hide()
+        self.countersigned.emit(self.doc_id)
+        self.accept()
+        return True
 
     def toggle_full_screen(self) -> None:
         if self.isFullScreen():

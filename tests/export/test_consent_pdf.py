@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlcipher3
-from consent_support import drawn, png_bytes, signature_png
+from consent_support import add_member, drawn, png_bytes, signature_png
 from pypdf import PdfReader
 from support import PASSPHRASE
 
@@ -24,7 +24,10 @@ KAP = "kap-informed-consent"
 VALUES = {"route": "sublingual", "band": "low"}
 
 
-def make(tmp_path: Path, *, witness: bool = True) -> tuple[Path, int]:
+def make(tmp_path: Path, *, witness: bool = True, by_second: bool = False) -> tuple[Path, int]:
+    """A consent signed by the client and countersigned by the vault's practitioner (member
+    1, with the vault passphrase) or, ``by_second``, by a second clinician with their PIN;
+    the witness is a practice member (Sam Reed, RN)."""
     path = tmp_path / "clinic.kapv"
     vault = Vault.create(path, PASSPHRASE, {"name": "Dr Rowan Test", "clinic": "Elm Clinic"})
     repos = Repos(vault)
@@ -36,8 +39,17 @@ def make(tmp_path: Path, *, witness: bool = True) -> tuple[Path, int]:
     doc = svc.sign_by_client(repos, cid, KAP, VALUES, sig, signature_png(sig), shown_text=shown)
     assert doc.id is not None
     w = drawn("Sam Reed", "witness", points=30) if witness else None
+    sam = add_member(vault, "Sam Reed", "RN", "4826")
+    lee = add_member(vault, "Priya Lee", "MD", "7391", role="prescriber")
     svc.countersign(
-        repos, doc.id, "Dr Rowan Test", witness=w, witness_png=signature_png(w) if w else None
+        repos,
+        doc.id,
+        member_id=lee if by_second else 1,
+        pin="7391" if by_second else PASSPHRASE,
+        witness=w,
+        witness_png=signature_png(w) if w else None,
+        witness_id=sam if w else None,
+        witness_pin="4826",
     )
     vault.close()
     return path, doc.id
@@ -105,3 +117,23 @@ def test_a_changed_signature_image_is_not_printed(tmp_path: Path) -> None:
         export_consent_pdf(Repos(vault), doc_id, tmp_path / "x.pdf")
     assert not (tmp_path / "x.pdf").exists()
     vault.close()
+
+
+def test_the_pdf_names_the_second_clinician_who_countersigned_with_credential(
+    tmp_path: Path,
+) -> None:
+    path, doc_id = make(tmp_path, by_second=True)
+    vault = Vault.open(path, PASSPHRASE)
+    out = tmp_path / "by-second.pdf"
+    export_consent_pdf(Repos(vault), doc_id, out)
+    vault.close()
+    text = " ".join(text_of(out).split())
+    assert "Countersigned by: Priya Lee, MD" in text  # the facts at the top
+    assert "Countersigned by Priya Lee, MD on" in text
+    assert "confirmed with their own signing PIN" in text
+    assert "Witness Sam Reed, RN Practice member, confirmed with their own PIN" in text
+    assert "Countersigned by Dr Rowan Test" not in text  # not the vault's practitioner
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm:
+        subprocess.run([pdftoppm, "-r", "60", "-png", str(out), str(tmp_path / "p")], check=True)
+        assert list(tmp_path.glob("p*.png"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlcipher3
-from consent_support import drawn, png_bytes
+from consent_support import add_member, drawn, png_bytes
 from support import PASSPHRASE
 
 from kapcompanion.core.consent import ConsentState, editable_text, record_from_data
@@ -17,6 +17,7 @@ from kapcompanion.core.dose import DoseBand, DosePlan, Route
 from kapcompanion.core.models import Client, DocStatus
 from kapcompanion.core.settings import PART2_NOTICE
 from kapcompanion.services import consent as svc
+from kapcompanion.services import members as practice
 from kapcompanion.services.session import plan_session
 from kapcompanion.services.settings import set_value
 from kapcompanion.store.errors import RecordLocked, VaultError
@@ -25,6 +26,15 @@ from kapcompanion.store.vault import Vault
 
 KAP = "kap-informed-consent"
 KAP_VALUES = {"route": "im", "band": "moderate"}
+TOUCH_VALUES = {
+    "welcome": "a hand on the shoulder",
+    "ask_first": "yes, ask me every time",
+    "if_distressed": "words only",
+}
+MUSIC_VALUES = {
+    "music": "yes, play music during my sessions",
+    "recording": "no recording of any kind",
+}
 
 
 @pytest.fixture
@@ -59,18 +69,7 @@ def sign(
 
 
 def sign_all(repos: Repos, cid: int) -> dict[str, int]:
-    values = {
-        KAP: KAP_VALUES,
-        "touch-agreement": {
-            "welcome": "a hand on the shoulder",
-            "ask_first": "yes, ask me every time",
-            "if_distressed": "words only",
-        },
-        "music-recording": {
-            "music": "yes, play music during my sessions",
-            "recording": "no recording of any kind",
-        },
-    }
+    values = {KAP: KAP_VALUES, "touch-agreement": TOUCH_VALUES, "music-recording": MUSIC_VALUES}
     out = {}
     for tid, vals in values.items():
         doc_id = sign(repos, cid, tid, vals)
@@ -120,12 +119,15 @@ def test_client_sign_countersign_with_witness_locks_and_seals(
         svc.countersign(repos, doc_id, "Dr Test", witness=drawn(name=""), witness_png=png_bytes())
     assert not repos.documents.get(doc_id).signed  # the refused action changed nothing
 
+    sam = add_member(vault, "Sam Reed", "RN", "4826")
     signed = svc.countersign(
         repos,
         doc_id,
         "Dr Test",
         witness=drawn(name="Sam Reed", role="witness"),
         witness_png=png_bytes(6, 3),
+        witness_id=sam,
+        witness_pin="4826",
     )
     assert signed.signed and signed.signed_by == "Dr Test"
     view = svc.consent_view(repos, doc_id)
@@ -223,7 +225,13 @@ def test_seal_covers_strokes_and_images(tmp_path: Path) -> None:
     assert cid is not None
     doc_id = sign(repos, cid)
     svc.countersign(
-        repos, doc_id, "Dr Test", witness=drawn("Sam Reed", "witness"), witness_png=png_bytes(6, 3)
+        repos,
+        doc_id,
+        "Dr Test",
+        witness=drawn("Sam Reed", "witness"),
+        witness_png=png_bytes(6, 3),
+        witness_id=add_member(vault, "Sam Reed", "RN", "4826"),
+        witness_pin="4826",
     )
     assert vault.check().ok
     vault.close()
@@ -295,3 +303,115 @@ def test_a_session_starts_only_with_current_consent(repos: Repos, client_id: int
     svc.countersign(repos, sign(repos, client_id), "Dr Test")
     runner.start(bell=False)
     assert repos.sessions.get(session.id).started_utc is not None
+
+
+def _state(vault: Vault, doc_id: int) -> tuple[int, str, list[str]]:
+    """What a refused countersignature must leave as it was: the audit length, the stored
+    consent and its attachments."""
+    repos = Repos(vault)
+    doc = repos.documents.get(doc_id)
+    names = [name for _a, name, _m, _t in repos.documents.attachments(doc_id)]
+    return len(vault.audit_entries()), json.dumps(doc.data, sort_keys=True), names
+
+
+def test_a_second_clinician_countersigns_with_their_own_pin(
+    vault: Vault, repos: Repos, client_id: int
+) -> None:
+    lee = add_member(vault, "Priya Lee", "MD", "7391", role="prescriber")
+    sam = add_member(vault, "Sam Reed", "RN", "4826")
+    doc_id = sign(repos, client_id)
+    before = _state(vault, doc_id)
+    # a wrong PIN, an unknown member, no member, the countersigner as witness: refused, nothing
+    with pytest.raises(VaultError, match="not Priya Lee's PIN; nothing was recorded"):
+        svc.countersign(repos, doc_id, member_id=lee, pin="7390")
+    with pytest.raises(VaultError, match="not Sam Reed's PIN"):
+        svc.countersign(
+            repos,
+            doc_id,
+            member_id=lee,
+            pin="7391",
+            witness=drawn("Sam Reed", "witness"),
+            witness_png=png_bytes(6, 3),
+            witness_id=sam,
+            witness_pin="7391",
+        )
+    with pytest.raises(VaultError, match="Priya Lee countersigns; the witness is a second"):
+        svc.countersign(
+            repos,
+            doc_id,
+            member_id=lee,
+            pin="7391",
+            witness=drawn("Priya Lee", "witness"),
+            witness_png=png_bytes(6, 3),
+            witness_id=lee,
+            witness_pin="7391",
+        )
+    with pytest.raises(VaultError, match="Choose the practice member who witnesses"):
+        svc.countersign(
+            repos,
+            doc_id,
+            member_id=lee,
+            pin="7391",
+            witness=drawn("Sam Reed", "witness"),
+            witness_png=png_bytes(6, 3),
+        )
+    with pytest.raises(VaultError, match="no practice member 99"):
+        svc.countersign(repos, doc_id, member_id=99, pin="7391")
+    assert _state(vault, doc_id) == before
+    assert not repos.documents.get(doc_id).signed
+
+    signed = svc.countersign(
+        repos,
+        doc_id,
+        member_id=lee,
+        pin="7391",
+        witness=drawn("typed differently", "witness"),
+        witness_png=png_bytes(6, 3),
+        witness_id=sam,
+        witness_pin="4826",
+    )
+    assert signed.signed and signed.signed_by == "Priya Lee"
+    record = svc.consent_view(repos, doc_id).record
+    assert record.practitioner == "Priya Lee" and record.countersigner_credential == "MD"
+    assert record.countersigned_by == "Priya Lee, MD"
+    assert (record.countersigner_member_id, record.countersign_confirmed) == (lee, "PIN")
+    assert record.witness is not None and record.witness.name == "Sam Reed"  # the member's name
+    assert record.witnessed_by == "Sam Reed, RN" and record.witness_member_id == sam
+    (row,) = vault.audit_entries(action="consent.witness")
+    detail = json.loads(row.detail)
+    assert detail["countersigned_by"] == "Priya Lee" and detail["credential"] == "MD"
+    assert detail["witness"] == "Sam Reed" and detail["witness_credential"] == "RN"
+    assert detail["member_id"] == lee and detail["witness_member_id"] == sam
+    assert "7391" not in row.detail and "4826" not in row.detail
+    assert "7391" not in json.dumps(repos.documents.get(doc_id).data)
+    state = {s.template_id: s.state for s in svc.consent_status(repos, client_id).statuses}
+    assert state[KAP] is ConsentState.CURRENT
+    assert vault.check().ok
+
+
+def test_the_vaults_practitioner_countersigns_with_the_passphrase_or_their_pin(
+    vault: Vault, repos: Repos, client_id: int
+) -> None:
+    first = sign(repos, client_id)
+    before = _state(vault, first)
+    with pytest.raises(VaultError, match="not the vault passphrase"):
+        svc.countersign(repos, first, member_id=1, pin="wrong passphrase")
+    assert _state(vault, first) == before
+    svc.countersign(repos, first, member_id=1, pin=PASSPHRASE)
+    record = svc.consent_view(repos, first).record
+    assert record.practitioner == "Dr Test" and record.countersign_confirmed == "vault passphrase"
+    assert record.countersigner_member_id == 1
+    # with a signing PIN set, the PIN is what confirms them
+    practice.set_signing_pin(vault, "2468")
+    second = sign(repos, client_id, "music-recording", MUSIC_VALUES)
+    with pytest.raises(VaultError, match="not Dr Test's PIN"):
+        svc.countersign(repos, second, member_id=1, pin="2469")
+    svc.countersign(repos, second, member_id=1, pin="2468")
+    assert svc.consent_view(repos, second).record.countersign_confirmed == "PIN"
+    # a member removed from the practice no longer countersigns
+    gone = add_member(vault, "Alex Moss", "LCSW", "1357", role="therapist")
+    practice.remove(vault, gone)
+    third = sign(repos, client_id, "touch-agreement", TOUCH_VALUES)
+    with pytest.raises(VaultError, match="no longer a practice member"):
+        svc.countersign(repos, third, member_id=gone, pin="1357")
+    assert not repos.documents.get(third).signed

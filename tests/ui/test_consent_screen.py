@@ -1,23 +1,25 @@
 """The consent tab and the signing screen on a real vault: a signature drawn with synthesised
-mouse events is read back from the vault; countersigning goes through the passphrase; a
-withdrawal shows on the tab; the stroke data never reaches a file outside the vault."""
+mouse events is read back from the vault; countersigning names a practice member who types
+their own PIN (the vault's practitioner: the passphrase), a witness too; a withdrawal shows on
+the tab; the stroke data never reaches a file outside the vault."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
+from consent_support import add_member
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog, QLabel
 from pytestqt.qtbot import QtBot
 from support import PASSPHRASE
 
 from kapcompanion.core.consent import ConsentState, canonical_strokes
 from kapcompanion.services import consent as svc
 from kapcompanion.ui.consent import ConsentSection, WithdrawDialog
-from kapcompanion.ui.consent_screen import ConsentScreen, CountersignDialog
+from kapcompanion.ui.consent_screen import ConsentScreen
 from kapcompanion.ui.main_window import MainWindow
 from kapcompanion.ui.widgets.signature_pad import SignaturePad
 
@@ -62,6 +64,7 @@ def test_sign_countersign_and_withdraw_from_the_consent_tab(
     if SHOTS:
         unlocked.grab().save(f"{SHOTS}/consent-tab-before.png")
 
+    sam = add_member(ctx.vault, "Sam Reed", "RN", "4826")
     screen = ConsentScreen(ctx, client_id, "kap-informed-consent", parent=section)
     qtbot.addWidget(screen)
     screen.resize(1366, 768)
@@ -97,21 +100,19 @@ def test_sign_countersign_and_withdraw_from_the_consent_tab(
 
     screen.with_witness.setChecked(True)
     draw(screen.witness_sig.pad, wave(120))
-    screen.witness_sig.name.setText("Sam Reed")
+    assert screen.witness_sig.name.text() == "Sam Reed"  # the chosen member's name
     if SHOTS:
         screen.grab().save(f"{SHOTS}/consent-countersign-page.png")
-
-    def enter_passphrase() -> None:
-        dialog = QApplication.activeModalWidget()
-        assert isinstance(dialog, CountersignDialog)
-        QTest.keyClicks(dialog.credential.edit, PASSPHRASE)
-        QTest.keyClick(dialog.credential.edit, Qt.Key.Key_Return)
-
-    QTimer.singleShot(50, enter_passphrase)
-    assert screen.countersign()
+    # the vault's practitioner is chosen; without a PIN they type the vault passphrase
+    assert screen.counter.member_id() == 1
+    QTest.keyClicks(screen.witness.pin, "4826")
+    QTest.keyClicks(screen.counter.pin, PASSPHRASE)
+    QTest.keyClick(screen.counter.pin, Qt.Key.Key_Return)
+    assert screen.result() == QDialog.DialogCode.Accepted
     view = svc.consent_view(ctx.repos, doc_id)
     assert view.document.signed and view.record.witness is not None
     assert view.witness_png is not None
+    assert view.record.witness_member_id == sam and view.record.witnessed_by == "Sam Reed, RN"
     section.reload()
     kap = section.statuses[0]
     assert kap.state is ConsentState.CURRENT
@@ -145,3 +146,47 @@ def test_sign_countersign_and_withdraw_from_the_consent_tab(
                 and not path.name.startswith(vault_path.name)
             ):
                 assert needle.encode() not in path.read_bytes(), path
+
+
+def test_a_second_clinician_countersigns_on_the_screen_with_their_own_pin(
+    qtbot: QtBot, unlocked: MainWindow
+) -> None:
+    ctx = unlocked.ctx
+    ws = unlocked.workspace
+    assert ctx is not None and ws is not None
+    client_id = ws.clients.model.client_id(0)
+    lee = add_member(ctx.vault, "Priya Lee", "MD", "7391", role="prescriber")
+    screen = ConsentScreen(ctx, client_id, "music-recording")
+    qtbot.addWidget(screen)
+    screen.resize(1366, 768)
+    screen.show()
+    qtbot.waitExposed(screen)
+    music, recording = (w.combo for w in screen.inputs)
+    assert music is not None and recording is not None
+    music.setCurrentIndex(1)
+    recording.setCurrentIndex(1)
+    assert screen.show_to_client()
+    draw(screen.client_sig.pad, wave(110))
+    assert screen.client_signs()
+    doc_id = screen.doc_id
+    assert doc_id is not None
+    # the picker offers every member; the PIN row names whose PIN it is
+    screen.counter.choose(lee)
+    label = screen.counter_pin_label
+    assert isinstance(label, QLabel) and label.text() == "Priya Lee's own &PIN:"
+    assert lee not in [
+        screen.witness.choice.itemData(i) for i in range(screen.witness.choice.count())
+    ]
+    before = len(ctx.vault.audit_entries())
+    QTest.keyClicks(screen.counter.pin, "7390")
+    assert not screen.countersign()
+    assert "That is not Priya Lee's PIN; nothing was recorded." in screen.counter_error.text()
+    assert "4 more wrong entries lock the app" in screen.counter_error.text()
+    assert screen.counter.pin.text() == ""  # never kept on screen
+    assert len(ctx.vault.audit_entries()) == before
+    assert not svc.consent_view(ctx.repos, doc_id).document.signed
+    QTest.keyClicks(screen.counter.pin, "7391")
+    assert screen.countersign()
+    record = svc.consent_view(ctx.repos, doc_id).record
+    assert record.countersigned_by == "Priya Lee, MD" and record.countersigner_member_id == lee
+    assert ctx.repos.documents.get(doc_id).signed_by == "Priya Lee"
