@@ -157,8 +157,10 @@ def test_the_client_dialog_opens_in_full_name_and_tab_walks_the_fields(
     assert QApplication.focusWidget() is dialog.name
     order = []
     for _ in range(4):
-        order.append(QApplication.focusWidget())
-        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        here = QApplication.focusWidget()
+        assert here is not None
+        order.append(here)
+        QTest.keyClick(here, Qt.Key.Key_Tab)
     assert order == [dialog.name, dialog.pseudonym, dialog.dob, dialog.pronouns]
     assert dialog.error.focusPolicy() == Qt.FocusPolicy.NoFocus
     dialog.reject()
