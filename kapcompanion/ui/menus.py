@@ -355,13 +355,14 @@ def show_shortcuts(window: Shell) -> QDialog:
     dialog.setWindowTitle("Keyboard shortcuts")
     table = QLabel(shortcuts_table())
     table.setTextFormat(Qt.TextFormat.RichText)
+    table.setWordWrap(True)  # at 1.5x the descriptions wrap instead of pushing Close off
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)
     layout.addWidget(table, 1)
     layout.addWidget(buttons)
-    hint = dialog.sizeHint()
-    fit_to_screen(dialog, max(hint.width(), 760), hint.height())
+    fit_to_screen(dialog, 860, 10_000)  # as wide as it may be; then only as tall as it needs
+    dialog.resize(dialog.width(), min(dialog.height(), dialog.heightForWidth(dialog.width())))
     dialog.open()
     return dialog
 
