@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
+from PySide6.QtWidgets import QDialog, QMainWindow, QMenu, QToolBar
 
 from kapcompanion import __version__
 from kapcompanion.ui.settings import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES
@@ -218,7 +219,7 @@ ACTIONS: tuple[Action, ...] = (
 #: listed in the F1 table after the menu actions' own shortcuts.
 OTHER_KEYS: tuple[tuple[str, str], ...] = (
     ("Open the selected client", "Enter"),
-    ("Record sections", "Alt+1 … Alt+6"),
+    ("Record sections", "Alt+1 … Alt+7"),
     ("Sign the chosen record (Documents)", "Ctrl+Shift+S"),
     ("Session: start · mark the dose", "Ctrl+Enter · Ctrl+D"),
     ("Session: next phase · extend · end", "Alt+N · Alt+X · Alt+E"),
@@ -334,17 +335,41 @@ def ask_backups_keep(window: Shell) -> QInputDialog:
     return dialog
 
 
-def show_shortcuts(window: Shell) -> None:
-    from PySide6.QtWidgets import QMessageBox
+def shortcuts_table(shortcuts: list[tuple[str, str]] = SHORTCUTS) -> str:
+    """The keys in two side-by-side columns: one long column ran past a 1366x768 screen,
+    with the Close button off the bottom."""
+    half = (len(shortcuts) + 1) // 2
+    left, right = shortcuts[:half], shortcuts[half:]
+    rows = []
+    for i, (what, keys) in enumerate(left):
+        cells = f"<td>{what}</td><td nowrap><b>{keys}</b></td>"
+        if i < len(right):
+            more, more_keys = right[i]
+            cells += f"<td width='24'></td><td>{more}</td><td nowrap><b>{more_keys}</b></td>"
+        rows.append(f"<tr>{cells}</tr>")
+    return f"<table cellpadding='3'>{''.join(rows)}</table>"
 
-    rows = "".join(f"<tr><td>{what}</td><td><b>{keys}</b></td></tr>" for what, keys in SHORTCUTS)
-    box = QMessageBox(
-        QMessageBox.Icon.NoIcon,
-        "Keyboard shortcuts",
-        f"<table cellpadding='4'>{rows}</table>",
-        parent=window.window(),
-    )
-    box.open()
+
+def show_shortcuts(window: Shell) -> QDialog:
+    from PySide6.QtWidgets import QDialogButtonBox, QLabel, QVBoxLayout
+
+    from kapcompanion.ui.widgets.fit import fit_to_screen
+
+    dialog = QDialog(window.window())
+    dialog.setObjectName("shortcutsDialog")
+    dialog.setWindowTitle("Keyboard shortcuts")
+    table = QLabel(shortcuts_table())
+    table.setTextFormat(Qt.TextFormat.RichText)
+    table.setWordWrap(True)  # at 1.5x the descriptions wrap instead of pushing Close off
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(table, 1)
+    layout.addWidget(buttons)
+    fit_to_screen(dialog, 860, 10_000)  # as wide as it may be; then only as tall as it needs
+    dialog.resize(dialog.width(), min(dialog.height(), dialog.heightForWidth(dialog.width())))
+    dialog.open()
+    return dialog
 
 
 def show_about(window: Shell) -> None:

@@ -78,8 +78,8 @@ GROUPS = (
     ),
 )
 KEYS_HINT = (
-    "Tab moves from item to item; on an item press Y, N or U (or 1, 2, 3) to answer. "
-    "Answer an item before adding its note."
+    "On an item press Y, N or U (or 1, 2, 3) to answer; Down and Up move from item to item. "
+    "Tab goes to the item's note (answer first), then to the next item."
 )
 ROLE_FOR = {
     Outcome.ELIGIBLE: "ok",
@@ -319,6 +319,7 @@ class ScreeningForm(QWidget):
                     column.addWidget(self.suicide_hint)
         column.addStretch(1)
         self.scroll_area = QScrollArea()
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a container, not a Tab stop
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll_area.setWidget(body)

@@ -222,6 +222,7 @@ class TemplateEditor(QDialog):
         body_layout.addLayout(name_row)
         body_layout.addWidget(split, 1)
         scroll = QScrollArea()
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a container, not a Tab stop
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)

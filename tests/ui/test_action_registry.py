@@ -65,3 +65,21 @@ def test_locking_disables_exactly_what_needs_the_vault(unlocked: MainWindow) -> 
 def test_a_handler_runs_on_the_shell(unlocked: MainWindow) -> None:
     unlocked.actions_["lock"].trigger()
     assert unlocked.ctx is None
+
+
+def test_the_f1_table_fits_the_screen_and_names_every_section_key(unlocked: MainWindow) -> None:
+    """Two columns side by side: the one long column was taller than 768 px with its Close
+    button off the screen. The section keys listed are the ones the record has."""
+    from kapcompanion.ui.client_record import STANDARD_SECTIONS
+
+    dialog = menus.show_shortcuts(unlocked)
+    try:
+        assert dialog.height() <= 600  # of the 768 px screen, with the window's frame
+        text = menus.shortcuts_table()
+        for what, keys in menus.SHORTCUTS:
+            assert what in text and keys in text
+        assert dict((w, k) for w, k in menus.SHORTCUTS)["Record sections"] == (
+            f"Alt+1 … Alt+{len(STANDARD_SECTIONS)}"
+        )
+    finally:
+        dialog.reject()

@@ -246,3 +246,25 @@ def test_section_buttons_wrap_and_all_stay_in_sight(qtbot: QtBot, unlocked: Main
     assert record.current_key() == "measures" and bar.buttons[4].isChecked()
     QTest.keyClick(unlocked, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
     assert record.current_key() == "overview" and bar.buttons[0].isChecked()
+
+
+def test_the_overview_names_indications_in_words(qtbot: QtBot, unlocked: MainWindow) -> None:
+    """The identity box said "treatment_resistant_depression" under a header that said
+    "Treatment-resistant depression": both use the indication's words now."""
+    from dataclasses import replace
+
+    from kapcompanion.core.intake import indication_label
+    from kapcompanion.services.clients import save_client
+
+    ws = unlocked.workspace
+    assert ws is not None and unlocked.ctx is not None
+    client_id = ws.clients.model.client_id(0)
+    client = unlocked.ctx.repos.clients.get(client_id)
+    save_client(unlocked.ctx.repos, replace(client, indications=["treatment_resistant_depression"]))
+    record = ws.open_client(client_id)
+    assert record is not None
+    overview = record.show_section("overview")
+    texts = [w.text() for w in overview.findChildren(QLabel)]
+    words = indication_label("treatment_resistant_depression")
+    assert words != "treatment_resistant_depression" and words in texts
+    assert not any("treatment_resistant_depression" in t for t in texts)

@@ -118,3 +118,32 @@ def test_a_wrong_date_stays_visible_when_the_focus_moves(qtbot: QtBot) -> None:
     qtbot.waitUntil(other.hasFocus)
     assert field.value() == date(1980, 12, 31) and field.typed_problem() is None
     assert seen[-1] == date(1980, 12, 31)
+
+
+def test_real_keys_type_the_separators_and_tab_leaves_the_field(qtbot: QtBot) -> None:
+    """Keys go to the QDateEdit itself (not its line edit): a typed "/" is text, not "next
+    section", and Tab moves to the next field instead of to the next date section."""
+    from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
+
+    wording.set_locale("en_GB")
+    form = QWidget()
+    qtbot.addWidget(form)
+    layout = QVBoxLayout(form)
+    before, field, after = QLineEdit(), DateField("Date of birth", optional=True), QLineEdit()
+    for w in (before, field, after):
+        layout.addWidget(w)
+    form.show()
+    form.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is form)
+    before.setFocus()
+    qtbot.waitUntil(before.hasFocus)
+    QTest.keyClick(before, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is field
+    QTest.keyClicks(field, "14/03/1985")
+    assert field.lineEdit().text() == "14/03/1985"
+    assert field.value() == date(1985, 3, 14)
+    QTest.keyClick(field, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is after
+    assert field.value() == date(1985, 3, 14)
+    QTest.keyClick(after, Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is field

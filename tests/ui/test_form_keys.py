@@ -141,3 +141,26 @@ def test_the_client_dialog_saves_with_ctrl_s_and_asks_on_escape(
     QTest.keyClick(dialog.name, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert not dialog.isVisible() and dialog.result() == QDialog.DialogCode.Accepted
     assert ws.record is not None and ws.record.client.name == "Grace Hopper"
+
+
+def test_the_client_dialog_opens_in_full_name_and_tab_walks_the_fields(
+    qtbot: QtBot, unlocked: MainWindow
+) -> None:
+    """The first keys typed land in Full name (the scroll area holding the form, and the
+    message area, are not Tab stops), and Tab goes name, pseudonym, date of birth, pronouns."""
+    ws = unlocked.workspace
+    assert ws is not None
+    dialog = ws.new_client()
+    assert isinstance(dialog, ClientDialog)
+    activate(qtbot, dialog)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    assert QApplication.focusWidget() is dialog.name
+    order = []
+    for _ in range(4):
+        here = QApplication.focusWidget()
+        assert here is not None
+        order.append(here)
+        QTest.keyClick(here, Qt.Key.Key_Tab)
+    assert order == [dialog.name, dialog.pseudonym, dialog.dob, dialog.pronouns]
+    assert dialog.error.focusPolicy() == Qt.FocusPolicy.NoFocus
+    dialog.reject()

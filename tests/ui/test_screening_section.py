@@ -155,6 +155,35 @@ def test_screening_by_keyboard_outcome_and_override(
     assert actions[0] == "screening.create" and "screening.override" in actions
 
 
+def test_down_moves_from_item_to_item_and_the_hint_says_what_tab_does(
+    qtbot: QtBot, unlocked: MainWindow
+) -> None:
+    """Following the hint answers every item without typing into a note: Down moves to the
+    next item (Tab goes to the item's note first, as the hint says)."""
+    from kapcompanion.ui.screening_form import KEYS_HINT
+
+    section = open_section(qtbot, unlocked)
+    form = section.screening
+    unlocked.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is unlocked)
+    first = form.rows[SCREENING_ITEMS[0].key]
+    first.setFocus()
+    qtbot.waitUntil(first.hasFocus)
+    for _ in SCREENING_ITEMS:
+        here = QApplication.focusWidget()
+        assert here is not None
+        QTest.keyClicks(here, "n")
+        QTest.keyClick(here, Qt.Key.Key_Down)
+    assert form.outcome.text() == "Outcome: Eligible"
+    assert all(row.note is None or row.note.text() == "" for row in form.rows.values())
+    last = form.rows[SCREENING_ITEMS[-1].key]
+    assert QApplication.focusWidget() is last  # Down on the last item stays there
+    QTest.keyClick(last, Qt.Key.Key_Up)
+    assert QApplication.focusWidget() is form.rows[SCREENING_ITEMS[-2].key]
+    assert "Down and Up move from item to item" in KEYS_HINT
+    assert "Tab goes to the item's note" in KEYS_HINT
+
+
 def test_intake_ace_score_and_interacting_medication(qtbot: QtBot, unlocked: MainWindow) -> None:
     section = open_section(qtbot, unlocked)
     section.tabs.setCurrentIndex(1)

@@ -135,6 +135,11 @@ def test_a_short_session_end_to_end(qtbot: QtBot, clinic: tuple[MainWindow, int]
     texts = " ".join(w.text() for w in screen.findChildren(type(screen.header)))
     assert NAME not in texts and "Ada" not in texts  # pseudonym only while the session runs
     assert "Not ready" in screen.prestart.readiness.text()
+    # it says up front which items no written reason can skip (the gate refuses those)
+    assert (
+        "Informed consent and the touch agreement cannot be skipped"
+        in screen.prestart.readiness.text()
+    )
     assert "music" in screen.prestart.music.text().lower()  # "unavailable" with the null player
     QTest.keyClick(screen.start_button, Qt.Key.Key_Return, CTRL)
     assert screen.controller.status_kind is SessionStatus.PLANNED

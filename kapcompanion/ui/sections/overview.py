@@ -186,7 +186,7 @@ class OverviewSection(QWidget):
             ("Date of birth", wording.short_date(client.dob) if client.dob else ""),
             ("Pronouns", client.pronouns),
             ("Identifier", client.identifier),
-            ("Indications", ", ".join(client.indications)),
+            ("Indications", ", ".join(indication_label(i) for i in client.indications)),
         ]
 
 

@@ -127,8 +127,9 @@ class PreStartCard(QFrame):
             set_role(self.readiness, "warning")
         else:
             self.readiness.setText(
-                "Not ready. Missing: " + _listed(self.state.missing) + ". Prepare first, or "
-                "start anyway with a written reason (it is kept with the session)."
+                "Not ready. Missing: " + _listed(self.state.missing) + ". Prepare first. "
+                "Informed consent and the touch agreement cannot be skipped; any other item "
+                "can, with a written reason (it is kept with the session)."
             )
             set_role(self.readiness, "warning")
         needs_reason = not self.state.ready

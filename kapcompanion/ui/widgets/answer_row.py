@@ -1,7 +1,8 @@
 """One question answered with a few buttons (yes / no / unknown), by mouse or by keys.
 
 The row itself takes the keyboard focus (Tab stops on it, then on its note): Y, N, U or
-1, 2, 3 answer it, so a long questionnaire is filled without the mouse. The answer buttons
+1, 2, 3 answer it, and Down / Up move to the next / previous question (skipping the notes),
+so a long questionnaire is filled without the mouse. The answer buttons
 stay out of the Tab chain to keep it short; the row's accessible name carries the answer.
 """
 
@@ -116,7 +117,25 @@ class AnswerRow(QFrame):
             self.answer(value)
             event.accept()
             return
+        if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up) and not event.modifiers():
+            row = self._neighbour(forward=event.key() == Qt.Key.Key_Down)
+            if row is not None:
+                row.setFocus(Qt.FocusReason.TabFocusReason)  # (scrolls it into view)
+            event.accept()
+            return
         super().keyPressEvent(event)
+
+    def _neighbour(self, *, forward: bool) -> AnswerRow | None:
+        """The next (or previous) question in the Tab order, past any notes and fields."""
+        widget = self.nextInFocusChain() if forward else self.previousInFocusChain()
+        while widget is not None and widget is not self:
+            if isinstance(widget, AnswerRow) and widget.isVisible() and widget.isEnabled():
+                # the chain is a ring: past the last question it comes back to the first
+                here = self.mapTo(self.window(), self.rect().topLeft()).y()
+                there = widget.mapTo(self.window(), widget.rect().topLeft()).y()
+                return widget if (there > here) == forward else None
+            widget = widget.nextInFocusChain() if forward else widget.previousInFocusChain()
+        return None
 
     def set_read_only(self, read_only: bool) -> None:
         self.choice.setEnabled(not read_only)

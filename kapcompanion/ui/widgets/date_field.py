@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from PySide6.QtCore import QDate, QDateTime, Signal
-from PySide6.QtGui import QFocusEvent, QValidator
+from PySide6.QtCore import QDate, QDateTime, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QValidator
 from PySide6.QtWidgets import QDateEdit, QLineEdit, QWidget
 
 from kapcompanion.core import wording
@@ -115,6 +115,28 @@ class DateField(QDateEdit):
         if typed.strip() and self.lineEdit().text() != typed:
             self.lineEdit().setText(typed)
         self.valueChanged.emit(self.value())
+
+    # -- keys: the field is one line of text, not day/month/year sections. QDateEdit's own
+    # keys would move Tab from section to section (Tab never left the field) and swallow a
+    # typed separator as "next section" ("14/03/1985" became "14031985", refused) ----------
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, next)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        plain = not event.modifiers() & (
+            Qt.KeyboardModifier.ControlModifier
+            | Qt.KeyboardModifier.AltModifier
+            | Qt.KeyboardModifier.MetaModifier
+        )
+        if (
+            plain
+            and event.text().isprintable()
+            and event.text()
+            and _TYPING.fullmatch(event.text())
+        ):
+            self.lineEdit().event(event)  # straight into the text, checked by validate()
+            return
+        super().keyPressEvent(event)
 
     # -- Qt's hooks: what can be typed, and how text becomes a date ----------------------
     def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:

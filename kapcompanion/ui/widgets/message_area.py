@@ -20,6 +20,7 @@ class MessageArea(QScrollArea):
     def __init__(self, name: str = "Problems", lines: int = 2, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("messageArea")
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # words to read, not a Tab stop
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
