@@ -1,0 +1,108 @@
+"""Lines of table text written into a reportlab text object without its per-line costs.
+
+``PDFTextObject.textLine`` looks every character of every line up in the font's subset
+table (``TTFont.splitString``, pure Python), escapes the bytes one by one and formats the
+position of each cell with the general ``fp_str``: most of the time a long table took to
+draw. Here a line whose characters the document's font subset 0 already holds is
+encoded and escaped with one ``str.translate``; any other line goes through
+``splitString`` as before (which assigns its new characters their codes, learnt here for
+the next line). Positions are formatted by ``fp_str`` once per distinct value. The
+operators written are the ones ``setTextOrigin`` and ``textLine`` write, token for token
+(tests compare the two).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from reportlab.lib.rl_accel import escapePDF, fp_str
+from reportlab.pdfbase import pdfmetrics
+
+
+class _Subset0:
+    """The characters of one document's font that subset 0 holds, and their escaped
+    codes as a ``str.translate`` table."""
+
+    __slots__ = ("known", "table")
+
+    def __init__(self) -> None:
+        self.known: set[str] = set()
+        self.table: dict[int, str] = {}
+
+
+#: per font state (one per font and document; reportlab keeps it while the document lives)
+_SUBSETS: WeakKeyDictionary[Any, _Subset0] = WeakKeyDictionary()
+_NUMBERS: dict[float, str] = {}
+
+
+def number(value: float) -> str:
+    """``fp_str(value)``, remembered (cell positions repeat down a column and across)."""
+    text = _NUMBERS.get(value)
+    if text is None:
+        if len(_NUMBERS) > 20_000:
+            _NUMBERS.clear()
+        text = _NUMBERS[value] = fp_str(value)
+    return text
+
+
+def pieces(font: Any, doc: Any, text: str) -> list[tuple[int, str]]:
+    """``text`` as (subset, escaped PDF string) runs: ``splitString`` then ``escapePDF``."""
+    state = font.state.get(doc)
+    fast = _SUBSETS.get(state) if state is not None else None
+    if fast is not None and fast.known.issuperset(text):
+        return [(0, text.translate(fast.table))] if text else []
+    runs = font.splitString(text, doc)
+    state = font.state[doc]
+    if fast is None:
+        fast = _SUBSETS[state] = _Subset0()
+    assignments = state.assignments
+    for ch in set(text) - fast.known:
+        code = assignments.get(ord(ch))
+        # (splitString reads a no-break space as a space, so it is never learnt)
+        if code is not None and code < 256 and ch != "\xa0":
+            fast.known.add(ch)
+            fast.table[ord(ch)] = escapePDF(bytes((code,)))
+    return [(subset, escapePDF(chunk)) for subset, chunk in runs]
+
+
+class TextWriter:
+    """Writes into one ``PDFTextObject`` what ``setTextOrigin(x, y)`` followed by
+    ``textLine`` for each line would, in its current font (set with ``setFont``, which
+    this reads back) and colour."""
+
+    def __init__(self, text: Any) -> None:
+        self.text = text
+        self.canvas = text._canvas
+        if not self.canvas.bottomup:  # (reportlab's canvases here are bottom-up)
+            raise ValueError("TextWriter writes for a bottom-up canvas only")
+        self.doc = text._doc
+        self._font_key: tuple[str, float, float] | None = None
+        self._font: Any = None
+        self._tmpl = ""
+
+    def lines(self, x: float, y: float, lines: list[str]) -> None:
+        text = self.text
+        key = (text._fontname, text._fontsize, text._leading)
+        if key != self._font_key:
+            self._font_key = key
+            self._font = pdfmetrics.getFont(text._fontname)
+            if not self._font._dynamicFont:
+                raise ValueError("TextWriter writes TrueType fonts only")
+            self._tmpl = f"{fp_str(text._fontsize)} Tf {fp_str(text._leading)} TL"
+        font, doc = self._font, self.doc
+        code = text._code
+        code.append(f"1 0 0 1 {number(x)} {number(y)} Tm")
+        subset = text._curSubset
+        for line in lines:
+            parts = []
+            for part, escaped in pieces(font, doc, line):
+                if part != subset:
+                    parts.append(f"{font.getSubsetInternalName(part, doc)} {self._tmpl}")
+                    subset = part
+                parts.append(f"({escaped}) Tj")
+            code.append(" ".join(parts) + " T*")
+        text._curSubset = subset
+        # (the cursor as textLine leaves it; nothing here reads it, reportlab might)
+        text._x0 = text._x = x
+        text._y0 = text._y = y - text._leading * len(lines)
