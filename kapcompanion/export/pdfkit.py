@@ -34,6 +34,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfgen.canvas import PATH_OPS, Canvas
+from reportlab.pdfgen.textobject import PDFTextObject
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
@@ -43,7 +44,7 @@ from reportlab.platypus import (
 )
 
 from kapcompanion.export.errors import ExportError
-from kapcompanion.export.pdftext import number
+from kapcompanion.export.pdftext import TextWriter, number
 from kapcompanion.paths import resource
 
 FONT = "KapSans"
@@ -444,6 +445,34 @@ class FastCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type hints
     def setLineWidth(self, width: float) -> None:
         self._lineWidth = width
         self._code.append(f"{number(width)} w")
+
+    def drawString(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        mode: Any = None,
+        charSpace: float = 0,
+        direction: Any = None,
+        wordSpace: Any = None,
+        shaping: bool = False,
+    ) -> None:
+        """As Canvas.drawString (chart labels): one line in the current font."""
+        if (
+            mode is not None
+            or charSpace
+            or wordSpace
+            or direction is not None
+            or shaping
+            or type(text) is not str
+            or not pdfmetrics.getFont(self._fontname)._dynamicFont
+        ):
+            super().drawString(x, y, text, mode, charSpace, direction, wordSpace, shaping)
+            return
+        t = PDFTextObject(self)
+        t._code = ["BT"]  # (the origin is written by the writer)
+        TextWriter(t).lines(x, y, [text])
+        self.drawText(t)
 
     def setFillColor(self, aColor: Any, alpha: Any = None) -> None:
         if type(aColor) is not colors.Color or alpha is not None or self._enforceColorSpace:
