@@ -46,14 +46,20 @@ def number(value: float) -> str:
     return text
 
 
-def pieces(font: Any, doc: Any, text: str) -> list[tuple[int, str]]:
-    """``text`` as (subset, escaped PDF string) runs: ``splitString`` then ``escapePDF``."""
+def _subset0(font: Any, doc: Any) -> _Subset0 | None:
     state = font.state.get(doc)
-    fast = _SUBSETS.get(state) if state is not None else None
+    return _SUBSETS.get(state) if state is not None else None
+
+
+def pieces(font: Any, doc: Any, text: str, fast: _Subset0 | None = None) -> list[tuple[int, str]]:
+    """``text`` as (subset, escaped PDF string) runs: ``splitString`` then ``escapePDF``."""
+    if fast is None:
+        fast = _subset0(font, doc)
     if fast is not None and fast.known.issuperset(text):
         return [(0, text.translate(fast.table))] if text else []
     runs = font.splitString(text, doc)
     state = font.state[doc]
+    fast = _SUBSETS.get(state)
     if fast is None:
         fast = _SUBSETS[state] = _Subset0()
     assignments = state.assignments
@@ -79,6 +85,7 @@ class TextWriter:
         self.doc = text._doc
         self._font_key: tuple[str, float, float] | None = None
         self._font: Any = None
+        self._fast: _Subset0 | None = None
         self._tmpl = ""
 
     def lines(self, x: float, y: float, lines: list[str]) -> None:
@@ -89,19 +96,25 @@ class TextWriter:
             self._font = pdfmetrics.getFont(text._fontname)
             if not self._font._dynamicFont:
                 raise ValueError("TextWriter writes TrueType fonts only")
-            self._tmpl = f"{fp_str(text._fontsize)} Tf {fp_str(text._leading)} TL"
-        font, doc = self._font, self.doc
+            self._fast = None
+            self._tmpl = f"{number(text._fontsize)} Tf {number(text._leading)} TL"
+        font, doc, fast = self._font, self.doc, self._fast
         code = text._code
         code.append(f"1 0 0 1 {number(x)} {number(y)} Tm")
         subset = text._curSubset
         for line in lines:
+            if fast is not None and subset == 0 and fast.known.issuperset(line):
+                code.append(f"({line.translate(fast.table)}) Tj T*" if line else " T*")
+                continue
             parts = []
-            for part, escaped in pieces(font, doc, line):
+            for part, escaped in pieces(font, doc, line, fast):
                 if part != subset:
                     parts.append(f"{font.getSubsetInternalName(part, doc)} {self._tmpl}")
                     subset = part
                 parts.append(f"({escaped}) Tj")
             code.append(" ".join(parts) + " T*")
+            if fast is None:
+                fast = self._fast = _subset0(font, doc)
         text._curSubset = subset
         # (the cursor as textLine leaves it; nothing here reads it, reportlab might)
         text._x0 = text._x = x
