@@ -32,7 +32,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
-from reportlab.lib.rl_accel import fp_str
+from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.pdfgen.canvas import PATH_OPS, Canvas
 from reportlab.pdfgen.textobject import PDFTextObject
 from reportlab.platypus import (
@@ -44,7 +44,7 @@ from reportlab.platypus import (
 )
 
 from kapcompanion.export.errors import ExportError
-from kapcompanion.export.pdftext import TextWriter, number
+from kapcompanion.export.pdftext import TextWriter, number, rgb
 from kapcompanion.paths import resource
 
 FONT = "KapSans"
@@ -474,12 +474,29 @@ class FastCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type hints
         TextWriter(t).lines(x, y, [text])
         self.drawText(t)
 
+    def transform(self, a: float, b: float, c: float, d: float, e: float, f: float) -> None:
+        if self._code and self._code[-1][-3:] == " cm":  # (reportlab merges the two)
+            super().transform(a, b, c, d, e, f)
+            return
+        if rl_canvas.ENABLE_TRACKING:
+            a0, b0, c0, d0, e0, f0 = self._currentMatrix
+            self._currentMatrix = (
+                a0 * a + c0 * b,
+                b0 * a + d0 * b,
+                a0 * c + c0 * d,
+                b0 * c + d0 * d,
+                a0 * e + c0 * f + e0,
+                b0 * e + d0 * f + f0,
+            )
+        n = number
+        self._code.append(f"{n(a)} {n(b)} {n(c)} {n(d)} {n(e)} {n(f)} cm")
+
     def setFillColor(self, aColor: Any, alpha: Any = None) -> None:
         if type(aColor) is not colors.Color or alpha is not None or self._enforceColorSpace:
             super().setFillColor(aColor, alpha)
             return
         self._fillColorObj = aColor
-        self._code.append(_rgb(aColor) + " rg")
+        self._code.append(rgb(aColor) + " rg")
         if aColor.alpha is not None:
             self.setFillAlpha(aColor.alpha)
 
@@ -488,22 +505,9 @@ class FastCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type hints
             super().setStrokeColor(aColor, alpha)
             return
         self._strokeColorObj = aColor
-        self._code.append(_rgb(aColor) + " RG")
+        self._code.append(rgb(aColor) + " RG")
         if aColor.alpha is not None:
             self.setStrokeAlpha(aColor.alpha)
-
-
-_RGB: dict[tuple[float, float, float], str] = {}
-
-
-def _rgb(colour: colors.Color) -> str:
-    key = (colour.red, colour.green, colour.blue)
-    text = _RGB.get(key)
-    if text is None:
-        if len(_RGB) > 1000:
-            _RGB.clear()
-        text = _RGB[key] = fp_str(key)
-    return text
 
 
 def numbered_canvas(furniture: PageFurniture) -> type[Canvas]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from reportlab.lib.colors import Color
 from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.pdfbase import pdfmetrics
 
@@ -43,6 +44,20 @@ def number(value: float) -> str:
         if len(_NUMBERS) > 20_000:
             _NUMBERS.clear()
         text = _NUMBERS[value] = fp_str(value)
+    return text
+
+
+_RGB: dict[tuple[float, float, float], str] = {}
+
+
+def rgb(colour: Any) -> str:
+    """``fp_str`` of the colour's red, green and blue, remembered."""
+    key = (colour.red, colour.green, colour.blue)
+    text = _RGB.get(key)
+    if text is None:
+        if len(_RGB) > 1000:
+            _RGB.clear()
+        text = _RGB[key] = fp_str(key)
     return text
 
 
@@ -87,6 +102,17 @@ class TextWriter:
         self._font: Any = None
         self._fast: _Subset0 | None = None
         self._tmpl = ""
+
+    def fill(self, colour: Any) -> None:
+        """``setFillColor(colour)`` on the text object."""
+        text = self.text
+        if type(colour) is not Color or text._enforceColorSpace:
+            text.setFillColor(colour)
+            return
+        text._fillColorObj = colour
+        text._code.append(rgb(colour) + " rg")
+        if colour.alpha is not None:
+            text.setFillAlpha(colour.alpha)
 
     def lines(self, x: float, y: float, lines: list[str]) -> None:
         text = self.text

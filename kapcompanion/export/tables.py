@@ -138,7 +138,7 @@ class RecordTable(Table):  # type: ignore[misc]  # reportlab has no type hints
                 text.setFont(*font)  # (the text leading moves each line down by the next)
             if style.textColor is not colour:
                 colour = style.textColor
-                text.setFillColor(colour)
+                writer.fill(colour)
             writer.lines(x, y, cell.split("\n"))  # = text.setTextOrigin(x, y), textLine...
         self.canv.drawText(text)
         self._pending = []
