@@ -479,7 +479,7 @@ class FastCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type hints
             super().transform(a, b, c, d, e, f)
             return
         if rl_canvas.ENABLE_TRACKING:
-            a0, b0, c0, d0, e0, f0 = self._currentMatrix
+            a0, b0, c0, d0, e0, f0 = self._currentMatrix  # type: ignore[has-type]
             self._currentMatrix = (
                 a0 * a + c0 * b,
                 b0 * a + d0 * b,

@@ -80,8 +80,8 @@ def pieces(font: Any, doc: Any, text: str, fast: _Subset0 | None = None) -> list
     assignments = state.assignments
     for ch in set(text) - fast.known:
         code = assignments.get(ord(ch))
-        # (splitString reads a no-break space as a space, so it is never learnt)
-        if code is not None and code < 256 and ch != "\xa0":
+        # (a no-break space is never assigned: splitString reads it as a space)
+        if code is not None and code < 256:
             fast.known.add(ch)
             fast.table[ord(ch)] = escapePDF(bytes((code,)))
     return [(subset, escapePDF(chunk)) for subset, chunk in runs]
