@@ -10,19 +10,32 @@ for the axis labels the same text at the same place as LinePlot's own Labels.
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pypdf import PdfReader
+from reportlab.graphics import renderPDF
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Group, String, UserNode
 from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 
 from kapcompanion.export import pdfkit as pk
-from kapcompanion.export.charts import VitalPoint, axis_labels, measure_chart, vitals_chart
+from kapcompanion.export.charts import (
+    TextRun,
+    VitalPoint,
+    axis_labels,
+    measure_chart,
+    vitals_chart,
+)
 from kapcompanion.export.pdftext import TextWriter
+
+PDFTOPPM = shutil.which("pdftoppm") or "pdftoppm"
 
 # Characters a cell may hold: ASCII with the three PDF string escapes, Latin-1 (escaped as
 # octal), Greek and Cyrillic (beyond the first 256 codes a subset holds), a no-break space
@@ -185,3 +198,47 @@ def test_axis_labels_sit_where_lineplot_puts_its_labels() -> None:
     assert len(plots) == 3
     for plot in plots:
         _check_labels(plot)
+
+
+def _charts() -> list[Any]:
+    start = datetime(2025, 1, 6, tzinfo=UTC)
+    points = [(start + timedelta(days=4 * i), (i * 5) % 28) for i in range(40)]
+    bands = [(0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"), (15, 27, "severe")]
+    vitals = [
+        VitalPoint(m, 120 + m % 50, 80 + m % 20, 70 + m % 30, 99 - m % 9, {"spo2"} if m else set())
+        for m in range(-15, 200, 12)
+    ]
+    charts = [measure_chart(points, 0, 27, bands, 480), vitals_chart(vitals, 490)]
+    assert all(c is not None for c in charts)
+    return charts
+
+
+def _chart_page(path: Path, fast: bool) -> tuple[bytes, str]:
+    """The two charts on a page: as exported, or as reportlab alone draws them (a plain
+    canvas, LinePlot's own axis labels, every String its own node)."""
+    pdf = path / f"{'fast' if fast else 'plain'}.pdf"
+    canvas = (pk.FastCanvas if fast else Canvas)(str(pdf))
+    with pk.lean_reportlab():
+        y = 800.0
+        for chart in _charts():
+            y -= chart.height + 30
+            if fast:
+                chart.drawOn(canvas, 40, y)
+                continue
+            plots = [c for c in chart.contents if isinstance(c, LinePlot)]
+            for index, plot in enumerate(plots):
+                plot.yValueAxis.visibleLabels = 1
+                plot.xValueAxis.visibleLabels = int(index == len(plots) - 1)  # (shared x)
+            chart.contents = [c for c in chart.contents if not isinstance(c, TextRun)]
+            renderPDF.draw(chart, canvas, 40, y)
+        canvas.save()
+    subprocess.run([PDFTOPPM, "-r", "100", "-gray", str(pdf), str(path / pdf.stem)], check=True)
+    pixels = b"".join(p.read_bytes() for p in sorted(path.glob(f"{pdf.stem}-*.pgm")))
+    return pixels, "".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+def test_charts_look_as_reportlab_alone_draws_them(tmp_path: Path) -> None:
+    fast, plain = _chart_page(tmp_path, True), _chart_page(tmp_path, False)
+    assert "minutes from the dose" in plain[1] and "Jan" in plain[1]
+    assert fast[1] == plain[1]
+    assert fast[0] == plain[0]
