@@ -143,5 +143,7 @@ class TextWriter:
                 fast = self._fast = _subset0(font, doc)
         text._curSubset = subset
         # (the cursor as textLine leaves it; nothing here reads it, reportlab might)
+        for _line in lines:
+            y -= text._leading
         text._x0 = text._x = x
-        text._y0 = text._y = y - text._leading * len(lines)
+        text._y0 = text._y = y
