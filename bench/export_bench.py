@@ -105,11 +105,11 @@ def run(passphrase: str) -> Iterator[dict[str, Any]]:
     def course_layout() -> None:
         build_course_pdf(gather_course(repos, course_client), io.BytesIO())
 
-    app = _median_time(course_pdf, 3)
+    app = _median_time(course_pdf)
     pages = len(PdfReader(course).pages)
-    base = _median_time(lambda: plain_document(pages), 3)
-    layout = _median_cpu(course_layout, 3)
-    base2 = _median_cpu(lambda: plain_document(pages), 3)
+    base = _median_time(lambda: plain_document(pages))
+    layout = _median_cpu(course_layout)
+    base2 = _median_cpu(lambda: plain_document(pages))
     yield {
         "name": f"course summary PDF (50 sessions, {pages} pages)",
         "value": app,

@@ -215,6 +215,11 @@ class _Stock:
     def witness(self, repos: Repos) -> int:
         """The practice's nurse, added (and her PIN set) before her first witnessed waste."""
         if self.witness_id is None:
+            # (a second demo filled into the same vault finds her already there)
+            known = [m for m in practice.members(repos.vault) if m.name == DEMO_WITNESS[0]]
+            if known:
+                self.witness_id = known[0].id
+                return known[0].id
             nurse = practice.add(repos.vault, *DEMO_WITNESS, MemberRole.NURSE)
             practice.set_pin(repos.vault, nurse.id, DEMO_WITNESS_PIN)
             self.witness_id = nurse.id

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from kapcompanion.core import wording
@@ -52,13 +53,37 @@ def fmt_date(when: date | datetime | None, tz: tzinfo | None = None) -> str:
     if isinstance(when, datetime):
         shown = local(when, tz)
         assert shown is not None
-        return wording.long_date(shown.date())
-    return wording.long_date(when)
+        return _long_date(shown.date(), wording.current_locale())
+    return _long_date(when, wording.current_locale())
+
+
+@lru_cache(maxsize=4096)  # a course summary writes each session's day several times
+def _long_date(day: date, locale: Any) -> str:
+    """``wording.long_date(day)``; ``locale`` (the current one) is part of the key."""
+    return wording.long_date(day)
 
 
 def fmt_time(when: datetime | None, tz: tzinfo | None) -> str:
     shown = local(when, tz)
-    return "" if shown is None else wording.time_of_day(shown)
+    if shown is None:
+        return ""
+    locale = wording.current_locale()
+    if _no_seconds(locale):  # (then events of the same minute read alike: one lookup)
+        shown = shown.replace(second=0, microsecond=0)
+    # (aware datetimes compare by instant: the offset and zone name keep the key local)
+    return _time_of_day(shown, shown.utcoffset(), shown.tzname(), locale)
+
+
+@lru_cache(maxsize=64)
+def _no_seconds(locale: Any) -> bool:
+    """Whether the locale's short time shows neither seconds nor their fractions."""
+    pattern = str(locale.time_formats["short"].pattern)
+    return "s" not in pattern and "S" not in pattern
+
+
+@lru_cache(maxsize=4096)
+def _time_of_day(shown: datetime, offset: Any, zone: Any, locale: Any) -> str:
+    return wording.time_of_day(shown)
 
 
 def fmt_datetime(when: datetime | None, tz: tzinfo | None) -> str:

@@ -35,6 +35,7 @@ from kapcompanion.export.pdfkit import (
     para,
     styles,
 )
+from kapcompanion.export.pdftext import TextWriter
 from kapcompanion.export.plain import plain_lines
 
 CELL_LIMIT = 1500
@@ -127,6 +128,7 @@ class RecordTable(Table):  # type: ignore[misc]  # reportlab has no type hints
         if not self._pending:
             return
         text = self.canv.beginText()
+        writer = TextWriter(text)
         font: tuple[str, float, float] | None = None
         colour = None
         for cell, x, y in self._pending:
@@ -136,10 +138,8 @@ class RecordTable(Table):  # type: ignore[misc]  # reportlab has no type hints
                 text.setFont(*font)  # (the text leading moves each line down by the next)
             if style.textColor is not colour:
                 colour = style.textColor
-                text.setFillColor(colour)
-            text.setTextOrigin(x, y)
-            for line in cell.split("\n"):
-                text.textLine(line)
+                writer.fill(colour)
+            writer.lines(x, y, cell.split("\n"))  # = text.setTextOrigin(x, y), textLine...
         self.canv.drawText(text)
         self._pending = []
 

@@ -47,3 +47,23 @@ def test_all_demo_sessions_and_courses_export(tmp_path: Path) -> None:
             dosed += 1
             assert "0:00:00" in text and "mg/kg" in text
     assert dosed >= 2
+
+
+def test_a_second_demo_in_the_same_vault_reuses_its_nurse(tmp_path: Path) -> None:
+    """The PDF bench fills two demos into one vault; the second must not add the practice's
+    nurse again (the services refuse a duplicate member)."""
+    from kapcompanion.demo import DEMO_WITNESS, fill_demo
+    from kapcompanion.services import members
+    from kapcompanion.store.repos import Repos
+    from kapcompanion.store.vault import Vault
+
+    vault = Vault.create(tmp_path / "two.kapv", PASSPHRASE, {"name": "Dr Bench"})
+    try:
+        repos = Repos(vault)
+        for seed in (3, 4):
+            fill_demo(repos, clients=1, seed=seed, sessions_per_client=3, events_per_session=6)
+        nurses = [m for m in members.members(vault) if m.name == DEMO_WITNESS[0]]
+        assert len(nurses) == 1
+        assert len(repos.sessions.for_client(2)) >= 3  # (the second client is there too)
+    finally:
+        vault.close()
