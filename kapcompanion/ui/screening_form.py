@@ -390,6 +390,11 @@ class ScreeningForm(QWidget):
         label = result.outcome.label
         if result.overridden:
             label = "Eligible by override"
+        elif result.unanswered and result.outcome is not Outcome.NOT_ELIGIBLE:
+            # still the review outcome for the gate; on screen, say the form is not done
+            total = len(SCREENING_ITEMS)
+            answered = total - len(result.unanswered)
+            label = f"not finished ({answered} of {total} answered; needs review until it is)"
         self.outcome.setText(f"Outcome: {label}")
         set_role(self.outcome, "ok" if result.overridden else ROLE_FOR[result.outcome])
         if result.reasons:

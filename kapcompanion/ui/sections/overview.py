@@ -102,7 +102,10 @@ class OverviewSection(QWidget):
     def _no_course(self) -> str:
         sessions = self.ctx.repos.sessions.for_client(self.client_id)
         if not sessions:
-            return "No course yet. Plan the first session in the Sessions section."
+            return (
+                "No course yet: lay out the course with Course plan, or plan a first session "
+                "in Sessions."
+            )
         ended = sum(1 for s in sessions if s.status is SessionStatus.ENDED)
         signed = sum(1 for s in sessions if s.signed_utc is not None)
         return f"{len(sessions)} session(s): {ended} ended, {signed} signed."

@@ -94,7 +94,10 @@ class DuePanel(QFrame):
                 when_text = wording.appointment(when.astimezone())
                 self.next.setText(f"Next: dosing session {session.number}, {when_text}")
             else:
-                self.next.setText("Nothing planned. Lay out the course with Course plan.")
+                self.next.setText(
+                    "Nothing planned: lay out the course with Course plan, or plan a first "
+                    "session in Sessions."
+                )
 
     def _open(self, dialog: QDialog) -> QDialog:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
