@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -292,7 +292,7 @@ class ClientRecord(QWidget):
             if i < 9:
                 shortcut = QShortcut(QKeySequence(f"Alt+{i + 1}"), self)
                 shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-                shortcut.activated.connect(lambda i=i: self.tabs.setCurrentIndex(i))
+                shortcut.activated.connect(lambda i=i: self.go_to(i))
         self.tabs.currentChanged.connect(self._build_current)
         # every section in sight: buttons that wrap onto a second line when the record is
         # narrow, in place of a tab bar that hid the last tabs behind scroll arrows
@@ -338,6 +338,25 @@ class ClientRecord(QWidget):
 
     def current_key(self) -> str:
         return str(self.tabs.currentWidget().property("section_key"))
+
+    def go_to(self, index: int) -> None:
+        """Alt+N: show section N and move the keyboard into it (the keys typed next belong
+        to the section, not to the client search that had focus)."""
+        self.tabs.setCurrentIndex(index)
+        QTimer.singleShot(0, self._focus_current)
+
+    def _focus_current(self) -> None:
+        section = self.sections.get(self.current_key())
+        if section is None:
+            return
+        widget = section.nextInFocusChain()
+        while widget is not None and widget is not section and section.isAncestorOf(widget):
+            policy = widget.focusPolicy()
+            if policy & Qt.FocusPolicy.TabFocus and widget.isVisible() and widget.isEnabled():
+                widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                return
+            widget = widget.nextInFocusChain()
+        section.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def show_section(self, key: str) -> QWidget:
         self.tabs.setCurrentWidget(self._pages[key])

@@ -268,3 +268,25 @@ def test_the_overview_names_indications_in_words(qtbot: QtBot, unlocked: MainWin
     words = indication_label("treatment_resistant_depression")
     assert words != "treatment_resistant_depression" and words in texts
     assert not any("treatment_resistant_depression" in t for t in texts)
+
+
+def test_alt_and_a_number_moves_the_keyboard_into_the_section(
+    qtbot: QtBot, unlocked: MainWindow
+) -> None:
+    """After Alt+2 the next keys belong to the screening, not to the client search that
+    had focus (a walk-through typed Y/N answers into the search box)."""
+    ws = unlocked.workspace
+    assert ws is not None
+    record = ws.open_client(ws.clients.model.client_id(0))
+    assert record is not None
+    ws.focus_search()
+    qtbot.waitUntil(lambda: ws.clients.search.hasFocus())
+    QTest.keyClick(unlocked, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
+    section = record.sections["screening"]
+
+    def inside() -> bool:
+        focus = unlocked.focusWidget()
+        return focus is not None and (focus is section or section.isAncestorOf(focus))
+
+    qtbot.waitUntil(inside)
+    assert not ws.clients.search.hasFocus()
