@@ -7,7 +7,7 @@ the list with the arrow keys does not, so browsing does not open (and audit) eve
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -63,6 +63,7 @@ class ClientListPanel(QWidget):
         self.ctx = ctx
         self.model = ClientTableModel(ctx.repos, self)
         self._fitted = -1  # the model's pool_version the column widths were fitted to
+        self._widest: dict[int, int] = {}  # each column's widest text, as measured
 
         self.search = _SearchField(self)
         self.search.setPlaceholderText("Search name, pseudonym, indication")
@@ -186,6 +187,7 @@ class ClientListPanel(QWidget):
         """Each column but the indications as wide as its widest text among all the clients
         the list holds (archived ones in italics), or its header."""
         self._fitted = self.model.pool_version
+        self._widest = {}
         header = self.table.horizontalHeader()
         plain = self.table.fontMetrics()
         italic_font = QFont(self.table.font())
@@ -211,7 +213,25 @@ class ClientListPanel(QWidget):
             for text, archived in self.model.pool_texts(column):
                 metrics = italic if archived else plain
                 widest = max(widest, metrics.horizontalAdvance(text) + pad + grid)
-            header.resizeSection(column, widest)
+            self._widest[column] = widest
+        self._apply_widths()
+
+    def _apply_widths(self) -> None:
+        """The measured widths, with the name column held to about two fifths of a narrow
+        pane (a long name elides, whole in its tooltip) so the pseudonym, the next session
+        and a little of the indications stay in sight without a sideways scroll bar."""
+        header = self.table.horizontalHeader()
+        room = self.table.viewport().width()
+        for column, widest in self._widest.items():
+            width = widest
+            if column == ClientTableModel.NAME and room > 0:
+                width = min(widest, max(header.sectionSizeHint(column), int(room * 0.4)))
+            header.resizeSection(column, width)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._widest:
+            QTimer.singleShot(0, self._apply_widths)
 
     def _show_empty(self) -> None:
         q = self.model.query
