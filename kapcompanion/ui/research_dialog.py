@@ -31,10 +31,12 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -48,6 +50,7 @@ from kapcompanion.export.errors import ExportError
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.fit import fit_to_screen
 from kapcompanion.ui.widgets.status import BusyLine
 from kapcompanion.ui.workers import Task, run_in_background
 
@@ -204,15 +207,26 @@ class ResearchCsvDialog(QDialog):
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.buttons.rejected.connect(self.reject)
 
+        # the options and the preview scroll down together when the screen is short (1366x768
+        # at 150 %); the buttons stay in sight and are never drawn over the table
+        body = QWidget(self)
+        inner = QVBoxLayout(body)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addWidget(heading)
+        inner.addWidget(explain)
+        inner.addLayout(form)
+        inner.addWidget(self.bar)
+        inner.addWidget(self.busy)
+        inner.addWidget(self.error)
+        inner.addWidget(self.summary)
+        inner.addWidget(self.tabs, 1)
+        scroll = QScrollArea(self)
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading)
-        layout.addWidget(explain)
-        layout.addLayout(form)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.busy)
-        layout.addWidget(self.error)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.tabs, 1)
+        layout.addWidget(scroll, 1)
         layout.addWidget(self.buttons)
 
         self.progress = _Progress()
@@ -224,13 +238,7 @@ class ResearchCsvDialog(QDialog):
         self.days.valueChanged.connect(self._changed)
         ctx.signals.about_to_lock.connect(self._forget)
         self.finished.connect(self._forget)
-        self.setMinimumWidth(760)
-        self._fit_screen()
-
-    def _fit_screen(self) -> None:
-        screen = self.screen().availableGeometry() if self.screen() else None
-        if screen is not None:
-            self.resize(min(980, screen.width() - 40), min(700, screen.height() - 60))
+        fit_to_screen(self, 980, 700)
 
     # ------------------------------------------------------------------ options
     def options(self) -> csv_research.ResearchOptions:
