@@ -33,11 +33,13 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -314,17 +316,28 @@ class TransferInDialog(_TransferBase):
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.rejected.connect(self.reject)
         self.open_button.clicked.connect(self.accept)
+        # everything but the buttons scrolls down when the screen is short (150 %), so the
+        # preview's rows keep their height instead of being squeezed
+        body = QWidget(self)
+        inner = QVBoxLayout(body)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addWidget(heading)
+        inner.addWidget(explain)
+        inner.addLayout(form)
+        inner.addWidget(self.as_new)
+        inner.addWidget(self.preview_box)
+        inner.addWidget(self.same_warning)
+        inner.addWidget(self.busy)
+        inner.addWidget(self.error)
+        inner.addWidget(self.outcome)
+        inner.addStretch(1)
+        self.body_scroll = QScrollArea(self)
+        self.body_scroll.setWidget(body)
+        self.body_scroll.setWidgetResizable(True)
+        self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading)
-        layout.addWidget(explain)
-        layout.addLayout(form)
-        layout.addWidget(self.as_new)
-        layout.addWidget(self.preview_box)
-        layout.addWidget(self.same_warning)
-        layout.addWidget(self.busy)
-        layout.addWidget(self.error)
-        layout.addWidget(self.outcome)
-        layout.addStretch(1)
+        layout.addWidget(self.body_scroll, 1)
         layout.addWidget(self.buttons)
         self.path.textChanged.connect(self._inputs_changed)
         self.passphrase.edit.textChanged.connect(self._inputs_changed)
@@ -425,7 +438,9 @@ class TransferInDialog(_TransferBase):
         """Room for the preview (the layout would squeeze its rows), within the screen."""
         screen = self.screen().availableGeometry() if self.screen() else None
         width = max(self.width(), 780)
-        height = max(self.height(), self.sizeHint().height())
+        body = self.body_scroll.widget()
+        wanted = (body.sizeHint().height() if body is not None else 0) + 80  # + the buttons
+        height = max(self.height(), wanted)
         if screen is not None:
             width, height = min(width, screen.width() - 40), min(height, screen.height() - 40)
         self.resize(width, height)
