@@ -153,3 +153,59 @@ def test_the_ui_write_check_finds_what_it_looks_for() -> None:
         "    self.ctx.repos.documents.get(1)\n"
     )
     assert [line for line, _call in ui_writes(source)] == [2, 3, 4, 5, 6, 7, 11]
+
+
+# The ui reads through services too: it holds the repositories only as a handle it passes to
+# a service (``services.clients.get(ctx.repos, client_id)``), never reaching into them
+# (``ctx.repos.clients.get(...)``, ``docs = ctx.repos.documents``, ``repos.vault``).
+#: files still reaching into the repositories, each with its reason; never add a line
+UI_REPOSITORY_USES_ALLOWED: frozenset[str] = frozenset()
+
+
+def _names_repos(node: ast.expr) -> bool:
+    name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+    return name in ("repos", "_repos")
+
+
+def ui_repository_uses(source: str) -> list[tuple[int, str]]:
+    """(line, expression) for every attribute taken of something called ``repos``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and _names_repos(node.value):
+            found.append((node.lineno, _dotted(node)))
+    return sorted(found)
+
+
+def test_the_ui_reads_nothing_from_the_repositories_itself() -> None:
+    offenders: list[str] = []
+    allowed_used: set[str] = set()
+    for path in sorted(UI.rglob("*.py")):
+        rel = path.relative_to(UI).as_posix()
+        for line, use in ui_repository_uses(path.read_text(encoding="utf-8")):
+            if rel in UI_REPOSITORY_USES_ALLOWED:
+                allowed_used.add(rel)
+            else:
+                offenders.append(f"kapcompanion/ui/{rel}:{line}: {use}")
+    assert not offenders, (
+        "the ui reaches into the repositories; add or use a function in services/ "
+        "that takes the repos:\n" + "\n".join(offenders)
+    )
+    stale = UI_REPOSITORY_USES_ALLOWED - allowed_used
+    assert not stale, f"UI_REPOSITORY_USES_ALLOWED lists files that no longer do: {sorted(stale)}"
+
+
+def test_the_ui_repository_check_finds_what_it_looks_for() -> None:
+    source = (
+        "def f(self, ctx, repos):\n"
+        "    self.ctx.repos.clients.get(1)\n"
+        "    ctx.repos.sessions.for_client(2)\n"
+        "    repos.documents.find('measure', client_id=3)\n"
+        "    self._repos.clients.search('', include_archived=True)\n"
+        "    docs = ctx.repos.documents\n"
+        "    ctx.repos.vault.transaction()\n"
+        "    clients.get(ctx.repos, 1)\n"
+        "    session_service.sessions_of(self.ctx.repos, 2)\n"
+        "    Model(repos)\n"
+        "    ctx.repositories.clients\n"
+    )
+    assert [line for line, _use in ui_repository_uses(source)] == [2, 3, 4, 5, 6, 7]

@@ -39,7 +39,12 @@ __all__ = [
     "Conflict",
     "Draft",
     "StaleRevision",
+    "attach",
+    "attachment_content",
+    "attachments",
     "clear_draft",
+    "find",
+    "get",
     "keep_both",
     "keep_mine",
     "keep_theirs",
@@ -300,3 +305,35 @@ def clear_draft(repos: Repos, key: str) -> int:
         vault.set_json(key, None, tx)
         vault.set_meta(_revision_key(key), f"{stored + 1}@{utc_now().isoformat()}", tx)
     return stored + 1
+
+
+# ------------------------------------------------------------------ reading, attachments
+def get(repos: Repos, doc_id: int) -> StoredDocument:
+    """One stored document as it is now; :class:`RecordNotFound` when there is none."""
+    return repos.documents.get(doc_id)
+
+
+def find(
+    repos: Repos, kind: str, *, client_id: int | None = None, session_id: int | None = None
+) -> list[StoredDocument]:
+    """The documents of one kind for a client or a session, oldest first."""
+    return repos.documents.find(kind, client_id=client_id, session_id=session_id)
+
+
+def attachments(repos: Repos, doc_id: int) -> list[tuple[int, str, str, bytes | None]]:
+    """(id, name, mime type, thumbnail) of each file attached to a document, in order."""
+    return repos.documents.attachments(doc_id)
+
+
+def attachment_content(repos: Repos, attachment_id: int) -> bytes:
+    """The bytes of one attached file."""
+    return repos.documents.attachment_content(attachment_id)
+
+
+def attach(
+    repos: Repos, doc_id: int, name: str, mime: str, content: bytes, thumbnail: bytes | None
+) -> int:
+    """Attach a file to an unsigned document in one transaction with its
+    ``attachment.create`` audit row; :class:`RecordLocked` for a signed one. Returns its id."""
+    with repos.vault.transaction():
+        return repos.documents.attach(doc_id, name, mime, content, thumbnail)

@@ -12,7 +12,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -1017,6 +1017,34 @@ class SessionRunner:
             self.repos.vault.set_json(self.heartbeat_key, None)
             documents.clear_draft(self.repos, discharge_draft_key(self.id))  # the form is kept
         return ended
+
+
+def get_session(repos: Repos, session_id: int) -> DosingSession:
+    """One dosing session as stored now; :class:`RecordNotFound` when there is none."""
+    return repos.sessions.get(session_id)
+
+
+def sessions_of(repos: Repos, client_id: int) -> list[DosingSession]:
+    """The client's dosing sessions, in the order they were planned."""
+    return repos.sessions.for_client(client_id)
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    """What a session's summary shows: the record, its events and its vital signs."""
+
+    session: DosingSession
+    events: list[SessionEvent]
+    vitals: list[VitalReading]
+
+
+def session_facts(repos: Repos, session_id: int) -> SessionFacts:
+    """The session with its events and vitals as stored (a running or an ended one)."""
+    return SessionFacts(
+        repos.sessions.get(session_id),
+        repos.events.for_session(session_id),
+        [r for _vid, r in repos.vitals.for_session(session_id, VitalReading)],
+    )
 
 
 def running_sessions(repos: Repos) -> list[DosingSession]:

@@ -41,6 +41,7 @@ from kapcompanion.core import wording
 from kapcompanion.core.audit_words import action_words
 from kapcompanion.export.errors import ExportError
 from kapcompanion.services import audit_trail as audit
+from kapcompanion.services import clients as client_service
 from kapcompanion.services.audit_trail import CHECK_STEPS, CheckReport, iso
 from kapcompanion.services.integrity import check_vault
 from kapcompanion.store.errors import VaultError
@@ -227,7 +228,7 @@ class AuditView(QDialog):
 
     # ------------------------------------------------------------------ filters
     def _fill_filters(self) -> None:
-        clients = self.ctx.repos.clients.search(include_archived=True)
+        clients = client_service.search(self.ctx.repos, include_archived=True)
         self.client_names = {c.id: (c.name or c.pseudonym) for c in clients if c.id is not None}
         self.client.addItem("All clients", None)
         for c in clients:

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from kapcompanion.core import wording
 from kapcompanion.core.intake import indication_label
 from kapcompanion.core.models import Client, ClientStatus
+from kapcompanion.services import clients as client_service
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.menus import key_of, tooltip
 from kapcompanion.ui.theme import set_role
@@ -236,7 +237,7 @@ class ClientRecord(QWidget):
         self.setObjectName("clientRecord")
         self.ctx = ctx
         self.client_id = client_id
-        self.client = ctx.repos.clients.view(client_id)
+        self.client = client_service.view(ctx.repos, client_id)
         self.registry = registry
         self.sections: dict[str, QWidget] = {}
 
@@ -333,7 +334,7 @@ class ClientRecord(QWidget):
 
     def reload(self) -> None:
         """The client's details changed (already viewed: not audited again)."""
-        self.client = self.ctx.repos.clients.get(self.client_id)
+        self.client = client_service.get(self.ctx.repos, self.client_id)
         self._show_client()
 
     def current_key(self) -> str:

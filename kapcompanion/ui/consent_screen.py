@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from kapcompanion.core.consent import ConsentField, ConsentTemplate, Signature, text_blocks
 from kapcompanion.core.members import PROFILE_ID, Member
 from kapcompanion.export.describe import fmt_datetime
+from kapcompanion.services import clients as client_service
 from kapcompanion.services import consent as svc
 from kapcompanion.services import members as practice
 from kapcompanion.store.errors import VaultError
@@ -120,7 +121,7 @@ class ConsentScreen(QDialog):
         self.client_id = client_id
         self.session_id = session_id
         self.doc_id: int | None = resume_doc
-        self.client = ctx.repos.clients.get(client_id)
+        self.client = client_service.get(ctx.repos, client_id)
         self.templates = svc.current_templates(ctx.vault)
         self.shown_text = ""
         self.setObjectName("consentScreen")

@@ -21,8 +21,7 @@ from kapcompanion.ui.lock import ClipboardGuard
 from kapcompanion.ui.settings import Settings
 
 if TYPE_CHECKING:  # the store loads at the first unlock, not at start-up
-    from kapcompanion.store.repos import Repos
-    from kapcompanion.store.vault import Vault
+    from kapcompanion.services.handles import Repos, Vault
 
 #: builds the widget the locked screen shows (clock, phase, next reminder; never a name)
 LockedOverlayFactory = Callable[[QWidget], QWidget]

@@ -41,6 +41,8 @@ from kapcompanion.core.course_plan import (
 )
 from kapcompanion.core.models import StoredDocument
 from kapcompanion.export.calendar import EXPORTED
+from kapcompanion.services import clients as client_service
+from kapcompanion.services import session as session_service
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.course_plan_dialogs import MissedDialog, MoveDialog, NewPlanDialog
@@ -237,7 +239,7 @@ class CoursePlanPanel(QWidget):
             day = appt.when.astimezone().date()
             same = [
                 s
-                for s in self.ctx.repos.sessions.for_client(self.client_id)
+                for s in session_service.sessions_of(self.ctx.repos, self.client_id)
                 if session_day(s) == day
             ]
             session_id = same[0].id if same else None
@@ -284,7 +286,7 @@ class CoursePlanDialog(QDialog):
 
     def __init__(self, ctx: AppContext, client_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        client = ctx.repos.clients.get(client_id)
+        client = client_service.get(ctx.repos, client_id)
         self.setWindowTitle(ctx.title(f"Course plan: {client.display_name}"))
         self.panel = CoursePlanPanel(ctx, client_id, self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

@@ -51,6 +51,8 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.services import audit_trail
+from kapcompanion.services import clients as client_service
+from kapcompanion.services import session as session_service
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui import pdf_preview
 from kapcompanion.ui.context import AppContext
@@ -137,13 +139,13 @@ def _load_exporter() -> None:
 def suggested_name(ctx: AppContext, kind: ExportKind, record_id: int) -> str:
     """E.g. ``KAP-1004 session 2 record 2025-03-03.pdf``: an identifier, never a name."""
     if kind is SESSION:
-        session = ctx.repos.sessions.get(record_id)
-        client = ctx.repos.clients.get(session.client_id)
+        session = session_service.get_session(ctx.repos, record_id)
+        client = client_service.get(ctx.repos, session.client_id)
         day = session.dose_utc or session.started_utc or session.planned_for
         stamp = day.date().isoformat() if day else date.today().isoformat()
         what = f"session {session.number} record {stamp}"
     else:
-        client = ctx.repos.clients.get(record_id)
+        client = client_service.get(ctx.repos, record_id)
         what = f"course summary {date.today().isoformat()}"
     who = client.identifier.strip() or f"client {client.id}"
     safe = "".join(c if c.isalnum() or c in " -_" else "-" for c in who)
@@ -291,7 +293,7 @@ class ExportDialog(QDialog):
     def _unsigned_note(self) -> str:
         if self.kind is not SESSION:
             return ""
-        if self.ctx.repos.sessions.get(self.record_id).signed_utc is None:
+        if session_service.get_session(self.ctx.repos, self.record_id).signed_utc is None:
             return " This session record is not signed yet; the PDF says so."
         return ""
 

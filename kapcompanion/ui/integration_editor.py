@@ -39,6 +39,7 @@ from kapcompanion.core import serial, wording
 from kapcompanion.core.integration import IntegrationEntry, IntegrationKind, PromptSet
 from kapcompanion.core.models import DosingSession, SessionStatus, StoredDocument
 from kapcompanion.services import documents as document_service
+from kapcompanion.services import session as session_service
 from kapcompanion.store.errors import RecordLocked, VaultError
 from kapcompanion.ui.autosave import Autosaver, guard_conflicts
 from kapcompanion.ui.context import AppContext
@@ -289,7 +290,7 @@ class IntegrationEditor(QWidget):
     def _fill_sessions(self, selected: int | None) -> None:
         self.session.clear()
         self.session.addItem("No session", None)
-        sessions: list[DosingSession] = self.ctx.repos.sessions.for_client(self.client_id)
+        sessions: list[DosingSession] = session_service.sessions_of(self.ctx.repos, self.client_id)
         for s in sessions:
             day = session_day(s)
             when = f", {wording.short_date(day)}" if day else ""
@@ -442,6 +443,6 @@ class IntegrationEditor(QWidget):
             self._save_failed(exc.message)
             return False
         if signed:
-            self.load(self.ctx.repos.documents.get(doc_id))
+            self.load(document_service.get(self.ctx.repos, doc_id))
             self.saved.emit(self.doc)
         return signed

@@ -38,7 +38,7 @@ from kapcompanion.ui.unlock import UnlockScreen
 from kapcompanion.ui.workers import run_in_background
 
 if TYPE_CHECKING:  # loaded when first needed: the unlock window shows without them
-    from kapcompanion.store.vault import Vault
+    from kapcompanion.services.handles import Repos, Vault
     from kapcompanion.ui.client_record import SectionRegistry
     from kapcompanion.ui.welcome import WelcomeScreen
     from kapcompanion.ui.workspace import Workspace
@@ -59,7 +59,7 @@ def load_demo_builder() -> DemoBuilder:
     return build_demo_vault
 
 
-def _repos(vault: Vault) -> Any:
+def _repos(vault: Vault) -> Repos:
     from kapcompanion.services import access  # loaded at the first unlock, not at start-up
 
     return access.repositories(vault)
@@ -296,15 +296,15 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, ms)
 
     def _maybe_backup(self, vault: Vault, owner: QWidget) -> None:
-        from kapcompanion.store.vault import latest_backup
+        from kapcompanion.services import access
 
-        newest = latest_backup(self.dirs.backups, vault.path)
+        newest = access.latest_backup(self.dirs.backups, vault.path)
         if newest is not None and time.time() - newest.stat().st_mtime < BACKUP_EVERY_S:
             return
         backups = self.dirs.backups
         keep = max(1, min(100, int(self.settings.backups_keep)))
         run_in_background(
-            lambda: vault.auto_backup(backups, keep=keep),
+            lambda: access.auto_backup(vault, backups, keep),
             lambda _path: self.statusBar().showMessage("Automatic backup written.", 4000),
             self._backup_failed,
             owner=owner,

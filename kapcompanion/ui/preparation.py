@@ -45,7 +45,9 @@ from kapcompanion.core.checklist import (
 from kapcompanion.core.models import DosingSession, SessionStatus, StoredDocument
 from kapcompanion.core.reasons import REASON_RULE
 from kapcompanion.core.serial import load
+from kapcompanion.services import clients as client_service
 from kapcompanion.services import measures
+from kapcompanion.services import session as session_service
 from kapcompanion.services.preparation import (
     ReadinessRefused,
     carry_over_from,
@@ -92,7 +94,7 @@ class PreparationView(QWidget):
         self.ctx = ctx
         self.client_id = client_id
         self.session_id = session_id
-        self.session: DosingSession = ctx.repos.sessions.get(session_id)
+        self.session: DosingSession = session_service.get_session(ctx.repos, session_id)
         self.doc, self.checklist = load_checklist(ctx.repos, session_id)
         self.template, exact = template_for_checklist(ctx.vault, self.checklist)
         self._pending_action: str | None = None
@@ -231,7 +233,7 @@ class PreparationView(QWidget):
         return f"Preparation for session {s.number}{when}"
 
     def _build_items(self, column: QVBoxLayout) -> None:
-        client = self.ctx.repos.clients.get(self.client_id)
+        client = client_service.get(self.ctx.repos, self.client_id)
         escort = client.escort
         if escort is None:
             escort = current_intake(self.ctx.repos, self.client_id)[1].escort
@@ -300,7 +302,7 @@ class PreparationView(QWidget):
     def _reload_session(self) -> None:
         """The session may have started meanwhile (the session screen runs beside us)."""
         try:
-            self.session = self.ctx.repos.sessions.get(self.session_id)
+            self.session = session_service.get_session(self.ctx.repos, self.session_id)
         except VaultError:
             return
         self._apply_mode()

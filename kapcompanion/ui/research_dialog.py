@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 
 from kapcompanion.export import csv_research
 from kapcompanion.export.errors import ExportError
+from kapcompanion.services import clients as client_service
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
@@ -126,10 +127,10 @@ class ResearchCsvDialog(QDialog):
 
         self.who = QComboBox(self)
         self.who.setAccessibleName("Clients")
-        count = len(ctx.repos.clients.search(include_archived=True))
+        count = len(client_service.search(ctx.repos, include_archived=True))
         self.who.addItem(f"Every client ({count}, archived too)", None)
         if client_id is not None:
-            client = ctx.repos.clients.get(client_id)
+            client = client_service.get(ctx.repos, client_id)
             self.who.addItem(f"Only {client.display_name or 'the client open now'}", client_id)
             self.who.setCurrentIndex(1)
 

@@ -33,6 +33,9 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core.models import SessionStatus
+from kapcompanion.services import clients as client_service
+from kapcompanion.services import documents as document_service
+from kapcompanion.services import session as session_service
 from kapcompanion.services import signing as signing_service
 from kapcompanion.services.members import check_signing_credential as check_credential
 from kapcompanion.services.members import has_signing_pin as has_pin
@@ -81,7 +84,7 @@ class SignDialog(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setVerticalSpacing(4)
         try:
-            client = ctx.repos.clients.get(ref.client_id)
+            client = client_service.get(ctx.repos, ref.client_id)
             who = client.name or client.pseudonym
         except RecordNotFound:
             who = ""
@@ -227,13 +230,13 @@ def _run(ctx: AppContext, ref: RecordRef, parent: QWidget | None) -> bool:
 
 def sign_document(ctx: AppContext, doc_id: int, parent: QWidget | None = None) -> bool:
     """Ask for the passphrase (or PIN) and sign a document; True when it was signed."""
-    doc = ctx.repos.documents.get(doc_id)
+    doc = document_service.get(ctx.repos, doc_id)
     return _run(ctx, load_ref(ctx.repos, doc.kind, doc_id), parent)
 
 
 def sign_session(ctx: AppContext, session_id: int, parent: QWidget | None = None) -> bool:
     """The same for an ended session's record (one not ended yet cannot be signed)."""
-    session = ctx.repos.sessions.get(session_id)
+    session = session_service.get_session(ctx.repos, session_id)
     if session.status is not SessionStatus.ENDED:
         QMessageBox.information(
             parent,

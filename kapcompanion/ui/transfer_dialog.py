@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core import wording
+from kapcompanion.services import clients as client_service
 from kapcompanion.services import transfer
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
@@ -130,7 +131,7 @@ class TransferOutDialog(_TransferBase):
         super().__init__(ctx, parent)
         self.client_id = client_id
         self.result_: Any = None
-        client = ctx.repos.clients.get(client_id)
+        client = client_service.get(ctx.repos, client_id)
         who = client.display_name or "this client"
         self.setObjectName("transferOutDialog")
         self.setWindowTitle(ctx.title("Transfer this client to another vault"))

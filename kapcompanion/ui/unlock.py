@@ -41,7 +41,7 @@ from kapcompanion.ui.widgets.status import BusyLine, centred_scroll
 from kapcompanion.ui.workers import Task, run_in_background
 
 if TYPE_CHECKING:
-    from kapcompanion.store.vault import Vault
+    from kapcompanion.services.handles import Vault
 
 WRONG = (
     "That passphrase did not open the vault. Check it and try again (is Caps Lock on?). "
@@ -54,20 +54,13 @@ READ_ONLY_NOTE = (
 )
 
 
-def vault_module() -> ModuleType:
-    """``kapcompanion.store.vault`` (and SQLCipher), loaded once a passphrase is typed.
+def access_module() -> ModuleType:
+    """``kapcompanion.services.access`` (the unlock and its audit rows, backups, restore, with
+    the vault code and SQLCipher), loaded once a passphrase is typed.
 
     The unlock screen shows without it (bench/ figure: cold start). Call it on the GUI
     thread: the work handed to a worker must find it loaded (PySide6's import hook is not
     safe in worker threads)."""
-    from kapcompanion.store import vault
-
-    return vault
-
-
-def access_module() -> ModuleType:
-    """``kapcompanion.services.access`` (the unlock and its audit rows, with the vault code),
-    loaded on the GUI thread like :func:`vault_module`."""
     from kapcompanion.services import access
 
     return access
@@ -322,7 +315,7 @@ class UnlockScreen(QWidget):
 
     # ------------------------------------------------------------------ backup
     def _offer_backup(self) -> None:
-        backup = vault_module().latest_backup(self.backups, self.vault_path)
+        backup = access_module().latest_backup(self.backups, self.vault_path)
         if backup is None:
             self.backup_note.setText("There is no automatic backup of this vault to fall back on.")
             self.backup_note.show()
@@ -341,7 +334,7 @@ class UnlockScreen(QWidget):
             self._show_message("Type the passphrase first: the backup opens with it too.")
             self.passphrase.setFocus()
             return
-        backup = vault_module().latest_backup(self.backups, self.vault_path)
+        backup = access_module().latest_backup(self.backups, self.vault_path)
         if backup is None:
             return
         from PySide6.QtWidgets import QMessageBox  # not loaded for the bare unlock screen
@@ -365,7 +358,7 @@ class UnlockScreen(QWidget):
 
     def restore_backup(self, backup: Path) -> None:
         path, passphrase = self.vault_path, self.passphrase.text()
-        restore = vault_module().restore
+        restore = access_module().restore
         self._set_busy("Checking and restoring the backup…")
         self.task = run_in_background(
             lambda: restore(backup, path, passphrase),

@@ -1,9 +1,9 @@
 """File menu actions on the open vault: back up now, change the passphrase.
 
 Both run off the GUI thread with a busy cursor and report in plain words. A backup is an
-encrypted copy written atomically (``Vault.backup_to``); a passphrase change exports the vault
-under the new key and renames it into place (``Vault.rekey``), so a crash leaves exactly one
-working passphrase. Both are audited by the store.
+encrypted copy written atomically (``services.access.back_up``); a passphrase change exports
+the vault under the new key and renames it into place (``services.access.change_passphrase``),
+so a crash leaves exactly one working passphrase. Both are audited by the store.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.services import access
+from kapcompanion.services.access import MIN_PASSPHRASE_LENGTH, check_passphrase
 from kapcompanion.store.errors import VaultError
-from kapcompanion.store.vault import MIN_PASSPHRASE_LENGTH, check_passphrase
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.passphrase import PassphraseEdit, strength
@@ -69,7 +70,7 @@ def back_up_now(ctx: AppContext, parent: QWidget) -> None:
         _busy(False)
         QMessageBox.warning(parent, ctx.title("Backup not written"), _message(exc))
 
-    run_in_background(lambda: vault.backup_to(path), done, failed, owner=parent)
+    run_in_background(lambda: access.back_up(vault, path), done, failed, owner=parent)
 
 
 class ChangePassphraseDialog(QDialog):
@@ -119,7 +120,7 @@ class ChangePassphraseDialog(QDialog):
         self.hint.setText(f"At least {MIN_PASSPHRASE_LENGTH} characters. Strength: {words}")
 
     def _change(self) -> None:
-        if not self.ctx.vault.verify_passphrase(self.current.text()):
+        if not access.verify_passphrase(self.ctx.vault, self.current.text()):
             self.error.setText("The current passphrase is not right. Nothing was changed.")
             return
         new = self.new.text()
@@ -150,7 +151,7 @@ class ChangePassphraseDialog(QDialog):
             self.buttons.setEnabled(True)
             self.error.setText(f"Not changed: {_message(exc)}")
 
-        run_in_background(lambda: vault.rekey(new), done, failed, owner=self)
+        run_in_background(lambda: access.change_passphrase(vault, new), done, failed, owner=self)
 
 
 def change_passphrase(ctx: AppContext, parent: QWidget) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,11 +25,13 @@ from PySide6.QtWidgets import (
 
 from kapcompanion.core.models import Practitioner
 from kapcompanion.store.errors import VaultError
-from kapcompanion.store.vault import Vault
 from kapcompanion.ui.theme import set_role
 from kapcompanion.ui.widgets.passphrase import PassphraseEdit, strength
 from kapcompanion.ui.widgets.status import BusyLine, centred_scroll
 from kapcompanion.ui.workers import Task, run_in_background
+
+if TYPE_CHECKING:
+    from kapcompanion.services.handles import Vault
 
 VAULT_FILTER = "KAP Companion vault (*.kapv);;All files (*)"
 
@@ -257,9 +260,11 @@ class WelcomeScreen(QWidget):
             Practitioner(name=self.name.text().strip(), clinic=self.clinic.text().strip())
         )
         path, passphrase = self._path, self.passphrase.text()
+        from kapcompanion.services import access  # here, on the GUI thread, not at start-up
+
         self.set_busy("Creating and encrypting the vault…")
         self._task = run_in_background(
-            lambda: Vault.create(path, passphrase, practitioner),
+            lambda: access.create(path, passphrase, practitioner),
             self._created,
             self._failed,
             owner=self,

@@ -10,6 +10,7 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
+from kapcompanion.services import clients as client_service
 from kapcompanion.store.errors import RecordNotFound
 from kapcompanion.ui.client_dialog import ClientDialog, DeleteClientDialog
 from kapcompanion.ui.client_list import ClientListPanel
@@ -134,7 +135,7 @@ class Workspace(QWidget):
         if client_id is None:
             self.ctx.notify("Open a client first.", 3000)
             return None
-        dialog = ClientDialog(self.ctx, self.ctx.repos.clients.get(client_id), self)
+        dialog = ClientDialog(self.ctx, client_service.get(self.ctx.repos, client_id), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._edited)
         self.dialog = dialog
@@ -151,7 +152,7 @@ class Workspace(QWidget):
         if client_id is None:
             self.ctx.notify("Open a client first.", 3000)
             return
-        self.ctx.repos.clients.archive(client_id)
+        client_service.archive(self.ctx.repos, client_id)
         self.ctx.signals.client_changed.emit(client_id)
         if self.record is not None and self.record.client_id == client_id:
             self.record.reload()
@@ -164,7 +165,7 @@ class Workspace(QWidget):
         if client_id is None:
             self.ctx.notify("Open a client first.", 3000)
             return
-        self.ctx.repos.clients.unarchive(client_id)
+        client_service.unarchive(self.ctx.repos, client_id)
         self.ctx.signals.client_changed.emit(client_id)
         if self.record is not None and self.record.client_id == client_id:
             self.record.reload()
@@ -175,7 +176,7 @@ class Workspace(QWidget):
         if client_id is None:
             self.ctx.notify("Open a client first.", 3000)
             return None
-        dialog = DeleteClientDialog(self.ctx, self.ctx.repos.clients.get(client_id), self)
+        dialog = DeleteClientDialog(self.ctx, client_service.get(self.ctx.repos, client_id), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
         dialog.open()

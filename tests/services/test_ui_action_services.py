@@ -19,7 +19,7 @@ from kapcompanion.core.course_plan import plan_course
 from kapcompanion.core.discharge import ALDRETE_KEYS, Discharge
 from kapcompanion.core.dose import DosePlan, Route
 from kapcompanion.core.integration import load_prompts
-from kapcompanion.core.models import Client, FlagKind, SessionStatus, StoredDocument
+from kapcompanion.core.models import Client, ClientStatus, FlagKind, SessionStatus, StoredDocument
 from kapcompanion.services import (
     access,
     addenda,
@@ -109,6 +109,45 @@ def test_client_add_edit_delete_are_audited_and_whole(
     clients.delete_client(repos, cid, confirm_name="Ada North-West")
     assert _count(vault, "clients") == 0
     assert _actions(vault)[:3] == ["client.delete", "client.update", "client.create"]
+
+
+def test_archive_unarchive_and_the_reads_the_screens_use(
+    repos: Repos, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault = repos.vault
+    cid = _client(repos)
+    _fail_audit(monkeypatch, vault, "client.archive", Boom("disk pulled out"))
+    with pytest.raises(Boom):
+        clients.archive(repos, cid)
+    assert clients.get(repos, cid).status is ClientStatus.ACTIVE  # the change went with it
+    monkeypatch.undo()
+    assert clients.archive(repos, cid).status is ClientStatus.ARCHIVED
+    assert clients.search(repos, "ada") == []  # active ones only
+    assert [c.id for c in clients.search(repos, "ada", include_archived=True)] == [cid]
+    assert clients.unarchive(repos, cid).status is ClientStatus.ACTIVE
+    before = _actions(vault)
+    clients.get(repos, cid)  # a name for a title: not a view
+    assert _actions(vault) == before
+    assert clients.view(repos, cid).id == cid
+    assert _actions(vault)[:3] == ["client.view", "client.unarchive", "client.archive"]
+
+
+def test_an_attachment_is_stored_with_its_audit_row_or_not_at_all(
+    repos: Repos, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault = repos.vault
+    doc = _document(repos, _client(repos))
+    assert doc.id is not None
+    _fail_audit(monkeypatch, vault, "attachment.create", Boom("disk pulled out"))
+    with pytest.raises(Boom):
+        documents.attach(repos, doc.id, "a.png", "image/png", b"\x89PNG", None)
+    assert documents.attachments(repos, doc.id) == [] and _count(vault, "attachments") == 0
+    monkeypatch.undo()
+    aid = documents.attach(repos, doc.id, "a.png", "image/png", b"\x89PNG", b"t")
+    assert documents.attachments(repos, doc.id) == [(aid, "a.png", "image/png", b"t")]
+    assert documents.attachment_content(repos, aid) == b"\x89PNG"
+    assert [d.id for d in documents.find(repos, "integration", client_id=doc.client_id)] == [doc.id]
+    assert documents.get(repos, doc.id).data == {"free_text": "Calm."}
 
 
 # ------------------------------------------------------------------ addenda

@@ -1,4 +1,4 @@
-"""The client list as a table model over ``Repos.clients.search``.
+"""The client list as a table model over ``services.clients.search``.
 
 Search as you type is incremental: the model reads every client the filters allow once (a
 *pool*, in the chosen sort order, each with its cell texts and its search text worked out
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
@@ -22,7 +22,10 @@ from kapcompanion.core.intake import indication_label
 from kapcompanion.core.models import Client, ClientStatus
 from kapcompanion.core.search import client_search_text as search_text
 from kapcompanion.core.search import fold
-from kapcompanion.store.repos import Repos
+from kapcompanion.services import clients as client_service
+
+if TYPE_CHECKING:
+    from kapcompanion.services.handles import Repos
 
 CLIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_NAME = "name"
@@ -99,7 +102,8 @@ class ClientTableModel(QAbstractTableModel):
         clients = (
             []
             if self._repos is None
-            else self._repos.clients.search(
+            else client_service.search(
+                self._repos,
                 "",
                 include_archived=q.include_archived,
                 active_course_only=q.active_course_only,

@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
 
 from kapcompanion.core.models import SessionStatus
 from kapcompanion.export.describe import fmt_date
+from kapcompanion.services import addenda as addendum_service
+from kapcompanion.services import session as session_service
 from kapcompanion.services.records import RecordRef, load_ref, signed_records, unsigned_records
 from kapcompanion.store.errors import RecordNotFound
 from kapcompanion.ui.addenda import AddendaPanel
@@ -187,7 +189,9 @@ class DocumentsSection(QWidget):
         for ref in refs:
             text = ref.label()
             if with_addenda:
-                n = len(self.ctx.repos.addenda.for_record(ref.record_type, ref.record_id))
+                n = len(
+                    addendum_service.addenda_for(self.ctx.repos, ref.record_type, ref.record_id)
+                )
                 if n:
                     text += f" — {n} addend{'a' if n > 1 else 'um'}"
             item = QListWidgetItem(text)
@@ -200,7 +204,7 @@ class DocumentsSection(QWidget):
         self.session_menu.clear()
         sessions = [
             s
-            for s in self.ctx.repos.sessions.for_client(self.client_id)
+            for s in session_service.sessions_of(self.ctx.repos, self.client_id)
             if s.status is not SessionStatus.PLANNED and s.id is not None
         ]
         for s in sessions:

@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
 from kapcompanion.core import serial, wording
 from kapcompanion.core.integration import IntegrationEntry, IntegrationKind, search_entries
 from kapcompanion.core.models import SessionStatus, StoredDocument
+from kapcompanion.services import documents as document_service
+from kapcompanion.services import session as session_service
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.integration_editor import IntegrationEditor
 from kapcompanion.ui.measure_records import session_day
@@ -153,7 +155,7 @@ class IntegrationSection(QWidget):
 
     def reload(self) -> None:
         found: list[tuple[StoredDocument, IntegrationEntry]] = []
-        for doc in self.ctx.repos.documents.find("integration", client_id=self.client_id):
+        for doc in document_service.find(self.ctx.repos, "integration", client_id=self.client_id):
             try:
                 found.append((doc, serial.load(IntegrationEntry, doc.data)))
             except (TypeError, ValueError):
@@ -195,7 +197,7 @@ class IntegrationSection(QWidget):
 
     def open_entry(self, doc_id: int) -> IntegrationEditor:
         self._editing_new = False
-        self.editor.load(self.ctx.repos.documents.get(doc_id))  # saves the one shown first
+        self.editor.load(document_service.get(self.ctx.repos, doc_id))  # saves the one shown first
         self.right.setCurrentWidget(self.editor_scroll)
         self.editor_scroll.verticalScrollBar().setValue(0)
         self._mark_current()
@@ -222,7 +224,7 @@ class IntegrationSection(QWidget):
         today = date.today()
         held = [
             s
-            for s in self.ctx.repos.sessions.for_client(self.client_id)
+            for s in session_service.sessions_of(self.ctx.repos, self.client_id)
             if s.status is not SessionStatus.PLANNED and session_day(s) is not None
         ]
         held.sort(key=lambda s: (session_day(s) or today, s.number))
@@ -265,7 +267,7 @@ class IntegrationSection(QWidget):
         self.editor.prompts, self.editor.retired = prompts, retired
         self.editor._fill_prompt_picker()
         if self.editor.doc is not None:
-            self.editor.load(self.ctx.repos.documents.get(self.editor.doc.id or 0))
+            self.editor.load(document_service.get(self.ctx.repos, self.editor.doc.id or 0))
 
 
 def create_section(ctx: AppContext, client_id: int) -> QWidget:

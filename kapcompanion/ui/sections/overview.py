@@ -17,6 +17,9 @@ from PySide6.QtWidgets import (
 from kapcompanion.core import wording
 from kapcompanion.core.intake import indication_label
 from kapcompanion.core.models import Client, ContactInfo, SessionStatus
+from kapcompanion.services import clients as client_service
+from kapcompanion.services import flags as flag_service
+from kapcompanion.services import session as session_service
 from kapcompanion.services.screening import current_intake
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
@@ -100,7 +103,7 @@ class OverviewSection(QWidget):
         return text if text == DASH else f"{text} (from the intake)"
 
     def _no_course(self) -> str:
-        sessions = self.ctx.repos.sessions.for_client(self.client_id)
+        sessions = session_service.sessions_of(self.ctx.repos, self.client_id)
         if not sessions:
             return (
                 "No course yet: lay out the course with Course plan, or plan a first session "
@@ -111,9 +114,9 @@ class OverviewSection(QWidget):
         return f"{len(sessions)} session(s): {ended} ended, {signed} signed."
 
     def refresh(self) -> None:
-        client = self.ctx.repos.clients.get(self.client_id)
-        courses = self.ctx.repos.courses.for_client(self.client_id)
-        flags = self.ctx.repos.flags.active(self.client_id)
+        client = client_service.get(self.ctx.repos, self.client_id)
+        courses = client_service.courses_of(self.ctx.repos, self.client_id)
+        flags = flag_service.active_flags(self.ctx.repos, self.client_id)
         body = QWidget()
         grid = QGridLayout(body)
         grid.setContentsMargins(0, 0, 0, 0)

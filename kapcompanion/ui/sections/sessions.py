@@ -26,6 +26,7 @@ from kapcompanion.core import wording
 from kapcompanion.core.dose import DosePlan, plan_summary
 from kapcompanion.core.models import DosingSession, SessionStatus
 from kapcompanion.core.serial import load
+from kapcompanion.services import session as session_service
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.session.readiness import open_preparation, preparation_view_class
@@ -126,7 +127,7 @@ class SessionsSection(QWidget):
     # ------------------------------------------------------------------ list
     def reload(self) -> None:
         keep = self.selected()
-        self.sessions = self.ctx.repos.sessions.for_client(self.client_id)
+        self.sessions = session_service.sessions_of(self.ctx.repos, self.client_id)
         self.table.setRowCount(len(self.sessions))
         for row, s in enumerate(self.sessions):
             plan = load(DosePlan, s.plan) if s.plan else None

@@ -37,6 +37,7 @@ from kapcompanion.core.settings import (
 )
 from kapcompanion.core.touch import TouchCheck, TouchKind
 from kapcompanion.core.vitals import VitalReading
+from kapcompanion.services import clients as client_service
 from kapcompanion.services import clinic, ledger
 from kapcompanion.services import settings as clinic_settings
 from kapcompanion.services.session import (
@@ -112,7 +113,7 @@ class SessionController(QObject):
             monotonic=monotonic,
             thresholds=clinic.thresholds(ctx.vault),
         )
-        client = ctx.repos.clients.get(self.runner.client_id)
+        client = client_service.get(ctx.repos, self.runner.client_id)
         #: the only name the session screen and the locked strip may show
         self.label = client.first_name or f"Client {client.id}"
         self.locked = False

@@ -12,6 +12,7 @@ import logging
 
 from PySide6.QtWidgets import QWidget
 
+from kapcompanion.services import session as session_service
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.session.controller import KEEP_KEY, SessionController
 from kapcompanion.ui.session.screen import SessionScreen
@@ -81,7 +82,7 @@ def resume_running_session(window: Shell) -> SessionScreen | None:
     if controller is not None:
         return open_session(window, controller.session_id)
     try:
-        running = ctx.repos.sessions.running()
+        running = session_service.running_sessions(ctx.repos)
     except VaultError as exc:
         log.warning("running sessions not read: %s", type(exc).__name__)
         return None

@@ -72,8 +72,10 @@ from kapcompanion.core.reasons import reason_problem
 from kapcompanion.core.serial import load
 from kapcompanion.core.touch import format_date
 from kapcompanion.core.units import Weight, WeightUnit
+from kapcompanion.services import clients as client_service
 from kapcompanion.services import clinic
 from kapcompanion.services import dose as dose_service
+from kapcompanion.services import session as session_service
 from kapcompanion.services.session import plan_session
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
@@ -339,7 +341,7 @@ class PlanDialog(QDialog):
     # ------------------------------------------------------------------ filling
     def _record_weight(self) -> Weight | None:
         try:
-            return self.ctx.repos.clients.get(self.client_id).weight
+            return client_service.get(self.ctx.repos, self.client_id).weight
         except VaultError:
             return None
 
@@ -355,7 +357,9 @@ class PlanDialog(QDialog):
     def _fill(self, session: DosingSession | None) -> None:
         plan = load(DosePlan, session.plan) if session and session.plan else None
         if plan is None:
-            previous = [s for s in self.ctx.repos.sessions.for_client(self.client_id) if s.plan]
+            previous = [
+                s for s in session_service.sessions_of(self.ctx.repos, self.client_id) if s.plan
+            ]
             if previous:  # start from the last plan: same route, weight, lot usually differ
                 last = load(DosePlan, previous[-1].plan)
                 plan = replace(
@@ -643,7 +647,7 @@ class PlanDialog(QDialog):
             return self.session.course_id
         active = [
             c
-            for c in self.ctx.repos.courses.for_client(self.client_id)
+            for c in client_service.courses_of(self.ctx.repos, self.client_id)
             if c.status is CourseStatus.ACTIVE
         ]
         return active[-1].id if active else None

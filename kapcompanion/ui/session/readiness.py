@@ -12,11 +12,14 @@ import importlib
 import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kapcompanion.core.checklist import Checklist, MusicPreferences, default_template, readiness
 from kapcompanion.core.serial import load
-from kapcompanion.store.repos import Repos
+from kapcompanion.services.preparation import checklist_document
+
+if TYPE_CHECKING:
+    from kapcompanion.services.handles import Repos
 
 NO_CHECKLIST = "Preparation checklist (not started for this session)"
 
@@ -36,8 +39,8 @@ def _optional(module: str, name: str) -> Any:
 
 
 def checklist_for(repos: Repos, session_id: int) -> Checklist | None:
-    docs = repos.documents.find("checklist", session_id=session_id)
-    return load(Checklist, docs[-1].data) if docs else None
+    doc = checklist_document(repos, session_id)
+    return load(Checklist, doc.data) if doc else None
 
 
 def session_readiness(repos: Repos, session_id: int) -> ReadinessView:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
@@ -18,12 +18,15 @@ from kapcompanion.core.discharge import ALDRETE_CRITERIA, Discharge, aldrete_tot
 from kapcompanion.core.dose import DosePlan
 from kapcompanion.core.models import DosingSession, EventKind, SessionEvent, SessionStatus
 from kapcompanion.core.serial import load
-from kapcompanion.core.vitals import VitalReading
-from kapcompanion.store.repos import Repos
+from kapcompanion.services import clients as client_service
+from kapcompanion.services import session as session_service
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.session import describe as words
 from kapcompanion.ui.session.rems_box import RemsBox
 from kapcompanion.ui.widgets.fit import fit_to_screen
+
+if TYPE_CHECKING:
+    from kapcompanion.services.handles import Repos
 
 HIDDEN_IN_EVENTS = (EventKind.MUSIC_STARTED, EventKind.MUSIC_ENDED, EventKind.VITALS)
 
@@ -100,10 +103,9 @@ def music_rows(events: list[SessionEvent]) -> list[list[str]]:
 
 
 def summary_html(repos: Repos, session_id: int, name: str) -> str:
-    session = repos.sessions.get(session_id)
+    facts = session_service.session_facts(repos, session_id)
+    session, events, vitals = facts.session, facts.events, facts.vitals
     plan = load(DosePlan, session.plan) if session.plan else None
-    events = repos.events.for_session(session_id)
-    vitals = [r for _vid, r in repos.vitals.for_session(session_id, VitalReading)]
     out = [f"<h2>Session {session.number} · {escape(name)}</h2>"]
     out.append(f"<p>Status: <b>{escape(session.status.value)}</b>")
     out.append(" · signed" if session.signed_utc else " · not signed")
@@ -211,8 +213,8 @@ class SummaryDialog(QDialog):
     def __init__(self, ctx: AppContext, session_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sessionSummary")
-        session = ctx.repos.sessions.get(session_id)
-        name = ctx.repos.clients.get(session.client_id).first_name
+        session = session_service.get_session(ctx.repos, session_id)
+        name = client_service.get(ctx.repos, session.client_id).first_name
         self.setWindowTitle(ctx.title(f"Session {session.number} summary"))
         self.browser = QTextBrowser(self)
         self.browser.setAccessibleName("Session summary")

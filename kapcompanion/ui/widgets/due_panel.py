@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from kapcompanion.core import wording
 from kapcompanion.core.measures import MeasureContext
+from kapcompanion.services import session as session_service
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.measure_records import (
     DueGroup,
@@ -82,7 +83,7 @@ class DuePanel(QFrame):
             self.measures.setText("Questionnaires due:<br>" + "<br>".join(lines))
         else:
             self.measures.setText("No questionnaires due.")
-        sessions = repos.sessions.for_client(self.client_id)
+        sessions = session_service.sessions_of(repos, self.client_id)
         appt = next_appointment(load_plan(plan_document(repos, self.client_id)), sessions=sessions)
         if appt is not None:
             when_text = wording.appointment(appt.when.astimezone())

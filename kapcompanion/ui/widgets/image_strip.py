@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.services import documents as document_service
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
@@ -171,7 +172,7 @@ class ImageStrip(QWidget):
 
     def refresh(self) -> None:
         self.list.clear()
-        rows = self.ctx.repos.documents.attachments(self.doc_id) if self.doc_id else []
+        rows = document_service.attachments(self.ctx.repos, self.doc_id) if self.doc_id else []
         for aid, name, _mime, thumb in rows:
             item = QListWidgetItem(name)
             item.setData(Qt.ItemDataRole.UserRole, aid)
@@ -223,8 +224,8 @@ class ImageStrip(QWidget):
         if doc_id is None:
             return self.fail("The entry could not be saved, so the image was not attached.")
         try:
-            aid = self.ctx.repos.documents.attach(
-                doc_id, name, image_mime(data), data, make_thumbnail(image)
+            aid = document_service.attach(
+                self.ctx.repos, doc_id, name, image_mime(data), data, make_thumbnail(image)
             )
         except VaultError as exc:
             return self.fail(f"Not attached: {exc.message}")
@@ -243,7 +244,7 @@ class ImageStrip(QWidget):
         aid = int(item.data(Qt.ItemDataRole.UserRole))
         try:
             viewer = ImageViewer(
-                item.text(), self.ctx.repos.documents.attachment_content(aid), self
+                item.text(), document_service.attachment_content(self.ctx.repos, aid), self
             )
         except (VaultError, ImageError) as exc:
             self.fail(str(exc))

@@ -51,7 +51,7 @@ def estimate_bits(text: str) -> float:
 
 def strength(text: str) -> tuple[int, str]:
     """(0 too short .. 3 strong, a sentence that says what to do)."""
-    from kapcompanion.store.vault import MIN_PASSPHRASE_LENGTH  # not loaded for the unlock screen
+    from kapcompanion.services.access import MIN_PASSPHRASE_LENGTH  # not for the unlock screen
 
     if len(text) < MIN_PASSPHRASE_LENGTH:
         return 0, f"Too short: use at least {MIN_PASSPHRASE_LENGTH} characters."

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from kapcompanion.core import wording
 from kapcompanion.core.measures import load_instruments
 from kapcompanion.core.models import FlagKind, SafetyFlag, StoredDocument
+from kapcompanion.services import documents as document_service
 from kapcompanion.services import flags as flag_service
 from kapcompanion.services import measures as measure_service
 from kapcompanion.store.errors import VaultError
@@ -56,7 +57,7 @@ def source_date(ctx: AppContext, flag: SafetyFlag) -> datetime | None:
         return None
     latest = flag.raised_utc + timedelta(seconds=5)  # saved in the flag's own transaction
     best: StoredDocument | None = None
-    for doc in ctx.repos.documents.find("measure", client_id=flag.client_id):
+    for doc in document_service.find(ctx.repos, "measure", client_id=flag.client_id):
         created = doc.created_utc
         if created is None or created > latest or doc.data.get("instrument_id") not in ids:
             continue
