@@ -231,6 +231,8 @@ class SafetyFlag:
     resolved_by: str = ""
     resolution_note: str = ""
     id: int | None = None
+    #: the document whose answers raised it (a questionnaire response), when there is one
+    source_document_id: int | None = None
 
     @property
     def active(self) -> bool:

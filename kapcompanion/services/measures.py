@@ -386,7 +386,9 @@ def save_response(
         )
         for flag, message in raised:
             flags.append(
-                repos.flags.raise_flag(client_id, FlagKind(flag.raises), inst.short_name, message)
+                repos.flags.raise_flag(
+                    client_id, FlagKind(flag.raises), inst.short_name, message, doc.id
+                )
             )
     return SavedResponse(doc, response, flags, positive)
 

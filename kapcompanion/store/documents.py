@@ -530,13 +530,25 @@ class Flags:
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
 
-    def raise_flag(self, client_id: int, kind: FlagKind, source: str, reason: str) -> SafetyFlag:
+    def raise_flag(
+        self,
+        client_id: int,
+        kind: FlagKind,
+        source: str,
+        reason: str,
+        source_document_id: int | None = None,
+    ) -> SafetyFlag:
         existing = [f for f in self.active(client_id) if f.kind is kind]
         if existing:
             return existing[0]
         now = utc_now()
         flag = SafetyFlag(
-            client_id=client_id, kind=kind, raised_utc=now, source=source, reason=reason
+            client_id=client_id,
+            kind=kind,
+            raised_utc=now,
+            source=source,
+            reason=reason,
+            source_document_id=source_document_id,
         )
         with self.vault.transaction() as tx:
             cur = tx.execute(

@@ -269,6 +269,11 @@ def test_flag_banner_dates_the_answer_not_the_entry(qtbot: QtBot, unlocked: Main
     measures.save_response(
         unlocked.ctx.repos, cid, "phq9", dict.fromkeys(range(1, 10), 1), taken_on=answered
     )
+    # a later PHQ-9 entered seconds after (item 9 now 0): the banner still dates the answer
+    # that raised the flag, which the flag names, not the newest response before it
+    later = answered + timedelta(days=2)
+    answers = dict.fromkeys(range(1, 9), 1) | {9: 0}
+    measures.save_response(unlocked.ctx.repos, cid, "phq9", answers, taken_on=later)
     record = ws.open_client(cid)
     assert record is not None
     banner = record.findChild(SafetyFlagBanner)

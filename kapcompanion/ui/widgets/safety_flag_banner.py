@@ -55,14 +55,18 @@ def source_date(ctx: AppContext, flag: SafetyFlag) -> datetime | None:
     ids = {i for i, inst in load_instruments().items() if inst.short_name == flag.source}
     if not ids:
         return None
-    latest = flag.raised_utc + timedelta(seconds=5)  # saved in the flag's own transaction
+    docs = document_service.find(ctx.repos, "measure", client_id=flag.client_id)
     best: StoredDocument | None = None
-    for doc in document_service.find(ctx.repos, "measure", client_id=flag.client_id):
-        created = doc.created_utc
-        if created is None or created > latest or doc.data.get("instrument_id") not in ids:
-            continue
-        if best is None or (best.created_utc is not None and created > best.created_utc):
-            best = doc
+    if flag.source_document_id is not None:  # the response that raised it, named by the flag
+        best = next((d for d in docs if d.id == flag.source_document_id), None)
+    else:  # an older flag: the response saved nearest before it (in the flag's transaction)
+        latest = flag.raised_utc + timedelta(seconds=5)
+        for doc in docs:
+            created = doc.created_utc
+            if created is None or created > latest or doc.data.get("instrument_id") not in ids:
+                continue
+            if best is None or (best.created_utc is not None and created > best.created_utc):
+                best = doc
     if best is None:
         return None
     try:
