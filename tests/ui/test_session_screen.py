@@ -565,3 +565,43 @@ def test_no_two_controls_answer_to_the_same_alt_key(
     running = _alt_keys(window)
     assert len(running) == len(set(running)), sorted(running)
     assert {"N", "X", "E", "Y", "B"} <= set(running)
+
+
+def test_after_a_reading_or_escape_the_one_key_events_work_again(
+    qtbot: QtBot, clinic: tuple[MainWindow, int]
+) -> None:
+    """Focus goes back to the session after Record vitals and on Escape in a vitals field:
+    "o" typed after a reading once went into SpO2 instead of opening an observation."""
+    from ui.session_support import plan_im
+
+    from kapcompanion.ui.session.host import open_session
+
+    window, cid = clinic
+    session = plan_im(repos_of(window), cid)
+    prepare(repos_of(window), session)
+    screen = open_session(window, session.id or 0)
+    assert screen is not None
+    qtbot.waitUntil(lambda: screen.isVisible() and window.isActiveWindow())
+    assert screen.start()
+    vitals = screen.vitals
+    assert vitals.bp.hasFocus()  # pre-dose vitals are due: the entry is ready at the start
+    QTest.keyClicks(vitals.bp, "122/78")
+    QTest.keyClicks(vitals.hr, "72")
+    QTest.keyClicks(vitals.spo2, "98")
+    QTest.keyClick(vitals.spo2, Qt.Key.Key_Return)
+    assert vitals.list.count() == 1
+    assert screen.events.timeline.hasFocus() and not vitals.spo2.hasFocus()
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_O)
+    card = screen.events.card
+    assert card.spec is not None and card.spec.kind is EventKind.OBSERVATION
+    assert vitals.spo2.text() == "" and vitals.bp.text() == ""
+    QTest.keyClick(card.text, Qt.Key.Key_Escape)
+    assert card.spec is None or not card.isVisible()
+    # V into the entry, then Escape out of it: the keys are events again
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_V)
+    assert vitals.bp.hasFocus()
+    QTest.keyClick(vitals.bp, Qt.Key.Key_Escape)
+    assert screen.events.timeline.hasFocus()
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_C)
+    assert card.spec is not None and card.spec.kind is EventKind.CLIENT_WORDS
+    assert vitals.bp.text() == ""

@@ -325,6 +325,7 @@ class SessionScreen(QWidget):
         self._shortcut("Alt+Y", self.open_summary)
         self._shortcut("Alt+B", self.leave_requested.emit)
         self._shortcut("V", self.vitals.focus_entry)
+        self.vitals.left.connect(self._back_to_session)
         for spec in QUICK_EVENTS:
             self._shortcut(spec.key, lambda k=spec.kind: self.events.begin(k))
         self.check_keys: list[QShortcut] = []
@@ -346,6 +347,11 @@ class SessionScreen(QWidget):
         if low:  # before a session starts: a full disk mid-session would lose the next entry
             self.say(low)
             set_role(self.notice, "warning")
+
+    def _back_to_session(self) -> None:
+        """Out of the vitals entry: the timeline takes the focus, where C, O, S... are events
+        (in a field they would be typed: "o" went into SpO2)."""
+        self.events.timeline.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _shortcut(self, keys: str, slot: object) -> QShortcut:
         shortcut = QShortcut(QKeySequence(keys), self)
