@@ -605,3 +605,34 @@ def test_after_a_reading_or_escape_the_one_key_events_work_again(
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_C)
     assert card.spec is not None and card.spec.kind is EventKind.CLIENT_WORDS
     assert vitals.bp.text() == ""
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1280, 720)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_event_card_fits_the_events_column(
+    qtbot: QtBot, clinic: tuple[MainWindow, int], size: tuple[int, int]
+) -> None:
+    """No card is wider than its column: the Distress card was cut at the right ("Suicide risk
+    (raises the safet", "Record (En") and the Touch card opened scrolled sideways ("uch
+    offered")."""
+    from ui.session_support import plan_im
+
+    from kapcompanion.ui.session.events_panel import QUICK_EVENTS
+    from kapcompanion.ui.session.host import open_session
+
+    window, cid = clinic
+    window.resize(*size)
+    session = plan_im(repos_of(window), cid)
+    prepare(repos_of(window), session)
+    screen = open_session(window, session.id or 0)
+    assert screen is not None
+    qtbot.waitUntil(screen.isVisible)
+    assert screen.start() and screen.give_dose()
+    page = screen.events._pages[1]
+    card = screen.events.card
+    for spec in QUICK_EVENTS:
+        screen.events.begin(spec.kind)
+        qtbot.wait(20)
+        room = page.viewport().width() - page.verticalScrollBar().sizeHint().width()
+        assert card.minimumSizeHint().width() <= room, spec.label
+        assert page.horizontalScrollBar().maximum() == 0, spec.label
+        card.cancel()

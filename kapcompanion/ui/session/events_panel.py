@@ -221,6 +221,10 @@ class EntryCard(QFrame):
                 self.form.addRow(self._text_label, widget)
             elif key in labels:
                 self.form.addRow(labels[key], widget)
+            elif isinstance(widget, QCheckBox):
+                # the whole row: beside the label column "Suicide risk (raises the safety
+                # flag)" made the Distress card wider than the events column (cut at the right)
+                self.form.addRow(widget)
             else:
                 self.form.addRow("", widget)
         self.touch.currentIndexChanged.connect(self._show_check)
