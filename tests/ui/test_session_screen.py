@@ -636,3 +636,40 @@ def test_every_event_card_fits_the_events_column(
         assert card.minimumSizeHint().width() <= room, spec.label
         assert page.horizontalScrollBar().maximum() == 0, spec.label
         card.cancel()
+
+
+def test_no_sound_is_said_where_the_music_is_and_once_more_at_most(
+    qtbot: QtBot, window_factory: WindowFactory, template_vault: Path, tmp_path: Path
+) -> None:
+    """Without audio output the session screen said so three times (the window's banner, the
+    music panel and the "Before you start" card); the banner now stays for the other pages."""
+    from ui.session_support import plan_im
+
+    from kapcompanion.audio.backend import NO_SOUND_OUTPUT
+    from kapcompanion.ui.session.host import leave_session, open_session
+
+    path = tmp_path / "clinic.kapv"
+    shutil.copyfile(template_vault, path)
+    vault = Vault.open(path, PASSPHRASE)
+    cid = add_client(Repos(vault))
+    window = window_factory(player=Player(NullBackend(NO_SOUND_OUTPUT)))
+    window.show()
+    window.enter(vault)
+    session = plan_im(repos_of(window), cid)
+    prepare(repos_of(window), session)
+    assert window.music_banner.isVisible()  # the client list: the banner says it
+    screen = open_session(window, session.id or 0)
+    assert screen is not None and screen.player is not None
+    qtbot.waitUntil(screen.isVisible)
+
+    def saying() -> list[QLabel]:
+        return [
+            w for w in window.findChildren(QLabel) if w.isVisible() and "audio device" in w.text()
+        ]
+
+    assert saying() == [screen.player.message_label]
+    assert not window.music_banner.isVisible()
+    # the "Before you start" card keeps its one short line
+    assert screen.prestart.music.text().startswith("Music is unavailable on this computer")
+    leave_session(window, screen)
+    assert window.music_banner.isVisible()

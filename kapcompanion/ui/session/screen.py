@@ -348,6 +348,11 @@ class SessionScreen(QWidget):
             self.say(low)
             set_role(self.notice, "warning")
 
+    @property
+    def shows_music_status(self) -> bool:
+        """The music panel says why music cannot play: the window's banner stays hidden."""
+        return self.player is not None
+
     def _back_to_session(self) -> None:
         """Out of the vitals entry: the timeline takes the focus, where C, O, S... are events
         (in a field they would be typed: "o" went into SpO2)."""
