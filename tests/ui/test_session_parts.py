@@ -289,7 +289,12 @@ def test_a_reason_is_confirmed_with_ctrl_enter_and_not_lost_to_escape(qtbot: QtB
     asked: list[bool] = []
     keys = dialog.findChild(FormKeys)
     assert keys is not None
-    keys._ask = lambda _parent: asked.append(True) or False  # "Keep editing"
+
+    def keep_editing(_parent: object) -> bool:
+        asked.append(True)
+        return False
+
+    keys._ask = keep_editing
     QTest.keyClicks(dialog.reason, "Rested ten minutes; prescriber informed.")
     QTest.keyClick(dialog.reason, Qt.Key.Key_Escape)
     assert asked == [True] and dialog.isVisible() and given == []
