@@ -366,14 +366,15 @@ def _one_client(
     next_day, next_time = (
         (today, TODAY_AT) if i == 0 else (today + timedelta(days=1 + i % 5), time(10, 0))
     )
-    upcoming = DosingSession(
-        client_id=cid,
+    # planned as the plan dialog plans: the dose checked and completed (mg/kg and total), the
+    # route's phases; a plan stored without its total offered a draw of 0.0 mg at Ctrl+D
+    upcoming = plan_session(
+        repos,
+        cid,
+        _dose(route, rng, weight),
         course_id=course.id,
-        number=n_done + 1,
         planned_for=datetime.combine(next_day, next_time, UTC),
-        plan=to_jsonable(_dose(route, rng, weight)),
     )
-    upcoming = repos.sessions.save(upcoming)
     if i == 0:
         _prepare_today(repos, upcoming, previous, escort, today)
     assert upcoming.planned_for is not None

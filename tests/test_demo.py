@@ -123,6 +123,7 @@ def test_a_demo_client_comes_in_today_ready_to_start(tmp_path: Path) -> None:
     is today, and its checklist (consent reviewed with its date, the touch agreement, intention,
     music...) passes the readiness gate the session start calls, without an override."""
     from kapcompanion.core.checklist import Checklist
+    from kapcompanion.core.dose import DosePlan
     from kapcompanion.core.serial import load
     from kapcompanion.services import preparation
     from kapcompanion.services.session import SessionRunner
@@ -139,6 +140,9 @@ def test_a_demo_client_comes_in_today_ready_to_start(tmp_path: Path) -> None:
         assert len(today) == 1 and today[0].started_utc is None
         session = today[0]
         assert session.id is not None
+        # planned as the plan dialog plans: the total is there for the draw (it offered 0.0 mg)
+        plan = load(DosePlan, session.plan)
+        assert plan.total_mg is not None and plan.total_mg > 0 and session.phases
         doc = preparation.checklist_document(repos, session.id)
         assert doc is not None and doc.session_id == session.id
         checklist = load(Checklist, doc.data)
