@@ -295,6 +295,8 @@ def test_a_short_session_end_to_end(qtbot: QtBot, clinic: tuple[MainWindow, int]
     repos = repos_of(window)
     stored = repos.sessions.get(session.id)
     assert stored.status is SessionStatus.ENDED and stored.debrief.startswith("Calm")
+    # no audio output here: no word of a music fading out that never played
+    assert resumed.notice.text() == "Session ended."
     assert KEEP_KEY not in window.ctx.keep_alive if window.ctx else False
     entries = repos.documents.find("integration", session_id=session.id)
     assert len(entries) == 1

@@ -461,7 +461,9 @@ class SessionScreen(QWidget):
 
     def _ended(self) -> None:
         self.refresh()
-        self.say("Session ended. The music fades out over a minute.")
+        # the fade is said only when there is music to fade (no audio: nothing plays)
+        music = self.controller.music.available
+        self.say("Session ended." + (" The music fades out over a minute." if music else ""))
 
     def _before_lock(self) -> None:
         if not self.controller.running:
