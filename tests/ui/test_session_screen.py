@@ -679,3 +679,29 @@ def test_no_sound_is_said_where_the_music_is_and_once_more_at_most(
     assert screen.prestart.music.text().startswith("Music is unavailable on this computer")
     leave_session(window, screen)
     assert window.music_banner.isVisible()
+
+
+def test_the_screen_counts_from_the_dose_given_as_the_pdf_does(
+    qtbot: QtBot, clinic: tuple[MainWindow, int]
+) -> None:
+    """The dose came seconds after the start, yet the timeline and the Summary said
+    "-0:14:59 Session started" (counted to the planned dose) while the PDF said -0:00:17."""
+    from ui.session_support import plan_im
+
+    from kapcompanion.ui.session.host import open_session
+
+    window, cid = clinic
+    session = plan_im(repos_of(window), cid)
+    prepare(repos_of(window), session)
+    screen = open_session(window, session.id or 0)
+    assert screen is not None
+    assert screen.start()
+    before = screen.events.timeline.item(0).text()
+    assert re.match(r"-0:1[45]:\d\d   Session started", before), before  # to the planned dose
+    assert screen.give_dose()
+    started = screen.events.timeline.item(0).text()
+    assert re.match(r"[-+]0:00:0\d   Session started", started), started
+    summary = screen.open_summary()
+    assert summary is not None
+    assert re.search(r"[-+]0:00:0\d Session started", summary.browser.toPlainText())
+    summary.close()

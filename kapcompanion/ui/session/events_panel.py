@@ -663,8 +663,9 @@ class EventsPanel(QWidget):
         corrected = words.corrected_ids(events)
         self.timeline.clear()
         muted = self.palette().color(QPalette.ColorRole.PlaceholderText)
+        session = self.controller.runner.session
         for event in events:
-            item = QListWidgetItem(words.line(event, event.id in corrected))
+            item = QListWidgetItem(words.line(event, event.id in corrected, session))
             item.setData(Qt.ItemDataRole.UserRole, event.id)
             if event.kind in QUIET_EVENTS:
                 item.setForeground(muted)
