@@ -65,6 +65,7 @@ def test_clock_view_before_and_after_the_dose() -> None:
     t.advance(4 * 60 + 5)
     view = clock_view(SessionStatus.STARTED, clock, IM, [], 15, [])
     assert view.big == "4:05" and view.phase == "Arrival and opening"
+    assert view.caption == "before the dose, since the start"
     assert view.remaining == "dose planned in 10:55" and view.next_phase == "Next: Onset"
     assert view.vitals.now and view.vitals.text == "Vitals due before the dose"
     view = clock_view(SessionStatus.STARTED, clock, IM, [], 15, [-1.0])  # pre-dose reading taken

@@ -437,7 +437,9 @@ def test_a_running_session_comes_back_at_unlock(
 
 
 @pytest.mark.parametrize("theme", ["light", "dim"])
-@pytest.mark.parametrize("size", [(1366, 768), (960, 540)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize(
+    "size", [(1366, 768), (960, 540), (910, 512)], ids=lambda s: f"{s[0]}x{s[1]}"
+)
 def test_the_running_screen_fits_and_names_its_controls(
     qtbot: QtBot, clinic: tuple[MainWindow, int], theme: str, size: tuple[int, int]
 ) -> None:
@@ -462,7 +464,10 @@ def test_the_running_screen_fits_and_names_its_controls(
     qtbot.wait(30)
     assert clipped(window) == [], "before the start"
     screen.prestart.override.setText(START_REASON)
-    assert screen.start() and screen.give_dose()
+    assert screen.start()
+    qtbot.wait(30)
+    assert clipped(window) == [], "started, before the dose"
+    assert screen.give_dose()
     controller = screen.controller
     controller.record_vitals(
         VitalReading(165, 101, 125, 90, taken_utc=controller.runner.clock.now())
