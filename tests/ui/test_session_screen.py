@@ -710,3 +710,39 @@ def test_the_screen_counts_from_the_dose_given_as_the_pdf_does(
     assert summary is not None
     assert re.search(r"[-+]0:00:0\d Session started", summary.browser.toPlainText())
     summary.close()
+
+
+def test_a_card_opens_with_its_first_field_in_sight_when_the_body_scrolls(
+    qtbot: QtBot, clinic: tuple[MainWindow, int]
+) -> None:
+    """At 150 % (1366x768 is 910x512 then) the body scrolls: T opened the Touch card with its
+    first field above the view, the timeline in sight instead."""
+    from PySide6.QtCore import QPoint, QRect
+    from ui.session_support import plan_im
+
+    from kapcompanion.ui.session.events_panel import QUICK_EVENTS
+    from kapcompanion.ui.session.host import open_session
+
+    keys = {spec.kind: spec.key for spec in QUICK_EVENTS}
+    window, cid = clinic
+    window.resize(910, 512)
+    repos = repos_of(window)
+    session = plan_im(repos, cid)
+    prepare(repos, session)
+    screen = open_session(window, session.id or 0)
+    assert screen is not None
+    qtbot.waitUntil(lambda: screen.isVisible() and window.isActiveWindow())
+    assert screen.start() and screen.give_dose()
+    screen.events.timeline.setFocus()
+    qtbot.wait(30)
+    viewport = screen.body.viewport()
+    for kind in (EventKind.TOUCH_OFFERED, EventKind.DISTRESS, EventKind.MEDICATION_GIVEN):
+        screen.events.timeline.setFocus()
+        screen.body.verticalScrollBar().setValue(screen.body.verticalScrollBar().maximum())
+        QTest.keyClicks(screen.events.timeline, keys[kind].lower())
+        qtbot.wait(30)
+        field = QApplication.focusWidget()
+        assert field is not None and screen.events.card.isAncestorOf(field), kind
+        where = QRect(field.mapTo(viewport, QPoint(0, 0)), field.size())
+        assert viewport.rect().contains(where), (kind, where, viewport.rect())
+        screen.events.card.cancel()

@@ -337,6 +337,9 @@ class SessionScreen(QWidget):
                 )
             self.check_keys.append(self._shortcut("I", acute.focus_dissociation))
             self.check_keys.append(self._shortcut("R", acute.focus_breathing))
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_in_view)
         controller.state_changed.connect(self.refresh)
         controller.phase_entered.connect(self._phase_entered)
         controller.problem.connect(self.say)
@@ -347,6 +350,13 @@ class SessionScreen(QWidget):
         if low:  # before a session starts: a full disk mid-session would lose the next entry
             self.say(low)
             set_role(self.notice, "warning")
+
+    def _focus_in_view(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Where the body scrolls (150 %, a small window), the field that takes the focus is
+        scrolled into sight: T opened the Touch card with its first field above the view."""
+        body = self.body.widget()
+        if new is not None and body is not None and body.isAncestorOf(new):
+            self.body.ensureWidgetVisible(new, 0, 8)
 
     @property
     def shows_music_status(self) -> bool:
