@@ -60,7 +60,7 @@ from kapcompanion.core.settings import PART2_NOTICE
 from kapcompanion.core.touch import DistressPreference, TouchAgreement, TouchKind
 from kapcompanion.core.vitals import VitalReading
 from kapcompanion.paths import resource
-from kapcompanion.services import ledger, measures, settings
+from kapcompanion.services import ledger, measures, preparation, settings
 from kapcompanion.services import members as practice
 from kapcompanion.services.session import SessionRunner, plan_session
 from kapcompanion.store.repos import Repos
@@ -155,6 +155,8 @@ TROCHE_REASON = (
     "Sublingual troche dispensed by the compounding pharmacy on the client's own prescription."
 )
 BOX = 10  # vials a delivery brings
+#: when the first demo client's session is planned today (UTC, deterministic for the day)
+TODAY_AT = time(16, 0)
 #: the demo practice's second member, who witnesses wastes, and the PIN she set herself
 DEMO_WITNESS = ("Jordan Lee (DEMO)", "RN")
 DEMO_WITNESS_PIN = "2580"
@@ -360,14 +362,21 @@ def _one_client(
         )
     if n_done:
         stock.close_vial(repos, cid, day)
-    upcoming = DosingSession(
-        client_id=cid,
-        course_id=course.id,
-        number=n_done + 1,
-        planned_for=datetime.combine(today + timedelta(days=1 + i % 5), time(10, 0), UTC),
-        plan=to_jsonable(_dose(route, rng, weight)),
+    # the first client comes in today, prepared: a therapist opening the demo can start at once
+    next_day, next_time = (
+        (today, TODAY_AT) if i == 0 else (today + timedelta(days=1 + i % 5), time(10, 0))
     )
-    repos.sessions.save(upcoming)
+    # planned as the plan dialog plans: the dose checked and completed (mg/kg and total), the
+    # route's phases; a plan stored without its total offered a draw of 0.0 mg at Ctrl+D
+    upcoming = plan_session(
+        repos,
+        cid,
+        _dose(route, rng, weight),
+        course_id=course.id,
+        planned_for=datetime.combine(next_day, next_time, UTC),
+    )
+    if i == 0:
+        _prepare_today(repos, upcoming, previous, escort, today)
     assert upcoming.planned_for is not None
     done = _plan_progress(plan_days, n_done, upcoming.planned_for, today)
     repos.documents.save(
@@ -378,6 +387,68 @@ def _one_client(
             data={"appointments": to_jsonable(done)},
         )
     )
+
+
+def _prepare_today(
+    repos: Repos,
+    session: DosingSession,
+    previous: Checklist | None,
+    escort: Contact,
+    today: date,
+) -> None:
+    """Today's session's checklist, every required item done (consent reviewed a week ago, the
+    touch agreement, intention, music, body, setting, aftercare) and saved as the preparation
+    screen saves it, so the readiness gate lets the session start without an override."""
+    template = preparation.current_template(repos.vault)
+    when = datetime.combine(today, time(9, 0), UTC)
+    checklist = new_checklist(template)
+    if previous is not None:  # as "Carry over from last session" does
+        checklist = preparation.carry_over_from(
+            checklist, previous, template, "Music helped; keep the volume lower at the start."
+        )
+    values = {
+        "treatment_goals": "Less time in low mood; reconnect with friends.",
+        "intention": INTENTIONS[0],
+        "stop_signal": "Raise my left hand",
+        "who_to_call": "Clinic line 555-0100; partner at home",
+        "rescue_medication": "Ondansetron 4 mg ODT for nausea",
+    }
+    for item in template.items:
+        kind = ItemKind(item.kind)
+        state = checklist.items.get(item.key)
+        if kind is ItemKind.DATE:  # informed consent: reviewed and signed a week ago
+            value = (today - timedelta(days=7)).isoformat()
+            checklist = update_item(checklist, item.key, when, done=True, value=value)
+        elif kind is ItemKind.TIME:  # fasting since last night
+            checklist = update_item(checklist, item.key, when, done=True, value="21:30")
+        elif kind is ItemKind.CONTACT:
+            checklist = update_item(checklist, item.key, when, done=True, contact=escort)
+        elif kind is ItemKind.MULTI:
+            checklist = update_item(
+                checklist, item.key, when, done=True, selected=list(item.options[:3])
+            )
+        elif kind is ItemKind.TEXT:
+            kept = state.value if state is not None else ""
+            text = kept or values.get(item.key, "")
+            checklist = update_item(checklist, item.key, when, done=bool(text), value=text)
+        else:
+            checklist = update_item(checklist, item.key, when, done=True)
+    checklist = replace(
+        checklist,
+        intention=INTENTIONS[0],
+        touch=checklist.touch
+        or TouchAgreement(
+            welcome=[TouchKind.HAND_ON_SHOULDER, TouchKind.HOLDING_HAND],
+            other_detail="",
+            ask_first=True,
+            when_distressed=DistressPreference.WORDS_ONLY,
+            agreed_on=today - timedelta(days=7),
+            withdrawn_at=None,
+            withdrawn_note="",
+        ),
+        music=MusicPreferences(likes=["slow strings", "ocean sounds"], avoid=["Enya"], volume=30),
+    )
+    preparation.save_checklist(repos, session, None, checklist)
 
 
 def _plan_progress(

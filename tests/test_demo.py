@@ -116,3 +116,46 @@ def test_a_demo_client_keeps_about_the_same_weight(tmp_path: Path) -> None:
     assert len(weights) == 4 and all(len(w) >= 2 for w in weights.values())
     for series in weights.values():
         assert max(series) - min(series) <= 1.0, series
+
+
+def test_a_demo_client_comes_in_today_ready_to_start(tmp_path: Path) -> None:
+    """Someone opening ``--demo`` can start a session at once: the first client's next session
+    is today, and its checklist (consent reviewed with its date, the touch agreement, intention,
+    music...) passes the readiness gate the session start calls, without an override."""
+    from kapcompanion.core.checklist import Checklist
+    from kapcompanion.core.dose import DosePlan
+    from kapcompanion.core.serial import load
+    from kapcompanion.services import preparation
+    from kapcompanion.services.session import SessionRunner
+    from kapcompanion.store.repos import Repos
+
+    vault = build_demo_vault(tmp_path / "t.kapv", PASSPHRASE, clients=3, seed=7, today=DAY)
+    try:
+        repos = Repos(vault)
+        today = [
+            s
+            for s in repos.sessions.for_client(1)
+            if s.planned_for is not None and s.planned_for.date() == DAY
+        ]
+        assert len(today) == 1 and today[0].started_utc is None
+        session = today[0]
+        assert session.id is not None
+        # planned as the plan dialog plans: the total is there for the draw (it offered 0.0 mg)
+        plan = load(DosePlan, session.plan)
+        assert plan.total_mg is not None and plan.total_mg > 0 and session.phases
+        doc = preparation.checklist_document(repos, session.id)
+        assert doc is not None and doc.session_id == session.id
+        checklist = load(Checklist, doc.data)
+        assert checklist.items["consent_signed"].value == "2026-02-23"
+        assert checklist.touch is not None and checklist.music is not None
+        state = preparation.gate_session_start(repos, session)
+        assert state.ready and not state.overridden and state.missing == []
+        SessionRunner(repos, session.id).start()  # what Ctrl+Enter calls: no refusal
+        # nobody else comes in today: the other clients are still on their own days
+        for client_id in (2, 3):
+            assert all(
+                s.planned_for is None or s.planned_for.date() != DAY
+                for s in repos.sessions.for_client(client_id)
+            )
+    finally:
+        vault.close()

@@ -241,7 +241,7 @@ class ExportDialog(QDialog):
         column = QVBoxLayout(side)
         heading = QLabel("Protection (recommended)")
         set_role(heading, "heading")
-        self.protect = QCheckBox("Protect with a &password")
+        self.protect = QCheckBox("Pro&tect with a password")
         self.protect.setAccessibleName("Protect the PDF with a password (recommended)")
         self.protect.setChecked(True)
         self.protect.toggled.connect(self._protect_toggled)
@@ -249,7 +249,7 @@ class ExportDialog(QDialog):
         self.repeat = PassphraseEdit("Repeat the PDF password")
         self.repeat.returnPressed.connect(self.save_clicked)
         form = QFormLayout()
-        for text, edit in (("Pass&word:", self.password), ("Re&peat:", self.repeat)):
+        for text, edit in (("Pass&word:", self.password), ("Rep&eat:", self.repeat)):
             label = QLabel(text)
             label.setBuddy(edit.edit)
             form.addRow(label, edit)

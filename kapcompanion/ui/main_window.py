@@ -158,7 +158,14 @@ class MainWindow(QMainWindow):
             self.ctx.player = player
         reason = getattr(player, "unavailable_reason", "") if player else ""
         self.music_banner.setText(reason or "")
-        self.music_banner.setVisible(bool(reason))
+        self._show_music_banner()
+
+    def _show_music_banner(self) -> None:
+        """Why music cannot play, above every page but one that says so itself where its music
+        is shown (the session screen's player): the same paragraph twice on one screen was
+        noise (issue 22)."""
+        says_it = bool(getattr(self.page, "shows_music_status", False))
+        self.music_banner.setVisible(bool(self.music_banner.text()) and not says_it)
 
     @property
     def workspace(self) -> Workspace | None:
@@ -176,6 +183,7 @@ class MainWindow(QMainWindow):
         self.page = page
         self.column.addWidget(page, 1)
         page.setFocus()
+        self._show_music_banner()
         self._update_chrome()
 
     def start(self) -> None:

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QMainWindow, QMenu, QToolBar
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMenu, QToolBar, QWidget
 
 from kapcompanion import __version__
 from kapcompanion.ui.settings import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES
@@ -291,7 +291,47 @@ def build(main: QMainWindow, window: Shell) -> dict[str, QAction]:
         else:
             tools.addAction(acts[key])
     main.addToolBar(tools)
+    app = QApplication.instance()
+    if app is not None:
+        app.installEventFilter(HelpKey(main))
     return acts
+
+
+class HelpKey(QObject):
+    """F1 in a dialog of the window: the F1 action's shortcut belongs to the main window, which
+    an open dialog blocks, so F1 did nothing exactly when a form raised a question. The table
+    opens over the dialog (the action itself serves the main window)."""
+
+    def __init__(self, main: QMainWindow) -> None:
+        super().__init__(main)
+        self.main = main
+
+    def _ours(self, window: QWidget) -> bool:
+        widget: QWidget | None = window
+        while widget is not None:  # a dialog's parent chain leads to the main window
+            if widget is self.main:
+                return window is not self.main
+            widget = widget.parentWidget()
+        return False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_F1
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+            and isinstance(watched, QWidget)
+        ):
+            window = QApplication.activeWindow()
+            if (
+                window is not None
+                and window is watched.window()
+                and window.objectName() != "shortcutsDialog"
+                and self._ours(window)
+            ):
+                show_shortcuts(window)
+                return True
+        return False
 
 
 def update(acts: dict[str, QAction], *, unlocked: bool, dim: bool) -> None:
@@ -350,7 +390,8 @@ def shortcuts_table(shortcuts: list[tuple[str, str]] = SHORTCUTS) -> str:
     return f"<table cellpadding='3'>{''.join(rows)}</table>"
 
 
-def show_shortcuts(window: Shell) -> QDialog:
+def show_shortcuts(window: Shell | QWidget) -> QDialog:
+    """The F1 table, over ``window`` (the main window, or the dialog F1 was pressed in)."""
     from PySide6.QtWidgets import QDialogButtonBox, QLabel, QVBoxLayout
 
     from kapcompanion.ui.widgets.fit import fit_to_screen

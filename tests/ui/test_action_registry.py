@@ -7,6 +7,7 @@ from collections import Counter
 
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMenu
+from pytestqt.qtbot import QtBot
 
 from kapcompanion.ui import menus
 from kapcompanion.ui.main_window import MainWindow
@@ -83,3 +84,34 @@ def test_the_f1_table_fits_the_screen_and_names_every_section_key(unlocked: Main
         )
     finally:
         dialog.reject()
+
+
+def test_f1_opens_the_table_over_an_open_dialog(unlocked: MainWindow, qtbot: QtBot) -> None:
+    """F1 belonged to the main window, which an open dialog blocks: it did nothing in a form."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    asking = menus.ask_idle_minutes(unlocked)  # a window-modal dialog, as the forms are
+    try:
+        asking.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is asking)
+        focus = QApplication.focusWidget() or asking
+        QTest.keyClick(focus, Qt.Key.Key_F1)
+        table = [d for d in asking.findChildren(QDialog) if d.objectName() == "shortcutsDialog"]
+        assert len(table) == 1 and table[0].isVisible()
+        table[0].reject()
+        # in the main window F1 is the menu action, once
+        unlocked.activateWindow()
+        asking.reject()
+        qtbot.waitUntil(unlocked.isActiveWindow)
+        QTest.keyClick(unlocked, Qt.Key.Key_F1)
+        shown = [
+            d
+            for d in unlocked.findChildren(QDialog)
+            if d.objectName() == "shortcutsDialog" and d.isVisible()
+        ]
+        assert len(shown) == 1
+        shown[0].reject()
+    finally:
+        asking.reject()

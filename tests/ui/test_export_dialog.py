@@ -205,3 +205,28 @@ def test_poppler_fallback_renders_from_memory(qtbot: QtBot, records_window: Any)
     with pytest.raises(pdf_preview.PreviewError):
         pdf_preview._poppler_pages(b"not a pdf", 50)
     dialog.reject()
+
+
+def test_no_two_controls_share_an_alt_key(
+    qtbot: QtBot,
+    records_window: Any,  # noqa: F811
+) -> None:
+    """Alt+P meant "Protect with a password", "Print…" and "Repeat:" at once: Qt then only
+    moves between them, so Alt+P never unticked the protection."""
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    ctx = ctx_of(records_window)
+    dialog = ready(
+        qtbot, export_session_dialog(ctx, session_id(ctx, True), records_window.workspace)
+    )
+    try:
+        keys: list[str] = []
+        for w in dialog.findChildren(QAbstractButton) + dialog.findChildren(QLabel):
+            targets = isinstance(w, QAbstractButton) or w.buddy() is not None
+            if w.isVisible() and targets:
+                keys += [k.upper() for k in re.findall(r"&(\w)", w.text())]
+        assert "P" in keys and len(keys) == len(set(keys)), sorted(keys)
+    finally:
+        dialog.close()

@@ -65,6 +65,7 @@ def test_clock_view_before_and_after_the_dose() -> None:
     t.advance(4 * 60 + 5)
     view = clock_view(SessionStatus.STARTED, clock, IM, [], 15, [])
     assert view.big == "4:05" and view.phase == "Arrival and opening"
+    assert view.caption == "before the dose, since the start"
     assert view.remaining == "dose planned in 10:55" and view.next_phase == "Next: Onset"
     assert view.vitals.now and view.vitals.text == "Vitals due before the dose"
     view = clock_view(SessionStatus.STARTED, clock, IM, [], 15, [-1.0])  # pre-dose reading taken
@@ -268,3 +269,36 @@ def test_a_plain_banner_says_when_music_is_unavailable(window_factory: WindowFac
     assert not without.music_banner.isHidden()
     assert without.music_banner.text() == NOT_INSTALLED  # "Music is unavailable: ..."
     assert window_factory().music_banner.isHidden()  # no player given: nothing to say
+
+
+def test_a_reason_is_confirmed_with_ctrl_enter_and_not_lost_to_escape(qtbot: QtBot) -> None:
+    """The acknowledgement of a flagged reading (and a dose after one): Ctrl+Enter confirms
+    from inside the reason, as in every other form; Escape asks before a written reason goes."""
+    from PySide6.QtWidgets import QApplication
+
+    from kapcompanion.ui.session.alert import ReasonDialog
+    from kapcompanion.ui.widgets.form_keys import FormKeys
+
+    given: list[str] = []
+    dialog = ReasonDialog(
+        "Acknowledge", "Flagged: BP", "&What you saw", "&Acknowledge", given.append
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()  # shortcuts work in the active window (offscreen too)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    asked: list[bool] = []
+    keys = dialog.findChild(FormKeys)
+    assert keys is not None
+
+    def keep_editing(_parent: object) -> bool:
+        asked.append(True)
+        return False
+
+    keys._ask = keep_editing
+    QTest.keyClicks(dialog.reason, "Rested ten minutes; prescriber informed.")
+    QTest.keyClick(dialog.reason, Qt.Key.Key_Escape)
+    assert asked == [True] and dialog.isVisible() and given == []
+    QTest.keyClick(dialog.reason, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert given == ["Rested ten minutes; prescriber informed."]
+    assert dialog.done_ok and not dialog.isVisible()

@@ -295,6 +295,8 @@ def test_a_short_session_end_to_end(qtbot: QtBot, clinic: tuple[MainWindow, int]
     repos = repos_of(window)
     stored = repos.sessions.get(session.id)
     assert stored.status is SessionStatus.ENDED and stored.debrief.startswith("Calm")
+    # no audio output here: no word of a music fading out that never played
+    assert resumed.notice.text() == "Session ended."
     assert KEEP_KEY not in window.ctx.keep_alive if window.ctx else False
     entries = repos.documents.find("integration", session_id=session.id)
     assert len(entries) == 1
@@ -435,7 +437,9 @@ def test_a_running_session_comes_back_at_unlock(
 
 
 @pytest.mark.parametrize("theme", ["light", "dim"])
-@pytest.mark.parametrize("size", [(1366, 768), (960, 540)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize(
+    "size", [(1366, 768), (960, 540), (910, 512)], ids=lambda s: f"{s[0]}x{s[1]}"
+)
 def test_the_running_screen_fits_and_names_its_controls(
     qtbot: QtBot, clinic: tuple[MainWindow, int], theme: str, size: tuple[int, int]
 ) -> None:
@@ -460,7 +464,10 @@ def test_the_running_screen_fits_and_names_its_controls(
     qtbot.wait(30)
     assert clipped(window) == [], "before the start"
     screen.prestart.override.setText(START_REASON)
-    assert screen.start() and screen.give_dose()
+    assert screen.start()
+    qtbot.wait(30)
+    assert clipped(window) == [], "started, before the dose"
+    assert screen.give_dose()
     controller = screen.controller
     controller.record_vitals(
         VitalReading(165, 101, 125, 90, taken_utc=controller.runner.clock.now())
@@ -565,3 +572,177 @@ def test_no_two_controls_answer_to_the_same_alt_key(
     running = _alt_keys(window)
     assert len(running) == len(set(running)), sorted(running)
     assert {"N", "X", "E", "Y", "B"} <= set(running)
+
+
+def test_after_a_reading_or_escape_the_one_key_events_work_again(
+    qtbot: QtBot, clinic: tuple[MainWindow, int]
+) -> None:
+    """Focus goes back to the session after Record vitals and on Escape in a vitals field:
+    "o" typed after a reading once went into SpO2 instead of opening an observation."""
+    from ui.session_support import plan_im
+
+    from kapcompanion.ui.session.host import open_session
+
+    window, cid = clinic
+    session = plan_im(repos_of(window), cid)
+    prepare(repos_of(window), session)
+    screen = open_session(window, session.id or 0)
+    assert screen is not None
+    qtbot.waitUntil(lambda: screen.isVisible() and window.isActiveWindow())
+    assert screen.start()
+    vitals = screen.vitals
+    assert vitals.bp.hasFocus()  # pre-dose vitals are due: the entry is ready at the start
+    QTest.keyClicks(vitals.bp, "122/78")
+    QTest.keyClicks(vitals.hr, "72")
+    QTest.keyClicks(vitals.spo2, "98")
+    QTest.keyClick(vitals.spo2, Qt.Key.Key_Return)
+    assert vitals.list.count() == 1
+    assert screen.events.timeline.hasFocus() and not vitals.spo2.hasFocus()
+    QTest.keyClick(screen.events.timeline, Qt.Key.Key_O)
+    card = screen.events.card
+
+    def opened() -> EventKind | None:
+        return card.spec.kind if card.spec is not None and card.isVisible() else None
+
+    assert opened() is EventKind.OBSERVATION
+    assert vitals.spo2.text() == "" and vitals.bp.text() == ""
+    QTest.keyClick(card.text, Qt.Key.Key_Escape)
+    assert opened() is None
+    # V into the entry, then Escape out of it: the keys are events again
+    QTest.keyClick(screen.events.timeline, Qt.Key.Key_V)
+    assert vitals.bp.hasFocus()
+    QTest.keyClick(vitals.bp, Qt.Key.Key_Escape)
+    assert screen.events.timeline.hasFocus()
+    QTest.keyClick(screen.events.timeline, Qt.Key.Key_C)
+    assert opened() is EventKind.CLIENT_WORDS
+    assert vitals.bp.text() == ""
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1280, 720)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_event_card_fits_the_events_column(
+    qtbot: QtBot, clinic: tuple[MainWindow, int], size: tuple[int, int]
+) -> None:
+    """No card is wider than its column: the Distress card was cut at the right ("Suicide risk
+    (raises the safet", "Record (En") and the Touch card opened scrolled sideways ("uch
+    offered")."""
+    from ui.session_support import plan_im
+
+    from kapcompanion.ui.session.events_panel import QUICK_EVENTS
+    from kapcompanion.ui.session.host import open_session
+
+    window, cid = clinic
+    window.resize(*size)
+    session = plan_im(repos_of(window), cid)
+    prepare(repos_of(window), session)
+    screen = open_session(window, session.id or 0)
+    assert screen is not None
+    qtbot.waitUntil(screen.isVisible)
+    assert screen.start() and screen.give_dose()
+    page = screen.events._pages[1]
+    card = screen.events.card
+    for spec in QUICK_EVENTS:
+        screen.events.begin(spec.kind)
+        qtbot.wait(20)
+        room = page.viewport().width() - page.verticalScrollBar().sizeHint().width()
+        assert card.minimumSizeHint().width() <= room, spec.label
+        assert page.horizontalScrollBar().maximum() == 0, spec.label
+        card.cancel()
+
+
+def test_no_sound_is_said_where_the_music_is_and_once_more_at_most(
+    qtbot: QtBot, window_factory: WindowFactory, template_vault: Path, tmp_path: Path
+) -> None:
+    """Without audio output the session screen said so three times (the window's banner, the
+    music panel and the "Before you start" card); the banner now stays for the other pages."""
+    from ui.session_support import plan_im
+
+    from kapcompanion.audio.backend import NO_SOUND_OUTPUT
+    from kapcompanion.ui.session.host import leave_session, open_session
+
+    path = tmp_path / "clinic.kapv"
+    shutil.copyfile(template_vault, path)
+    vault = Vault.open(path, PASSPHRASE)
+    cid = add_client(Repos(vault))
+    window = window_factory(player=Player(NullBackend(NO_SOUND_OUTPUT)))
+    window.show()
+    window.enter(vault)
+    session = plan_im(repos_of(window), cid)
+    prepare(repos_of(window), session)
+    assert window.music_banner.isVisible()  # the client list: the banner says it
+    screen = open_session(window, session.id or 0)
+    assert screen is not None and screen.player is not None
+    qtbot.waitUntil(screen.isVisible)
+
+    def saying() -> list[QLabel]:
+        return [
+            w for w in window.findChildren(QLabel) if w.isVisible() and "audio device" in w.text()
+        ]
+
+    assert saying() == [screen.player.message_label]
+    assert not window.music_banner.isVisible()
+    # the "Before you start" card keeps its one short line
+    assert screen.prestart.music.text().startswith("Music is unavailable on this computer")
+    leave_session(window, screen)
+    assert window.music_banner.isVisible()
+
+
+def test_the_screen_counts_from_the_dose_given_as_the_pdf_does(
+    qtbot: QtBot, clinic: tuple[MainWindow, int]
+) -> None:
+    """The dose came seconds after the start, yet the timeline and the Summary said
+    "-0:14:59 Session started" (counted to the planned dose) while the PDF said -0:00:17."""
+    from ui.session_support import plan_im
+
+    from kapcompanion.ui.session.host import open_session
+
+    window, cid = clinic
+    session = plan_im(repos_of(window), cid)
+    prepare(repos_of(window), session)
+    screen = open_session(window, session.id or 0)
+    assert screen is not None
+    assert screen.start()
+    before = screen.events.timeline.item(0).text()
+    assert re.match(r"-0:1[45]:\d\d   Session started", before), before  # to the planned dose
+    assert screen.give_dose()
+    started = screen.events.timeline.item(0).text()
+    assert re.match(r"[-+]0:00:0\d   Session started", started), started
+    summary = screen.open_summary()
+    assert summary is not None
+    assert re.search(r"[-+]0:00:0\d Session started", summary.browser.toPlainText())
+    summary.close()
+
+
+def test_a_card_opens_with_its_first_field_in_sight_when_the_body_scrolls(
+    qtbot: QtBot, clinic: tuple[MainWindow, int]
+) -> None:
+    """At 150 % (1366x768 is 910x512 then) the body scrolls: T opened the Touch card with its
+    first field above the view, the timeline in sight instead."""
+    from PySide6.QtCore import QPoint, QRect
+    from ui.session_support import plan_im
+
+    from kapcompanion.ui.session.events_panel import QUICK_EVENTS
+    from kapcompanion.ui.session.host import open_session
+
+    keys = {spec.kind: spec.key for spec in QUICK_EVENTS}
+    window, cid = clinic
+    window.resize(910, 512)
+    repos = repos_of(window)
+    session = plan_im(repos, cid)
+    prepare(repos, session)
+    screen = open_session(window, session.id or 0)
+    assert screen is not None
+    qtbot.waitUntil(lambda: screen.isVisible() and window.isActiveWindow())
+    assert screen.start() and screen.give_dose()
+    screen.events.timeline.setFocus()
+    qtbot.wait(30)
+    viewport = screen.body.viewport()
+    for kind in (EventKind.TOUCH_OFFERED, EventKind.DISTRESS, EventKind.MEDICATION_GIVEN):
+        screen.events.timeline.setFocus()
+        screen.body.verticalScrollBar().setValue(screen.body.verticalScrollBar().maximum())
+        QTest.keyClicks(screen.events.timeline, keys[kind].lower())
+        qtbot.wait(30)
+        field = QApplication.focusWidget()
+        assert field is not None and screen.events.card.isAncestorOf(field), kind
+        where = QRect(field.mapTo(viewport, QPoint(0, 0)), field.size())
+        assert viewport.rect().contains(where), (kind, where, viewport.rect())
+        screen.events.card.cancel()

@@ -30,6 +30,7 @@ from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.session.controller import SessionController
 from kapcompanion.ui.session.state import minutes_seconds
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.form_keys import install_form_keys
 
 
 class ReasonDialog(QDialog):
@@ -81,6 +82,11 @@ class ReasonDialog(QDialog):
         layout.addWidget(self.buttons)
         self.resize(560, self.sizeHint().height())
         self.reason.setFocus()
+        # Ctrl+Enter confirms from inside the reason (Enter starts a new line there); Escape
+        # asks before a written reason is thrown away
+        install_form_keys(
+            self, save=self.submit, modified=lambda: bool(self.reason.toPlainText().strip())
+        )
 
     def submit(self) -> bool:
         try:

@@ -30,7 +30,7 @@ class CorrectionDialog(QDialog):
         self.controller = controller
         self.original = event
         self.result_event: SessionEvent | None = None
-        original = QLabel(f"Recorded: {words.line(event)}", self)
+        original = QLabel(f"Recorded: {words.line(event, session=controller.runner.session)}", self)
         original.setWordWrap(True)
         note = QLabel(
             "The original stays in the record; the correction is added with its reason.", self

@@ -7,9 +7,10 @@ from typing import Any
 
 from kapcompanion.core.clock import format_offset
 from kapcompanion.core.dose import DosePlan, Route, fmt
-from kapcompanion.core.models import EventKind, SessionEvent
+from kapcompanion.core.models import DosingSession, EventKind, SessionEvent
 from kapcompanion.core.units import WeightUnit
 from kapcompanion.export.describe import event_text
+from kapcompanion.export.timeline import offset_of
 
 
 def _text(payload: dict[str, Any]) -> str:
@@ -64,15 +65,19 @@ def detail(event: SessionEvent) -> str:
     return event_text(kind, p)
 
 
-def offset_text(event: SessionEvent) -> str:
-    return format_offset(event.offset_s) if event.offset_s is not None else "—"
+def offset_text(event: SessionEvent, session: DosingSession | None = None) -> str:
+    """The clock column. With the ``session``, from its dose once given, as the PDF counts
+    (the stored offset of an event before the dose counts down to the *planned* dose: the
+    screen said "-0:14:59 Session started" for a dose given 18 s after the start)."""
+    offset = offset_of(event, session) if session is not None else event.offset_s
+    return format_offset(offset) if offset is not None else "—"
 
 
-def line(event: SessionEvent, corrected: bool = False) -> str:
+def line(event: SessionEvent, corrected: bool = False, session: DosingSession | None = None) -> str:
     """``+0:12:03  Client's words — “...”`` for the timeline."""
     label = EventKind(event.kind).label
     more = detail(event)
-    text = f"{offset_text(event)}   {label}"
+    text = f"{offset_text(event, session)}   {label}"
     if more:
         text += f" — {more}"
     if corrected:

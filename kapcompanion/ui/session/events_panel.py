@@ -221,6 +221,10 @@ class EntryCard(QFrame):
                 self.form.addRow(self._text_label, widget)
             elif key in labels:
                 self.form.addRow(labels[key], widget)
+            elif isinstance(widget, QCheckBox):
+                # the whole row: beside the label column "Suicide risk (raises the safety
+                # flag)" made the Distress card wider than the events column (cut at the right)
+                self.form.addRow(widget)
             else:
                 self.form.addRow("", widget)
         self.touch.currentIndexChanged.connect(self._show_check)
@@ -659,8 +663,9 @@ class EventsPanel(QWidget):
         corrected = words.corrected_ids(events)
         self.timeline.clear()
         muted = self.palette().color(QPalette.ColorRole.PlaceholderText)
+        session = self.controller.runner.session
         for event in events:
-            item = QListWidgetItem(words.line(event, event.id in corrected))
+            item = QListWidgetItem(words.line(event, event.id in corrected, session))
             item.setData(Qt.ItemDataRole.UserRole, event.id)
             if event.kind in QUIET_EVENTS:
                 item.setForeground(muted)

@@ -325,6 +325,7 @@ class SessionScreen(QWidget):
         self._shortcut("Alt+Y", self.open_summary)
         self._shortcut("Alt+B", self.leave_requested.emit)
         self._shortcut("V", self.vitals.focus_entry)
+        self.vitals.left.connect(self._back_to_session)
         for spec in QUICK_EVENTS:
             self._shortcut(spec.key, lambda k=spec.kind: self.events.begin(k))
         self.check_keys: list[QShortcut] = []
@@ -336,6 +337,9 @@ class SessionScreen(QWidget):
                 )
             self.check_keys.append(self._shortcut("I", acute.focus_dissociation))
             self.check_keys.append(self._shortcut("R", acute.focus_breathing))
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_in_view)
         controller.state_changed.connect(self.refresh)
         controller.phase_entered.connect(self._phase_entered)
         controller.problem.connect(self.say)
@@ -346,6 +350,23 @@ class SessionScreen(QWidget):
         if low:  # before a session starts: a full disk mid-session would lose the next entry
             self.say(low)
             set_role(self.notice, "warning")
+
+    def _focus_in_view(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Where the body scrolls (150 %, a small window), the field that takes the focus is
+        scrolled into sight: T opened the Touch card with its first field above the view."""
+        body = self.body.widget()
+        if new is not None and body is not None and body.isAncestorOf(new):
+            self.body.ensureWidgetVisible(new, 0, 8)
+
+    @property
+    def shows_music_status(self) -> bool:
+        """The music panel says why music cannot play: the window's banner stays hidden."""
+        return self.player is not None
+
+    def _back_to_session(self) -> None:
+        """Out of the vitals entry: the timeline takes the focus, where C, O, S... are events
+        (in a field they would be typed: "o" went into SpO2)."""
+        self.events.timeline.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _shortcut(self, keys: str, slot: object) -> QShortcut:
         shortcut = QShortcut(QKeySequence(keys), self)
@@ -450,7 +471,9 @@ class SessionScreen(QWidget):
 
     def _ended(self) -> None:
         self.refresh()
-        self.say("Session ended. The music fades out over a minute.")
+        # the fade is said only when there is music to fade (no audio: nothing plays)
+        music = self.controller.music.available
+        self.say("Session ended." + (" The music fades out over a minute." if music else ""))
 
     def _before_lock(self) -> None:
         if not self.controller.running:

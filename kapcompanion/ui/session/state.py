@@ -187,7 +187,9 @@ def clock_view(
             status,
             False,
             since,
-            "since the start · the clock runs from the dose",
+            # short enough for the clock's column at 150 % ("the clock runs from the dose"
+            # was cut at both ends); the phase line beside it says when the dose is planned
+            "before the dose, since the start",
             current.current.label if current.current else "Before the dose",
             left,
             nxt,

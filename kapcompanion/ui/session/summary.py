@@ -171,7 +171,7 @@ def summary_html(repos: Repos, session_id: int, name: str) -> str:
     corrected = words.corrected_ids(events)
     for e in events:
         if e.kind not in HIDDEN_IN_EVENTS:
-            out.append(f"<li>{escape(words.line(e, e.id in corrected))}</li>")
+            out.append(f"<li>{escape(words.line(e, e.id in corrected, session))}</li>")
     out.append("</ul><h3>Music played</h3>")
     rows = music_rows(events)
     out.append(

@@ -1,8 +1,10 @@
 """Vitals: the reminder, quick entry (BP, HR, SpO2) and the readings with their flags.
 
 The reminder is a quiet change of the line above the entry (no sound, no flashing). Enter in
-any field records; the runner validates and flags against the clinic's thresholds, and the
-reading appears in the list only after it was committed. Units are always printed.
+any field records; a recorded reading, or Escape, leaves the entry and the session screen takes
+the focus back, so the one-key event shortcuts work. The runner validates and flags against the
+clinic's thresholds, and the reading appears in the list only after it was committed. Units
+are always printed.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QShowEvent
+from PySide6.QtGui import QColor, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
@@ -71,6 +73,9 @@ def parse_bp(text: str) -> tuple[int | None, int | None]:
 
 class VitalsPanel(QWidget):
     recorded = Signal(object)
+    #: the entry is done with (a reading recorded, or Escape in a field): the session screen
+    #: takes the focus back, so the one-key event shortcuts (C, O, S...) work again
+    left = Signal()
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -135,6 +140,9 @@ class VitalsPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.list, 2)
         layout.addWidget(self.chart, 3)
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        escape.activated.connect(self.left)
         self.setTabOrder(self.bp, self.hr)
         self.setTabOrder(self.hr, self.spo2)
         self.setTabOrder(self.spo2, self.record_button)
@@ -215,4 +223,5 @@ class VitalsPanel(QWidget):
         self._add_item(stored)
         self.chart.set_readings([*self.chart.readings, stored])
         self.recorded.emit(stored)
+        self.left.emit()
         return True
