@@ -152,6 +152,7 @@ DOSE_KEYS = frozenset(
         "devices",
         "drug",
         "container_id",
+        "container_label",
         "draw_mg",
         "draw_reason",
         "not_drawn_reason",
@@ -201,7 +202,9 @@ def dose_words(payload: Mapping[str, Any]) -> list[str]:
             parts.append(f"reason: {payload['reason']}")
     drawn = _number(payload.get("draw_mg"))
     if payload.get("container_id") not in (None, "") and drawn is not None:
-        parts.append(f"{fmt(drawn)} mg drawn from ledger container #{payload['container_id']}")
+        label = payload.get("container_label")
+        where = str(label) if label else f"ledger container #{payload['container_id']}"
+        parts.append(f"{fmt(drawn)} mg drawn from {where}")
         if payload.get("draw_reason"):
             parts.append(f"draw reason: {payload['draw_reason']}")
     if payload.get("not_drawn_reason"):
@@ -334,7 +337,7 @@ def event_text(kind: EventKind | str, payload: Mapping[str, Any] | None) -> str:
             parts.append("Flagged: " + " ".join(str(f) for f in flags))
         if data.get("note"):
             parts.append(f"Note: {data['note']}")
-        used.add("note")
+            data = {k: v for k, v in data.items() if k != "note"}  # said once, with its label
     elif kind is EventKind.SESSION_ENDED:
         used |= {"aldrete_not_scored_reason", "monitoring_minutes", "ready_to_leave_utc"}
         used |= {"early_end_reason", "early_end_by", "aldrete_total"}

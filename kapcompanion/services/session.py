@@ -519,6 +519,10 @@ class SessionRunner:
         if isinstance(amount, bool) or not isinstance(amount, int | float) or amount <= 0:
             raise SessionError("Enter the amount drawn in mg.")
         out: dict[str, Any] = {"container_id": container_id, "draw_mg": float(amount)}
+        # the label a person reads ("K-0010"), kept with the dose as it was drawn; an unknown
+        # container is refused by the booking, inside the dose's transaction
+        with contextlib.suppress(RecordNotFound):
+            out["container_label"] = self.repos.ledger.container(container_id).label
         if reason:
             out["draw_reason"] = reason
         return out

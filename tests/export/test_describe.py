@@ -93,8 +93,14 @@ def test_flagged_fields_follow_the_flag_wording() -> None:
 def test_ledger_draws_and_the_aldrete_score_in_words_not_keys() -> None:
     dose = {"total_mg": 35.0, "route": "im", "container_id": 4, "draw_mg": 40.0}
     text = event_text(EventKind.DOSE_GIVEN, dose)
-    assert "40 mg drawn from ledger container #4" in text
+    assert "40 mg drawn from ledger container #4" in text  # an older event: no label kept
     assert "container id" not in text and "draw mg" not in text
+    labelled = event_text(EventKind.DOSE_GIVEN, dose | {"container_label": "K-0004"})
+    assert "40 mg drawn from K-0004" in labelled and "#4" not in labelled
+    acknowledged = event_text(
+        EventKind.ALERT_ACKNOWLEDGED, {"flags": ["Systolic 162 mmHg."], "note": "Rechecked, calm"}
+    )
+    assert acknowledged.count("Rechecked, calm") == 1  # the note once, with its label
     sublingual = {"total_mg": 200.0, "route": "sublingual", "not_drawn_reason": "Pharmacy troche"}
     assert "not from the clinic's stock: Pharmacy troche" in event_text(
         EventKind.DOSE_GIVEN, sublingual
