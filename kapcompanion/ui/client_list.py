@@ -76,7 +76,8 @@ class ClientListPanel(QWidget):
         self.archived.setAccessibleName("Include archived clients")
         self.sort = QComboBox(self)
         self.sort.setAccessibleName("Sort clients")
-        self.sort.addItem("Sort by name", SORT_NAME)
+        # the pseudonym first (the name when there is none): the order the list has always had
+        self.sort.addItem("Sort by pseudonym", SORT_NAME)
         self.sort.addItem("Sort by next session", SORT_NEXT_SESSION)
         self.new_button = QPushButton("&New client", self)
         self.new_button.setAccessibleName("New client")

@@ -97,7 +97,11 @@ class LockedStrip(QFrame):
         self.setObjectName("lockedSessionStrip")
         self.setProperty("role", "card")
         self.controller = controller
-        self.title = QLabel("A session is running: the clock, reminders and music go on.", self)
+        self.title = QLabel(
+            "A session is running: the clock and the reminders carry on, and any music keeps "
+            "playing.",
+            self,
+        )
         set_role(self.title, "hint")
         self.title.setWordWrap(True)
         self.clock = QLabel(self)
