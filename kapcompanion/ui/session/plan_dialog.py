@@ -21,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDateTime, Qt, QTime, Signal
+from PySide6.QtCore import QDateTime, Qt, QTime, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -256,9 +257,13 @@ class PlanDialog(QDialog):
         self.phases_note = QLabel(phases_box)
         set_role(self.phases_note, "hint")
         self.phases_note.setWordWrap(True)
-        grid.addWidget(self.phases_note, 2, 0, 1, 3)
-        grid.addWidget(self.reset_phases, 2, 3)
-        grid.addWidget(self.save_phases, 2, 4)
+        # the note and the buttons under the five lengths, not in their columns: a wide button
+        # in the fifth column pushed the dialog past the screen's edge at 150 %
+        buttons_row = QHBoxLayout()
+        buttons_row.addWidget(self.phases_note, 1)
+        buttons_row.addWidget(self.reset_phases)
+        buttons_row.addWidget(self.save_phases)
+        grid.addLayout(buttons_row, 2, 0, 1, len(PHASE_ORDER))
         vitals_row = QHBoxLayout()
         vitals_label = QLabel("&Vitals: before dosing, every", self)
         vitals_label.setBuddy(self.vitals_every)
@@ -334,7 +339,7 @@ class PlanDialog(QDialog):
         self.route.setFocus()
         body.adjustSize()
         want = body.sizeHint()
-        fit_to_screen(self, max(640, want.width() + 40), want.height() + 260)
+        fit_to_screen(self, max(940, want.width() + 40), want.height() + 260)
         # Ctrl+S saves, Ctrl+Enter too (also from the reason); Escape asks before discarding
         self.keys = install_form_keys(self, save=self.save, modified=changed_since_now(self))
 
@@ -541,6 +546,20 @@ class PlanDialog(QDialog):
             plan = replace(plan, band=suggest_band(route, per))
         return plan
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._wrap_range_hint)
+
+    def _wrap_range_hint(self) -> None:
+        """The usual-range line wraps only when it is wider than the form (150 % on a
+        1366x768 screen): unwrapped it pushed the form past the right edge; always wrapped it
+        left gaps between the lines at 1x."""
+        hint = self.range_hint
+        room = self.body.viewport().width() - hint.geometry().x() - 8
+        wrap = hint.fontMetrics().horizontalAdvance(hint.text()) > room
+        if wrap != hint.wordWrap():
+            hint.setWordWrap(wrap)
+
     def _range_text(self, route: Route) -> str:
         if self.is_esketamine():
             return (
@@ -566,6 +585,7 @@ class PlanDialog(QDialog):
         self.infusion.setEnabled(route is Route.IV)  # disabled, not hidden: no layout jumps
         self.infusion.setToolTip("" if route is Route.IV else "Only for an IV infusion")
         self.range_hint.setText(self._range_text(route))
+        self._wrap_range_hint()
         weight, value = self.weight_kg(), self.dose.value()
         pinned = self._pinned if self._pinned and self._pinned[2] == weight else None
         if self.is_esketamine():
