@@ -392,7 +392,7 @@ def shortcuts_table(shortcuts: list[tuple[str, str]] = SHORTCUTS) -> str:
 
 def show_shortcuts(window: Shell | QWidget) -> QDialog:
     """The F1 table, over ``window`` (the main window, or the dialog F1 was pressed in)."""
-    from PySide6.QtWidgets import QDialogButtonBox, QLabel, QVBoxLayout
+    from PySide6.QtWidgets import QDialogButtonBox, QFrame, QLabel, QScrollArea, QVBoxLayout
 
     from kapcompanion.ui.widgets.fit import fit_to_screen
 
@@ -402,13 +402,20 @@ def show_shortcuts(window: Shell | QWidget) -> QDialog:
     table = QLabel(shortcuts_table())
     table.setTextFormat(Qt.TextFormat.RichText)
     table.setWordWrap(True)  # at 1.5x the descriptions wrap instead of pushing Close off
+    # the table scrolls down when the screen is short (150 %): no row is cut, Close stays
+    scroll = QScrollArea(dialog)
+    scroll.setWidget(table)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)
-    layout.addWidget(table, 1)
+    layout.addWidget(scroll, 1)
     layout.addWidget(buttons)
     fit_to_screen(dialog, 860, 10_000)  # as wide as it may be; then only as tall as it needs
-    dialog.resize(dialog.width(), min(dialog.height(), dialog.heightForWidth(dialog.width())))
+    inner = table.heightForWidth(dialog.width() - 40) + buttons.sizeHint().height() + 48
+    dialog.resize(dialog.width(), min(dialog.height(), inner))
     dialog.open()
     return dialog
 

@@ -76,6 +76,13 @@ def test_the_f1_table_fits_the_screen_and_names_every_section_key(unlocked: Main
     dialog = menus.show_shortcuts(unlocked)
     try:
         assert dialog.height() <= 600  # of the 768 px screen, with the window's frame
+        from PySide6.QtWidgets import QLabel, QScrollArea
+
+        scroll = dialog.findChild(QScrollArea)
+        assert scroll is not None  # a short screen scrolls the table: no row is cut off
+        label = scroll.widget()
+        assert isinstance(label, QLabel)
+        assert label.height() >= label.heightForWidth(label.width())
         text = menus.shortcuts_table()
         for what, keys in menus.SHORTCUTS:
             assert what in text and keys in text
