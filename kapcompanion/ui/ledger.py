@@ -421,7 +421,7 @@ class LedgerDialog(QDialog):
                 s.container.label,
                 s.product.label,
                 s.container.lot,
-                s.container.expiry.isoformat(),
+                wording.short_date(s.container.expiry),
                 wording.date_time(s.opened_utc.astimezone()) if s.opened_utc else "unopened",
                 s.balance_text(),
                 "; ".join(s.flags()),

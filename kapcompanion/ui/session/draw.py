@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.dose import fmt
 from kapcompanion.core.ledger import ContainerState
 from kapcompanion.store.errors import VaultError
@@ -43,7 +44,7 @@ def choice_text(state: ContainerState, offered: bool = False) -> str:
         f"{state.balance_text()} left",
         "open" if state.opened else "unopened",
         f"lot {c.lot}",
-        f"expires {c.expiry.isoformat()}",
+        f"expires {wording.short_date(c.expiry)}",
         *state.flags(),
     ]
     if offered:
