@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
-import warnings
+from collections.abc import Callable
 
 from support import ROOT
 
@@ -87,9 +87,6 @@ VAULT_WRITES = frozenset({"transaction", "audit", "set_json", "set_meta"})
 REPO_WRITES = frozenset(
     {"add", "update", "save", "delete", "sign", "resolve", "raise_flag", "delete_draft"}
 )
-#: files still writing, on their way out (the signing PIN moves to services on its own branch);
-#: never add a line. A line with nothing left to allow is reported: delete it.
-UI_WRITES_ALLOWED: frozenset[str] = frozenset()
 
 
 def _dotted(node: ast.expr) -> str:
@@ -117,24 +114,20 @@ def ui_writes(source: str) -> list[tuple[int, str]]:
     return sorted(found)
 
 
+def _found_in_ui(find: Callable[[str], list[tuple[int, str]]]) -> list[str]:
+    """``path:line: what`` for everything ``find`` reports in the modules of kapcompanion/ui."""
+    return [
+        f"kapcompanion/ui/{path.relative_to(UI).as_posix()}:{line}: {what}"
+        for path in sorted(UI.rglob("*.py"))
+        for line, what in find(path.read_text(encoding="utf-8"))
+    ]
+
+
 def test_the_ui_writes_nothing_to_the_vault_itself() -> None:
-    offenders: list[str] = []
-    allowed_used: set[str] = set()
-    for path in sorted(UI.rglob("*.py")):
-        rel = path.relative_to(UI).as_posix()
-        for line, call in ui_writes(path.read_text(encoding="utf-8")):
-            if rel in UI_WRITES_ALLOWED:
-                allowed_used.add(rel)
-            else:
-                offenders.append(f"kapcompanion/ui/{rel}:{line}: {call}(...)")
+    offenders = _found_in_ui(ui_writes)
     assert not offenders, "the ui writes to the vault; call a service instead:\n" + "\n".join(
         offenders
     )
-    stale = UI_WRITES_ALLOWED - allowed_used
-    if stale:
-        warnings.warn(
-            f"UI_WRITES_ALLOWED lists files that no longer write: {sorted(stale)}", stacklevel=1
-        )
 
 
 def test_the_ui_write_check_finds_what_it_looks_for() -> None:
@@ -158,8 +151,6 @@ def test_the_ui_write_check_finds_what_it_looks_for() -> None:
 # The ui reads through services too: it holds the repositories only as a handle it passes to
 # a service (``services.clients.get(ctx.repos, client_id)``), never reaching into them
 # (``ctx.repos.clients.get(...)``, ``docs = ctx.repos.documents``, ``repos.vault``).
-#: files still reaching into the repositories, each with its reason; never add a line
-UI_REPOSITORY_USES_ALLOWED: frozenset[str] = frozenset()
 
 
 def _names_repos(node: ast.expr) -> bool:
@@ -177,21 +168,11 @@ def ui_repository_uses(source: str) -> list[tuple[int, str]]:
 
 
 def test_the_ui_reads_nothing_from_the_repositories_itself() -> None:
-    offenders: list[str] = []
-    allowed_used: set[str] = set()
-    for path in sorted(UI.rglob("*.py")):
-        rel = path.relative_to(UI).as_posix()
-        for line, use in ui_repository_uses(path.read_text(encoding="utf-8")):
-            if rel in UI_REPOSITORY_USES_ALLOWED:
-                allowed_used.add(rel)
-            else:
-                offenders.append(f"kapcompanion/ui/{rel}:{line}: {use}")
+    offenders = _found_in_ui(ui_repository_uses)
     assert not offenders, (
         "the ui reaches into the repositories; add or use a function in services/ "
         "that takes the repos:\n" + "\n".join(offenders)
     )
-    stale = UI_REPOSITORY_USES_ALLOWED - allowed_used
-    assert not stale, f"UI_REPOSITORY_USES_ALLOWED lists files that no longer do: {sorted(stale)}"
 
 
 def test_the_ui_repository_check_finds_what_it_looks_for() -> None:

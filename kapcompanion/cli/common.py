@@ -52,16 +52,18 @@ def new_passphrase(env: str) -> str:
     return first
 
 
-def named_passphrase(env: str | None, *, new: bool = False) -> str:
+def named_passphrase(
+    env: str | None, *, new: bool = False, default: str = "KAPCOMPANION_PASSPHRASE"
+) -> str:
     """The passphrase from the variable ``env`` when one was named (it must be set: a named
-    variable never falls back to a prompt), else ``KAPCOMPANION_PASSPHRASE`` or a prompt
-    (asked twice for a ``new`` one)."""
+    variable never falls back to a prompt), else the ``default`` variable or a prompt (asked
+    twice for a ``new`` one)."""
     if env:
         value = os.environ.get(env)
         if not value:
             raise CliError(f"The environment variable {env} is not set or empty; nothing was done.")
         return value
-    return new_passphrase("KAPCOMPANION_PASSPHRASE") if new else passphrase()
+    return new_passphrase(default) if new else passphrase(default)
 
 
 def open_vault(path: str, env: str | None = None, *, read_only: bool = False) -> Any:

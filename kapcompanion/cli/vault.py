@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +14,6 @@ from kapcompanion.cli.common import (
     CliError,
     add_passphrase_env,
     named_passphrase,
-    new_passphrase,
     open_vault,
     print_json,
 )
@@ -26,15 +24,8 @@ def _env(args: argparse.Namespace) -> str | None:
 
 
 def _new_passphrase(args: argparse.Namespace) -> str:
-    name = getattr(args, "new_passphrase_env", None)
-    if name:
-        value = os.environ.get(name)
-        if not value:
-            raise CliError(
-                f"The environment variable {name} is not set or empty; nothing was done."
-            )
-        return value
-    return new_passphrase("KAPCOMPANION_NEW_PASSPHRASE")
+    name = getattr(args, "new_passphrase_env", None) or None
+    return named_passphrase(name, new=True, default="KAPCOMPANION_NEW_PASSPHRASE")
 
 
 def cmd_init(args: argparse.Namespace) -> int:

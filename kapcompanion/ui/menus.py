@@ -392,9 +392,9 @@ def shortcuts_table(shortcuts: list[tuple[str, str]] = SHORTCUTS) -> str:
 
 def show_shortcuts(window: Shell | QWidget) -> QDialog:
     """The F1 table, over ``window`` (the main window, or the dialog F1 was pressed in)."""
-    from PySide6.QtWidgets import QDialogButtonBox, QFrame, QLabel, QScrollArea, QVBoxLayout
+    from PySide6.QtWidgets import QDialogButtonBox, QLabel, QVBoxLayout
 
-    from kapcompanion.ui.widgets.fit import fit_to_screen
+    from kapcompanion.ui.widgets.fit import fit_to_screen, scroll_down
 
     dialog = QDialog(window.window())
     dialog.setObjectName("shortcutsDialog")
@@ -403,11 +403,7 @@ def show_shortcuts(window: Shell | QWidget) -> QDialog:
     table.setTextFormat(Qt.TextFormat.RichText)
     table.setWordWrap(True)  # at 1.5x the descriptions wrap instead of pushing Close off
     # the table scrolls down when the screen is short (150 %): no row is cut, Close stays
-    scroll = QScrollArea(dialog)
-    scroll.setWidget(table)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll = scroll_down(table, dialog)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)

@@ -31,12 +31,10 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -51,7 +49,7 @@ from kapcompanion.services import clients as client_service
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
-from kapcompanion.ui.widgets.fit import fit_to_screen
+from kapcompanion.ui.widgets.fit import fit_to_screen, scroll_down
 from kapcompanion.ui.widgets.status import BusyLine
 from kapcompanion.ui.workers import Task, run_in_background
 
@@ -221,11 +219,7 @@ class ResearchCsvDialog(QDialog):
         inner.addWidget(self.error)
         inner.addWidget(self.summary)
         inner.addWidget(self.tabs, 1)
-        scroll = QScrollArea(self)
-        scroll.setWidget(body)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll = scroll_down(body, self)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.buttons)

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -28,7 +27,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -56,7 +54,7 @@ from kapcompanion.services.preparation import (
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
-from kapcompanion.ui.widgets.fit import fit_to_screen
+from kapcompanion.ui.widgets.fit import fit_to_screen, scroll_down
 
 KIND_LABELS = {
     ItemKind.CHECK: "Tick box",
@@ -221,12 +219,7 @@ class TemplateEditor(QDialog):
         body_layout.addWidget(self.info)
         body_layout.addLayout(name_row)
         body_layout.addWidget(split, 1)
-        scroll = QScrollArea()
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a container, not a Tab stop
-        scroll.setWidget(body)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll = scroll_down(body)  # a container, not a Tab stop
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addLayout(bottom)

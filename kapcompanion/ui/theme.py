@@ -150,6 +150,9 @@ def palette_for(t: Theme) -> QPalette:
 
 def stylesheet_for(t: Theme) -> str:
     pt = t.font_pt
+    # a radio's circle: Qt draws a square when the radius exceeds half the outer box (the
+    # indicator plus its border), so the radius is worked out from the rounded size
+    dot = round(pt * 1.2)
     check = resource("themes", f"check-{t.name}.svg").as_posix()
     return f"""
 QLabel[role="title"] {{ font-size: {pt * 1.6:.1f}pt; font-weight: 600; }}
@@ -202,16 +205,16 @@ QCheckBox::indicator:checked {{
 QCheckBox::indicator:disabled {{ border-color: {t.disabled}; }}
 QCheckBox::indicator:focus {{ border: 2px solid {t.ring}; }}
 QRadioButton::indicator {{
-    width: {pt * 1.2:.0f}px; height: {pt * 1.2:.0f}px; border-radius: {pt * 0.6 + 1:.0f}px;
+    width: {dot}px; height: {dot}px; border-radius: {(dot + 2) // 2}px;
     border: 1px solid {t.muted}; background: {t.base};
 }}
 QRadioButton::indicator:checked {{
-    border: 2px solid {t.ring};
+    border: 2px solid {t.ring}; border-radius: {(dot + 4) // 2}px;
     background: qradialgradient(cx: 0.5, cy: 0.5, radius: 0.5, fx: 0.5, fy: 0.5,
         stop: 0 {t.ring}, stop: 0.5 {t.ring}, stop: 0.62 {t.base}, stop: 1 {t.base});
 }}
 QRadioButton::indicator:disabled {{ border-color: {t.disabled}; }}
-QRadioButton::indicator:focus {{ border: 2px solid {t.ring}; }}
+QRadioButton::indicator:focus {{ border: 2px solid {t.ring}; border-radius: {(dot + 4) // 2}px; }}
 QToolTip {{ color: {t.text}; background: {t.button}; border: 1px solid {t.border}; }}
 """
 

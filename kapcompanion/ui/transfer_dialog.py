@@ -33,13 +33,11 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -50,6 +48,7 @@ from kapcompanion.services import transfer
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
+from kapcompanion.ui.widgets.fit import scroll_down
 from kapcompanion.ui.widgets.passphrase import PassphraseEdit
 from kapcompanion.ui.widgets.status import BusyLine
 from kapcompanion.ui.workers import Task, run_in_background
@@ -332,11 +331,7 @@ class TransferInDialog(_TransferBase):
         inner.addWidget(self.error)
         inner.addWidget(self.outcome)
         inner.addStretch(1)
-        self.body_scroll = QScrollArea(self)
-        self.body_scroll.setWidget(body)
-        self.body_scroll.setWidgetResizable(True)
-        self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.body_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body_scroll = scroll_down(body, self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.body_scroll, 1)
         layout.addWidget(self.buttons)

@@ -81,7 +81,7 @@ from kapcompanion.services.session import plan_session
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
 from kapcompanion.ui.theme import set_role
-from kapcompanion.ui.widgets.fit import fit_to_screen
+from kapcompanion.ui.widgets.fit import fit_to_screen, scroll_down
 from kapcompanion.ui.widgets.form_keys import changed_since_now, install_form_keys
 from kapcompanion.ui.widgets.measure_field import WeightField
 
@@ -307,11 +307,7 @@ class PlanDialog(QDialog):
         body_layout.addWidget(phases_box)
         body_layout.addLayout(vitals_row)
         body_layout.addStretch(1)
-        self.body = QScrollArea(self)
-        self.body.setWidget(body)
-        self.body.setWidgetResizable(True)
-        self.body.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.body.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body = scroll_down(body, self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.body, 1)
         layout.addWidget(self.message_area)
