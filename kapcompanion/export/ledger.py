@@ -388,22 +388,17 @@ def write_ledger_csv(report: LedgerReport, out: Path) -> list[Path]:
 # --------------------------------------------------------------------------- PDF
 def _furniture(report: LedgerReport) -> pk.PageFurniture:
     p = report.practitioner
-    by = f" by {p.name}" if p.name else ""
-    generated = (
-        f"Exported {fmt_datetime(report.generated_utc, report.tz)} "
-        f"{tz_label(report.tz, report.generated_utc)}{by} with KAP Companion"
-    )
-    if report.anchor and ":" in report.anchor:
-        row, digest = report.anchor.split(":", 1)
-        generated += f" · audit anchor {row}:{digest[:16]}"
+    page = pk.PAGE_SIZES.get(report.page_size, pk.PAGE_SIZES["a4"])
+    at = report.generated_utc
+    when = f"{fmt_datetime(at, report.tz)} {tz_label(report.tz, at)}"
     who = ", ".join(x for x in (p.name, p.credentials) if x)
     return pk.PageFurniture(
         title="Controlled-substance ledger",
         subject="Schedule III: ketamine, esketamine",
         clinic=" · ".join(x for x in (p.clinic, who) if x) or "KAP Companion",
-        generated=generated,
+        generated=pk.generated_line(when, p.name, report.anchor, page),
         part2=report.part2,
-        page_size=pk.PAGE_SIZES.get(report.page_size, pk.PAGE_SIZES["a4"]),
+        page_size=page,
     )
 
 

@@ -332,6 +332,25 @@ class PageFurniture:
     page_size: tuple[float, float] = A4
 
 
+def generated_line(when: str, who: str, anchor: str, page_size: tuple[float, float]) -> str:
+    """The footer's "Exported ... by ... with KAP Companion · audit anchor N:HASH" line for
+    one line of the page: the anchor is never the part cut off, so the longer wordings give
+    way first (``anchor`` is ``N:HASH`` or "")."""
+    tail = ""
+    if anchor and ":" in anchor:
+        row, digest = anchor.split(":", 1)
+        tail = f" · audit anchor {row}:{digest[:12]}"
+    room = page_size[0] - 2 * MARGIN_X - 75
+    candidates = [
+        f"Exported {when} by {who} with KAP Companion{tail}" if who else "",
+        f"Exported {when} by {who}{tail}" if who else "",
+        f"Exported {when} with KAP Companion{tail}",
+        f"Exported {when}{tail}",
+    ]
+    fitting = [c for c in candidates if c and text_width(c, 7.5) <= room]
+    return fitting[0] if fitting else candidates[-1]
+
+
 def header_subject_width(page_size: tuple[float, float]) -> float:
     """Points available for the one-line subject (who the record is about) in the header."""
     return float((page_size[0] - 2 * MARGIN_X) * 0.55 - 4)

@@ -66,21 +66,7 @@ def furniture(header: RecordHeader, title: str) -> pk.PageFurniture:
     page = pk.PAGE_SIZES[header.page_size]
     at = header.generated_utc
     when = f"{fmt_datetime(at, header.tz)} {tz_label(header.tz, at)}"
-    anchor = ""
-    if header.anchor:
-        row, digest = header.anchor.split(":", 1)
-        anchor = f" · audit anchor {row}:{digest[:12]}"
-    # the footer's one line: the anchor must never be the part cut off, so the longer
-    # wordings give way first (the full anchor is on the last page)
-    room = page[0] - 2 * pk.MARGIN_X - 75
-    candidates = [
-        f"Exported {when} by {p.name} with KAP Companion{anchor}" if p.name else "",
-        f"Exported {when} by {p.name}{anchor}" if p.name else "",
-        f"Exported {when} with KAP Companion{anchor}",
-        f"Exported {when}{anchor}",
-    ]
-    fitting = [c for c in candidates if c and pk.text_width(c, 7.5) <= room]
-    generated = fitting[0] if fitting else candidates[-1]
+    generated = pk.generated_line(when, p.name, header.anchor, page)
     return pk.PageFurniture(
         title=title,
         subject=subject_line(header, pk.header_subject_width(page)),
