@@ -28,7 +28,13 @@ from pathlib import Path
 from queue import Empty, SimpleQueue
 
 from kapcompanion import paths
-from kapcompanion.audio.backend import AudioBackend, BackendError, Channel, ChannelEvent
+from kapcompanion.audio.backend import (
+    NO_SOUND_OUTPUT,
+    AudioBackend,
+    BackendError,
+    Channel,
+    ChannelEvent,
+)
 from kapcompanion.audio.models import Playlist, PlayLog, Track
 from kapcompanion.audio.player_types import (
     PlayerConfig,
@@ -96,6 +102,9 @@ class Player:
         self._t = 0.0
         self._last = clock()
         self._silent = backend.available and not backend.audible
+        # Why the player went silent, kept from that moment: libvlc may report an output
+        # opening again a moment later, but the player stays silent until a restart.
+        self._silent_reason = (backend.silent_reason or NO_SOUND_OUTPUT) if self._silent else ""
         usable = backend.available and not self._silent
         self._state = PlayerState.STOPPED if usable else PlayerState.UNAVAILABLE
         self._resume_state = PlayerState.PLAYING
@@ -129,7 +138,7 @@ class Player:
     def unavailable_reason(self) -> str:
         if not self._backend.available:
             return self._backend.reason
-        return self._backend.silent_reason if self._silent else ""
+        return self._silent_reason if self._silent else ""
 
     @property
     def backend(self) -> AudioBackend:
@@ -401,6 +410,7 @@ class Player:
     def _go_silent(self) -> None:
         """No audio output: stop every channel (ending what was heard) and say why."""
         self._silent = True
+        self._silent_reason = self._backend.silent_reason or NO_SOUND_OUTPUT
         self._finish_all(music_only=False)
         self._pending_start, self._after_session = None, None
         self._state = PlayerState.UNAVAILABLE

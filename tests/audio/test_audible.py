@@ -86,14 +86,23 @@ def test_an_output_that_fails_while_playing_stops_and_tells(tones: Tones, clock:
     recorder = Recorder()
     player.add_listener(recorder)
     try:
+        backend.log.reset_output()
         player.start("peak", _playlist(tones.a))
         assert [log.title for log in recorder.started] == ["a"]
+        # Let the track's own output open first, so libvlc's "output '...'" cannot land after
+        # the failure below and be mistaken for a recovery.
+        assert backend.log.wait_for_output(5.0) is OutputState.OPENED
         # libvlc's own words when a device goes away under a playing track
         backend.log.note(4, "failed to create audio output")
         player.tick(clock.advance(0.2))
         assert player.state is PlayerState.UNAVAILABLE and not player.audible
         assert [log.title for log in recorder.ended] == ["a"]
         assert recorder.problems[-1] == NO_SOUND_OUTPUT
+        # An output opening again afterwards does not take the reason away: the player stays
+        # silent until a restart, and keeps saying why.
+        backend.log.note(0, "output 'f32l' 44100 Hz Stereo frame=1 samples/8 bytes")
+        assert backend.audible
+        assert player.status().message == NO_SOUND_OUTPUT and not player.audible
         player.play()
         assert len(recorder.started) == 1
     finally:
