@@ -18,7 +18,7 @@ test: deps lint typecheck pytest
 
 check: $(STAMP) lint typecheck
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider -x -n auto \
-		-m "not gui and not slow"
+		--dist worksteal -m "not gui and not slow"
 
 deps: system-deps $(STAMP)
 
@@ -39,10 +39,11 @@ typecheck:
 	$(BIN)/mypy
 	$(BIN)/mypy tests
 
-# -n auto: one worker per core (pytest-xdist); --durations names the slowest tests
+# -n auto: one worker per core (pytest-xdist); worksteal hands a long test's neighbours to an
+# idle worker (the kill tests wait on their children); --durations names the slowest tests
 pytest:
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider -n auto \
-		--durations=15
+		--dist worksteal --durations=15
 
 bench: deps
 	$(BIN)/python bench/run.py

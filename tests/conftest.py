@@ -7,11 +7,33 @@ and no test has to remember the marker.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import PASSPHRASE
+from support import PASSPHRASE, TEST_KDF_ITER
+
+
+def _lower_kdf() -> None:
+    """Vaults of the suite use few PBKDF2 iterations (here and in the children it starts).
+
+    SQLCipher's process-wide default is lowered, so the product code runs unchanged; see
+    tests/kdf_boot/sitecustomize.py for children and tests/store/test_kdf.py for the check
+    that the real entry point still uses the full count.
+    """
+    if os.environ.get("KAPC_TEST_FULL_KDF"):
+        os.environ.pop("KAPC_TEST_KDF_ITER", None)
+        return
+    import sqlcipher3
+
+    os.environ["KAPC_TEST_KDF_ITER"] = str(TEST_KDF_ITER)
+    conn = sqlcipher3.connect(":memory:")
+    conn.execute(f"PRAGMA cipher_default_kdf_iter = {TEST_KDF_ITER}")
+    conn.close()
+
+
+_lower_kdf()
 
 UI_TESTS = Path(__file__).parent / "ui"
 #: pytest-qt fixtures that create the QApplication (a display, offscreen or real)

@@ -26,3 +26,13 @@ class FakeTime:
     def advance(self, seconds: float) -> None:
         self.utc += timedelta(seconds=seconds)
         self.mono += seconds
+
+
+#: PYTHONPATH for a child process of the suite: the repository, and the test-only hook that
+#: gives the child the suite's low KDF iteration count (tests/kdf_boot/sitecustomize.py).
+CHILD_PATH = f"{ROOT}:{ROOT / 'tests' / 'kdf_boot'}"
+#: the same with tests/ importable (for children that use the test helpers)
+CHILD_PATH_TESTS = f"{CHILD_PATH}:{ROOT / 'tests'}"
+#: PBKDF2 iterations for vaults made by the suite (SQLCipher's default is 256,000); set
+#: KAPC_TEST_FULL_KDF=1 to run the whole suite at the production count
+TEST_KDF_ITER = 64

@@ -9,13 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import PASSPHRASE, ROOT
+from support import CHILD_PATH, PASSPHRASE
 
 
 def run(
     *args: str, passphrase: str | None = PASSPHRASE, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    full = dict(os.environ, PYTHONPATH=str(ROOT), **env)
+    full = dict(os.environ, PYTHONPATH=CHILD_PATH, **env)
     full.pop("KAPCOMPANION_PASSPHRASE", None)
     if passphrase is not None:
         full["KAPCOMPANION_PASSPHRASE"] = passphrase

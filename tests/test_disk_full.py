@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import PASSPHRASE, ROOT
+from support import CHILD_PATH, PASSPHRASE
 
 from kapcompanion.core.models import Client
 from kapcompanion.store.errors import DiskFull
@@ -75,7 +75,7 @@ def fill(disk: Path, leave: int = 0) -> Path:
 
 
 def cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full = dict(os.environ, PYTHONPATH=str(ROOT), KAPCOMPANION_PASSPHRASE=PASSPHRASE, **env)
+    full = dict(os.environ, PYTHONPATH=CHILD_PATH, KAPCOMPANION_PASSPHRASE=PASSPHRASE, **env)
     return subprocess.run(
         [sys.executable, "-m", "kapcompanion", *args],
         capture_output=True,

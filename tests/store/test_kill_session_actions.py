@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from readiness_support import complete_checklist, prepare
-from support import PASSPHRASE, ROOT
+from support import CHILD_PATH_TESTS, PASSPHRASE
+from zygote import Zygote
 
 from kapcompanion.core.dose import DosePlan, Route
 from kapcompanion.core.models import Client, EventKind, SessionStatus
@@ -32,13 +31,13 @@ from kapcompanion.store.vault import Vault
 HERE = Path(__file__).parent
 
 
-def _env(kill_at: int) -> dict[str, str]:
-    return dict(
-        os.environ,
-        PYTHONPATH=str(ROOT),
-        KAPCOMPANION_PASSPHRASE=PASSPHRASE,
-        KAP_KILL_AT=str(kill_at),
-    )
+@pytest.fixture(scope="module")
+def zygote() -> Iterator[Zygote]:
+    """Children forked ready-imported (tests/zygote.py): each kill point costs milliseconds."""
+    env = dict(os.environ, PYTHONPATH=CHILD_PATH_TESTS, KAPCOMPANION_PASSPHRASE=PASSPHRASE)
+    preload = ["kapcompanion.services.session", "kapcompanion.core.discharge"]
+    with Zygote(preload, env) as server:
+        yield server
 
 
 def _base(tmp: Path, upto: str) -> tuple[Path, int]:
@@ -136,7 +135,7 @@ CHECKS: dict[str, Callable[[dict[str, object], dict[str, object]], bool]] = {
 @pytest.mark.slow
 @pytest.mark.parametrize("action", list(CHECKS))
 def test_every_statement_kill_leaves_the_action_whole_or_absent(
-    tmp_path: Path, action: str
+    tmp_path: Path, action: str, zygote: Zygote
 ) -> None:
     base, sid = _base(tmp_path, action)
     before = _state(base, sid)
@@ -144,15 +143,14 @@ def test_every_statement_kill_leaves_the_action_whole_or_absent(
     for kill_at in range(1, 200):
         copy = tmp_path / f"{action}-{kill_at}.kapv"
         shutil.copyfile(base, copy)
-        proc = subprocess.run(
-            [sys.executable, str(HERE / "child_session_action.py"), str(copy), str(sid), action],
-            capture_output=True,
-            text=True,
-            env=_env(kill_at),
-            timeout=60,
+        child = zygote.spawn(
+            HERE / "child_session_action.py",
+            [str(copy), str(sid), action],
+            {"KAP_KILL_AT": str(kill_at)},
         )
-        finished = proc.returncode == 0 and proc.stdout.startswith("done")
-        assert finished or proc.returncode == -9, proc.stderr[-2000:]
+        out, err = child.communicate(timeout=60)
+        finished = child.returncode == 0 and out.startswith("done")
+        assert finished or child.returncode == -9, err[-2000:]
         after = _state(copy, sid)
         if CHECKS[action](before, after):
             whole += 1

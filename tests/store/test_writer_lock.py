@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import PASSPHRASE, ROOT
+from support import CHILD_PATH, CHILD_PATH_TESTS, PASSPHRASE
 
 from kapcompanion.core.models import Client
 from kapcompanion.store import lock
@@ -48,7 +48,7 @@ def digest(path: Path) -> str:
 
 class Child:
     def __init__(self, *args: str) -> None:
-        env = dict(os.environ, PYTHONPATH=f"{ROOT}:{ROOT / 'tests'}")
+        env = dict(os.environ, PYTHONPATH=CHILD_PATH_TESTS)
         env["KAPCOMPANION_PASSPHRASE"] = PASSPHRASE
         self.proc = subprocess.Popen(
             [sys.executable, str(CHILD), *args],
@@ -239,7 +239,7 @@ def test_a_killed_demo_is_removed_at_the_next_start(tmp_path: Path, child: list[
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = dict(
         os.environ,
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=CHILD_PATH,
         KAPCOMPANION_PASSPHRASE=PASSPHRASE,
         KAPCOMPANION_NEW_PASSPHRASE="a brand new passphrase",
     )

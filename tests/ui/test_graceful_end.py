@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtNetwork import QLocalServer
 from pytestqt.qtbot import QtBot
-from support import PASSPHRASE, ROOT
+from support import CHILD_PATH_TESTS, PASSPHRASE
 
 from kapcompanion.core.models import SessionStatus
 from kapcompanion.paths import app_dirs
@@ -34,7 +34,7 @@ HERE = Path(__file__).parent
 def env(home: Path) -> dict[str, str]:
     return dict(
         os.environ,
-        PYTHONPATH=f"{ROOT}:{ROOT / 'tests'}",
+        PYTHONPATH=CHILD_PATH_TESTS,
         KAPCOMPANION_PASSPHRASE=PASSPHRASE,
         KAPCOMPANION_HOME=str(home),
         QT_QPA_PLATFORM="offscreen",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
-from support import ROOT
+from support import CHILD_PATH
 
 from kapcompanion.ui.lock import OsLockWatcher
 
@@ -23,7 +23,7 @@ PROBE = Path(__file__).with_name("dbus_probe.py")
     reason="needs dbus-run-session and dbus-send (Debian: dbus)",
 )
 def test_screensaver_signal_locks_over_a_real_session_bus() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    env = {**os.environ, "PYTHONPATH": CHILD_PATH, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run(
         [str(shutil.which("dbus-run-session")), "--", sys.executable, str(PROBE)],
         capture_output=True,

@@ -7,14 +7,14 @@ import os
 import random
 import shutil
 import signal
-import subprocess
-import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from support import PASSPHRASE, ROOT
+from support import CHILD_PATH_TESTS, PASSPHRASE
+from zygote import Zygote
 
 from kapcompanion.core.models import Client
 from kapcompanion.services.session import SessionRunner
@@ -25,19 +25,31 @@ CHILD = Path(__file__).parent / "child_session.py"
 ROUNDS = 32
 
 
-def _run_and_kill(path: Path, seed: int, delay: float) -> list[str]:
+@pytest.fixture(scope="module")
+def zygote() -> Iterator[Zygote]:
+    """Children forked with Qt and the app imported (tests/zygote.py); each makes its own
+    QApplication and vault connection, as a freshly started process would."""
     env = dict(
         os.environ,
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=CHILD_PATH_TESTS,
         KAPCOMPANION_PASSPHRASE=PASSPHRASE,
         QT_QPA_PLATFORM="offscreen",
     )
-    proc = subprocess.Popen(
-        [sys.executable, str(CHILD), str(path), str(seed)],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    preload = [
+        "PySide6.QtWidgets",
+        "kapcompanion.ui.session.controller",
+        "kapcompanion.ui.context",
+        "kapcompanion.ui.lock",
+        "kapcompanion.ui.settings",
+        "kapcompanion.services.session",
+        "readiness_support",
+    ]
+    with Zygote(preload, env) as server:
+        yield server
+
+
+def _run_and_kill(zygote: Zygote, path: Path, seed: int, delay: float) -> list[str]:
+    proc = zygote.spawn(CHILD, [str(path), str(seed)])
     assert proc.stdout is not None
     lines: list[str] = []
     deadline = time.monotonic() + 30
@@ -56,7 +68,7 @@ def _run_and_kill(path: Path, seed: int, delay: float) -> list[str]:
 
 
 @pytest.mark.slow
-def test_a_session_survives_sigkill(tmp_path: Path, template_vault: Path) -> None:
+def test_a_session_survives_sigkill(tmp_path: Path, template_vault: Path, zygote: Zygote) -> None:
     path = tmp_path / "kill.kapv"
     shutil.copyfile(template_vault, path)
     vault = Vault.open(path, PASSPHRASE)
@@ -66,7 +78,7 @@ def test_a_session_survives_sigkill(tmp_path: Path, template_vault: Path) -> Non
     acknowledged: dict[int, tuple[int, float, datetime]] = {}
     doses: dict[int, datetime] = {}
     for round_ in range(ROUNDS):
-        for line in _run_and_kill(path, round_, rng.uniform(0.0, 0.6)):
+        for line in _run_and_kill(zygote, path, round_, rng.uniform(0.0, 0.6)):
             parts = line.split()
             if parts[0] == "event":
                 offset = float(parts[3]) if parts[3] != "None" else float("nan")

@@ -20,7 +20,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtNetwork import QLocalServer
 from PySide6.QtWidgets import QApplication, QComboBox, QSpinBox
 from pytestqt.qtbot import QtBot
-from support import PASSPHRASE, ROOT
+from support import CHILD_PATH_TESTS, PASSPHRASE
 
 from kapcompanion.paths import app_dirs
 from kapcompanion.ui.app import instance_name, parse_args, socket_file
@@ -63,7 +63,7 @@ def test_the_unlock_window_shows_before_any_heavy_module_loads(
     shutil.copyfile(template_vault, dirs.default_vault)
     env = dict(
         os.environ,
-        PYTHONPATH=f"{ROOT}:{ROOT / 'tests'}",
+        PYTHONPATH=CHILD_PATH_TESTS,
         KAPCOMPANION_PASSPHRASE=PASSPHRASE,
         KAPCOMPANION_HOME=str(home),
         QT_QPA_PLATFORM="offscreen",
