@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -80,5 +81,42 @@ def test_a_chosen_radio_button_is_plain_to_see(qtbot: QtBot, qapp: QApplication,
 
         assert strong_pixels(other) >= 2  # the empty circle's two edges can be seen
         assert strong_pixels(chosen) >= size // 2  # the chosen one: a wide, bright dot
+    finally:
+        apply_theme(qapp, LIGHT)
+
+
+class _StyleEvents(QWidget):
+    """Counts the repolish events a theme change sends to every widget."""
+
+    KINDS = (QEvent.Type.StyleChange, QEvent.Type.PaletteChange, QEvent.Type.FontChange)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = 0
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() in self.KINDS:
+            self.seen += 1
+        return super().event(event)
+
+
+def test_applying_the_theme_on_screen_again_repolishes_nothing(
+    qtbot: QtBot, qapp: QApplication
+) -> None:
+    apply_theme(qapp, DIM)
+    try:
+        probe = _StyleEvents()
+        qtbot.addWidget(probe)
+        probe.show()
+        qapp.processEvents()
+        probe.seen = 0
+        apply_theme(qapp, DIM)
+        qapp.processEvents()
+        assert probe.seen == 0
+        assert qapp.style().objectName() in ("", "fusion")  # Fusion under the stylesheet
+        apply_theme(qapp, LIGHT)  # a real change still reaches every widget
+        qapp.processEvents()
+        assert probe.seen > 0
+        assert qapp.palette().color(qapp.palette().ColorRole.Window).name() == THEMES[LIGHT].window
     finally:
         apply_theme(qapp, LIGHT)
