@@ -117,6 +117,7 @@ ACTIONS: dict[str, str] = {
     "session.dose": "Dose given",
     "session.dose_after_flagged_reading": "Dose given after a flagged reading",
     "session.dose_outside_usual": "Dose outside the usual range confirmed",
+    "session.early_end": "Session ended before the minimum time",
     "session.effect_alert_acknowledged": "Sedation or breathing alert acknowledged",
     "session.end": "Session ended",
     "session.esketamine_early_end": "Esketamine session ended early",

@@ -341,6 +341,7 @@ def event_text(kind: EventKind | str, payload: Mapping[str, Any] | None) -> str:
     elif kind is EventKind.SESSION_ENDED:
         used |= {"aldrete_not_scored_reason", "monitoring_minutes", "ready_to_leave_utc"}
         used |= {"early_end_reason", "early_end_by", "aldrete_total"}
+        used |= {"minutes_after_dose", "minimum_minutes"}
         aldrete = _number(data.get("aldrete_total"))
         if aldrete is not None:
             parts.append(f"Aldrete score {fmt(aldrete)} of 10.")
@@ -353,7 +354,17 @@ def event_text(kind: EventKind | str, payload: Mapping[str, Any] | None) -> str:
             parts.append(f"Ready to leave at {_clock_time(data['ready_to_leave_utc'])}.")
         if data.get("early_end_reason"):
             by = f" ({data['early_end_by']})" if data.get("early_end_by") else ""
-            parts.append(f"Ended before 120 minutes{by}: {data['early_end_reason']}")
+            if minutes is not None:  # esketamine: the label's 120 minutes
+                parts.append(f"Ended before 120 minutes{by}: {data['early_end_reason']}")
+            else:
+                after = _number(data.get("minutes_after_dose"))
+                least = _number(data.get("minimum_minutes"))
+                when = (
+                    f" ({fmt(after)} of the clinic's {fmt(least)} min after the dose)"
+                    if after is not None and least is not None
+                    else ""
+                )
+                parts.append(f"Ended before the minimum time{when}{by}: {data['early_end_reason']}")
     elif kind in (EventKind.MUSIC_STARTED, EventKind.MUSIC_ENDED, EventKind.MUSIC_CHANGE):
         used |= {"title", "artist", "location", "phase", "started_utc", "ended_utc"}
         title = str(data.get("title") or "").strip()

@@ -903,13 +903,21 @@ class SessionRunner:
             "earlier with a written reason)"
         )
 
+    def too_soon_to_discharge(self) -> bool:
+        """The clinic's minimum time after the last dose (esketamine: the label's 120 minutes
+        from the first device as well) has not passed yet."""
+        wait = self.dose_wait()
+        return self.monitoring_left_s() > 0 or (wait is not None and wait.left_s > 0)
+
     def discharge_check(self, discharge: Discharge, early_end_reason: str = "") -> DischargeCheck:
         """What still stands between the client and going home, the time since the dose too.
 
-        Esketamine: at least 120 minutes from the first device as well. A written reason of
-        substance (``early_end_reason``) lets an esketamine session end before the label's
-        and the clinic's minimum times (an emergency transfer): it is kept and audited."""
-        early = self.esketamine and bool(early_end_reason.strip())
+        Esketamine: at least 120 minutes from the first device as well. Before the minimum
+        time, a written reason of substance (``early_end_reason``: an emergency transfer, a
+        client who leaves against advice) lets the session end, any route: it is kept with
+        its author's name and audited. Every other criterion still applies."""
+        too_soon = self.too_soon_to_discharge()
+        early = too_soon and bool(early_end_reason.strip())
         wait = self.dose_wait()
         shown = None if early else wait
         dose = self.session.dose_utc
@@ -921,20 +929,18 @@ class SessionRunner:
             discharge, self.safety_flag_active(), require_aldrete=True, wait=shown
         )
         missing = list(check.missing)
-        too_soon = self.monitoring_left_s() > 0 or (wait is not None and wait.left_s > 0)
-        if self.esketamine and too_soon:
-            if not early:
-                message = self.monitoring_message()
-                if message:
-                    missing.append(message)
-            else:
-                problem = reason_problem(early_end_reason)
-                if problem:
-                    missing.append("Why monitoring ends early: " + problem.rstrip("."))
-                elif not self.repos.vault.who.strip():
-                    missing.append(
-                        "The vault has no practitioner name; an early end must name its author"
-                    )
+        if too_soon and not early and self.esketamine:
+            message = self.monitoring_message()
+            if message:
+                missing.append(message)
+        elif early:
+            problem = reason_problem(early_end_reason)
+            if problem:
+                missing.append("Why the session ends early: " + problem.rstrip("."))
+            elif not self.repos.vault.who.strip():
+                missing.append(
+                    "The vault has no practitioner name; an early end must name its author"
+                )
         return DischargeCheck(not missing, missing, check.aldrete_total)
 
     def end(
@@ -958,7 +964,8 @@ class SessionRunner:
         now = self.clock.now()
         discharge = replace(discharge, discharged_at=discharge.discharged_at or now)
         stored_discharge: dict[str, Any] = to_jsonable(discharge)
-        early = ""
+        early = " ".join(early_end_reason.split()) if self.too_soon_to_discharge() else ""
+        wait = self.dose_wait()
         monitoring: dict[str, Any] = {}
         if self.esketamine and self.session.dose_utc is not None:
             ready = ready_to_leave_utc or now
@@ -966,17 +973,19 @@ class SessionRunner:
                 raise SessionError(
                     "The time the client was ready to leave lies between the first device and now."
                 )
-            wait = self.dose_wait()
-            too_soon = self.monitoring_left_s() > 0 or (wait is not None and wait.left_s > 0)
-            early = " ".join(early_end_reason.split()) if too_soon else ""
             minutes = (now - self.session.dose_utc).total_seconds() / 60.0
             monitoring = {
                 "monitoring_minutes": round(minutes, 1),
                 "ready_to_leave_utc": iso(ready),
             }
-            if early:
-                monitoring |= {"early_end_reason": early, "early_end_by": self.repos.vault.who}
-            stored_discharge |= monitoring
+        if early:
+            monitoring |= {"early_end_reason": early, "early_end_by": self.repos.vault.who}
+            if wait is not None:
+                monitoring |= {
+                    "minutes_after_dose": round((now - wait.last_dose_utc).total_seconds() / 60, 1),
+                    "minimum_minutes": wait.minimum_min,
+                }
+        stored_discharge |= monitoring
         with self._action():
             if self._stored_status() not in (SessionStatus.STARTED, SessionStatus.DOSED):
                 raise SessionError("This session has already ended.")
@@ -994,11 +1003,18 @@ class SessionRunner:
             self._save("session.end")
             if discharge.aldrete_not_scored:
                 self._audit("session.aldrete_not_scored", discharge.aldrete_not_scored_reason)
-            if early:
+            if early and self.esketamine:
                 self._audit(
                     "session.esketamine_early_end",
                     f"{early} | by {self.repos.vault.who} | "
                     f"{monitoring['monitoring_minutes']:g} min from the first device",
+                )
+            elif early and wait is not None:
+                self._audit(
+                    "session.early_end",
+                    f"{early} | by {self.repos.vault.who} | "
+                    f"{monitoring['minutes_after_dose']:g} min after the last {wait.route_label}"
+                    f" dose (the clinic's minimum is {wait.minimum_min:g} min)",
                 )
             entry = IntegrationEntry(
                 session_id=self.id,

@@ -145,7 +145,7 @@ def test_an_earlier_end_needs_a_written_reason_that_is_audited(repos: Repos) -> 
     t = FakeTime()
     run = _started(repos, t)
     t.advance(50 * 60)
-    with pytest.raises(SessionError, match="Why monitoring ends early"):
+    with pytest.raises(SessionError, match="Why the session ends early"):
         run.end(GOOD, "Sent out.", early_end_reason="ER")
     assert run.session.running
     run.end(GOOD, "Sent out.", early_end_reason=EARLY)

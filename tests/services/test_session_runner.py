@@ -164,3 +164,79 @@ def test_first_planned_session_opens_a_course(repos: Repos) -> None:
     (course,) = repos.courses.for_client(cid)
     assert first.course_id == second.course_id == course.id
     assert (first.number, second.number) == (1, 2)
+
+
+GOOD_DISCHARGE = Discharge(
+    alert_oriented=True,
+    vitals_near_baseline=True,
+    walks_unassisted=True,
+    escort_present=True,
+    aftercare_reminded=True,
+    escort_name="Sam",
+    aldrete=dict.fromkeys(
+        ("activity", "respiration", "circulation", "consciousness", "oxygen_saturation"), 2
+    ),
+)
+TRANSFER = "Chest pain at 40 minutes; paramedics took her to St Mary's emergency department."
+
+
+def test_an_im_session_ends_before_the_minimum_time_only_with_a_written_reason(
+    repos: Repos,
+) -> None:
+    from readiness_support import prepare
+
+    t = FakeTime()
+    session = plan_session(repos, _client(repos), _plan())
+    assert session.id is not None
+    prepare(repos, session)
+    run = SessionRunner(repos, session.id, now_utc=t.now, monotonic=t.monotonic)
+    run.start()
+    run.give_dose()
+    t.advance(40 * 60)  # 40 of the clinic's 90 minutes after an IM dose
+    assert run.too_soon_to_discharge()
+    with pytest.raises(SessionError, match=r"Too soon after the dose: 50 min left"):
+        run.end(GOOD_DISCHARGE, "Transferred.")
+    with pytest.raises(SessionError, match="Why the session ends early"):
+        run.end(GOOD_DISCHARGE, "Transferred.", early_end_reason="ER")
+    # the reason lifts the time only: every other criterion still applies
+    with pytest.raises(SessionError, match="Not ready"):
+        run.end(Discharge(), "Transferred.", early_end_reason=TRANSFER)
+    check = run.discharge_check(GOOD_DISCHARGE, TRANSFER)
+    assert check.ready and check.missing == []
+    ended = run.end(GOOD_DISCHARGE, "Transferred.", early_end_reason=TRANSFER)
+
+    stored = repos.sessions.get(session.id)
+    assert stored.status is SessionStatus.ENDED
+    assert stored.discharge["early_end_reason"] == TRANSFER
+    assert stored.discharge["early_end_by"] == "Dr Test"
+    assert stored.discharge["minutes_after_dose"] == 40.0
+    assert stored.discharge["minimum_minutes"] == 90.0
+    assert ended.payload["early_end_reason"] == TRANSFER
+    (row,) = repos.vault.audit_entries(action="session.early_end")
+    assert TRANSFER in row.detail and "by Dr Test" in row.detail
+    assert "40 min after the last IM dose" in row.detail and "minimum is 90 min" in row.detail
+    assert repos.vault.audit_entries(action="session.esketamine_early_end") == []
+
+    from kapcompanion.export.describe import event_text
+
+    said = event_text(ended.kind, ended.payload)
+    assert "Ended before the minimum time (40 of the clinic's 90 min after the dose)" in said
+    assert "(Dr Test)" in said and TRANSFER in said
+
+
+def test_after_the_minimum_time_a_reason_is_neither_needed_nor_kept(repos: Repos) -> None:
+    from readiness_support import prepare
+
+    t = FakeTime()
+    session = plan_session(repos, _client(repos), _plan())
+    assert session.id is not None
+    prepare(repos, session)
+    run = SessionRunner(repos, session.id, now_utc=t.now, monotonic=t.monotonic)
+    run.start()
+    run.give_dose()
+    t.advance(91 * 60)
+    assert not run.too_soon_to_discharge()
+    run.end(GOOD_DISCHARGE, "Calm.", early_end_reason=TRANSFER)
+    stored = repos.sessions.get(session.id)
+    assert "early_end_reason" not in stored.discharge
+    assert repos.vault.audit_entries(action="session.early_end") == []

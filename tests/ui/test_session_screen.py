@@ -7,6 +7,7 @@ on, discharge with the debrief, and the summary. Keys are pressed as a therapist
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -17,7 +18,7 @@ import pytest
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from readiness_support import prepare
 from support import PASSPHRASE
@@ -746,3 +747,59 @@ def test_a_card_opens_with_its_first_field_in_sight_when_the_body_scrolls(
         where = QRect(field.mapTo(viewport, QPoint(0, 0)), field.size())
         assert viewport.rect().contains(where), (kind, where, viewport.rect())
         screen.events.card.cancel()
+
+
+def test_an_emergency_transfer_ends_an_im_session_early_with_a_written_reason(
+    qtbot: QtBot, clinic: tuple[MainWindow, int], tmp_path: Path
+) -> None:
+    """Before the clinic's minimum time the dialog used to have no way out for a ketamine
+    session: a client taken to hospital left the session running."""
+    from ui.session_support import pass_time, plan_im
+
+    from kapcompanion.ui.session.host import open_session
+
+    window, cid = clinic
+    session = plan_im(repos_of(window), cid)
+    prepare(repos_of(window), session)
+    screen = open_session(window, session.id or 0)
+    assert screen is not None and screen.start() and screen.give_dose()
+    ctl = screen.controller
+    pass_time(ctl, hours=0.5)
+    dialog = screen._open_discharge_dialog()
+    assert isinstance(dialog, DischargeDialog)
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.early_box.isVisible() and not dialog.esketamine_box.isVisible()
+    assert "minimum is 90 min after the last IM dose" in dialog.early_hint.text()
+    for check in dialog.checks.values():
+        check.setChecked(True)
+    dialog.escort_name.setText("Sam Rivers")
+    for combo in dialog.aldrete.values():
+        combo.setCurrentIndex(combo.count() - 1)
+    assert "Too soon after the dose" in dialog.missing.text()
+    assert "write why under “Ending before the minimum time”" in dialog.missing.text()
+    keys = []
+    for w in dialog.findChildren(QAbstractButton) + dialog.findChildren(QLabel):
+        if w.isVisible() and (isinstance(w, QAbstractButton) or w.buddy() is not None):
+            keys += [k.upper() for k in re.findall(r"&(\w)", w.text())]
+    assert len(keys) == len(set(keys)) >= 8, keys  # every Alt key of the dialog is its own
+    assert not dialog.finish()
+    dialog.early_reason.setText("ER")
+    assert "Why the session ends early" in dialog.missing.text()
+    reason = "Chest pain at 30 minutes; paramedics took him to the emergency department."
+    dialog.early_reason.setText(reason)
+    assert dialog.missing.text() == "Ready for discharge."
+    if os.environ.get("KAP_SCREENSHOTS"):
+        from PySide6.QtWidgets import QScrollArea
+
+        area = dialog.findChild(QScrollArea)
+        assert area is not None
+        area.ensureWidgetVisible(dialog.early_box)
+        dialog.grab().save(str(Path(os.environ["KAP_SCREENSHOTS"]) / "discharge_early.png"))
+    dialog.save_draft()  # the reason is part of the kept draft, like every other field
+    assert dialog.draft()["early_reason"] == reason
+    assert dialog.finish(), dialog.missing.text()
+    stored = repos_of(window).sessions.get(ctl.session_id)
+    assert stored.status is SessionStatus.ENDED
+    assert stored.discharge["early_end_reason"] == reason
+    (row,) = repos_of(window).vault.audit_entries(action="session.early_end")
+    assert reason in row.detail

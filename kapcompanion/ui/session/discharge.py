@@ -148,15 +148,25 @@ class DischargeDialog(QDialog):
         self.ready_at = QTimeEdit(QTime(now.hour, now.minute), self.esketamine_box)
         self.ready_at.setDisplayFormat("HH:mm")
         self.ready_at.setAccessibleName("Time the client was ready to leave")
-        esk_form.addRow("&Ready to leave at", self.ready_at)
-        self.early_reason = QLineEdit(self.esketamine_box)
-        self.early_reason.setAccessibleName("Why monitoring ends before 120 minutes")
-        self.early_reason.setPlaceholderText(
-            "Only to end before 120 minutes: why, in a sentence (kept with your name and audited)"
-        )
-        esk_form.addRow("&Early end reason", self.early_reason)
+        esk_form.addRow("Ready to leave a&t", self.ready_at)
         self.esketamine_box.setVisible(controller.esketamine)
         column.addWidget(self.esketamine_box)
+
+        # before the minimum time after the dose (any route): an emergency transfer or a
+        # client who leaves against advice ends the session with a written, audited reason
+        self.early_box = QGroupBox("Ending before the minimum time", body)
+        early_form = QFormLayout(self.early_box)
+        self.early_hint = QLabel(self.early_box)
+        self.early_hint.setWordWrap(True)
+        set_role(self.early_hint, "hint")
+        early_form.addRow(self.early_hint)
+        self.early_reason = QLineEdit(self.early_box)
+        self.early_reason.setAccessibleName("Why the session ends before the minimum time")
+        self.early_reason.setPlaceholderText(
+            "Only to end early: why, in a sentence (kept with your name and audited)"
+        )
+        early_form.addRow("Early end rea&son", self.early_reason)
+        column.addWidget(self.early_box)
 
         debrief_box = QGroupBox("Short debrief (opens the same-day integration entry)", body)
         debrief_layout = QVBoxLayout(debrief_box)
@@ -276,6 +286,7 @@ class DischargeDialog(QDialog):
         self.not_scored_label.setVisible(not_scored)
         if self.controller.esketamine:
             self._show_monitoring()
+        self._show_early()
         try:
             check = self.controller.discharge_check(self.discharge(), self.early_reason.text())
         except VaultError as exc:
@@ -298,7 +309,10 @@ class DischargeDialog(QDialog):
             self.missing.setText("Ready for discharge.")
             set_role(self.missing, "ok")
         else:
-            self.missing.setText("Still missing: " + "; ".join(check.missing) + ".")
+            text = "Still missing: " + "; ".join(check.missing) + "."
+            if self.controller.runner.too_soon_to_discharge() and not self.early_reason.text():
+                text += " To end sooner, write why under “Ending before the minimum time”."
+            self.missing.setText(text)
             set_role(self.missing, "warning")
 
     def _show_monitoring(self) -> None:
@@ -314,6 +328,29 @@ class DischargeDialog(QDialog):
             text += f"; the label asks for {int(-(-left // 60))} min more"
         self.monitoring.setText(text + ".")
         set_role(self.monitoring, "warning" if left > 0 else "ok")
+
+    def _show_early(self) -> None:
+        """The early-end reason is offered only while it is too soon to discharge."""
+        runner = self.controller.runner
+        too_soon = runner.too_soon_to_discharge()
+        self.early_box.setVisible(too_soon or bool(self.early_reason.text().strip()))
+        if not too_soon:
+            self.early_hint.setText(
+                "The minimum time has passed: no reason is needed, and none is kept."
+            )
+            return
+        wait = runner.dose_wait()
+        if runner.esketamine:
+            self.early_hint.setText(
+                "The label asks for at least 120 minutes from the first device. To end sooner "
+                "(a transfer to emergency care, a client who leaves against advice), write why."
+            )
+        elif wait is not None:
+            self.early_hint.setText(
+                f"The clinic's minimum is {wait.minimum_min:g} min after the last "
+                f"{wait.route_label} dose. To end sooner (a transfer to emergency care, a client "
+                "who leaves against advice), write why; every other item still applies."
+            )
 
     def ready_to_leave_utc(self) -> datetime | None:
         """Today's date at the time entered, in UTC (esketamine sessions only)."""
@@ -337,6 +374,7 @@ class DischargeDialog(QDialog):
             "not_scored_reason": self.not_scored_reason.text(),
             "safety_note": self.safety_note.toPlainText(),
             "debrief": self.debrief.toPlainText(),
+            "early_reason": self.early_reason.text(),
         }
 
     def save_draft(self) -> None:
@@ -374,6 +412,7 @@ class DischargeDialog(QDialog):
         self.not_scored_reason.setText(str(data.get("not_scored_reason") or ""))
         self.safety_note.setPlainText(str(data.get("safety_note") or ""))
         self.debrief.setPlainText(str(data.get("debrief") or ""))
+        self.early_reason.setText(str(data.get("early_reason") or ""))
 
     # ------------------------------------------------------------------ ending
     def finish(self) -> bool:
@@ -381,7 +420,7 @@ class DischargeDialog(QDialog):
             self.controller.end(
                 self.discharge(),
                 self.debrief.toPlainText(),
-                early_end_reason=self.early_reason.text() if self.controller.esketamine else "",
+                early_end_reason=self.early_reason.text(),
                 ready_to_leave_utc=self.ready_to_leave_utc(),
             )
         except VaultError as exc:
