@@ -265,4 +265,40 @@ def phase_lines(
             loose.append(track)
     if loose:
         lines.append(PhaseLine("", "Phase not recorded", None, None, None, tracks=loose))
+    _clip_to_the_end(lines, session)
     return lines
+
+
+def _clip_to_the_end(lines: list[PhaseLine], session: DosingSession) -> None:
+    """Phases as they really ran: cut at the session's end, or carried on to it.
+
+    The spans come from the plan and its changes; a session that ended before the plan was
+    out did not run the rest (those phases were not reached), and one that went on past the
+    planned end ran its last phase until the end."""
+    if session.ended_utc is None or session.dose_utc is None:
+        return
+    end = (session.ended_utc - session.dose_utc).total_seconds()
+    after = [
+        ln
+        for ln in lines
+        if ln.kind and ln.kind != PhaseKind.ARRIVAL.value and ln.start_s is not None
+    ]
+    if not after or end < 0:
+        return
+    at = format_offset(end)
+    for ln in after:
+        if ln.start_s is None:
+            continue
+        if ln.start_s >= end:
+            ln.start_s = ln.end_s = None
+            ln.changes.append("not reached: the session ended before it")
+        elif ln.end_s is not None and ln.end_s > end:
+            if ln.end_s - end >= 60:  # a minute either way is the end, not a change
+                ln.changes.append(f"cut short: the session ended at {at}")
+            ln.end_s = end
+    last = after[-1]
+    if last.end_s is not None and last.end_s < end:
+        past = round((end - last.end_s) / 60)
+        if past >= 1:
+            last.changes.append(f"ran on {past} min past the plan, to the session's end at {at}")
+        last.end_s = end

@@ -60,7 +60,9 @@ def phase_rows(session: DosingSession) -> list[list[str]]:
     if session.dose_utc:
         end = session.ended_utc or datetime.now(UTC)
         upto = (end - session.dose_utc).total_seconds()
-    for span in timeline(phases, changes):
+    spans = timeline(phases, changes)
+    last = spans[-1] if spans and spans[-1].kind is not PhaseKind.ARRIVAL else None
+    for span in spans:
         if span.kind is PhaseKind.ARRIVAL:
             actual = (
                 (session.dose_utc - session.started_utc).total_seconds()
@@ -69,11 +71,15 @@ def phase_rows(session: DosingSession) -> list[list[str]]:
             )
         elif upto is None or upto <= span.start_s:
             actual = None  # not reached
+        elif span is last:  # the last phase lasts until the session ends, plan or not
+            actual = upto - span.start_s
         else:
             actual = min(span.end_s, upto) - span.start_s
         shown = f"{actual / 60:.1f} min" if actual is not None else "—"
         if actual is not None and upto is not None and span.start_s < upto < span.end_s:
             shown += " (running)" if session.ended_utc is None else " (ended here)"
+        elif span is last and upto is not None and upto - span.end_s >= 60:
+            shown += " (running past the plan)" if session.ended_utc is None else " (ran on)"
         rows.append([escape(span.kind.label), f"{planned.get(span.kind, 0):g} min", shown])
     return rows
 
