@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from kapcompanion.core.clock import ChangeKind, PhaseChange, PhaseKind, PlannedPhase
 from kapcompanion.core.models import DosingSession, SessionStatus
-from kapcompanion.export.timeline import phase_lines
+from kapcompanion.export.timeline import PhaseLine, phase_lines
 
 DOSE = datetime(2026, 5, 4, 9, 15, tzinfo=UTC)
 PLAN = [
@@ -28,7 +28,7 @@ def _ended_after(minutes: float) -> DosingSession:
     )
 
 
-def _spans(lines: list) -> dict[str, tuple[float | None, float | None, list[str]]]:
+def _spans(lines: list[PhaseLine]) -> dict[str, tuple[float | None, float | None, list[str]]]:
     return {ln.kind: (ln.start_s, ln.end_s, ln.changes) for ln in lines}
 
 
