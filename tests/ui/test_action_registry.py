@@ -99,6 +99,8 @@ def test_f1_opens_the_table_over_an_open_dialog(unlocked: MainWindow, qtbot: QtB
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QDialog
 
+    # the filter goes on once the window has shown (not on the start-up path)
+    qtbot.waitUntil(lambda: unlocked.findChild(menus.HelpKey) is not None)
     asking = menus.ask_idle_minutes(unlocked)  # a window-modal dialog, as the forms are
     try:
         asking.activateWindow()

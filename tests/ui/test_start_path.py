@@ -84,12 +84,16 @@ def test_the_unlock_window_shows_before_any_heavy_module_loads(
     assert shown["page"] == "UnlockScreen" and shown["visible"]
     assert "kapcompanion.ui.unlock" in shown["modules"]  # the window really was built
     assert heavy_in(shown["modules"]) == []
+    # no application-wide Python event filter before the window shows: PySide6 sets up the
+    # Python side of every class whose events pass through one (25-30 ms of the start)
+    assert shown["app_filters"] == []
 
     # the control: the same check sees them arrive once the passphrase is typed and unlocks
     assert unlocked["page"] == "Workspace"
     arrived = heavy_in(unlocked["modules"])
     for name in ("kapcompanion.store.vault", "sqlcipher3", "kapcompanion.ui.workspace"):
         assert name in arrived
+    assert {"WheelGuard", "HelpKey"} <= set(unlocked["app_filters"])
 
 
 def test_the_socket_file_is_where_qt_listens(tmp_path: Path, qtbot: QtBot) -> None:
