@@ -187,7 +187,7 @@ class _Stock:
             if state.balance_mg >= Decimal(str(mg)) and not state.beyond_use:
                 return current
         if not self.spare:
-            self._receive(repos)
+            self.receive(repos)
         self.open_vial[client_id] = self.spare.pop(0)
         return self.open_vial[client_id]
 
@@ -236,7 +236,7 @@ class _Stock:
             self.witness_id = nurse.id
         return self.witness_id
 
-    def _receive(self, repos: Repos) -> None:
+    def receive(self, repos: Repos) -> None:
         if self.product_id is None:
             same = [p for p in ledger.products(repos) if p.name == DEMO_VIAL.name]
             self.product_id = (same[0] if same else ledger.add_product(repos, DEMO_VIAL)).id
@@ -304,13 +304,17 @@ def fill_demo(
 
 
 def _name_upcoming_lots(repos: Repos, stock: _Stock, upcoming: list[DosingSession]) -> None:
-    """Each planned session names the lot of the vial its draw will be offered from, once every
-    client's stock has been used (a later client may open the vial an earlier one would get)."""
+    """Each planned session names the lot of the vial its draw will be offered from: checked
+    again once every client's doses are drawn (a later client may have used the last vial of
+    the lot an earlier plan named; the plan is then changed, as the plan dialog would)."""
     for session in upcoming:
         plan = load(DosePlan, session.plan)
         if plan.route is Route.SUBLINGUAL or session.planned_for is None or session.id is None:
             continue
         lot = stock.offered_lot(repos, session.planned_for)
+        if lot is None:  # the last vial went to an earlier client: the next box is in
+            stock.receive(repos)
+            lot = stock.offered_lot(repos, session.planned_for)
         if lot is not None and lot != plan.lot:
             replan_session(
                 repos, session.id, replace(plan, lot=lot), planned_for=session.planned_for
@@ -397,12 +401,17 @@ def _one_client(
     )
     # planned as the plan dialog plans: the dose checked and completed (mg/kg and total), the
     # route's phases; a plan stored without its total offered a draw of 0.0 mg at Ctrl+D
+    plan = _dose(route, rng, weight)
+    when = datetime.combine(next_day, next_time, UTC)
+    lot = stock.offered_lot(repos, when) if stock.enabled else None
+    if lot is not None and route is not Route.SUBLINGUAL:  # the lot its draw is offered from
+        plan = replace(plan, lot=lot)
     upcoming = plan_session(
         repos,
         cid,
-        _dose(route, rng, weight),
+        plan,
         course_id=course.id,
-        planned_for=datetime.combine(next_day, next_time, UTC),
+        planned_for=when,
     )
     if i == 0:
         _prepare_today(repos, upcoming, previous, escort, today)

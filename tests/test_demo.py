@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from support import PASSPHRASE
 
 from kapcompanion.demo import build_demo_vault
@@ -161,7 +162,10 @@ def test_a_demo_client_comes_in_today_ready_to_start(tmp_path: Path) -> None:
         vault.close()
 
 
-def test_a_demo_dose_names_the_lot_of_the_vial_it_is_drawn_from(tmp_path: Path) -> None:
+@pytest.mark.parametrize("clients", [6, 14])  # 14: a second box comes, with its own lot
+def test_a_demo_dose_names_the_lot_of_the_vial_it_is_drawn_from(
+    tmp_path: Path, clients: int
+) -> None:
     """One dose, one lot: the plan's lot (what the session record says) is the lot of the
     ledger vial the dose was drawn from, and a planned session names the lot its draw will be
     offered from. (The plans once carried a made-up IM#### lot beside a KX2417 vial.)"""
@@ -169,12 +173,15 @@ def test_a_demo_dose_names_the_lot_of_the_vial_it_is_drawn_from(tmp_path: Path) 
     from kapcompanion.core.ledger import EntryKind
     from kapcompanion.core.models import EventKind
     from kapcompanion.core.serial import load
+    from kapcompanion.demo import PRACTITIONER, fill_demo
     from kapcompanion.services import ledger
     from kapcompanion.store.repos import Repos
+    from kapcompanion.store.vault import Vault
 
-    vault = build_demo_vault(tmp_path / "lot.kapv", PASSPHRASE, clients=6, seed=7, today=DAY)
+    vault = Vault.create(tmp_path / "lot.kapv", PASSPHRASE, PRACTITIONER)
     try:
         repos = Repos(vault)
+        fill_demo(repos, clients=clients, seed=7, today=DAY, events_per_session=2)
         drawn = planned = 0
         for client in repos.clients.search():
             for session in repos.sessions.for_client(client.id or 0):
@@ -205,6 +212,8 @@ def test_a_demo_dose_names_the_lot_of_the_vial_it_is_drawn_from(tmp_path: Path) 
                 assert dose.payload.get("lot", plan.lot) == vial.lot
                 drawn += 1
         assert drawn >= 5 and planned >= 3
+        lots = {c.lot for c in repos.ledger.containers()}
+        assert len(lots) == (2 if clients == 14 else 1), lots
     finally:
         vault.close()
 
