@@ -202,7 +202,7 @@ def test_a_demo_dose_names_the_lot_of_the_vial_it_is_drawn_from(
                     planned += 1
                     continue
                 (draw,) = draws
-                vial = repos.ledger.container(draw.container_id)
+                vial = repos.ledger.container(draw.container_id or 0)
                 assert plan.lot == vial.lot, (plan.lot, vial.lot)
                 (dose,) = [
                     e
