@@ -34,7 +34,7 @@ from kapcompanion.core.course_plan import (
     plan_course,
 )
 from kapcompanion.core.discharge import Discharge
-from kapcompanion.core.dose import DoseBand, DosePlan, Route
+from kapcompanion.core.dose import DoseBand, DosePlan, Route, complete_plan
 from kapcompanion.core.intake import Contact, Intake, Medication, SubstanceUse, interacting_groups
 from kapcompanion.core.integration import IntegrationEntry, IntegrationKind
 from kapcompanion.core.ledger import CountKind, Form, Product, Receipt
@@ -55,13 +55,14 @@ from kapcompanion.core.screening import (
     answer,
     apply_override,
 )
-from kapcompanion.core.serial import to_jsonable
+from kapcompanion.core.serial import load, to_jsonable
 from kapcompanion.core.settings import PART2_NOTICE
 from kapcompanion.core.touch import DistressPreference, TouchAgreement, TouchKind
 from kapcompanion.core.vitals import VitalReading
 from kapcompanion.paths import resource
 from kapcompanion.services import ledger, measures, preparation, settings
 from kapcompanion.services import members as practice
+from kapcompanion.services.dose import replan_session
 from kapcompanion.services.session import SessionRunner, plan_session
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
@@ -186,9 +187,17 @@ class _Stock:
             if state.balance_mg >= Decimal(str(mg)) and not state.beyond_use:
                 return current
         if not self.spare:
-            self._receive(repos)
+            self.receive(repos)
         self.open_vial[client_id] = self.spare.pop(0)
         return self.open_vial[client_id]
+
+    def lot(self, repos: Repos, container_id: int) -> str:
+        return repos.ledger.container(container_id).lot
+
+    def offered_lot(self, repos: Repos, when: datetime) -> str | None:
+        """The lot of the vial a session's draw at ``when`` is offered from (None: no stock)."""
+        offered = ledger.offered_container(repos, now=when)
+        return self.lot(repos, offered) if offered is not None else None
 
     def close_vial(self, repos: Repos, client_id: int, day: date) -> None:
         """The client's last session of the demo is over: the vial's remainder is wasted with
@@ -227,7 +236,7 @@ class _Stock:
             self.witness_id = nurse.id
         return self.witness_id
 
-    def _receive(self, repos: Repos) -> None:
+    def receive(self, repos: Repos) -> None:
         if self.product_id is None:
             same = [p for p in ledger.products(repos) if p.name == DEMO_VIAL.name]
             self.product_id = (same[0] if same else ledger.add_product(repos, DEMO_VIAL)).id
@@ -283,9 +292,33 @@ def fill_demo(
     today = today or date.today()
     # every session lies after this (the earliest course starts 50 days before today)
     stock = _Stock(received_on=today - timedelta(days=60), enabled=ledger)
+    upcoming: list[DosingSession] = []
     for i in range(clients):
         with repos.vault.transaction():  # one commit per client keeps large demos fast
-            _one_client(repos, rng, i, today, sessions_per_client, events_per_session, stock)
+            upcoming.append(
+                _one_client(repos, rng, i, today, sessions_per_client, events_per_session, stock)
+            )
+    if stock.enabled:
+        with repos.vault.transaction():
+            _name_upcoming_lots(repos, stock, upcoming)
+
+
+def _name_upcoming_lots(repos: Repos, stock: _Stock, upcoming: list[DosingSession]) -> None:
+    """Each planned session names the lot of the vial its draw will be offered from: checked
+    again once every client's doses are drawn (a later client may have used the last vial of
+    the lot an earlier plan named; the plan is then changed, as the plan dialog would)."""
+    for session in upcoming:
+        plan = load(DosePlan, session.plan)
+        if plan.route is Route.SUBLINGUAL or session.planned_for is None or session.id is None:
+            continue
+        lot = stock.offered_lot(repos, session.planned_for)
+        if lot is None:  # the last vial went to an earlier client: the next box is in
+            stock.receive(repos)
+            lot = stock.offered_lot(repos, session.planned_for)
+        if lot is not None and lot != plan.lot:
+            replan_session(
+                repos, session.id, replace(plan, lot=lot), planned_for=session.planned_for
+            )
 
 
 def _one_client(
@@ -296,7 +329,7 @@ def _one_client(
     sessions_per_client: int | None,
     events_per_session: int | None,
     stock: _Stock,
-) -> None:
+) -> DosingSession:
     name, pseudo = NAMES[i % len(NAMES)]
     if i >= len(NAMES):
         name, pseudo = f"{name} {i // len(NAMES) + 1}", f"{pseudo}{i // len(NAMES) + 1}"
@@ -334,7 +367,7 @@ def _one_client(
             goals="Less time in low mood; reconnect with friends.",
         )
     )
-    _screening_and_intake(repos, rng, cid, i, escort)
+    _screening_and_intake(repos, rng, cid, i, escort, start)
     route = [Route.IM, Route.SUBLINGUAL, Route.IV, Route.IM][i % 4]
     weight = float(rng.randint(55, 95))  # one person: the weight moves by a kilogram at most
     n_done = sessions_per_client if sessions_per_client is not None else rng.randint(2, 5)
@@ -368,12 +401,17 @@ def _one_client(
     )
     # planned as the plan dialog plans: the dose checked and completed (mg/kg and total), the
     # route's phases; a plan stored without its total offered a draw of 0.0 mg at Ctrl+D
+    plan = _dose(route, rng, weight)
+    when = datetime.combine(next_day, next_time, UTC)
+    lot = stock.offered_lot(repos, when) if stock.enabled else None
+    if lot is not None and route is not Route.SUBLINGUAL:  # the lot its draw is offered from
+        plan = replace(plan, lot=lot)
     upcoming = plan_session(
         repos,
         cid,
-        _dose(route, rng, weight),
+        plan,
         course_id=course.id,
-        planned_for=datetime.combine(next_day, next_time, UTC),
+        planned_for=when,
     )
     if i == 0:
         _prepare_today(repos, upcoming, previous, escort, today)
@@ -387,6 +425,7 @@ def _one_client(
             data={"appointments": to_jsonable(done)},
         )
     )
+    return upcoming
 
 
 def _prepare_today(
@@ -475,10 +514,18 @@ def _plan_progress(
     return out
 
 
+#: the screening and the intake form come before the course starts (days before its start)
+SCREENED_BEFORE = 21
+INTAKE_BEFORE = 7
+
+
 def _screening_and_intake(
-    repos: Repos, rng: random.Random, cid: int, i: int, escort: Contact
+    repos: Repos, rng: random.Random, cid: int, i: int, escort: Contact, start: date
 ) -> None:
-    screening = Screening(screened_on=date.today() - timedelta(days=60))
+    """Screened three weeks and the intake form written about a week before the course's
+    first session (not on the day the demo was made)."""
+    screened_on = start - timedelta(days=SCREENED_BEFORE)
+    screening = Screening(screened_on=screened_on)
     for item in SCREENING_ITEMS:
         screening = answer(screening, item.key, Answer.NO)
     if i % 5 == 1:
@@ -494,11 +541,12 @@ def _screening_and_intake(
             screening,
             "Hypertension now controlled on amlodipine; cleared by Dr Lee (cardiology) in writing.",
             PRACTITIONER["name"],
-            datetime.now(UTC),
+            datetime.combine(screened_on, time(11, 0), UTC),
             prescriber=Prescriber("Dr Lee", "MD"),  # a label contraindication: the prescriber's
         )
     repos.documents.save(
-        StoredDocument(kind="screening", client_id=cid, data=to_jsonable(screening))
+        StoredDocument(kind="screening", client_id=cid, data=to_jsonable(screening)),
+        at=datetime.combine(screened_on, time(11, 30), UTC),
     )
     meds = [
         Medication(name="sertraline", dose="100 mg daily", groups=interacting_groups("sertraline"))
@@ -519,7 +567,10 @@ def _screening_and_intake(
         escort=escort,
         notes="Lives with partner; works part time.",
     )
-    repos.documents.save(StoredDocument(kind="intake", client_id=cid, data=to_jsonable(intake)))
+    written = datetime.combine(start - timedelta(days=INTAKE_BEFORE + i % 4), time(15, 30), UTC)
+    repos.documents.save(
+        StoredDocument(kind="intake", client_id=cid, data=to_jsonable(intake)), at=written
+    )
 
 
 def _measures(
@@ -658,6 +709,13 @@ def _session(
     client = repos.clients.get(cid)
     escort = Contact(name=client.escort.name if client.escort else "Escort", phone="555-0199")
     plan = _dose(route, rng, weight)
+    vial = None
+    if stock.enabled and route is not Route.SUBLINGUAL:
+        # the vial is chosen as the dose is planned: the plan names its lot (the dose is drawn
+        # within a quarter of an hour of the start, so the vial is checked as of then)
+        mg = complete_plan(plan).total_mg or 0.0
+        vial = stock.vial(repos, cid, mg + 5, start + timedelta(minutes=15))
+        plan = replace(plan, lot=stock.lot(repos, vial))
     session = plan_session(repos, cid, plan, course_id=course_id, planned_for=start)
     assert session.id is not None
     checklist = _checklist(previous, rng, start, escort)
@@ -675,7 +733,7 @@ def _session(
     clock.advance(rng.randint(8, 14) * 60)
     base = (rng.randint(112, 132), rng.randint(70, 84), rng.randint(62, 80))
     run.record_vitals(VitalReading(base[0], base[1], base[2], 98, taken_utc=clock.now()))
-    _give_dose(repos, run, stock, cid, clock.now())
+    _give_dose(repos, run, stock, vial, clock.now())
     total_min = sum(p.minutes for p in run.phases if p.kind.value != "arrival")
     n_events = events_per_session if events_per_session is not None else rng.randint(8, 14)
     step = max(30.0, total_min * 60 / (n_events + 2))
@@ -769,17 +827,19 @@ def _session(
     return checklist
 
 
-def _give_dose(repos: Repos, run: SessionRunner, stock: _Stock, cid: int, now: datetime) -> None:
-    """The dose, drawn from the client's vial in the same transaction (sublingual troches come
-    from the pharmacy: the reason says so); the very first draw leaves a witnessed waste."""
+def _give_dose(
+    repos: Repos, run: SessionRunner, stock: _Stock, vial: int | None, now: datetime
+) -> None:
+    """The dose, drawn from the client's vial (the one whose lot the plan names) in the same
+    transaction (sublingual troches come from the pharmacy: the reason says so); the very
+    first draw leaves a witnessed waste."""
     if not stock.enabled:
         run.give_dose()
         return
     if run.plan.route is Route.SUBLINGUAL:
         run.give_dose(draw_reason=TROCHE_REASON)
         return
-    mg = float(run.plan.total_mg or 0)
-    vial = stock.vial(repos, cid, mg + 5, now)
+    assert vial is not None
     run.give_dose(container_id=vial)
     if not stock.wasted:
         stock.wasted = True

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from support import PASSPHRASE
 
 from kapcompanion.demo import build_demo_vault
@@ -157,5 +158,89 @@ def test_a_demo_client_comes_in_today_ready_to_start(tmp_path: Path) -> None:
                 s.planned_for is None or s.planned_for.date() != DAY
                 for s in repos.sessions.for_client(client_id)
             )
+    finally:
+        vault.close()
+
+
+@pytest.mark.parametrize("clients", [6, 14])  # 14: a second box comes, with its own lot
+def test_a_demo_dose_names_the_lot_of_the_vial_it_is_drawn_from(
+    tmp_path: Path, clients: int
+) -> None:
+    """One dose, one lot: the plan's lot (what the session record says) is the lot of the
+    ledger vial the dose was drawn from, and a planned session names the lot its draw will be
+    offered from. (The plans once carried a made-up IM#### lot beside a KX2417 vial.)"""
+    from kapcompanion.core.dose import DosePlan, Route
+    from kapcompanion.core.ledger import EntryKind
+    from kapcompanion.core.models import EventKind
+    from kapcompanion.core.serial import load
+    from kapcompanion.demo import PRACTITIONER, fill_demo
+    from kapcompanion.services import ledger
+    from kapcompanion.store.repos import Repos
+    from kapcompanion.store.vault import Vault
+
+    vault = Vault.create(tmp_path / "lot.kapv", PASSPHRASE, PRACTITIONER)
+    try:
+        repos = Repos(vault)
+        fill_demo(repos, clients=clients, seed=7, today=DAY, events_per_session=2)
+        drawn = planned = 0
+        for client in repos.clients.search():
+            for session in repos.sessions.for_client(client.id or 0):
+                plan = load(DosePlan, session.plan)
+                if plan.route is Route.SUBLINGUAL:  # the pharmacy's troche: its own lot
+                    continue
+                assert session.id is not None
+                draws = [
+                    d
+                    for d in ledger.session_draws(repos, session.id)
+                    if d.kind is EntryKind.ADMINISTER
+                ]
+                if session.started_utc is None:
+                    assert session.planned_for is not None
+                    offered = ledger.offered_container(repos, plan.lot, session.planned_for)
+                    assert offered is not None
+                    assert repos.ledger.container(offered).lot == plan.lot
+                    planned += 1
+                    continue
+                (draw,) = draws
+                vial = repos.ledger.container(draw.container_id or 0)
+                assert plan.lot == vial.lot, (plan.lot, vial.lot)
+                (dose,) = [
+                    e
+                    for e in repos.events.for_session(session.id)
+                    if e.kind is EventKind.DOSE_GIVEN
+                ]
+                assert dose.payload.get("lot", plan.lot) == vial.lot
+                drawn += 1
+        assert drawn >= 5 and planned >= 3
+        lots = {c.lot for c in repos.ledger.containers()}
+        assert len(lots) == (2 if clients == 14 else 1), lots
+    finally:
+        vault.close()
+
+
+def test_demo_intake_forms_are_written_before_the_first_session(tmp_path: Path) -> None:
+    """An intake form (and the screening) comes before the course, not on the day the demo
+    was made: each is dated days before the client's first session."""
+    from datetime import UTC, datetime
+
+    from kapcompanion.store.repos import Repos
+
+    vault = build_demo_vault(tmp_path / "i.kapv", PASSPHRASE, clients=4, seed=7, today=DAY)
+    made = datetime.now(UTC)
+    try:
+        repos = Repos(vault)
+        for client in repos.clients.search():
+            cid = client.id or 0
+            first = min(
+                s.started_utc or s.planned_for or made for s in repos.sessions.for_client(cid)
+            )
+            (intake,) = repos.documents.find("intake", client_id=cid)
+            assert intake.created_utc is not None and intake.created_utc == intake.updated_utc
+            before = (first.date() - intake.created_utc.date()).days
+            assert 7 <= before <= 10, (client.name, before)
+            (screening,) = repos.documents.find("screening", client_id=cid)
+            assert screening.created_utc is not None
+            assert screening.created_utc < intake.created_utc
+            assert screening.data["screened_on"] == screening.created_utc.date().isoformat()
     finally:
         vault.close()

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from kapcompanion.core import wording
 from kapcompanion.core.reasons import MIN_WORDS, reason_problem
 
 ALDRETE_PASS = 9
@@ -125,7 +126,7 @@ class DoseWait:
         return (
             f"Too soon after the dose: {minutes} min left (the clinic's minimum is "
             f"{self.minimum_min:g} min after the last {self.route_label} dose; "
-            f"discharge from {until:%H:%M})"
+            f"discharge from {wording.time_of_day(until)})"
         )
 
 

@@ -555,17 +555,17 @@ ABOVE_USUAL_MARK = "above the usual range"
 
 
 def plan_summary(plan: DosePlan) -> str:
-    """'34 mg IM (0.5 mg/kg for 68.0 kg (150 lb)) · above the usual range' for lists, headers
+    """'34 mg IM (0.5 mg/kg for 68.0 kg, 150 lb) · above the usual range' for lists, headers
     and PDFs; the mark shows whenever the plan is above the usual range."""
     pair = resolved(plan) if _finite(plan.weight_kg) and plan.weight_kg > 0 else None
-    weight = plan.weight.text() if _finite(plan.weight_kg) else "no weight"
     if pair is None:
+        weight = plan.weight.text() if _finite(plan.weight_kg) else "no weight"
         text = f"{Route(plan.route).short}, {weight}"
     else:
         per_kg, total = pair
         text = (
             f"{fmt(_round(total, 1))} mg {Route(plan.route).short} "
-            f"({fmt(_round(per_kg, 2))} mg/kg for {weight})"
+            f"({fmt(_round(per_kg, 2))} mg/kg for {plan.weight.inline_text()})"
         )
     if Route(plan.route) is Route.IV and plan.infusion_minutes:
         text += f" over {plan.infusion_minutes} min"

@@ -119,6 +119,11 @@ class Weight:
         kg = format(round_half_up(self.kg, 1), "f")
         return f"{kg} kg ({number_text(self.in_unit(WeightUnit.LB), 1)} lb)"
 
+    def inline_text(self) -> str:
+        """'68.0 kg, 150 lb': the same inside a bracket (never brackets within brackets)."""
+        kg = format(round_half_up(self.kg, 1), "f")
+        return f"{kg} kg, {number_text(self.in_unit(WeightUnit.LB), 1)} lb"
+
     def with_date(self, on: date | None) -> Weight:
         return Weight(self.kg, self.unit, self.entered, on)
 

@@ -25,6 +25,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
+from kapcompanion.core import wording
 from kapcompanion.core.checklist import (
     FEEDBACK_KEY,
     INTENTION_KEY,
@@ -465,7 +466,7 @@ def item_problem(checklist: Checklist, item: TemplateItem) -> str:
         if contact is None or not (contact.name.strip() and contact.phone.strip()):
             need = "Needs a name and a phone number."
     elif kind in (ItemKind.DATE, ItemKind.TIME):
-        what = "date (YYYY-MM-DD)" if kind is ItemKind.DATE else "time (HH:MM)"
+        what = f"date ({wording.date_hint()})" if kind is ItemKind.DATE else "time (HH:MM)"
         if not state.value.strip():
             need = f"Needs a {what}."
         elif not _parses(kind, state.value):

@@ -18,6 +18,7 @@ from typing import Any
 
 from kapcompanion.core import esketamine as esk
 from kapcompanion.core import settings as clinic_settings
+from kapcompanion.core import wording
 from kapcompanion.core.checklist import Checklist
 from kapcompanion.core.clock import (
     ChangeKind,
@@ -897,9 +898,10 @@ class SessionRunner:
             return ""
         minutes = max(1, int(-(-left // 60)))
         until = (self.session.dose_utc + timedelta(minutes=esk.MONITORING_MIN)).astimezone()
+        at = wording.time_of_day(until)
         return (
             f"Monitoring since the first esketamine device: {minutes} min left (the label asks "
-            f"for at least {esk.MONITORING_MIN} min; discharge from {until:%H:%M}, or end "
+            f"for at least {esk.MONITORING_MIN} min; discharge from {at}, or end "
             "earlier with a written reason)"
         )
 

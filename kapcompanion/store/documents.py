@@ -124,6 +124,7 @@ class Documents:
         audit_action: str | None = None,
         audit_detail: str = "",
         expected_revision: int | None = None,
+        at: datetime | None = None,
     ) -> StoredDocument:
         """Insert or update a draft. Signed documents are locked. ``audit_detail`` goes into
         the audit row (an override's reason, author and findings, say).
@@ -134,8 +135,11 @@ class Documents:
         refused content is kept as a conflict with the stored content it met (audited
         ``document.conflict``, naming both revisions), and :class:`StaleRevision` carries the
         stored version and the conflict. Call it outside any outer transaction, or the
-        caller's rollback drops the kept conflict with everything else."""
-        now = utc_now()
+        caller's rollback drops the kept conflict with everything else.
+
+        ``at``: when the record was written (default now); the demo dates its fictional intake
+        forms before the client's first session with it."""
+        now = at or utc_now()
         body = json.dumps(to_jsonable(doc.data), ensure_ascii=False)
         stale: StaleRevision | None = None
         with self.vault.transaction() as tx:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressDialog,
     QPushButton,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -46,7 +47,7 @@ from kapcompanion.services.audit_trail import CHECK_STEPS, CheckReport, iso
 from kapcompanion.services.integrity import check_vault
 from kapcompanion.store.errors import VaultError
 from kapcompanion.ui.context import AppContext
-from kapcompanion.ui.models.audit_table import COLUMNS, DETAIL, AuditTableModel
+from kapcompanion.ui.models.audit_table import COLUMNS, DETAIL, AuditTableModel, record_text
 from kapcompanion.ui.theme import current_theme, set_role
 from kapcompanion.ui.widgets.fit import fit_to_screen
 from kapcompanion.ui.workers import Task, run_in_background
@@ -223,6 +224,9 @@ class AuditView(QDialog):
             signal.connect(self.reload)
         ctx.signals.about_to_lock.connect(self.close)
         fit_to_screen(self, 1300, 680)
+        screen = self.screen()
+        if screen is not None:  # a wide table: on a small screen every pixel of width helps
+            self.resize(min(1300, int(screen.availableGeometry().width() * 0.98)), self.height())
         self.reload()
         self.verify()
 
@@ -294,15 +298,55 @@ class AuditView(QDialog):
             args["until_utc"] = day_end_utc(_day(self.to_date.date()))
         return args
 
-    #: the most of the table's width a column may take (the detail takes what is left); a
-    #: cut name or action is whole in its tooltip and in the line below the table
-    SHARES: ClassVar[dict[int, float]] = {2: 0.13, 3: 0.22, 4: 0.12, 5: 0.14}
+    #: shown whole, never cut: the entry's number, its time, who and what was done (their
+    #: widest text over every row shown, not only the rows on screen)
+    WHOLE: ClassVar[tuple[int, ...]] = tuple(
+        COLUMNS.index(name) for name in ("#", "When", "Who", "Action")
+    )
+    RECORD, CLIENT, CHAIN = (COLUMNS.index(n) for n in ("Record", "Client", "Chain"))
+    #: the most of the table's width the record and the client may take; the detail takes
+    #: what is left. A cut one is whole in its tooltip and in the line below the table
+    SHARES: ClassVar[dict[int, float]] = {RECORD: 0.15, CLIENT: 0.14}
+    #: the least width the record, the client and the detail keep (cut, with a tooltip)
+    FLOOR = 64
+
+    def _measure_columns(self) -> None:
+        """Each column's width for its widest text (or its header), over all rows shown."""
+        for column in range(len(COLUMNS)):  # Qt's own measure: the rows on screen
+            if column != DETAIL:  # the detail stretches: measured, it would run off the side
+                self.table.resizeColumnToContents(column)
+        self._wanted = {c: self.table.columnWidth(c) for c in range(len(COLUMNS))}
+        metrics = self.table.fontMetrics()
+        margin = 2 * (self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1)
+        pad = margin + 1 + 2  # the item's margins, the grid line, and a little air
+        texts: dict[int, set[str]] = {c: set() for c in self.WHOLE}
+        for row in self.model.rows:
+            cells = self.model.cells(row)
+            for c in self.WHOLE:
+                texts[c].add(cells[c])
+        for c, seen in texts.items():
+            need = max((metrics.horizontalAdvance(t) for t in seen), default=0) + pad
+            self._wanted[c] = max(self._wanted[c], need)
 
     def _fit_columns(self) -> None:
+        """Number, time, who and action whole; the record and the client up to their share;
+        the detail the rest. When that leaves too little (1366x768 at 150 %), the record
+        column goes: it is in the line below the table for the chosen entry."""
         width = self.table.viewport().width()
-        for column, share in self.SHARES.items():
-            wanted = self._wanted.get(column, 0)
-            self.table.setColumnWidth(column, min(wanted, max(70, int(width * share))))
+        for column in self.WHOLE:
+            self.table.setColumnWidth(column, self._wanted.get(column, 0))
+        used = sum(self._wanted.get(c, 0) for c in self.WHOLE)
+        if not self.table.isColumnHidden(self.CHAIN):
+            used += self.table.columnWidth(self.CHAIN)
+        self.table.setColumnHidden(self.RECORD, used + 3 * self.FLOOR > width)
+        left = width - used
+        shown = [c for c in self.SHARES if not self.table.isColumnHidden(c)]
+        for n, column in enumerate(shown):
+            after = self.FLOOR * (len(shown) - n)  # the columns after it, and the detail
+            wanted = min(self._wanted.get(column, 0), int(width * self.SHARES[column]))
+            given = max(self.FLOOR, min(wanted, left - after))
+            self.table.setColumnWidth(column, given)
+            left -= given
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -316,6 +360,12 @@ class AuditView(QDialog):
             return
         row = rows[current.row()]
         text = f"#{row.id} · {action_words(row.action)}"
+        record = record_text(row)
+        if record:
+            text += f" ({record})"
+        client = self.model.client_text(row.client_id)
+        if client:
+            text += f" · {client}"
         if row.detail:
             text += f": {row.detail}"
         self.selected.setText(text)
@@ -326,8 +376,7 @@ class AuditView(QDialog):
         args = self.query_args()
         rows = audit.entries(self.ctx.vault, **args)
         self.model.set_rows(rows, self.client_names)
-        self.table.resizeColumnsToContents()
-        self._wanted = {c: self.table.columnWidth(c) for c in range(len(COLUMNS))}
+        self._measure_columns()
         self._fit_columns()
         n = len(rows)
         text = f"{n} entr{'y' if n == 1 else 'ies'} shown, newest first."

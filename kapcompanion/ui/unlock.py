@@ -321,7 +321,9 @@ class UnlockScreen(QWidget):
             self.backup_note.show()
             self.restore_button.hide()
             return
-        when = datetime.fromtimestamp(backup.stat().st_mtime).strftime("%d %b %Y, %H:%M")
+        from kapcompanion.core import wording  # babel: loaded once a passphrase was typed
+
+        when = wording.date_time(datetime.fromtimestamp(backup.stat().st_mtime))
         self.backup_note.setText(
             f"If the file is damaged, restore the latest automatic backup (from {when}). "
             "The current file is kept beside it; nothing is deleted."

@@ -52,7 +52,7 @@ def test_pounds_to_dose_with_the_published_numbers() -> None:
     )
     assert plan.total_mg == 34.0
     assert plan.weight.text() == "68.0 kg (150 lb)"
-    assert plan_summary(plan) == "34 mg IM (0.5 mg/kg for 68.0 kg (150 lb))"
+    assert plan_summary(plan) == "34 mg IM (0.5 mg/kg for 68.0 kg, 150 lb)"
     # read as kilograms, the same text would have been 75 mg
     assert total_from_per_kg(150, 0.5) == 75.0
 

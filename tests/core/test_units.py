@@ -83,6 +83,8 @@ def test_weight_shows_both_units() -> None:
     assert parse_weight("150 lb", "kg").text() == "68.0 kg (150 lb)"
     assert parse_weight("68", "kg").text() == "68.0 kg (149.9 lb)"
     assert Weight.of("72.25", "kg").text() == "72.3 kg (159.4 lb)"  # 72.25 rounds half up
+    # inside a dose's bracket: '(0.5 mg/kg for 68.0 kg, 150 lb)', no bracket within a bracket
+    assert parse_weight("150 lb", "kg").inline_text() == "68.0 kg, 150 lb"
 
 
 def test_weight_keeps_its_date_and_round_trips_through_json() -> None:

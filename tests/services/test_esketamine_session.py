@@ -5,6 +5,7 @@ acute-effect checks and their alert, boosters in devices."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from readiness_support import prepare
 from support import FakeTime
 
 from kapcompanion.core import esketamine as esk
+from kapcompanion.core import wording
 from kapcompanion.core.discharge import ALDRETE_KEYS, Discharge
 from kapcompanion.core.models import Client, EventKind, SessionStatus
 from kapcompanion.core.vitals import VitalReading
@@ -129,6 +131,8 @@ def test_discharge_waits_120_minutes_from_the_first_device(repos: Repos) -> None
     )
     with pytest.raises(SessionError, match="Monitoring since the first esketamine device"):
         run.end(GOOD, "Calm.")
+    wording.set_locale("en_US")  # the clinic's time of day (the conftest resets the locale)
+    assert re.search(r"discharge from \d{1,2}:\d\d\s?[AP]M, or end", run.monitoring_message())
     t.advance(60)
     assert run.discharge_check(GOOD).ready
     ready = t.now() - timedelta(minutes=5)

@@ -196,9 +196,13 @@ def test_item_problems_say_what_is_missing() -> None:
     cl = new_checklist(template)
     item = template.item
     assert item_problem(cl, item("rested")) == "Not ticked yet."
-    assert item_problem(cl, item("consent_signed")) == "Needs a date (YYYY-MM-DD). Then tick it."
+    assert item_problem(cl, item("consent_signed")) == (
+        "Needs a date (DD/MM/YYYY or YYYY-MM-DD). Then tick it."  # en_GB, the tests' locale
+    )
     cl = update_item(cl, "consent_signed", AT, done=True, value="20 Feb")
-    assert item_problem(cl, item("consent_signed")) == "Not a valid date (YYYY-MM-DD)."
+    assert item_problem(cl, item("consent_signed")) == (
+        "Not a valid date (DD/MM/YYYY or YYYY-MM-DD)."
+    )
     cl = update_item(cl, "escort", AT, done=True, contact=Contact("Sam"))
     assert item_problem(cl, item("escort")) == "Needs a name and a phone number."
     assert item_problem(cl, item("touch_agreement")) == "No touch agreement yet. Then tick it."

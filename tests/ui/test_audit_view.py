@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -202,4 +203,55 @@ def test_the_whole_vault_check_runs_off_the_gui_thread_with_progress(
     qtbot.waitUntil(lambda: task.done, timeout=30_000)
     assert view.status.property("role") == "error"
     assert "event 1 differs from what was recorded" in view.status.text(), view.status.text()
+    view.close()
+
+
+def test_time_who_and_action_are_never_cut_on_a_small_screen(
+    qtbot: QtBot,
+    records_window: Any,  # noqa: F811
+) -> None:
+    """At 1366x768 and 150 % the dialog is about 890 points wide: the time, who and the
+    action's words stay whole (the longest action anywhere in the trail, not only on screen);
+    the record column gives way, the client and the detail are cut with their whole text in
+    the tooltip and in the line below; nothing scrolls sideways. A wide window shows all."""
+    ctx = ctx_of(records_window)
+    long_name = "Dr Alex Morgan (DEMO)"  # the demo's practitioner, on one entry off screen
+    ctx.vault.audit("session.dose_not_drawn", record_type="session", record_id=1, client_id=1)
+    ctx.vault.audit("sign.failed", detail="x" * 300)
+    view = open_view(qtbot, records_window)
+    assert view.model.rows[-1].id == 1  # the oldest: far below the rows on screen
+    view.model.rows[-1] = replace(view.model.rows[-1], who=long_name)
+    view._measure_columns()
+    metrics = view.table.fontMetrics()
+    header = view.table.horizontalHeader()
+
+    def fits(column: int, text: str) -> bool:
+        return view.table.columnWidth(column) >= metrics.horizontalAdvance(text) + 4
+
+    def visible_total() -> int:
+        return sum(
+            header.sectionSize(c) for c in range(len(COLUMNS)) if not header.isSectionHidden(c)
+        )
+
+    for width, narrow in ((890, True), (1300, False)):
+        view.resize(width, 470)
+        qtbot.waitUntil(lambda: view.width() == width)  # noqa: B023 (waited for here)
+        view._fit_columns()
+        rows = view.model.rows
+        for name in ("#", "When", "Who", "Action"):
+            column = COLUMNS.index(name)
+            for r in rows:
+                assert fits(column, view.model.cells(r)[column]), (width, name)
+        assert fits(COLUMNS.index("Who"), long_name)
+        assert fits(COLUMNS.index("Action"), "Dose not booked in the ledger (reason given)")
+        assert header.isSectionHidden(COLUMNS.index("Record")) is narrow
+        # (the detail's stretch is laid out once the events are processed)
+        qtbot.waitUntil(lambda: visible_total() <= view.table.viewport().width())
+        qtbot.waitUntil(lambda: not view.table.horizontalScrollBar().isVisible())
+    detail = next(r for r in view.model.rows if r.detail == "x" * 300)
+    index = view.model.index(view.model.rows.index(detail), COLUMNS.index("Detail"))
+    assert view.model.data(index, Qt.ItemDataRole.ToolTipRole) == "x" * 300
+    dose = next(r for r in view.model.rows if r.action == "session.dose_not_drawn")
+    view.table.selectRow(view.model.rows.index(dose))
+    assert "(session 1)" in view.selected.text()
     view.close()

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from readiness_support import complete_checklist
 from support import PASSPHRASE
 
+from kapcompanion.core import wording
 from kapcompanion.core.checklist import (
     FEEDBACK_KEY,
     INTENTION_KEY,
@@ -311,3 +312,28 @@ def test_an_ended_session_shows_its_checklist_read_only(qtbot: QtBot, unlocked: 
     assert not view.rows["rested"].done.isEnabled()
     assert view.touch_editor is not None and not view.touch_editor.withdraw_button.isEnabled()
     assert not view.carry_button.isEnabled() and not view.override_button.isEnabled()
+
+
+def test_date_items_show_the_clinic_short_date_and_keep_iso(
+    qtbot: QtBot, unlocked: MainWindow
+) -> None:
+    wording.set_locale("en_US")  # the conftest puts the tests' locale back afterwards
+    ctx = ctx_of(unlocked)
+    sid = new_session(ctx.repos)
+    cl = update_item(new_checklist(default_template()), "consent_signed", AT, value="2026-12-03")
+    save_checklist(ctx.repos, ctx.repos.sessions.get(sid), None, cl)
+    view = view_for(qtbot, ctx, sid)
+    row = view.rows["consent_signed"]
+    assert row.value is not None
+    assert row.value.text() == "12/3/2026"  # not 2026-12-03
+    assert row.value.placeholderText() == "M/D/YYYY or YYYY-MM-DD"
+    row.value.clear()
+    QTest.keyClicks(row.value, "12/4/2026")  # the US short date, as shown
+    assert view.checklist.items["consent_signed"].value == "2026-12-04"  # kept as ISO
+    row.value.clear()
+    QTest.keyClicks(row.value, "4 Dec")
+    assert view.checklist.items["consent_signed"].value == "4 Dec"
+    assert "Not a valid date (M/D/YYYY or YYYY-MM-DD)" in row.status.text()
+    next(b for b in row.findChildren(QPushButton) if b.text() == "Today").click()
+    assert row.value.text() == wording.short_date(date.today())
+    assert view.checklist.items["consent_signed"].value == date.today().isoformat()

@@ -33,7 +33,7 @@ def test_a_weight_entered_in_pounds_is_shown_in_both_units_like_the_pdf() -> Non
 
 def test_a_weight_in_kilograms_and_an_old_event_without_a_unit() -> None:
     plan = DosePlan(Route.IV, 70.0, 0.5, 35.0, infusion_minutes=40, weight_unit=WeightUnit.KG)
-    assert dose_text(plan) == "IV infusion 35 mg (0.5 mg/kg for 70.0 kg (154.3 lb)) over 40 min"
+    assert dose_text(plan) == "IV infusion 35 mg (0.5 mg/kg for 70.0 kg, 154.3 lb) over 40 min"
     old = {"route": "im", "mg_per_kg": 0.5, "total_mg": 35.0, "weight_kg": 70}
     assert "weight 70.0 kg (154.3 lb)" in detail(_dose(old))
 

@@ -306,7 +306,7 @@ def test_a_short_session_end_to_end(qtbot: QtBot, clinic: tuple[MainWindow, int]
     assert isinstance(summary, SummaryDialog)
     html = summary.browser.toPlainText()
     for expected in (
-        "Intramuscular (IM) 35 mg (0.5 mg/kg for 70.0 kg (154.3 lb))",
+        "Intramuscular (IM) 35 mg (0.5 mg/kg for 70.0 kg, 154.3 lb)",
         "lot LOT-7",
         "Consent signed on paper",
         "above 140/90 mmHg",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import shiboken6
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from support import PASSPHRASE
 
+from kapcompanion.core import wording
 from kapcompanion.paths import AppDirs
 from kapcompanion.store.repos import Repos
 from kapcompanion.store.vault import Vault
@@ -120,6 +122,8 @@ def test_damaged_vault_offers_and_restores_the_latest_backup(
     type_and_unlock(qtbot, screen, PASSPHRASE)
     assert "empty" in screen.message.text()
     assert screen.restore_button.isVisible() and "automatic backup" in screen.backup_note.text()
+    made = datetime.fromtimestamp(backup.stat().st_mtime)
+    assert f"(from {wording.date_time(made)})" in screen.backup_note.text()  # the clinic's date
     QTest.mouseClick(screen.restore_button, Qt.MouseButton.LeftButton)
     box = screen.findChild(QMessageBox)
     assert box is not None and backup.name in box.text()

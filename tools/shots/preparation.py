@@ -55,8 +55,13 @@ def shot_checklist(s: Shooter) -> QWidget:
     view = dialog.view  # type: ignore[attr-defined]
     consent = view.rows["consent_signed"]
     if not consent.done.isChecked():
-        consent.value.setText("2026-11-02")
-        consent.value.textEdited.emit("2026-11-02")
+        from datetime import date
+
+        from kapcompanion.core import wording
+
+        shown = wording.short_date(date(2026, 11, 2))  # typed as the clinic writes dates
+        consent.value.setText(shown)
+        consent.value.textEdited.emit(shown)
         consent.done.click()
         view.rows["course_nonlinear"].done.click()
     return dialog

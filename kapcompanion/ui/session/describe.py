@@ -22,7 +22,7 @@ def _join(*parts: str) -> str:
 
 
 def dose_text(plan: DosePlan) -> str:
-    """``IM 52.5 mg (0.75 mg/kg for 70.0 kg (154.3 lb))``; units always printed, the weight in
+    """``IM 52.5 mg (0.75 mg/kg for 70.0 kg, 154.3 lb)``; units always printed, the weight in
     both units as the PDF prints it (the number entered in pounds stays as entered)."""
     route = Route(plan.route)
     bits = ["Esketamine", route.label.lower()] if plan.esketamine else [route.label]
@@ -37,7 +37,7 @@ def dose_text(plan: DosePlan) -> str:
 
 def _weight(plan: DosePlan) -> str:
     try:
-        return plan.weight.text()
+        return plan.weight.inline_text()  # inside the dose's bracket: no second bracket
     except (ValueError, ArithmeticError, TypeError):
         return f"{fmt(plan.weight_kg)} kg"
 

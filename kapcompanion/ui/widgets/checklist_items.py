@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kapcompanion.core import wording
 from kapcompanion.core.checklist import INTENTION_KEY, ItemKind, ItemState, TemplateItem
 from kapcompanion.core.intake import Contact
 from kapcompanion.ui.theme import set_role
@@ -43,6 +44,19 @@ def _line(name: str, placeholder: str = "") -> QLineEdit:
     edit.setAccessibleName(name)
     edit.setPlaceholderText(placeholder)
     return edit
+
+
+def _stored_date(text: str) -> str:
+    """What a date item keeps: ISO when the text is a date (the locale's short date or ISO),
+    else the text as typed, so the row can say it is not a date yet."""
+    day = wording.parse_date(text.strip())
+    return day.isoformat() if day is not None else text.strip()
+
+
+def _shown_date(value: str) -> str:
+    """A kept date as the clinic writes it (``12/3/2026`` under en_US); other text as is."""
+    day = wording.parse_date(value) if value.strip() else None
+    return wording.short_date(day) if day is not None else value
 
 
 class ItemRow(QFrame):
@@ -108,9 +122,13 @@ class ItemRow(QFrame):
             box.addWidget(self.text)
         elif kind in (ItemKind.DATE, ItemKind.TIME):
             is_date = kind is ItemKind.DATE
-            self.value = _line(label, "YYYY-MM-DD" if is_date else "HH:MM, 24-hour")
-            self.value.setMaximumWidth(180)
-            self.value.textEdited.connect(lambda text: self._emit(value=text.strip()))
+            self.value = _line(label, wording.date_hint() if is_date else "HH:MM, 24-hour")
+            self.value.setMaximumWidth(200)
+            if is_date:
+                self.value.setToolTip(f"{label}: type {wording.date_hint()}")
+                self.value.textEdited.connect(lambda text: self._emit(value=_stored_date(text)))
+            else:
+                self.value.textEdited.connect(lambda text: self._emit(value=text.strip()))
             row = QHBoxLayout()
             row.addWidget(self.value)
             if is_date:
@@ -160,8 +178,9 @@ class ItemRow(QFrame):
 
     def _set_today(self) -> None:
         assert self.value is not None
-        self.value.setText(date.today().isoformat())
-        self._emit(value=self.value.text())
+        today = date.today()
+        self.value.setText(wording.short_date(today))
+        self._emit(value=today.isoformat())
 
     def _contact_value(self) -> Contact:
         return Contact(
@@ -205,8 +224,10 @@ class ItemRow(QFrame):
                 value = text if text is not None else s.value
                 if self.text.toPlainText() != value:
                     self.text.setPlainText(value)
-            if self.value is not None and self.value.text() != s.value:
-                self.value.setText(s.value)
+            if self.value is not None:
+                shown = _shown_date(s.value) if self.kind is ItemKind.DATE else s.value
+                if self.value.text() != shown:
+                    self.value.setText(shown)
             if self.contact:
                 self._fill_contact(s.contact)
             if self.kind is ItemKind.MULTI:
