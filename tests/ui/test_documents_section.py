@@ -52,10 +52,13 @@ def test_unsigned_records_oldest_first(qtbot: QtBot, records_window: Any) -> Non
     assert set(keys) == drafts | ended and len(keys) == len(drafts | ended)
     shown = texts(section.unsigned_list)
     assert len(shown) == len(keys)
-    # the session ended days ago (the oldest); the screening was stored before the intake;
-    # the safety plan written just now comes last; the course plan is never listed
-    assert shown[0].startswith("Session 2 record · ")
-    assert keys.index(("screening", 1)) < keys.index(("intake", 2))
+    # the screening (three weeks before the course) is the oldest, then the intake (a week
+    # before), then the session that ended days ago; the safety plan written just now comes
+    # last; the course plan is never listed
+    assert shown[0].startswith("Screening · ")
+    sessions = [k for k in keys if k[0] == "session"]
+    assert sessions and shown[keys.index(sessions[0])].startswith("Session 2 record · ")
+    assert keys.index(("screening", 1)) < keys.index(("intake", 2)) < keys.index(sessions[0])
     assert keys[-1] == ("safety_plan", late.id)
     # course plans and measure responses are records, not notes to sign
     for kind in ("course_plan", "measure"):
