@@ -129,6 +129,7 @@ ACTIONS: dict[str, str] = {
     "session.resumed": "Session resumed",
     "session.sedation_alert": "Sedation alert",
     "session.start": "Session started",
+    "session.transfer": "Session ended with a transfer to emergency care",
     "sign.failed": "Signing refused (wrong passphrase or PIN)",
     "signing_pin.failed": "Signing PIN refused",
     "vault.backup": "Vault backed up",

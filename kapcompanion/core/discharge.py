@@ -86,6 +86,27 @@ def _empty_aldrete() -> dict[str, int | None]:
     return dict.fromkeys(ALDRETE_KEYS)
 
 
+@dataclass(frozen=True)
+class Transfer:
+    """The session ends with a handover to emergency care, not a discharge home.
+
+    A client taken to hospital does not meet the criteria for going home (that is why they
+    are transferred), so none of them, nor the minimum time after the dose, applies; what the
+    record needs is who took the client over and why, with the name of whoever handed over."""
+
+    to: str  # "Paramedics (ambulance 14), to St Mary's emergency department"
+    reason: str
+
+    def problems(self) -> list[str]:
+        out = []
+        if len(self.to.split()) < 2:
+            out.append("Who took the client over (the paramedics, a hospital), in a few words")
+        problem = reason_problem(self.reason)
+        if problem:
+            out.append("Why the client is transferred: " + problem.rstrip("."))
+        return out
+
+
 @dataclass
 class Discharge:
     alert_oriented: bool = False

@@ -342,6 +342,15 @@ def event_text(kind: EventKind | str, payload: Mapping[str, Any] | None) -> str:
         used |= {"aldrete_not_scored_reason", "monitoring_minutes", "ready_to_leave_utc"}
         used |= {"early_end_reason", "early_end_by", "aldrete_total"}
         used |= {"minutes_after_dose", "minimum_minutes"}
+        used |= {"transfer_to", "transfer_reason", "transfer_by"}
+        if data.get("transfer_to"):
+            by = f" ({data['transfer_by']})" if data.get("transfer_by") else ""
+            after = _number(data.get("minutes_after_dose"))
+            when = f", {fmt(after)} min after the dose" if after is not None else ""
+            parts.append(
+                f"Transferred to emergency care{by}{when}: to {data['transfer_to']}. "
+                f"Why: {data.get('transfer_reason', '')}"
+            )
         aldrete = _number(data.get("aldrete_total"))
         if aldrete is not None:
             parts.append(f"Aldrete score {fmt(aldrete)} of 10.")
@@ -352,7 +361,7 @@ def event_text(kind: EventKind | str, payload: Mapping[str, Any] | None) -> str:
             parts.append(f"Monitored {fmt(minutes)} min from the first device.")
         if data.get("ready_to_leave_utc"):
             parts.append(f"Ready to leave at {_clock_time(data['ready_to_leave_utc'])}.")
-        if data.get("early_end_reason"):
+        if data.get("early_end_reason") and not data.get("transfer_to"):
             by = f" ({data['early_end_by']})" if data.get("early_end_by") else ""
             if minutes is not None:  # esketamine: the label's 120 minutes
                 parts.append(f"Ended before 120 minutes{by}: {data['early_end_reason']}")

@@ -34,6 +34,7 @@ from kapcompanion.core.discharge import (
     Discharge,
     DischargeCheck,
     DoseWait,
+    Transfer,
     discharge_ready,
     wait_left_s,
 )
@@ -911,13 +912,24 @@ class SessionRunner:
         wait = self.dose_wait()
         return self.monitoring_left_s() > 0 or (wait is not None and wait.left_s > 0)
 
-    def discharge_check(self, discharge: Discharge, early_end_reason: str = "") -> DischargeCheck:
+    def discharge_check(
+        self, discharge: Discharge, early_end_reason: str = "", transfer: Transfer | None = None
+    ) -> DischargeCheck:
         """What still stands between the client and going home, the time since the dose too.
 
         Esketamine: at least 120 minutes from the first device as well. Before the minimum
-        time, a written reason of substance (``early_end_reason``: an emergency transfer, a
+        time, a written reason of substance (``early_end_reason``: the prescriber agrees, a
         client who leaves against advice) lets the session end, any route: it is kept with
-        its author's name and audited. Every other criterion still applies."""
+        its author's name and audited. Every other criterion still applies.
+
+        ``transfer``: a handover to emergency care, checked for who took over and why only."""
+        if transfer is not None:  # a handover to emergency care: none of the home criteria
+            missing = transfer.problems()
+            if not missing and not self.repos.vault.who.strip():
+                missing.append(
+                    "The vault has no practitioner name; a transfer must name its author"
+                )
+            return DischargeCheck(not missing, missing, None)
         too_soon = self.too_soon_to_discharge()
         early = too_soon and bool(early_end_reason.strip())
         wait = self.dose_wait()
@@ -952,23 +964,44 @@ class SessionRunner:
         *,
         early_end_reason: str = "",
         ready_to_leave_utc: datetime | None = None,
+        transfer: Transfer | None = None,
     ) -> SessionEvent:
         """Discharge, the debrief and the same-day integration entry: one transaction.
 
         Esketamine also records the minutes of monitoring from the first device, the time the
         client was ready to leave (``ready_to_leave_utc``, asked at discharge; now by default)
-        and, before 120 minutes, the written reason with its author (audited)."""
+        and, before 120 minutes, the written reason with its author (audited).
+
+        With ``transfer`` the session ends with a handover to emergency care instead: who took
+        the client over and why are kept with the author's name and audited
+        (``session.transfer``); the home criteria and the minimum time do not apply."""
         if not self.session.running:
             raise SessionError("This session is not running; it cannot be ended again.")
-        check = self.discharge_check(discharge, early_end_reason)
+        check = self.discharge_check(discharge, early_end_reason, transfer)
         if not check.ready:
-            raise SessionError("Not ready for discharge: " + "; ".join(check.missing) + ".")
+            what = "the transfer" if transfer is not None else "discharge"
+            raise SessionError(f"Not ready for {what}: " + "; ".join(check.missing) + ".")
         now = self.clock.now()
         discharge = replace(discharge, discharged_at=discharge.discharged_at or now)
         stored_discharge: dict[str, Any] = to_jsonable(discharge)
-        early = " ".join(early_end_reason.split()) if self.too_soon_to_discharge() else ""
+        too_soon = self.too_soon_to_discharge()
         wait = self.dose_wait()
-        monitoring: dict[str, Any] = {}
+        handover: dict[str, Any] = {}
+        if transfer is not None:
+            handover = {
+                "transfer_to": " ".join(transfer.to.split()),
+                "transfer_reason": " ".join(transfer.reason.split()),
+                "transfer_by": self.repos.vault.who,
+            }
+            if wait is not None:
+                after = (now - wait.last_dose_utc).total_seconds() / 60
+                handover["minutes_after_dose"] = round(after, 1)
+            # the REMS form asks why monitoring ended early: the transfer says it
+            early_end_reason = (
+                f"Transferred to {handover['transfer_to']}: {handover['transfer_reason']}"
+            )
+        early = " ".join(early_end_reason.split()) if too_soon else ""
+        monitoring: dict[str, Any] = dict(handover)
         if self.esketamine and self.session.dose_utc is not None:
             ready = ready_to_leave_utc or now
             if ready_to_leave_utc is not None and not (self.session.dose_utc <= ready <= now):
@@ -976,23 +1009,23 @@ class SessionRunner:
                     "The time the client was ready to leave lies between the first device and now."
                 )
             minutes = (now - self.session.dose_utc).total_seconds() / 60.0
-            monitoring = {
+            monitoring |= {
                 "monitoring_minutes": round(minutes, 1),
                 "ready_to_leave_utc": iso(ready),
             }
-        if early:
+        if early and (transfer is None or self.esketamine):
             monitoring |= {"early_end_reason": early, "early_end_by": self.repos.vault.who}
-            if wait is not None:
-                monitoring |= {
-                    "minutes_after_dose": round((now - wait.last_dose_utc).total_seconds() / 60, 1),
-                    "minimum_minutes": wait.minimum_min,
-                }
+        if early and transfer is None and wait is not None:
+            monitoring |= {
+                "minutes_after_dose": round((now - wait.last_dose_utc).total_seconds() / 60, 1),
+                "minimum_minutes": wait.minimum_min,
+            }
         stored_discharge |= monitoring
         with self._action():
             if self._stored_status() not in (SessionStatus.STARTED, SessionStatus.DOSED):
                 raise SessionError("This session has already ended.")
             payload: dict[str, Any] = {"aldrete_total": check.aldrete_total, **monitoring}
-            if discharge.aldrete_not_scored:
+            if discharge.aldrete_not_scored and transfer is None:
                 payload["aldrete_not_scored_reason"] = discharge.aldrete_not_scored_reason.strip()
             ended = self._event(EventKind.SESSION_ENDED, payload)
             self.session = replace(
@@ -1003,15 +1036,23 @@ class SessionRunner:
                 debrief=debrief.strip(),
             )
             self._save("session.end")
-            if discharge.aldrete_not_scored:
+            if discharge.aldrete_not_scored and transfer is None:
                 self._audit("session.aldrete_not_scored", discharge.aldrete_not_scored_reason)
+            if transfer is not None:
+                since = handover.get("minutes_after_dose")
+                self._audit(
+                    "session.transfer",
+                    f"{handover['transfer_reason']} | to {handover['transfer_to']} | by "
+                    f"{handover['transfer_by']}"
+                    + (f" | {since:g} min after the last dose" if since is not None else ""),
+                )
             if early and self.esketamine:
                 self._audit(
                     "session.esketamine_early_end",
                     f"{early} | by {self.repos.vault.who} | "
                     f"{monitoring['monitoring_minutes']:g} min from the first device",
                 )
-            elif early and wait is not None:
+            elif early and wait is not None and transfer is None:
                 self._audit(
                     "session.early_end",
                     f"{early} | by {self.repos.vault.who} | "

@@ -275,3 +275,24 @@ def test_boosters_in_devices_through_the_extra_dose_limits(repos: Repos) -> None
         run.give_booster(devices=0)
     with pytest.raises(SessionError, match="whole number of devices"):
         run.give_booster(total_mg=28)
+
+
+def test_a_transfer_before_120_minutes_tells_the_rems_form_why_monitoring_ended(
+    repos: Repos,
+) -> None:
+    from kapcompanion.core.discharge import Discharge, Transfer
+
+    t = FakeTime()
+    run = _started(repos, t)
+    t.advance(30 * 60)
+    handover = Transfer("Paramedics, to the county hospital", "Unresponsive to voice at 30 min.")
+    run.end(Discharge(), "", transfer=handover)
+    stored = repos.sessions.get(run.id)
+    assert stored.discharge["transfer_to"] == handover.to
+    # the REMS form's "monitoring ended early because" comes from the transfer
+    assert stored.discharge["early_end_reason"] == (
+        "Transferred to Paramedics, to the county hospital: Unresponsive to voice at 30 min."
+    )
+    assert stored.discharge["monitoring_minutes"] == 30.0
+    assert len(_audit(repos, "session.transfer")) == 1
+    assert len(_audit(repos, "session.esketamine_early_end")) == 1

@@ -177,7 +177,7 @@ GOOD_DISCHARGE = Discharge(
         ("activity", "respiration", "circulation", "consciousness", "oxygen_saturation"), 2
     ),
 )
-TRANSFER = "Chest pain at 40 minutes; paramedics took her to St Mary's emergency department."
+EARLY = "Prescriber saw her at 40 minutes and agreed she may go: steady, her husband drives."
 
 
 def test_an_im_session_ends_before_the_minimum_time_only_with_a_written_reason(
@@ -200,20 +200,20 @@ def test_an_im_session_ends_before_the_minimum_time_only_with_a_written_reason(
         run.end(GOOD_DISCHARGE, "Transferred.", early_end_reason="ER")
     # the reason lifts the time only: every other criterion still applies
     with pytest.raises(SessionError, match="Not ready"):
-        run.end(Discharge(), "Transferred.", early_end_reason=TRANSFER)
-    check = run.discharge_check(GOOD_DISCHARGE, TRANSFER)
+        run.end(Discharge(), "Transferred.", early_end_reason=EARLY)
+    check = run.discharge_check(GOOD_DISCHARGE, EARLY)
     assert check.ready and check.missing == []
-    ended = run.end(GOOD_DISCHARGE, "Transferred.", early_end_reason=TRANSFER)
+    ended = run.end(GOOD_DISCHARGE, "Transferred.", early_end_reason=EARLY)
 
     stored = repos.sessions.get(session.id)
     assert stored.status is SessionStatus.ENDED
-    assert stored.discharge["early_end_reason"] == TRANSFER
+    assert stored.discharge["early_end_reason"] == EARLY
     assert stored.discharge["early_end_by"] == "Dr Test"
     assert stored.discharge["minutes_after_dose"] == 40.0
     assert stored.discharge["minimum_minutes"] == 90.0
-    assert ended.payload["early_end_reason"] == TRANSFER
+    assert ended.payload["early_end_reason"] == EARLY
     (row,) = repos.vault.audit_entries(action="session.early_end")
-    assert TRANSFER in row.detail and "by Dr Test" in row.detail
+    assert EARLY in row.detail and "by Dr Test" in row.detail
     assert "40 min after the last IM dose" in row.detail and "minimum is 90 min" in row.detail
     assert repos.vault.audit_entries(action="session.esketamine_early_end") == []
 
@@ -221,7 +221,7 @@ def test_an_im_session_ends_before_the_minimum_time_only_with_a_written_reason(
 
     said = event_text(ended.kind, ended.payload)
     assert "Ended before the minimum time (40 of the clinic's 90 min after the dose)" in said
-    assert "(Dr Test)" in said and TRANSFER in said
+    assert "(Dr Test)" in said and EARLY in said
 
 
 def test_after_the_minimum_time_a_reason_is_neither_needed_nor_kept(repos: Repos) -> None:
@@ -236,7 +236,50 @@ def test_after_the_minimum_time_a_reason_is_neither_needed_nor_kept(repos: Repos
     run.give_dose()
     t.advance(91 * 60)
     assert not run.too_soon_to_discharge()
-    run.end(GOOD_DISCHARGE, "Calm.", early_end_reason=TRANSFER)
+    run.end(GOOD_DISCHARGE, "Calm.", early_end_reason=EARLY)
     stored = repos.sessions.get(session.id)
     assert "early_end_reason" not in stored.discharge
     assert repos.vault.audit_entries(action="session.early_end") == []
+
+
+def test_a_transfer_to_emergency_care_ends_the_session_without_the_home_criteria(
+    repos: Repos,
+) -> None:
+    from readiness_support import prepare
+
+    from kapcompanion.core.discharge import Transfer
+    from kapcompanion.export.describe import event_text
+
+    t = FakeTime()
+    session = plan_session(repos, _client(repos), _plan())
+    assert session.id is not None
+    prepare(repos, session)
+    run = SessionRunner(repos, session.id, now_utc=t.now, monotonic=t.monotonic)
+    run.start()
+    run.give_dose()
+    t.advance(25 * 60)  # well inside the minimum time; nothing of the home checklist done
+    with pytest.raises(SessionError, match="Not ready for the transfer: Who took the client"):
+        run.end(Discharge(), "", transfer=Transfer("", "Chest pain, sweating, BP 190/110."))
+    with pytest.raises(SessionError, match="Why the client is transferred"):
+        run.end(Discharge(), "", transfer=Transfer("Paramedics, St Mary's ED", "pain"))
+    handover = Transfer(
+        "Paramedics (ambulance 14), to St Mary's emergency department",
+        "Chest pain and sweating at 25 minutes; BP 190/110 on two readings.",
+    )
+    assert run.discharge_check(Discharge(), "", handover).ready
+    ended = run.end(Discharge(), "Handed over with the dose record.", transfer=handover)
+
+    stored = repos.sessions.get(session.id)
+    assert stored.status is SessionStatus.ENDED
+    assert stored.discharge["transfer_to"] == handover.to
+    assert stored.discharge["transfer_reason"] == handover.reason
+    assert stored.discharge["transfer_by"] == "Dr Test"
+    assert stored.discharge["minutes_after_dose"] == 25.0
+    assert "early_end_reason" not in stored.discharge  # a transfer is not an early discharge
+    (row,) = repos.vault.audit_entries(action="session.transfer")
+    assert handover.reason in row.detail and "to Paramedics (ambulance 14)" in row.detail
+    assert "by Dr Test" in row.detail and "25 min after the last dose" in row.detail
+    assert repos.vault.audit_entries(action="session.early_end") == []
+    said = event_text(ended.kind, ended.payload)
+    assert said.startswith("Transferred to emergency care (Dr Test), 25 min after the dose")
+    assert handover.to in said and handover.reason in said

@@ -749,11 +749,10 @@ def test_a_card_opens_with_its_first_field_in_sight_when_the_body_scrolls(
         screen.events.card.cancel()
 
 
-def test_an_emergency_transfer_ends_an_im_session_early_with_a_written_reason(
+def test_an_im_session_ends_early_with_a_written_reason(
     qtbot: QtBot, clinic: tuple[MainWindow, int], tmp_path: Path
 ) -> None:
-    """Before the clinic's minimum time the dialog used to have no way out for a ketamine
-    session: a client taken to hospital left the session running."""
+    """Before the clinic's minimum time the dialog had no way out for a ketamine session."""
     from ui.session_support import pass_time, plan_im
 
     from kapcompanion.ui.session.host import open_session
@@ -785,7 +784,7 @@ def test_an_emergency_transfer_ends_an_im_session_early_with_a_written_reason(
     assert not dialog.finish()
     dialog.early_reason.setText("ER")
     assert "Why the session ends early" in dialog.missing.text()
-    reason = "Chest pain at 30 minutes; paramedics took him to the emergency department."
+    reason = "Prescriber saw him at 30 minutes and agreed he may go; his partner is driving."
     dialog.early_reason.setText(reason)
     assert dialog.missing.text() == "Ready for discharge."
     if os.environ.get("KAP_SCREENSHOTS"):
@@ -803,3 +802,48 @@ def test_an_emergency_transfer_ends_an_im_session_early_with_a_written_reason(
     assert stored.discharge["early_end_reason"] == reason
     (row,) = repos_of(window).vault.audit_entries(action="session.early_end")
     assert reason in row.detail
+
+
+def test_a_transfer_to_emergency_care_replaces_the_home_checklist(
+    qtbot: QtBot, clinic: tuple[MainWindow, int]
+) -> None:
+    """A client taken to hospital meets none of the criteria for going home: ticking the
+    transfer hides them and asks who took the client over and why."""
+    from ui.session_support import pass_time, plan_im
+
+    from kapcompanion.ui.session.host import open_session
+
+    window, cid = clinic
+    session = plan_im(repos_of(window), cid)
+    prepare(repos_of(window), session)
+    screen = open_session(window, session.id or 0)
+    assert screen is not None and screen.start() and screen.give_dose()
+    ctl = screen.controller
+    pass_time(ctl, hours=0.3)
+    dialog = screen._open_discharge_dialog()
+    assert isinstance(dialog, DischargeDialog)
+    qtbot.waitUntil(dialog.isVisible)
+    assert not dialog.transfer_box.isVisible() and all(p.isVisible() for p in dialog.home_parts)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    focus = QApplication.focusWidget() or dialog
+    QTest.keyClick(focus, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)  # Alt+C ticks it
+    qtbot.waitUntil(dialog.transfer_check.isChecked)  # a mnemonic clicks after its animation
+    assert dialog.transfer_box.isVisible() and not any(p.isVisible() for p in dialog.home_parts)
+    assert not dialog.early_box.isVisible()
+    assert "Who took the client over" in dialog.missing.text()
+    assert not dialog.finish()
+    dialog.transfer_to.setText("Paramedics (ambulance 14), to St Mary's ED")
+    dialog.transfer_reason.setText("Chest pain and sweating at 18 minutes; BP 190/110 twice.")
+    assert dialog.missing.text() == "Ready to end the session with the transfer."
+    assert "transfer" in dialog.end_button.text()
+    if os.environ.get("KAP_SCREENSHOTS"):
+        qtbot.wait(100)  # the layout settles after the boxes are hidden
+        dialog.grab().save(str(Path(os.environ["KAP_SCREENSHOTS"]) / "discharge_transfer.png"))
+    dialog.save_draft()
+    assert dialog.draft()["transfer"] is True
+    assert dialog.finish(), dialog.missing.text()
+    stored = repos_of(window).sessions.get(ctl.session_id)
+    assert stored.status is SessionStatus.ENDED
+    assert stored.discharge["transfer_to"] == "Paramedics (ambulance 14), to St Mary's ED"
+    assert len(repos_of(window).vault.audit_entries(action="session.transfer")) == 1

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QWidget
 
 from kapcompanion.core import esketamine as esk
 from kapcompanion.core.clock import PhaseKind, PhaseStatus
-from kapcompanion.core.discharge import Discharge, DischargeCheck
+from kapcompanion.core.discharge import Discharge, DischargeCheck, Transfer
 from kapcompanion.core.ledger import ContainerState
 from kapcompanion.core.models import EventKind, SessionEvent, SessionStatus
 from kapcompanion.core.settings import (
@@ -411,8 +411,10 @@ class SessionController(QObject):
     def safety_flag_active(self) -> bool:
         return self.runner.safety_flag_active()
 
-    def discharge_check(self, discharge: Discharge, early_end_reason: str = "") -> DischargeCheck:
-        return self.runner.discharge_check(discharge, early_end_reason)
+    def discharge_check(
+        self, discharge: Discharge, early_end_reason: str = "", transfer: Transfer | None = None
+    ) -> DischargeCheck:
+        return self.runner.discharge_check(discharge, early_end_reason, transfer)
 
     def minutes_left_in_phase(self) -> float | None:
         """Planned minutes left in the current phase (None before the dose or after the plan)."""
@@ -430,18 +432,22 @@ class SessionController(QObject):
         *,
         early_end_reason: str = "",
         ready_to_leave_utc: datetime | None = None,
+        transfer: Transfer | None = None,
     ) -> None:
-        """Discharge: the music's end is recorded, the session ends, then the music fades."""
+        """Discharge (or a transfer to emergency care): the music's end is recorded, the session
+        ends, then the music fades."""
         self._guard()
-        check = self.discharge_check(discharge, early_end_reason)
+        check = self.discharge_check(discharge, early_end_reason, transfer)
         if not check.ready:
-            raise SessionError("Not ready for discharge: " + "; ".join(check.missing) + ".")
+            what = "the transfer" if transfer is not None else "discharge"
+            raise SessionError(f"Not ready for {what}: " + "; ".join(check.missing) + ".")
         self.music.finish_record()
         self.runner.end(
             discharge,
             debrief,
             early_end_reason=early_end_reason,
             ready_to_leave_utc=ready_to_leave_utc,
+            transfer=transfer,
         )
         self._sync()
         self.music.fade_out()

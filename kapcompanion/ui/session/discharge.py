@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from kapcompanion.core import wording
-from kapcompanion.core.discharge import ALDRETE_CRITERIA, ALDRETE_PASS, Discharge
+from kapcompanion.core.discharge import ALDRETE_CRITERIA, ALDRETE_PASS, Discharge, Transfer
 from kapcompanion.services import documents as document_service
 from kapcompanion.services.session import discharge_draft_key
 from kapcompanion.store.errors import VaultError
@@ -72,7 +72,35 @@ class DischargeDialog(QDialog):
         body = QWidget(self)
         column = QVBoxLayout(body)
 
+        # a client taken to hospital does not go home: the handover replaces the criteria
+        self.transfer_check = QCheckBox(
+            "Transfer to emergency &care instead (the client does not go home)", body
+        )
+        self.transfer_check.setAccessibleName("Transfer to emergency care instead")
+        column.addWidget(self.transfer_check)
+        self.transfer_box = QGroupBox("Transfer to emergency care", body)
+        transfer_form = QFormLayout(self.transfer_box)
+        transfer_hint = QLabel(
+            "The discharge criteria and the minimum time do not apply to a handover. "
+            "Record who took the client over and why; it is kept with your name and audited.",
+            self.transfer_box,
+        )
+        transfer_hint.setWordWrap(True)
+        set_role(transfer_hint, "hint")
+        transfer_form.addRow(transfer_hint)
+        self.transfer_to = QLineEdit(self.transfer_box)
+        self.transfer_to.setAccessibleName("Handed over to")
+        self.transfer_to.setPlaceholderText("e.g. Paramedics (ambulance 14), to St Mary's ED")
+        transfer_form.addRow("&Handed over to", self.transfer_to)
+        self.transfer_reason = QLineEdit(self.transfer_box)
+        self.transfer_reason.setAccessibleName("Why the client is transferred")
+        self.transfer_reason.setPlaceholderText("What happened, in a sentence")
+        transfer_form.addRow("Wh&y transferred", self.transfer_reason)
+        self.transfer_box.setVisible(False)
+        column.addWidget(self.transfer_box)
+
         checks = QGroupBox("Discharge checklist", body)
+        self.home_parts: list[QWidget] = [checks]
         box = QVBoxLayout(checks)
         self.checks: dict[str, QCheckBox] = {}
         for key, label in CHECKS:
@@ -121,6 +149,7 @@ class DischargeDialog(QDialog):
         self.total.setAccessibleName("Aldrete total")
         form.addRow("Total", self.total)
         column.addWidget(aldrete)
+        self.home_parts.append(aldrete)
 
         self.safety_box = QGroupBox("Safety note (a suicide-risk flag is active)", body)
         safety_layout = QVBoxLayout(self.safety_box)
@@ -152,8 +181,8 @@ class DischargeDialog(QDialog):
         self.esketamine_box.setVisible(controller.esketamine)
         column.addWidget(self.esketamine_box)
 
-        # before the minimum time after the dose (any route): an emergency transfer or a
-        # client who leaves against advice ends the session with a written, audited reason
+        # before the minimum time after the dose (any route): a client who meets every other
+        # criterion may go with a written, audited reason (a transfer has its own box above)
         self.early_box = QGroupBox("Ending before the minimum time", body)
         early_form = QFormLayout(self.early_box)
         self.early_hint = QLabel(self.early_box)
@@ -176,6 +205,7 @@ class DischargeDialog(QDialog):
         self.debrief.setMaximumHeight(110)
         debrief_layout.addWidget(self.debrief)
         column.addWidget(debrief_box)
+        column.addStretch(1)  # with the home checklist hidden, the boxes keep their height
 
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -217,8 +247,15 @@ class DischargeDialog(QDialog):
         for combo in self.aldrete.values():
             combo.currentIndexChanged.connect(self._changed)
         self.not_scored.toggled.connect(self._changed)
-        for edit in (self.escort_name, self.not_scored_reason, self.early_reason):
+        for edit in (
+            self.escort_name,
+            self.not_scored_reason,
+            self.early_reason,
+            self.transfer_to,
+            self.transfer_reason,
+        ):
             edit.textChanged.connect(self._changed)
+        self.transfer_check.toggled.connect(self._changed)
         for plain in (self.safety_note, self.debrief):
             plain.textChanged.connect(self._changed)
         self._refresh()
@@ -278,9 +315,43 @@ class DischargeDialog(QDialog):
         self._refresh()
         self.autosaver.touch()
 
+    def transfer(self) -> Transfer | None:
+        """The handover, when the session ends with a transfer to emergency care."""
+        if not self.transfer_check.isChecked():
+            return None
+        return Transfer(self.transfer_to.text(), self.transfer_reason.text())
+
     def _refresh(self) -> None:
         if self.done_ok or not self.ctx.vault.is_open:
             return
+        transfer = self.transfer()
+        self.transfer_box.setVisible(transfer is not None)
+        for part in self.home_parts:
+            part.setVisible(transfer is None)
+        self.end_button.setText(
+            "&Discharge and end session"
+            if transfer is None
+            else "&Document the transfer and end the session"
+        )
+        if transfer is not None:
+            self.safety_box.setVisible(False)
+            self.esketamine_box.setVisible(False)
+            self.early_box.setVisible(False)
+            try:
+                check = self.controller.discharge_check(self.discharge(), "", transfer)
+            except VaultError as exc:
+                self.missing.setText(exc.message)
+                set_role(self.missing, "error")
+                return
+            if check.ready:
+                self.missing.setText("Ready to end the session with the transfer.")
+                set_role(self.missing, "ok")
+            else:
+                self.missing.setText("Still missing: " + "; ".join(check.missing) + ".")
+                set_role(self.missing, "warning")
+            return
+        self.safety_box.setVisible(self.flag_active)
+        self.esketamine_box.setVisible(self.controller.esketamine)
         not_scored = self.not_scored.isChecked()
         self.not_scored_reason.setVisible(not_scored)
         self.not_scored_label.setVisible(not_scored)
@@ -342,14 +413,16 @@ class DischargeDialog(QDialog):
         wait = runner.dose_wait()
         if runner.esketamine:
             self.early_hint.setText(
-                "The label asks for at least 120 minutes from the first device. To end sooner "
-                "(a transfer to emergency care, a client who leaves against advice), write why."
+                "The label asks for at least 120 minutes from the first device. To end "
+                "sooner (the prescriber agrees, a client who leaves against advice), write why. "
+                "A transfer to emergency care is ticked at the top instead."
             )
         elif wait is not None:
             self.early_hint.setText(
                 f"The clinic's minimum is {wait.minimum_min:g} min after the last "
-                f"{wait.route_label} dose. To end sooner (a transfer to emergency care, a client "
-                "who leaves against advice), write why; every other item still applies."
+                f"{wait.route_label} dose. To end sooner (the prescriber agrees, a client who "
+                "leaves against advice), write why; every other item still applies. A transfer "
+                "to emergency care is ticked at the top instead."
             )
 
     def ready_to_leave_utc(self) -> datetime | None:
@@ -375,6 +448,9 @@ class DischargeDialog(QDialog):
             "safety_note": self.safety_note.toPlainText(),
             "debrief": self.debrief.toPlainText(),
             "early_reason": self.early_reason.text(),
+            "transfer": self.transfer_check.isChecked(),
+            "transfer_to": self.transfer_to.text(),
+            "transfer_reason": self.transfer_reason.text(),
         }
 
     def save_draft(self) -> None:
@@ -413,6 +489,9 @@ class DischargeDialog(QDialog):
         self.safety_note.setPlainText(str(data.get("safety_note") or ""))
         self.debrief.setPlainText(str(data.get("debrief") or ""))
         self.early_reason.setText(str(data.get("early_reason") or ""))
+        self.transfer_to.setText(str(data.get("transfer_to") or ""))
+        self.transfer_reason.setText(str(data.get("transfer_reason") or ""))
+        self.transfer_check.setChecked(bool(data.get("transfer")))
 
     # ------------------------------------------------------------------ ending
     def finish(self) -> bool:
@@ -422,6 +501,7 @@ class DischargeDialog(QDialog):
                 self.debrief.toPlainText(),
                 early_end_reason=self.early_reason.text(),
                 ready_to_leave_utc=self.ready_to_leave_utc(),
+                transfer=self.transfer(),
             )
         except VaultError as exc:
             self.missing.setText(exc.message)
