@@ -26,7 +26,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from kapcompanion.core import serial
+from kapcompanion.core import serial, wording
 from kapcompanion.core.data import read_json, resource_path
 from kapcompanion.core.dose import DoseBand, Route
 from kapcompanion.core.touch import format_date
@@ -432,7 +432,7 @@ class ConsentStatus:
         text = f"{self.title}: {STATE_WORDS[self.state]}"
         if self.state is ConsentState.WITHDRAWN and self.withdrawn_utc is not None:
             local = self.withdrawn_utc.astimezone()
-            text += f" on {format_date(local.date())} {local:%H:%M}"
+            text += f" on {format_date(local.date())} {wording.time_of_day(local)}"
         return text + (f" ({self.detail})" if self.detail else "") + "."
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
+from kapcompanion.core import wording
 from kapcompanion.core.models import StoredDocument
 from kapcompanion.core.serial import to_jsonable
 from kapcompanion.store.documents import Conflict, StaleRevision
@@ -84,7 +85,7 @@ def open_conflicts(repos: Repos, document_id: int) -> list[Conflict]:
 
 # --------------------------------------------------------------------------- merging
 def _when(at: datetime) -> str:
-    return f"{at.astimezone():%H:%M}"
+    return wording.time_of_day(at.astimezone())
 
 
 def divider(theirs_at: datetime | None, mine_at: datetime) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
+from kapcompanion.core import wording
 from kapcompanion.core.models import (
     SIGNABLE_KINDS,
     Addendum,
@@ -82,7 +83,8 @@ class StaleRevision(VaultError):
         #: when the stored version was saved
         self.changed_at = saved
         super().__init__(
-            f"Changed elsewhere at {saved.astimezone():%H:%M}: this copy was based on an older "
+            f"Changed elsewhere at {wording.time_of_day(saved.astimezone())}: this copy was based "
+            "on an older "
             "version. Both versions are kept; choose which to keep."
         )
         self.current = current

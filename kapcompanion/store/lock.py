@@ -76,7 +76,9 @@ class Holder:
         if self.host and self.host != socket.gethostname():
             where += f" on {self.host}"
         if self.since is not None:
-            where += f", since {self.since.astimezone().strftime('%H:%M')}"
+            from kapcompanion.core import wording  # babel only when a lock is described
+
+            where += f", since {wording.time_of_day(self.since.astimezone())}"
         return f"{self.app} ({where})"
 
 

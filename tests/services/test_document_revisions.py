@@ -167,3 +167,19 @@ def test_drafts_in_meta_carry_a_revision(tmp_path: Path) -> None:
     assert merged.value.endswith(MINE)
     assert vault.check().ok
     vault.close()
+
+
+def test_conflict_words_say_the_time_as_the_clinic_writes_it(repos: Repos) -> None:
+    """'Changed elsewhere at 16:05' beside '4:05 PM' everywhere else, under en_US."""
+    import re
+
+    from kapcompanion.core import wording
+    from kapcompanion.store.documents import StaleRevision
+
+    wording.set_locale("en_US")  # the conftest puts en_GB back
+    when = datetime(2026, 1, 2, 16, 41, tzinfo=UTC)
+    shown = wording.time_of_day(when.astimezone())
+    assert re.fullmatch(r"\d{1,2}:\d\d\s?[AP]M", shown)
+    assert f"saved at {shown}" in svc.divider(when, when)
+    stale = StaleRevision(None, 1, None, changed_at=when)
+    assert stale.message.startswith(f"Changed elsewhere at {shown}: ")
