@@ -943,6 +943,16 @@ class SessionRunner:
             discharge, self.safety_flag_active(), require_aldrete=True, wait=shown
         )
         missing = list(check.missing)
+        readings = self.vitals() if discharge.vitals_near_baseline else []
+        latest = readings[-1][1] if readings else None
+        if latest is not None and latest.flags and not latest.pre_dose:
+            # the box says the vitals are back near baseline; the record says otherwise
+            bp = f"{latest.systolic}/{latest.diastolic}" if latest.systolic else "the reading"
+            at = wording.time_of_day(latest.taken_utc.astimezone())
+            missing.append(
+                f"The latest reading ({bp} at {at}) is flagged: record one back near baseline "
+                "before ticking 'Vitals back near baseline'"
+            )
         if too_soon and not early and self.esketamine:
             message = self.monitoring_message()
             if message:

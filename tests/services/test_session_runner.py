@@ -283,3 +283,29 @@ def test_a_transfer_to_emergency_care_ends_the_session_without_the_home_criteria
     said = event_text(ended.kind, ended.payload)
     assert said.startswith("Transferred to emergency care (Dr Test), 25 min after the dose")
     assert handover.to in said and handover.reason in said
+
+
+def test_vitals_back_near_baseline_cannot_be_ticked_over_a_flagged_latest_reading(
+    repos: Repos,
+) -> None:
+    from readiness_support import prepare
+
+    t = FakeTime()
+    session = plan_session(repos, _client(repos), _plan())
+    assert session.id is not None
+    prepare(repos, session)
+    run = SessionRunner(repos, session.id, now_utc=t.now, monotonic=t.monotonic)
+    run.start()
+    run.give_dose()
+    t.advance(95 * 60)
+    run.record_vitals(VitalReading(172, 104, 88, 97, taken_utc=t.now()))  # flagged
+    check = run.discharge_check(GOOD_DISCHARGE)
+    assert not check.ready
+    assert any("The latest reading (172/104 at " in m and "is flagged" in m for m in check.missing)
+    with pytest.raises(SessionError, match="latest reading"):
+        run.end(GOOD_DISCHARGE, "Calm.")
+    t.advance(10 * 60)
+    run.record_vitals(VitalReading(128, 80, 72, 98, taken_utc=t.now()))  # back near baseline
+    assert run.discharge_check(GOOD_DISCHARGE).ready
+    run.end(GOOD_DISCHARGE, "Calm.")
+    assert repos.sessions.get(session.id).status is SessionStatus.ENDED
