@@ -53,7 +53,7 @@ def test_excepthook_shows_a_calm_dialog_and_logs_no_message(
     assert reporter.reports[0] in log
     assert "builtins.RuntimeError" in log and "builtins.ValueError" in log
     assert "failing_save" in log  # the frames are there
-    # the messages are not (the date is looked for whole: a report id made at 18:15 holds 1815)
+    # the messages are not (the date is looked for whole: a report id of 17:18:15 holds 1815)
     assert "Ada" not in log and "Lovelace" not in log and "1815-12-10" not in log
     box.close()
 
