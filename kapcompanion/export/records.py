@@ -447,7 +447,8 @@ def gather_session(repos: Repos, session_id: int, *, tz: tzinfo | None = None) -
     changes = [c for c in (_load(PhaseChange, d) for d in session.phase_changes) if c is not None]
     discharge = _load(Discharge, session.discharge)
     total, missing = None, []
-    if discharge is not None:
+    transferred = bool(session.discharge.get("transfer_to"))  # no home criteria to judge
+    if discharge is not None and not transferred:
         active = any(f.kind is FlagKind.SUICIDE_RISK for f in repos.flags.active(session.client_id))
         with contextlib.suppress(ValueError, TypeError):
             check = discharge_ready(discharge, active, require_aldrete=False)

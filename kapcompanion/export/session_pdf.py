@@ -406,6 +406,26 @@ def _discharge(d: SessionRecordData, width: float) -> list[Flowable]:
     dc = d.discharge
     if dc is None:
         return [*out, pk.para("No discharge is recorded.", st.muted)]
+    stored = d.session.discharge
+    if stored.get("transfer_to"):  # a handover to emergency care: no home criteria
+        after = stored.get("minutes_after_dose")
+        handover: list[tuple[str, tb.Cell]] = [
+            ("Handed over to", str(stored["transfer_to"])),
+            ("Why", str(stored.get("transfer_reason") or "")),
+            ("Handed over by", str(stored.get("transfer_by") or "Not recorded")),
+            ("At", fmt_datetime(dc.discharged_at, d.header.tz) or "Not recorded"),
+        ]
+        if isinstance(after, int | float):
+            handover.append(("Time since the last dose", f"{after:g} min"))
+        return [
+            pk.h1("Transfer to emergency care"),
+            pk.para(
+                "The session ended with a handover to emergency care, not a discharge home; "
+                "the discharge criteria did not apply.",
+                st.body,
+            ),
+            *tb.kv_table(handover, width, label_width=55 * mm),
+        ]
     yes = {True: "Yes", False: "No"}
     escort = yes[dc.escort_present] + (f" ({dc.escort_name})" if dc.escort_name.strip() else "")
     rows: list[tuple[str, tb.Cell]] = [

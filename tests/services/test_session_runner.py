@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from readiness_support import complete_checklist
@@ -283,6 +284,37 @@ def test_a_transfer_to_emergency_care_ends_the_session_without_the_home_criteria
     said = event_text(ended.kind, ended.payload)
     assert said.startswith("Transferred to emergency care (Dr Test), 25 min after the dose")
     assert handover.to in said and handover.reason in said
+
+
+def test_the_record_of_a_transferred_session_says_transfer_not_a_failed_discharge(
+    repos: Repos, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+    from readiness_support import prepare
+
+    from kapcompanion.core.discharge import Transfer
+    from kapcompanion.export.api import export_session_pdf
+    from kapcompanion.ui.session.summary import summary_html
+
+    t = FakeTime()
+    session = plan_session(repos, _client(repos), _plan())
+    assert session.id is not None
+    prepare(repos, session)
+    run = SessionRunner(repos, session.id, now_utc=t.now, monotonic=t.monotonic)
+    run.start()
+    run.give_dose()
+    t.advance(25 * 60)
+    to = "Paramedics (ambulance 14), to St Mary's emergency department"
+    run.end(Discharge(), "", transfer=Transfer(to, "Chest pain and sweating; BP 190/110 twice."))
+    export_session_pdf(repos, session.id, tmp_path / "s.pdf")
+    text = " ".join(
+        " ".join((p.extract_text() or "").split()) for p in PdfReader(tmp_path / "s.pdf").pages
+    )
+    assert "Transfer to emergency care" in text and "Handed over to" in text
+    assert "Paramedics (ambulance 14)" in text and "25 min" in text
+    assert "Not yet met at discharge" not in text and "Modified Aldrete score" not in text
+    html = summary_html(repos, session.id, "Mara Quinn")
+    assert "<h3>Transfer to emergency care</h3>" in html and "Aldrete" not in html
 
 
 def test_vitals_back_near_baseline_cannot_be_ticked_over_a_flagged_latest_reading(

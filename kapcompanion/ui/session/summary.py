@@ -185,7 +185,14 @@ def summary_html(repos: Repos, session_id: int, name: str) -> str:
         if rows
         else "<p>No music was recorded.</p>"
     )
-    if session.discharge:
+    if session.discharge.get("transfer_to"):
+        stored = session.discharge
+        out.append("<h3>Transfer to emergency care</h3><ul>")
+        out.append(f"<li>Handed over to {escape(str(stored['transfer_to']))}</li>")
+        out.append(f"<li>Why: {escape(str(stored.get('transfer_reason') or ''))}</li>")
+        out.append(f"<li>By {escape(str(stored.get('transfer_by') or 'not recorded'))}</li>")
+        out.append("</ul>")
+    elif session.discharge:
         d = load(Discharge, session.discharge)
         total = aldrete_total(d.aldrete)
         out.append("<h3>Discharge</h3><ul>")
