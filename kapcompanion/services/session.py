@@ -906,10 +906,11 @@ class SessionRunner:
             "earlier with a written reason)"
         )
 
-    def too_soon_to_discharge(self) -> bool:
+    def too_soon_to_discharge(self, wait: DoseWait | None = None) -> bool:
         """The clinic's minimum time after the last dose (esketamine: the label's 120 minutes
-        from the first device as well) has not passed yet."""
-        wait = self.dose_wait()
+        from the first device as well) has not passed yet. ``wait``: :meth:`dose_wait`, when
+        the caller has it already (it reads the session's events)."""
+        wait = wait or self.dose_wait()
         return self.monitoring_left_s() > 0 or (wait is not None and wait.left_s > 0)
 
     def discharge_check(
@@ -930,9 +931,9 @@ class SessionRunner:
                     "The vault has no practitioner name; a transfer must name its author"
                 )
             return DischargeCheck(not missing, missing, None)
-        too_soon = self.too_soon_to_discharge()
-        early = too_soon and bool(early_end_reason.strip())
         wait = self.dose_wait()
+        too_soon = self.too_soon_to_discharge(wait)
+        early = too_soon and bool(early_end_reason.strip())
         shown = None if early else wait
         dose = self.session.dose_utc
         if shown is not None and self.esketamine and dose is not None:
@@ -994,18 +995,21 @@ class SessionRunner:
         now = self.clock.now()
         discharge = replace(discharge, discharged_at=discharge.discharged_at or now)
         stored_discharge: dict[str, Any] = to_jsonable(discharge)
-        too_soon = self.too_soon_to_discharge()
         wait = self.dose_wait()
+        too_soon = self.too_soon_to_discharge(wait)
+        after_dose = (
+            {"minutes_after_dose": round((now - wait.last_dose_utc).total_seconds() / 60, 1)}
+            if wait is not None
+            else {}
+        )
         handover: dict[str, Any] = {}
         if transfer is not None:
             handover = {
                 "transfer_to": " ".join(transfer.to.split()),
                 "transfer_reason": " ".join(transfer.reason.split()),
                 "transfer_by": self.repos.vault.who,
+                **after_dose,
             }
-            if wait is not None:
-                after = (now - wait.last_dose_utc).total_seconds() / 60
-                handover["minutes_after_dose"] = round(after, 1)
             # the REMS form asks why monitoring ended early: the transfer says it
             early_end_reason = (
                 f"Transferred to {handover['transfer_to']}: {handover['transfer_reason']}"
@@ -1026,10 +1030,7 @@ class SessionRunner:
         if early and (transfer is None or self.esketamine):
             monitoring |= {"early_end_reason": early, "early_end_by": self.repos.vault.who}
         if early and transfer is None and wait is not None:
-            monitoring |= {
-                "minutes_after_dose": round((now - wait.last_dose_utc).total_seconds() / 60, 1),
-                "minimum_minutes": wait.minimum_min,
-            }
+            monitoring |= {**after_dose, "minimum_minutes": wait.minimum_min}
         stored_discharge |= monitoring
         with self._action():
             if self._stored_status() not in (SessionStatus.STARTED, SessionStatus.DOSED):

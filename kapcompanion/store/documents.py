@@ -84,8 +84,7 @@ class StaleRevision(VaultError):
         self.changed_at = saved
         super().__init__(
             f"Changed elsewhere at {wording.time_of_day(saved.astimezone())}: this copy was based "
-            "on an older "
-            "version. Both versions are kept; choose which to keep."
+            "on an older version. Both versions are kept; choose which to keep."
         )
         self.current = current
         self.expected = expected

@@ -325,66 +325,54 @@ class DischargeDialog(QDialog):
         if self.done_ok or not self.ctx.vault.is_open:
             return
         transfer = self.transfer()
-        self.transfer_box.setVisible(transfer is not None)
+        home = transfer is None
+        self.transfer_box.setVisible(not home)
         for part in self.home_parts:
-            part.setVisible(transfer is None)
+            part.setVisible(home)
         self.end_button.setText(
-            "&Discharge and end session"
-            if transfer is None
-            else "&Document the transfer and end the session"
+            "&Discharge and end session" if home else "&Document the transfer and end the session"
         )
-        if transfer is not None:
-            self.safety_box.setVisible(False)
-            self.esketamine_box.setVisible(False)
-            self.early_box.setVisible(False)
-            try:
-                check = self.controller.discharge_check(self.discharge(), "", transfer)
-            except VaultError as exc:
-                self.missing.setText(exc.message)
-                set_role(self.missing, "error")
-                return
-            if check.ready:
-                self.missing.setText("Ready to end the session with the transfer.")
-                set_role(self.missing, "ok")
-            else:
-                self.missing.setText("Still missing: " + "; ".join(check.missing) + ".")
-                set_role(self.missing, "warning")
-            return
-        self.safety_box.setVisible(self.flag_active)
-        self.esketamine_box.setVisible(self.controller.esketamine)
+        self.safety_box.setVisible(home and self.flag_active)
+        self.esketamine_box.setVisible(home and self.controller.esketamine)
         not_scored = self.not_scored.isChecked()
         self.not_scored_reason.setVisible(not_scored)
         self.not_scored_label.setVisible(not_scored)
-        if self.controller.esketamine:
-            self._show_monitoring()
-        self._show_early()
         try:
-            check = self.controller.discharge_check(self.discharge(), self.early_reason.text())
+            too_soon = home and self.controller.runner.too_soon_to_discharge()
+            if home and self.controller.esketamine:
+                self._show_monitoring()
+            self._show_early(home, too_soon)
+            early = self.early_reason.text() if home else ""
+            check = self.controller.discharge_check(self.discharge(), early, transfer)
         except VaultError as exc:
             self.missing.setText(exc.message)
             set_role(self.missing, "error")
             return
-        if not_scored:
-            self.total.setText("Not scored (reason below)")
-            set_role(self.total, "hint")
-        elif check.aldrete_total is None:
-            self.total.setText("Not complete")
-            set_role(self.total, "hint")
-        else:
-            passed = check.aldrete_total >= ALDRETE_PASS
-            self.total.setText(
-                f"{check.aldrete_total} of 10 " + ("(passes)" if passed else "(below 9)")
-            )
-            set_role(self.total, "ok" if passed else "warning")
+        if home:
+            self._show_total(check.aldrete_total, not_scored)
         if check.ready:
-            self.missing.setText("Ready for discharge.")
+            self.missing.setText(
+                "Ready for discharge." if home else "Ready to end the session with the transfer."
+            )
             set_role(self.missing, "ok")
         else:
             text = "Still missing: " + "; ".join(check.missing) + "."
-            if self.controller.runner.too_soon_to_discharge() and not self.early_reason.text():
+            if too_soon and not self.early_reason.text():
                 text += " To end sooner, write why under “Ending before the minimum time”."
             self.missing.setText(text)
             set_role(self.missing, "warning")
+
+    def _show_total(self, total: int | None, not_scored: bool) -> None:
+        if not_scored:
+            self.total.setText("Not scored (reason below)")
+            set_role(self.total, "hint")
+        elif total is None:
+            self.total.setText("Not complete")
+            set_role(self.total, "hint")
+        else:
+            passed = total >= ALDRETE_PASS
+            self.total.setText(f"{total} of 10 " + ("(passes)" if passed else "(below 9)"))
+            set_role(self.total, "ok" if passed else "warning")
 
     def _show_monitoring(self) -> None:
         runner = self.controller.runner
@@ -400,11 +388,11 @@ class DischargeDialog(QDialog):
         self.monitoring.setText(text + ".")
         set_role(self.monitoring, "warning" if left > 0 else "ok")
 
-    def _show_early(self) -> None:
-        """The early-end reason is offered only while it is too soon to discharge."""
+    def _show_early(self, home: bool, too_soon: bool) -> None:
+        """The early-end reason is offered only while it is too soon to discharge (and never
+        for a transfer, which has its own reason)."""
         runner = self.controller.runner
-        too_soon = runner.too_soon_to_discharge()
-        self.early_box.setVisible(too_soon or bool(self.early_reason.text().strip()))
+        self.early_box.setVisible(home and (too_soon or bool(self.early_reason.text().strip())))
         if not too_soon:
             self.early_hint.setText(
                 "The minimum time has passed: no reason is needed, and none is kept."
